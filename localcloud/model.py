@@ -48,6 +48,7 @@ class AuthorizerSpec:
     # (REST) or "route.request.querystring.token" (WebSocket).
     identity_sources: tuple[str, ...] = ()
     result_ttl_seconds: int = 300
+    type: str = "REQUEST"  # "REQUEST" or "TOKEN" (REST only; the token is the first identity source)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class MockResponse:
 
     status_code: int
     headers: dict[str, str]  # header name -> value, quotes already stripped
+    # Origins the response template echoes back when the request's Origin is one of them
+    # (CDK's preflight with several allowed origins); empty when the template hard-codes one.
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,3 +109,5 @@ class Assembly:
     physical_ids: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)  # "<stack>.<OutputKey>" -> value
     unsupported: list[str] = field(default_factory=list)  # "<stack>/<LogicalId> (<Type>)"
+    # things handled only approximately (e.g. a layer ARN from outside the assembly), for the start-up report
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""CDK entry point: one platform per stage (``cdk synth -c stage=dev|prod``), its tenants, cdk-nag.
+
+Onboarding a tenant is adding one ``Tenant(...)`` below: its settings, locations and
+first admin become data in the shared tables (see ``constructs/tenant.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from constructs.tenant import Location, StageSla, Tenant
+from stacks.config import StageConfig
+from stacks.platform import Platform
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context, so ``python app.py`` and the tests see what the CLI sees (the CLI's wins)."""
+    return dict(json.loads((Path(__file__).parent / "cdk.json").read_text())["context"])
+
+
+def build(app: cdk.App) -> Platform:
+    stage = StageConfig.from_context(app)
+    env = cdk.Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
+    )
+    platform = Platform(app, stage=stage, env=env)
+    tables = platform.data.tenant_tables
+
+    Tenant(
+        platform.data,
+        "TenantBembosMiraflores",
+        tables=tables,
+        tenant_id="bembos-miraflores",
+        name="Bembos Miraflores",
+        admin_email="admin@bembos-miraflores.pe",
+        mercadopago_secret_name=f"{stage.prefix}/mercadopago/bembos-miraflores",
+        locations=[
+            Location(
+                location_id="larco",
+                name="Bembos Larco",
+                address="Av. José Larco 345, Miraflores",
+                district="Miraflores",
+                lat=-12.1219,
+                lng=-77.0297,
+                phone="+51 1 4451234",
+            ),
+            Location(
+                location_id="benavides",
+                name="Bembos Benavides",
+                address="Av. Alfredo Benavides 1180, Miraflores",
+                district="Miraflores",
+                lat=-12.1262,
+                lng=-77.0206,
+                phone="+51 1 4459876",
+                dispatch_types=("pickup",),
+            ),
+        ],
+    )
+    Tenant(
+        platform.data,
+        "TenantBembosSanIsidro",
+        tables=tables,
+        tenant_id="bembos-san-isidro",
+        name="Bembos San Isidro",
+        admin_email="admin@bembos-sanisidro.pe",
+        mercadopago_secret_name=f"{stage.prefix}/mercadopago/bembos-san-isidro",
+        sla=StageSla(cocina=12, empaquetamiento=5, delivery=40),
+        locations=[
+            Location(
+                location_id="camino-real",
+                name="Bembos Camino Real",
+                address="Av. Camino Real 1281, San Isidro",
+                district="San Isidro",
+                lat=-12.0977,
+                lng=-77.0365,
+                phone="+51 1 4221100",
+            ),
+        ],
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return platform
+
+
+if __name__ == "__main__":
+    cdk_app = cdk.App(context=cdk_json_context())
+    build(cdk_app)
+    cdk_app.synth()

@@ -1,0 +1,99 @@
+"""``Microservice``: one function, the REST routes it serves, and the authorizer on each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from constructs.nag import acknowledge
+from constructs import Construct
+
+from constructs.service_function import ServiceFunction
+from stacks.config import StageConfig
+
+_PUBLIC_REASON = (
+    "Public by design: {route} is read or called before a customer has a session "
+    "(catalog browsing, registration, login, health, Mercado Pago webhook). "
+    "The handler validates its input and, for the webhook, the x-signature HMAC."
+)
+_LAMBDA_AUTHORIZER_REASON = (
+    "The platform authenticates with its own REQUEST authorizer (opaque, hashed session tokens in "
+    "DynamoDB, revocable), not Cognito; see services/authorizer."
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One REST route of a microservice. ``public`` routes skip the authorizer."""
+
+    method: str
+    path: str
+    public: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class Microservice(Construct):
+    """A ``ServiceFunction`` wired to its routes on the stage's REST API."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        service: str,
+        handler: str,
+        layer: lambda_.ILayerVersion,
+        api: apigw.RestApi,
+        authorizer: apigw.IAuthorizer,
+        request_validator: apigw.IRequestValidator,
+        routes: Iterable[Route],
+        environment: Mapping[str, str] | None = None,
+        timeout: cdk.Duration | None = None,
+        memory_size: int = 256,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.routes = tuple(routes)
+        self.service_function = ServiceFunction(
+            self,
+            "Service",
+            stage=stage,
+            service=service,
+            handler=handler,
+            layer=layer,
+            environment=environment,
+            timeout=timeout,
+            memory_size=memory_size,
+        )
+        self.function = self.service_function.function
+        self.role = self.service_function.role
+        integration = apigw.LambdaIntegration(
+            self.function, proxy=True, allow_test_invoke=False, scope_permission_to_method=False
+        )
+        for route in self.routes:
+            self._add_route(api, route, integration, authorizer, request_validator)
+
+    @staticmethod
+    def _add_route(
+        api: apigw.RestApi,
+        route: Route,
+        integration: apigw.LambdaIntegration,
+        authorizer: apigw.IAuthorizer,
+        validator: apigw.IRequestValidator,
+    ) -> None:
+        resource = api.root.resource_for_path(route.path)
+        method = resource.add_method(
+            route.method,
+            integration,
+            authorization_type=apigw.AuthorizationType.NONE if route.public else apigw.AuthorizationType.CUSTOM,
+            authorizer=None if route.public else authorizer,
+            request_validator=validator,
+        )
+        acknowledge(method, "AwsSolutions-COG4", _LAMBDA_AUTHORIZER_REASON)
+        if route.public:
+            acknowledge(method, "AwsSolutions-APIG4", _PUBLIC_REASON.format(route=route))

@@ -1,0 +1,116 @@
+"""``ServiceFunction``: every Lambda of the platform, configured once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs.nag import acknowledge
+from constructs import Construct
+
+from stacks.config import PROJECT, VERSION, StageConfig
+
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+_CODE_EXCLUDES = ["requirements.txt", "**/__pycache__", "**/*.pyc", "**/tests"]
+
+
+def services_code() -> lambda_.Code:
+    """The ``services/`` folder as one code asset (shared by every function)."""
+    return lambda_.Code.from_asset(str(SERVICES_DIR), exclude=_CODE_EXCLUDES)
+
+
+class ServiceFunction(Construct):
+    """A Python 3.12 arm64 function with its own role, log group, tracing and Powertools settings.
+
+    ``handler`` is the dotted path inside ``services/``, e.g. ``health.handler.lambda_handler``;
+    ``service`` names it in logs, traces and metrics.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        service: str,
+        handler: str,
+        layer: lambda_.ILayerVersion,
+        environment: Mapping[str, str] | None = None,
+        timeout: cdk.Duration | None = None,
+        memory_size: int = 256,
+        description: str = "",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        function_name = f"{stage.prefix}-{service}"
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=stage.log_retention,
+            removal_policy=stage.removal_policy,
+        )
+        self.role = self._role(function_name)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            description=description or f"{service} ({stage.name})",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=services_code(),
+            layers=[layer],
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=timeout or cdk.Duration.seconds(10),
+            memory_size=memory_size,
+            environment={**self._powertools_settings(stage, service), **(environment or {})},
+        )
+        self._explain_findings()
+
+    def _role(self, function_name: str) -> iam.Role:
+        """A role of its own that may only write to its own log group (no managed policy)."""
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {function_name}",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        return role
+
+    @staticmethod
+    def _powertools_settings(stage: StageConfig, service: str) -> dict[str, str]:
+        return {
+            "STAGE": stage.name,
+            "APP_VERSION": VERSION,
+            "POWERTOOLS_SERVICE_NAME": service,
+            "POWERTOOLS_METRICS_NAMESPACE": PROJECT,
+            "POWERTOOLS_LOG_LEVEL": "INFO" if stage.is_prod else "DEBUG",
+            "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        }
+
+    def _explain_findings(self) -> None:
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "Pinned to Python 3.12: the dependency layer is built from cp312 arm64 wheels; "
+            "a runtime upgrade rebuilds the layer and is a deliberate change.",
+        )

@@ -1,0 +1,199 @@
+"""``Tenant``: onboarding one restaurant business is one instance of this construct.
+
+A tenant is data, not infrastructure: the construct writes the tenant's
+configuration, its locations and its first admin (invited, no password yet)
+into the shared tables with one ``AwsCustomResource`` (the SDK call is in the
+template, so the local cloud replays exactly the same call). One more tenant
+adds two CloudFormation resources (the custom resource and its policy); the
+provider function is a singleton shared by all tenants.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import custom_resources as cr
+from constructs.nag import acknowledge
+from constructs import Construct
+
+# Fixed namespace so ids derived from names stay stable across deploys.
+_ID_NAMESPACE = uuid.UUID("7d3f7c52-54b0-4a39-9a59-6b1f0c2a4e11")
+DISPATCH_TYPES = ("delivery", "pickup")
+
+
+@dataclass(frozen=True)
+class StageSla:
+    """Time limit per stage, in minutes, before the admins hear the order is overdue."""
+
+    cocina: int = 15
+    empaquetamiento: int = 5
+    delivery: int = 45
+
+
+@dataclass(frozen=True)
+class Location:
+    """A store (local) of the tenant."""
+
+    location_id: str
+    name: str
+    address: str
+    district: str
+    lat: float
+    lng: float
+    phone: str
+    dispatch_types: tuple[str, ...] = DISPATCH_TYPES
+    opening_hours: Mapping[str, str] = field(
+        default_factory=lambda: {day: "11:00-23:00" for day in ("lun", "mar", "mie", "jue", "vie", "sab", "dom")}
+    )
+
+
+@dataclass(frozen=True)
+class TenantTables:
+    tenants: dynamodb.ITable
+    locations: dynamodb.ITable
+    employees: dynamodb.ITable
+
+
+def to_attribute_value(value: Any) -> dict[str, Any]:
+    """Python value -> DynamoDB JSON (what the SDK call in the template carries)."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, Mapping):
+        return {"M": {k: to_attribute_value(v) for k, v in value.items()}}
+    if isinstance(value, Sequence):
+        return {"L": [to_attribute_value(v) for v in value]}
+    raise TypeError(f"cannot store {type(value).__name__} in DynamoDB")
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: to_attribute_value(v) for k, v in values.items() if v is not None}
+
+
+class Tenant(Construct):
+    """One tenant (restaurant business) of the platform."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: TenantTables,
+        tenant_id: str,
+        name: str,
+        locations: Sequence[Location],
+        admin_email: str,
+        mercadopago_secret_name: str,
+        sla: StageSla | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not tenant_id.replace("-", "").isalnum() or tenant_id != tenant_id.lower():
+            raise ValueError(f"tenant_id {tenant_id!r} must be lower-case letters, digits and '-'")
+        if not locations:
+            raise ValueError(f"tenant {tenant_id!r} needs at least one location")
+        for location in locations:
+            unknown = set(location.dispatch_types) - set(DISPATCH_TYPES)
+            if unknown:
+                raise ValueError(f"location {location.location_id!r}: unknown dispatch types {sorted(unknown)}")
+        self.tenant_id = tenant_id
+        self.config = {
+            "tenant_id": tenant_id,
+            "name": name,
+            "admin_email": admin_email,
+            "mercadopago_secret_name": mercadopago_secret_name,
+            "sla_minutes": asdict(sla or StageSla()),
+            "status": "active",
+        }
+        self.locations = tuple(locations)
+        self.admin_employee_id = str(uuid.uuid5(_ID_NAMESPACE, f"{tenant_id}/{admin_email.lower()}"))
+        self._seed(tables)
+
+    def _location_items(self) -> list[dict[str, Any]]:
+        return [
+            to_item(
+                {
+                    "tenant_id": self.tenant_id,
+                    "location_id": loc.location_id,
+                    "name": loc.name,
+                    "address": loc.address,
+                    "district": loc.district,
+                    "lat": loc.lat,
+                    "lng": loc.lng,
+                    "phone": loc.phone,
+                    "dispatch_types": list(loc.dispatch_types),
+                    "opening_hours": dict(loc.opening_hours),
+                    "paused": False,
+                }
+            )
+            for loc in self.locations
+        ]
+
+    def _admin_item(self) -> dict[str, Any]:
+        return to_item(
+            {
+                "tenant_id": self.tenant_id,
+                "employee_id": self.admin_employee_id,
+                "email": self.config["admin_email"].lower(),
+                "name": "Administrador",
+                "rol": "admin",
+                "location_id": self.locations[0].location_id,
+                "status": "invited",
+            }
+        )
+
+    def _seed(self, tables: TenantTables) -> None:
+        put = lambda item: {"PutRequest": {"Item": item}}  # noqa: E731
+        on_create = cr.AwsSdkCall(
+            service="DynamoDB",
+            action="batchWriteItem",
+            parameters={
+                "RequestItems": {
+                    tables.tenants.table_name: [put(to_item(self.config))],
+                    tables.locations.table_name: [put(item) for item in self._location_items()],
+                    tables.employees.table_name: [put(self._admin_item())],
+                }
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(f"tenant-{self.tenant_id}"),
+        )
+        # Later deploys refresh the tenant's settings only: locations and staff belong to
+        # the tenant's admins from the first deploy on.
+        on_update = cr.AwsSdkCall(
+            service="DynamoDB",
+            action="putItem",
+            parameters={"TableName": tables.tenants.table_name, "Item": to_item(self.config)},
+            physical_resource_id=cr.PhysicalResourceId.of(f"tenant-{self.tenant_id}"),
+        )
+        resource = cr.AwsCustomResource(
+            self,
+            "Seed",
+            on_create=on_create,
+            on_update=on_update,
+            install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
+                resources=[tables.tenants.table_arn, tables.locations.table_arn, tables.employees.table_arn]
+            ),
+        )
+        self.resource = resource
+        provider = Stack.of(self).node.try_find_child(
+            "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
+        )
+        if provider is not None:
+            acknowledge(
+                provider,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "CDK's AwsCustomResource provider (one per stack) logs with the basic execution role; what it may "
+                "write is each tenant's own policy, limited to the three tenant tables.",
+            )
+
+    def describe(self) -> str:
+        return json.dumps({"tenant": self.config, "locations": [asdict(loc) for loc in self.locations]})

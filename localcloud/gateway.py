@@ -1,0 +1,923 @@
+"""The local API Gateway: REST proxy routes, REQUEST authorizers, WebSocket routes, ``@connections``.
+
+``create_gateway`` returns a Starlette app that turns HTTP and WebSocket traffic into the
+events API Gateway sends to Lambda, invokes the functions through the Lambda runtime and
+turns their answers back into HTTP, as API Gateway does.
+
+URL scheme (``base`` is where the app is served, e.g. ``http://127.0.0.1:8080``):
+
+- REST API: ``{base}/restapis/{api_id}/{stage}/{path}``; in addition ``{base}/{stage}/{path}``
+  serves the first REST API with that stage name (there is normally just one), which
+  mirrors AWS's ``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/{path}``.
+- WebSocket API: ``ws://…/ws/{stage}`` (first WebSocket API with that stage) and
+  ``ws://…/wsapis/{api_id}/{stage}``.
+- Management API (``apigatewaymanagementapi``): the callback URL is the WebSocket URL with
+  ``http``, i.e. ``endpoint_url=f"{base}/ws/{stage}"``; botocore appends
+  ``/@connections/{connectionId}`` to the endpoint's path. ``{base}/{stage}/@connections/…``
+  works too, so a callback URL built as ``{domainName}/{stage}`` (AWS's form) also reaches it.
+
+Deliberate simplifications, each as API Gateway behaves unless noted:
+
+- A request is matched to the most specific resource first (literal segment beats
+  ``{param}`` beats ``{proxy+}``), then to its method (``ANY`` as fallback); no match answers
+  403 ``{"message":"Missing Authentication Token"}``.
+- Header names reach the function in canonical Title-Case (the HTTP server lowercases them;
+  API Gateway passes the client's spelling, which for HTTP/1.1 clients is usually Title-Case).
+- Request bodies are base64-encoded for content types that are not text (the API's
+  ``binaryMediaTypes`` are not modelled); a proxy result with ``isBase64Encoded`` is decoded.
+- WebSocket messages of one connection are handled one after another; the return value
+  of a message route is ignored (no route responses are configured in this platform).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from localcloud.lambda_runtime import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, InvokeResult
+from localcloud.model import (
+    AuthorizerSpec,
+    MockResponse,
+    RestApiSpec,
+    RestRoute,
+    WebSocketApiSpec,
+)
+
+_logger = logging.getLogger("localcloud.gateway")
+
+MAX_REST_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST payload quota
+MAX_WEBSOCKET_FRAME_BYTES = 128 * 1024  # API Gateway WebSocket message / PostToConnection quota
+_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+_TEXT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/graphql",
+    "application/x-ndjson",
+)
+
+
+class Invoker(Protocol):
+    """What the gateway needs from ``LambdaRuntime``."""
+
+    def invoke(self, function_name: str, event: Any) -> InvokeResult: ...
+
+
+# -- authorizer policies -----------------------------------------------------------------------
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def evaluate_policy(policy_document: dict[str, Any], method_arn: str) -> str:
+    """Evaluate an authorizer's IAM policy for ``execute-api:Invoke`` on ``method_arn``.
+
+    Returns ``"Allow"``, ``"Deny"`` (an explicit deny, which wins) or ``"ImplicitDeny"``.
+    """
+    allowed = False
+    for statement in _as_list(policy_document.get("Statement", [])):
+        if not isinstance(statement, dict):
+            continue
+        actions = [str(a) for a in _as_list(statement.get("Action", []))]
+        resources = [str(r) for r in _as_list(statement.get("Resource", []))]
+        if not any(_glob_regex(a.lower()).fullmatch("execute-api:invoke") for a in actions):
+            continue
+        if not any(_glob_regex(r).fullmatch(method_arn) for r in resources):
+            continue
+        effect = str(statement.get("Effect", "")).lower()
+        if effect == "deny":
+            return "Deny"
+        if effect == "allow":
+            allowed = True
+    return "Allow" if allowed else "ImplicitDeny"
+
+
+@dataclass(frozen=True)
+class _AuthOutcome:
+    status: int  # 200 when allowed
+    body: dict[str, Any] | None = None
+    error_type: str = ""
+    authorizer_context: dict[str, Any] | None = None
+
+
+_UNAUTHORIZED = _AuthOutcome(401, {"message": "Unauthorized"}, "UnauthorizedException")
+_CONFIG_ERROR = _AuthOutcome(500, {"message": None}, "AuthorizerConfigurationException")
+
+
+def _identity_value(source: str, headers: dict[str, str], query: dict[str, str]) -> str | None:
+    """The value of one identity source (``method.request.header.X``, ``route.request.querystring.y``)."""
+    parts = source.split(".")
+    if len(parts) >= 4 and parts[1] == "request":
+        name = ".".join(parts[3:])
+        if parts[2] == "header":
+            lowered = name.lower()
+            return next((v for k, v in headers.items() if k.lower() == lowered), None) or None
+        if parts[2] == "querystring":
+            return query.get(name) or None
+    return "-"  # stage variables / context sources: always present locally
+
+
+@dataclass
+class _CachedPolicy:
+    expires_at: float
+    response: dict[str, Any]
+
+
+class _Authorizers:
+    """Runs REQUEST authorizers with API Gateway's result cache."""
+
+    def __init__(self, invoker: Invoker, clock: Callable[[], float]) -> None:
+        self._invoker = invoker
+        self._clock = clock
+        self._cache: dict[tuple[str, ...], _CachedPolicy] = {}
+
+    async def authorize(
+        self,
+        spec: AuthorizerSpec,
+        api_id: str,
+        event: dict[str, Any],
+        headers: dict[str, str],
+        query: dict[str, str],
+    ) -> _AuthOutcome:
+        values = [_identity_value(source, headers, query) for source in spec.identity_sources]
+        if any(v is None for v in values):
+            return _UNAUTHORIZED
+        key = (api_id, spec.function_name, *[v or "" for v in values])
+        cacheable = spec.result_ttl_seconds > 0 and bool(spec.identity_sources)
+        cached = self._cache.get(key) if cacheable else None
+        latency_ms = 0
+        if cached is not None and cached.expires_at > self._clock():
+            response = cached.response
+        else:
+            started = time.perf_counter()
+            result = await run_in_threadpool(self._invoker.invoke, spec.function_name, event)
+            latency_ms = int((time.perf_counter() - started) * 1000)
+            if result.error is not None:
+                if result.error.get("errorMessage") == "Unauthorized":
+                    return _UNAUTHORIZED
+                _logger.warning("authorizer %s failed: %s", spec.function_name, result.error)
+                return _CONFIG_ERROR
+            response = result.payload
+            if not _valid_authorizer_response(response):
+                _logger.warning(
+                    "authorizer %s returned an invalid response: %r",
+                    spec.function_name,
+                    response,
+                )
+                return _CONFIG_ERROR
+            if cacheable:
+                self._cache[key] = _CachedPolicy(self._clock() + spec.result_ttl_seconds, response)
+        verdict = evaluate_policy(response["policyDocument"], event["methodArn"])
+        if verdict == "Deny":
+            return _AuthOutcome(
+                403,
+                {"Message": "User is not authorized to access this resource with an explicit deny"},
+                "AccessDeniedException",
+            )
+        if verdict != "Allow":
+            return _AuthOutcome(
+                403,
+                {"Message": "User is not authorized to access this resource"},
+                "AccessDeniedException",
+            )
+        context: dict[str, Any] = dict(response.get("context") or {})
+        context["principalId"] = response["principalId"]
+        context["integrationLatency"] = latency_ms
+        return _AuthOutcome(200, authorizer_context=context)
+
+
+def _valid_authorizer_response(response: Any) -> bool:
+    if not isinstance(response, dict) or "principalId" not in response:
+        return False
+    if not isinstance(response.get("policyDocument"), dict):
+        return False
+    context = response.get("context")
+    if context is None:
+        return True
+    return isinstance(context, dict) and all(
+        isinstance(v, str | int | float | bool) or v is None for v in context.values()
+    )
+
+
+# -- request helpers ---------------------------------------------------------------------------
+
+
+def _title(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+def _header_maps(
+    raw: list[tuple[bytes, bytes]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for raw_name, raw_value in raw:
+        name, value = _title(raw_name.decode("latin-1")), raw_value.decode("latin-1")
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def _query_maps(
+    request_query: Sequence[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in request_query:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def _is_text(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    mime = content_type.split(";")[0].strip().lower()
+    return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml"))
+
+
+def _request_time(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _new_id() -> str:
+    return (
+        base64.b64encode(secrets.token_bytes(6)).decode().rstrip("=").replace("/", "A").replace("+", "B")
+        + "="
+    )
+
+
+def _error_response(status: int, body: dict[str, Any] | None, error_type: str, request_id: str) -> Response:
+    headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": error_type}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+# -- REST routing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Template:
+    path: str
+    segments: tuple[str, ...]
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        return tuple(2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in self.segments)
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        params: dict[str, str] = {}
+        for index, part in enumerate(self.segments):
+            if part.startswith("{") and part.endswith("+}"):
+                rest = segments[index:]
+                if not rest or index != len(self.segments) - 1:
+                    return None
+                params[part[1:-2]] = "/".join(rest)
+                return params
+            if index >= len(segments):
+                return None
+            if part.startswith("{") and part.endswith("}"):
+                params[part[1:-1]] = segments[index]
+            elif part != segments[index]:
+                return None
+        return params if len(segments) == len(self.segments) else None
+
+
+def _split(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+class _RestApi:
+    def __init__(self, spec: RestApiSpec) -> None:
+        self.spec = spec
+        self.templates = [
+            _Template(p, tuple(_split(p))) for p in sorted({r.resource_path for r in spec.routes})
+        ]
+
+    def match(self, path: str, method: str) -> tuple[RestRoute, dict[str, str]] | None:
+        segments = _split(path)
+        candidates = [(t.specificity, t, p) for t in self.templates if (p := t.match(segments)) is not None]
+        if not candidates:
+            return None
+        _, template, params = min(candidates, key=lambda c: c[0])
+        routes = [r for r in self.spec.routes if r.resource_path == template.path]
+        route = next((r for r in routes if r.http_method == method), None)
+        route = route or next((r for r in routes if r.http_method == "ANY"), None)
+        return (route, params) if route is not None else None
+
+
+# -- WebSocket connections -------------------------------------------------------------------
+
+
+@dataclass
+class _Connection:
+    connection_id: str
+    websocket: WebSocket
+    api: WebSocketApiSpec
+    connected_at: float
+    source_ip: str
+    user_agent: str
+    authorizer: dict[str, Any] | None
+    last_active_at: float = 0.0
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closed: bool = False
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _select_route_key(expression: str, body: str) -> str | None:
+    match = re.fullmatch(r"\$\{?request\.body\.([A-Za-z0-9_.\-]+)\}?", expression.strip())
+    if match is None:
+        return None
+    try:
+        value: Any = json.loads(body)
+    except ValueError:
+        return None
+    for key in match.group(1).split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value if isinstance(value, str) else None
+
+
+# -- the app -----------------------------------------------------------------------------------
+
+
+class Gateway:
+    """The gateway's state and handlers; ``create_gateway`` wires them into a Starlette app."""
+
+    def __init__(
+        self,
+        rest_apis: Sequence[RestApiSpec],
+        websocket_apis: Sequence[WebSocketApiSpec],
+        runtime: Invoker,
+        *,
+        cors_origins: Sequence[str] = (),
+        region: str | None = None,
+        account_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rest_apis = [_RestApi(spec) for spec in rest_apis]
+        self.websocket_apis = list(websocket_apis)
+        self.runtime = runtime
+        self.cors_origins = tuple(cors_origins)
+        self.region = region or getattr(runtime, "region", None) or DEFAULT_REGION
+        self.account_id = account_id or getattr(runtime, "account_id", None) or DEFAULT_ACCOUNT_ID
+        self.authorizers = _Authorizers(runtime, clock)
+        self.connections: dict[str, _Connection] = {}
+
+    # -- REST -------------------------------------------------------------------------------
+
+    async def rest_by_id(self, request: Request) -> Response:
+        api_id, stage = request.path_params["api_id"], request.path_params["stage"]
+        api = next(
+            (a for a in self.rest_apis if a.spec.api_id == api_id and a.spec.stage_name == stage),
+            None,
+        )
+        return await self._rest(request, api, request.path_params.get("path", ""))
+
+    async def rest_by_stage(self, request: Request) -> Response:
+        stage = request.path_params["stage"]
+        api = next((a for a in self.rest_apis if a.spec.stage_name == stage), None)
+        return await self._rest(request, api, request.path_params.get("path", ""))
+
+    async def _rest(self, request: Request, api: _RestApi | None, sub_path: str) -> Response:
+        request_id = str(uuid.uuid4())
+        method = request.method.upper()
+        path = "/" + sub_path
+        found = api.match(path, method) if api is not None else None
+        if api is None or found is None:
+            return _error_response(
+                403,
+                {"message": "Missing Authentication Token"},
+                "MissingAuthenticationTokenException",
+                request_id,
+            )
+        route, path_params = found
+        if route.mock is not None:
+            return self._mock(route.mock, request)
+
+        body = await self._read_body(request)
+        if body is None:
+            return _error_response(
+                413,
+                {"message": "Request Too Long"},
+                "RequestTooLongException",
+                request_id,
+            )
+
+        spec = api.spec
+        now = time.time()
+        headers, multi_headers = _header_maps(list(request.headers.raw))
+        source_ip = request.client.host if request.client else "127.0.0.1"
+        for name, value in (
+            ("X-Forwarded-For", source_ip),
+            ("X-Forwarded-Proto", request.url.scheme),
+            ("X-Forwarded-Port", str(request.url.port or 80)),
+            ("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{secrets.token_hex(12)}"),
+        ):
+            if name not in headers:
+                headers[name] = value
+                multi_headers[name] = [value]
+        query, multi_query = _query_maps(request.query_params.multi_items())
+        request_context: dict[str, Any] = {
+            "resourceId": route.resource_path,
+            "resourcePath": route.resource_path,
+            "httpMethod": method,
+            "extendedRequestId": _new_id(),
+            "requestTime": _request_time(now),
+            "path": f"/{spec.stage_name}{path}",
+            "accountId": self.account_id,
+            "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
+            "stage": spec.stage_name,
+            "domainPrefix": spec.api_id,
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": request.headers.get("user-agent"),
+                "user": None,
+            },
+            "domainName": request.headers.get("host", ""),
+            "apiId": spec.api_id,
+        }
+        event: dict[str, Any] = {
+            "resource": route.resource_path,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": request_context,
+            "body": None,
+            "isBase64Encoded": False,
+        }
+        if body:
+            if _is_text(request.headers.get("content-type")):
+                try:
+                    event["body"] = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    event["body"], event["isBase64Encoded"] = (
+                        base64.b64encode(body).decode(),
+                        True,
+                    )
+            else:
+                event["body"], event["isBase64Encoded"] = (
+                    base64.b64encode(body).decode(),
+                    True,
+                )
+
+        if route.authorizer is not None:
+            method_arn = (
+                f"arn:aws:execute-api:{self.region}:{self.account_id}:{spec.api_id}/{spec.stage_name}/{method}/"
+                f"{path.lstrip('/')}"
+            )
+            auth_event = {
+                "type": "REQUEST",
+                "methodArn": method_arn,
+                "resource": route.resource_path,
+                "path": path,
+                "httpMethod": method,
+                "headers": headers,
+                "multiValueHeaders": multi_headers,
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": multi_query,
+                "pathParameters": path_params,
+                "stageVariables": {},
+                "requestContext": request_context,
+            }
+            if route.authorizer.type == "TOKEN":
+                sources = route.authorizer.identity_sources
+                token = _identity_value(sources[0], headers, query) if sources else None
+                auth_event = {"type": "TOKEN", "authorizationToken": token or "", "methodArn": method_arn}
+            outcome = await self.authorizers.authorize(
+                route.authorizer, spec.api_id, auth_event, headers, query
+            )
+            if outcome.status != 200:
+                return _error_response(outcome.status, outcome.body, outcome.error_type, request_id)
+            request_context["authorizer"] = outcome.authorizer_context
+
+        assert route.function_name is not None
+        result = await run_in_threadpool(self.runtime.invoke, route.function_name, event)
+        return self._proxy_response(route.function_name, result, request_id)
+
+    async def _read_body(self, request: Request) -> bytes | None:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_REST_PAYLOAD_BYTES:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_REST_PAYLOAD_BYTES:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _proxy_response(self, function_name: str, result: InvokeResult, request_id: str) -> Response:
+        internal = JSONResponse(
+            {"message": "Internal server error"},
+            status_code=502,
+            headers={"x-amzn-RequestId": request_id},
+        )
+        if result.error is not None:
+            _logger.warning(
+                "%s failed: %s: %s",
+                function_name,
+                result.error.get("errorType"),
+                result.error.get("errorMessage"),
+            )
+            return internal
+        payload = result.payload
+        if not isinstance(payload, dict) or not isinstance(payload.get("statusCode"), int | str):
+            _logger.warning(
+                "%s returned a malformed Lambda proxy response: %r",
+                function_name,
+                payload,
+            )
+            return internal
+        try:
+            status = int(payload["statusCode"])
+        except ValueError:
+            return internal
+        body = payload.get("body")
+        if body is not None and not isinstance(body, str):
+            _logger.warning("%s returned a non-string body", function_name)
+            return internal
+        content = b""
+        if body:
+            try:
+                content = base64.b64decode(body) if payload.get("isBase64Encoded") else body.encode("utf-8")
+            except ValueError:
+                return internal
+        merged: dict[str, tuple[str, list[str]]] = {}  # lowercase name -> (name, values)
+        for name, value in (payload.get("headers") or {}).items():
+            merged[name.lower()] = (name, [_header_value(value)])
+        for name, values in (payload.get("multiValueHeaders") or {}).items():
+            merged[name.lower()] = (name, [_header_value(v) for v in _as_list(values)])
+        response = Response(content=content, status_code=status)
+        raw = [(k, v) for k, v in response.raw_headers if k == b"content-length"]
+        for lower, (name, values) in merged.items():
+            if lower in ("content-length", "transfer-encoding", "connection"):
+                continue
+            raw.extend((name.encode("latin-1"), value.encode("latin-1")) for value in values)
+        if "content-type" not in merged:
+            raw.append((b"content-type", b"application/json"))
+        raw.append((b"x-amzn-RequestId", request_id.encode()))
+        raw.append((b"x-amz-apigw-id", _new_id().encode()))
+        response.raw_headers = raw
+        return response
+
+    def _mock(self, mock: MockResponse, request: Request) -> Response:
+        headers = dict(mock.headers)
+        allow_origin_key = next((k for k in headers if k.lower() == "access-control-allow-origin"), None)
+        origin = request.headers.get("origin")
+        allowed = mock.allowed_origins or self.cors_origins
+        if allow_origin_key and headers[allow_origin_key] != "*" and origin and origin in allowed:
+            # CDK's multi-origin preflight template echoes a listed Origin over the static first one.
+            headers[allow_origin_key] = origin
+        return Response(status_code=mock.status_code, headers=headers)
+
+    # -- WebSocket ---------------------------------------------------------------------------
+
+    def _ws_api(self, websocket_or_request: WebSocket | Request) -> WebSocketApiSpec | None:
+        params = websocket_or_request.path_params
+        stage, api_id = params["stage"], params.get("api_id")
+        return next(
+            (
+                a
+                for a in self.websocket_apis
+                if a.stage_name == stage and (api_id is None or a.api_id == api_id)
+            ),
+            None,
+        )
+
+    def _ws_context(self, conn: _Connection, route_key: str, event_type: str, **extra: Any) -> dict[str, Any]:
+        now = time.time()
+        context: dict[str, Any] = {
+            "routeKey": route_key,
+            "eventType": event_type,
+            "extendedRequestId": _new_id(),
+            "requestTime": _request_time(now),
+            "messageDirection": "IN",
+            "stage": conn.api.stage_name,
+            "connectedAt": int(conn.connected_at * 1000),
+            "requestTimeEpoch": int(now * 1000),
+            "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+            "requestId": _new_id(),
+            "domainName": conn.websocket.headers.get("host", ""),
+            "connectionId": conn.connection_id,
+            "apiId": conn.api.api_id,
+        }
+        if conn.authorizer is not None:
+            context["authorizer"] = conn.authorizer
+        context.update(extra)
+        return context
+
+    async def websocket(self, websocket: WebSocket) -> None:
+        api = self._ws_api(websocket)
+        if api is None:
+            await self._deny(websocket, 403, {"message": "Forbidden"})
+            return
+        routes = {r.route_key: r for r in api.routes}
+        headers, multi_headers = _header_maps(list(websocket.headers.raw))
+        query, multi_query = _query_maps(websocket.query_params.multi_items())
+        source_ip = websocket.client.host if websocket.client else "127.0.0.1"
+        conn = _Connection(
+            connection_id=_new_id(),
+            websocket=websocket,
+            api=api,
+            connected_at=time.time(),
+            source_ip=source_ip,
+            user_agent=websocket.headers.get("user-agent", ""),
+            authorizer=None,
+        )
+        conn.last_active_at = conn.connected_at
+        connect_route = routes.get("$connect")
+        if connect_route is not None and connect_route.authorizer is not None:
+            auth_event = {
+                "type": "REQUEST",
+                "methodArn": (
+                    f"arn:aws:execute-api:{self.region}:{self.account_id}:{api.api_id}/{api.stage_name}/$connect"
+                ),
+                "headers": headers,
+                "multiValueHeaders": multi_headers,
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": multi_query,
+                "stageVariables": {},
+                "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
+            }
+            outcome = await self.authorizers.authorize(
+                connect_route.authorizer, api.api_id, auth_event, headers, query
+            )
+            if outcome.status != 200:
+                await self._deny(websocket, outcome.status, outcome.body)
+                return
+            conn.authorizer = outcome.authorizer_context
+
+        if connect_route is not None:
+            event = {
+                "headers": headers,
+                "multiValueHeaders": multi_headers,
+                "queryStringParameters": query or None,
+                "multiValueQueryStringParameters": multi_query or None,
+                "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
+                "isBase64Encoded": False,
+            }
+            result = await run_in_threadpool(self.runtime.invoke, connect_route.function_name, event)
+            status = _status_of(result)
+            if not 200 <= status < 300:
+                await self._deny(
+                    websocket,
+                    status,
+                    {"message": "Forbidden" if status < 500 else "Internal server error"},
+                )
+                return
+
+        self.connections[conn.connection_id] = conn
+        await websocket.accept()
+        close_code = 1005
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    close_code = int(message.get("code") or 1005)
+                    break
+                conn.last_active_at = time.time()
+                text, data = message.get("text"), message.get("bytes")
+                size = len(text.encode()) if text is not None else len(data or b"")
+                if size > MAX_WEBSOCKET_FRAME_BYTES:
+                    close_code = 1009
+                    await websocket.close(code=1009, reason="Message too big")
+                    break
+                await self._on_message(conn, routes, text, data)
+        except WebSocketDisconnect as exc:
+            close_code = exc.code
+        finally:
+            conn.closed = True
+            self.connections.pop(conn.connection_id, None)
+            disconnect_route = routes.get("$disconnect")
+            if disconnect_route is not None:
+                event = {
+                    "headers": headers,
+                    "multiValueHeaders": multi_headers,
+                    "requestContext": self._ws_context(
+                        conn,
+                        "$disconnect",
+                        "DISCONNECT",
+                        disconnectStatusCode=close_code,
+                        disconnectReason="",
+                    ),
+                    "isBase64Encoded": False,
+                }
+                await run_in_threadpool(self.runtime.invoke, disconnect_route.function_name, event)
+
+    async def _on_message(
+        self,
+        conn: _Connection,
+        routes: dict[str, Any],
+        text: str | None,
+        data: bytes | None,
+    ) -> None:
+        is_base64 = False
+        if text is None:
+            try:
+                text = (data or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                text, is_base64 = base64.b64encode(data or b"").decode(), True
+        route_key = None if is_base64 else _select_route_key(conn.api.route_selection_expression, text)
+        route = routes.get(route_key) if route_key not in (None, "$connect", "$disconnect") else None
+        if route is None:
+            route_key, route = "$default", routes.get("$default")
+        context = self._ws_context(conn, route_key or "$default", "MESSAGE", messageId=_new_id())
+        if route is None:
+            await self._send(conn, _ws_error("Forbidden", conn, context["requestId"]))
+            return
+        event = {"requestContext": context, "body": text, "isBase64Encoded": is_base64}
+        result = await run_in_threadpool(self.runtime.invoke, route.function_name, event)
+        if result.error is not None:
+            await self._send(conn, _ws_error("Internal server error", conn, context["requestId"]))
+
+    async def _send(self, conn: _Connection, data: bytes | str) -> bool:
+        if conn.closed:
+            return False
+        try:
+            async with conn.send_lock:
+                if isinstance(data, str):
+                    await conn.websocket.send_text(data)
+                else:
+                    try:
+                        await conn.websocket.send_text(data.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        await conn.websocket.send_bytes(data)
+        except (RuntimeError, OSError, WebSocketDisconnect):
+            return False
+        return True
+
+    async def _deny(self, websocket: WebSocket, status: int, body: dict[str, Any] | None) -> None:
+        if "websocket.http.response" in websocket.scope.get("extensions", {}):
+            await websocket.send_denial_response(JSONResponse(body, status_code=status))
+        else:
+            await websocket.close(code=1008)
+
+    # -- @connections ------------------------------------------------------------------------
+
+    async def connections_api(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        api = self._ws_api(request)
+        conn = self.connections.get(request.path_params["connection_id"])
+        if api is None or conn is None or conn.api is not api or conn.closed:
+            return _error_response(410, {"message": None}, "GoneException", request_id)
+        if request.method == "GET":
+            return JSONResponse(
+                {
+                    "connectedAt": _iso(conn.connected_at),
+                    "identity": {
+                        "sourceIp": conn.source_ip,
+                        "userAgent": conn.user_agent,
+                    },
+                    "lastActiveAt": _iso(conn.last_active_at),
+                },
+                headers={"x-amzn-RequestId": request_id},
+            )
+        if request.method == "DELETE":
+            conn.closed = True
+            with contextlib.suppress(RuntimeError, OSError):
+                await conn.websocket.close(code=1000)
+            return Response(status_code=204, headers={"x-amzn-RequestId": request_id})
+        data = await request.body()
+        if len(data) > MAX_WEBSOCKET_FRAME_BYTES:
+            return _error_response(
+                413,
+                {"message": "Message too long"},
+                "PayloadTooLargeException",
+                request_id,
+            )
+        if not await self._send(conn, data):
+            return _error_response(410, {"message": None}, "GoneException", request_id)
+        return Response(status_code=200, headers={"x-amzn-RequestId": request_id})
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _status_of(result: InvokeResult) -> int:
+    if result.error is not None:
+        return 500
+    payload = result.payload
+    if isinstance(payload, dict) and "statusCode" in payload:
+        try:
+            return int(payload["statusCode"])
+        except (TypeError, ValueError):
+            return 500
+    return 200  # a $connect handler without a proxy-shaped answer accepts the connection
+
+
+def _ws_error(message: str, conn: _Connection, request_id: str) -> str:
+    return json.dumps(
+        {
+            "message": message,
+            "connectionId": conn.connection_id,
+            "requestId": request_id,
+        }
+    )
+
+
+def create_gateway(
+    rest_apis: Sequence[RestApiSpec],
+    websocket_apis: Sequence[WebSocketApiSpec],
+    runtime: Invoker,
+    *,
+    cors_origins: Sequence[str] = (),
+    region: str | None = None,
+    account_id: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Starlette:
+    """Build the gateway app (see the module docstring for the URL scheme).
+
+    ``cors_origins`` are the allowed origins that MOCK preflight answers echo back when the
+    request's ``Origin`` is one of them (CDK's multi-origin template), in addition to the
+    origins carried by the route's ``MockResponse``. ``clock`` drives the authorizer cache TTL.
+    The ``Gateway`` instance is available as ``app.state.gateway``.
+    """
+    gateway = Gateway(
+        rest_apis,
+        websocket_apis,
+        runtime,
+        cors_origins=cors_origins,
+        region=region,
+        account_id=account_id,
+        clock=clock,
+    )
+    connections_methods = ["GET", "POST", "DELETE"]
+    routes: list[Route | WebSocketRoute] = [
+        WebSocketRoute("/ws/{stage}", gateway.websocket),
+        WebSocketRoute("/wsapis/{api_id}/{stage}", gateway.websocket),
+        Route(
+            "/ws/{stage}/@connections/{connection_id}",
+            gateway.connections_api,
+            methods=connections_methods,
+        ),
+        Route(
+            "/wsapis/{api_id}/{stage}/@connections/{connection_id}",
+            gateway.connections_api,
+            methods=connections_methods,
+        ),
+        Route(
+            "/{stage}/@connections/{connection_id}",
+            gateway.connections_api,
+            methods=connections_methods,
+        ),
+        Route("/restapis/{api_id}/{stage}", gateway.rest_by_id, methods=_HTTP_METHODS),
+        Route(
+            "/restapis/{api_id}/{stage}/{path:path}",
+            gateway.rest_by_id,
+            methods=_HTTP_METHODS,
+        ),
+        Route("/{stage}", gateway.rest_by_stage, methods=_HTTP_METHODS),
+        Route("/{stage}/{path:path}", gateway.rest_by_stage, methods=_HTTP_METHODS),
+    ]
+    app = Starlette(routes=routes)
+    app.state.gateway = gateway
+    return app

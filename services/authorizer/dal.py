@@ -1,0 +1,30 @@
+"""The authorizer's only read: one token record by (tenant_id, token_hash)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer
+
+_deserialize = TypeDeserializer().deserialize
+
+
+class TokenStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @classmethod
+    def from_env(cls) -> TokenStore:
+        return cls(boto3.client("dynamodb"), os.environ["TOKENS_TABLE"])
+
+    def get(self, tenant_id: str, token_hash: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"tenant_id": {"S": tenant_id}, "token_hash": {"S": token_hash}},
+            ConsistentRead=False,
+        )
+        item = response.get("Item")
+        return {k: _deserialize(v) for k, v in item.items()} if item else None

@@ -1,0 +1,79 @@
+"""The REQUEST authorizer of the REST and the WebSocket API.
+
+Reads the session token (REST: ``Authorization: Bearer <token>``; WebSocket:
+``?token=<token>`` on ``$connect``), looks up its SHA-256 in the tokens table
+(one ``GetItem``) and answers with an Allow policy and the principal as context.
+The REST policy covers the whole stage so that API Gateway's cache (5 minutes,
+keyed by the header) serves every route: a revoked token keeps working for at most
+that long. Role checks happen on each route (``core.principal.requires``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from authorizer.dal import TokenStore
+from core.observability import logger
+from core.principal import Principal
+from core.tokens import hash_token, parse_token
+
+_store: TokenStore | None = None
+
+
+def store() -> TokenStore:
+    global _store
+    if _store is None:
+        _store = TokenStore.from_env()
+    return _store
+
+
+def stage_wide_arn(method_arn: str) -> str:
+    """``arn:...:apiId/stage/GET/producto`` -> ``arn:...:apiId/stage/*`` (one cached policy per token)."""
+    api_part, _, rest = method_arn.partition("/")
+    stage = rest.split("/", 1)[0]
+    return f"{api_part}/{stage}/*"
+
+
+def authenticate(raw_token: str | None, now: float) -> Principal | None:
+    parsed = parse_token(raw_token)
+    if parsed is None:
+        return None
+    tenant_id, token = parsed
+    record = store().get(tenant_id, hash_token(token))
+    if record is None or int(record.get("expires_at", 0)) <= now or record.get("revoked"):
+        return None
+    return Principal(
+        tenant_id=tenant_id,
+        subject_id=record["subject_id"],
+        kind=record["kind"],
+        rol=record["rol"],
+        location_id=record.get("location_id"),
+    )
+
+
+def _raw_token(event: dict[str, Any]) -> str | None:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    query = event.get("queryStringParameters") or {}
+    return headers.get("authorization") or query.get("token")
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    principal = authenticate(_raw_token(event), time.time())
+    if principal is None:
+        logger.info("token rejected")
+        raise Exception("Unauthorized")  # API Gateway turns exactly this message into a 401
+    logger.append_keys(tenant_id=principal.tenant_id)
+    method_arn = event["methodArn"]
+    resource = method_arn if "/$connect" in method_arn else stage_wide_arn(method_arn)
+    return {
+        "principalId": f"{principal.tenant_id}/{principal.subject_id}",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}],
+        },
+        "context": principal.to_context(),
+    }

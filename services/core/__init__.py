@@ -1,0 +1,1 @@
+"""Shared code of the platform's services: observability, principal, errors, settings, DAL helpers."""

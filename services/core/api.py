@@ -1,0 +1,82 @@
+"""The REST resolver every microservice uses: typed routes, OpenAPI, one error mapping, CORS."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from core.errors import DomainError
+from core.observability import logger
+from core.principal import Principal
+
+_resolver: APIGatewayRestResolver | None = None
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
+
+
+def _error(status: int, code: str, message: str, details: Any = None) -> Response:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def create_resolver(title: str) -> APIGatewayRestResolver:
+    """An ``APIGatewayRestResolver`` with validation, OpenAPI and the platform's error mapping."""
+    global _resolver
+    origins = [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o]
+    cors = CORSConfig(
+        allow_origin=origins[0] if origins else "*",
+        extra_origins=origins[1:],
+        allow_headers=CORS_HEADERS,
+        max_age=3600,
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app.configure_openapi(title=f"Bembos {title} API", version=os.environ.get("APP_VERSION", "0.0.0"))
+
+    @app.exception_handler(DomainError)
+    def domain_error(exc: DomainError) -> Response:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    def request_invalid(exc: RequestValidationError) -> Response:
+        details = [
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+            for err in exc.errors()
+        ]
+        return _error(422, "validation_failed", "The request is not valid", details)
+
+    @app.exception_handler(ValidationError)
+    def model_invalid(exc: ValidationError) -> Response:
+        return _error(422, "validation_failed", "The request is not valid", exc.errors(include_url=False))
+
+    @app.not_found
+    def not_found(exc: NotFoundError) -> Response:
+        return _error(404, "not_found", "No such route")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        logger.exception("unexpected error")
+        return _error(500, "internal_error", "Something went wrong on our side")
+
+    _resolver = app
+    return app
+
+
+def current_principal() -> Principal:
+    """The caller of the request being handled (from the authorizer context)."""
+    if _resolver is None:
+        raise RuntimeError("create_resolver() has not run")
+    context = _resolver.current_event.request_context.authorizer.raw_event
+    return Principal.from_context(context)
+
+
+def tenant_header() -> str | None:
+    """The tenant an unauthenticated call names, from the ``X-Tenant-Id`` header its web app sends."""
+    if _resolver is None:
+        raise RuntimeError("create_resolver() has not run")
+    return _resolver.current_event.headers.get("x-tenant-id") or _resolver.current_event.headers.get("X-Tenant-Id")

@@ -1,0 +1,61 @@
+"""WebSocket routes: ``$connect`` (after the authorizer), ``$disconnect``, ``$default``.
+
+A connection subscribes to the topic its principal may follow: a customer to
+their own orders, a staff member to their location and role; an admin to the
+whole tenant. The realtime notifier (the orders issue) pushes to these topics.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.observability import logger
+from core.principal import Principal
+from realtime.dal import ConnectionStore
+
+CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after 2 h anyway
+_store: ConnectionStore | None = None
+
+
+def store() -> ConnectionStore:
+    global _store
+    if _store is None:
+        _store = ConnectionStore.from_env()
+    return _store
+
+
+def topic_for(principal: Principal) -> str:
+    if principal.kind == "customer":
+        return f"{principal.tenant_id}#cliente#{principal.subject_id}"
+    if principal.is_admin:
+        return f"{principal.tenant_id}#admin"
+    return f"{principal.tenant_id}#{principal.location_id}#{principal.rol}"
+
+
+def _ok(body: str = "") -> dict[str, Any]:
+    return {"statusCode": 200, "body": body}
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = event["requestContext"]
+    connection_id = request["connectionId"]
+    route = request["routeKey"]
+    if route == "$connect":
+        principal = Principal.from_context(request.get("authorizer"))
+        logger.append_keys(tenant_id=principal.tenant_id)
+        store().put(principal.tenant_id, connection_id, topic_for(principal), int(time.time()) + CONNECTION_TTL_SECONDS)
+        return _ok()
+    if route == "$disconnect":
+        tenant_id = (request.get("authorizer") or {}).get("tenant_id")
+        if tenant_id:
+            store().delete(tenant_id, connection_id)
+        return _ok()
+    message = json.loads(event.get("body") or "{}")
+    if message.get("action") == "ping":
+        store().send(connection_id, {"type": "pong"})
+    return _ok()

@@ -1,0 +1,1 @@
+"""The five stacks of one platform stage, composed by ``stacks.platform.Platform``."""

@@ -1,0 +1,271 @@
+"""ApiStack: the REST API with its REQUEST authorizer, the WebSocket API, one Lambda per microservice."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
+from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs.nag import acknowledge
+from constructs import Construct
+
+from constructs.dependencies_layer import DependenciesLayer
+from constructs.microservice import Microservice, Route
+from constructs.service_function import ServiceFunction
+from stacks.config import StageConfig
+from stacks.data import DataStack
+from stacks.messaging import MessagingStack
+from stacks.workflow import WorkflowStack
+
+# Headers a browser may send: the session token, the tenant of an unauthenticated call,
+# the client's idempotency key for order creation.
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
+AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(5)
+
+
+class ApiStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        data: DataStack,
+        messaging: MessagingStack,
+        workflow: WorkflowStack,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.stage = stage
+        self.data = data
+        self.messaging = messaging
+        self.workflow = workflow
+        self.layer = DependenciesLayer(self, "Dependencies").layer
+        self.api = self._rest_api()
+        self.rest_api_url = (
+            f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
+        )
+        self.validator = self.api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+        self.authorizer_function = self._authorizer_function()
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "Authorizer",
+            handler=self.authorizer_function.function,
+            identity_sources=[apigw.IdentitySource.header("Authorization")],
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
+        )
+        self.websocket, self.websocket_stage = self._websocket_api()
+        self.microservices: dict[str, Microservice] = {}
+        self._platform_service()
+        cdk.CfnOutput(self, "RestApiUrl", value=self.rest_api_url)
+        cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_stage.url)
+        cdk.CfnOutput(self, "WebSocketCallbackUrl", value=self.websocket_stage.callback_url)
+
+    # -- REST -----------------------------------------------------------------------------------
+    def _rest_api(self) -> apigw.RestApi:
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=self.stage.log_retention,
+            removal_policy=self.stage.removal_policy,
+        )
+        api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{self.stage.prefix}-api",
+            description="Bembos ordering platform REST API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=self.stage.removal_policy,
+            deploy_options=apigw.StageOptions(
+                stage_name=self.stage.name,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                throttling_rate_limit=self.stage.api_throttle_rate,
+                throttling_burst_limit=self.stage.api_throttle_burst,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+            ),
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(self.stage.allowed_origins),
+                allow_methods=apigw.Cors.ALL_METHODS,
+                allow_headers=CORS_HEADERS,
+                max_age=cdk.Duration.hours(1),
+            ),
+        )
+        # Errors produced by API Gateway itself (401/403 from the authorizer, throttling) carry
+        # CORS headers too, so the web apps can read them.
+        for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+            api.add_gateway_response(
+                f"Cors{response_type.response_type}",
+                type=response_type,
+                response_headers={"Access-Control-Allow-Origin": "'*'"},
+            )
+        acknowledge(
+            api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level API Gateway CloudWatch role uses the AWS managed "
+            "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logs.",
+        )
+        acknowledge(
+            api,
+            "AwsSolutions-APIG3",
+            "No WAF in front of the regional API yet: throttling per stage and the authorizer "
+            "cache protect it; a WebACL is planned with the custom domain.",
+        )
+        return api
+
+    def _authorizer_function(self) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "AuthorizerFunction",
+            stage=self.stage,
+            service="authorizer",
+            handler="authorizer.handler.lambda_handler",
+            layer=self.layer,
+            environment={
+                "TOKENS_TABLE": self.data.tokens.table_name,
+                "USERS_TABLE": self.data.users.table_name,
+                "EMPLOYEES_TABLE": self.data.employees.table_name,
+            },
+        )
+        # One GetItem per request, nothing else (no index, no write).
+        function.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.data.tokens.table_arn])
+        )
+        return function
+
+    def add_microservice(
+        self,
+        name: str,
+        *,
+        handler: str,
+        routes: list[Route],
+        environment: dict[str, str] | None = None,
+        timeout: cdk.Duration | None = None,
+    ) -> Microservice:
+        """One function serving a group of routes; the caller grants it what it needs."""
+        service = Microservice(
+            self,
+            name.capitalize(),
+            stage=self.stage,
+            service=name,
+            handler=handler,
+            layer=self.layer,
+            api=self.api,
+            authorizer=self.authorizer,
+            request_validator=self.validator,
+            routes=routes,
+            environment=environment,
+            timeout=timeout,
+        )
+        self.microservices[name] = service
+        return service
+
+    def _platform_service(self) -> None:
+        self.add_microservice(
+            "plataforma",
+            handler="health.handler.lambda_handler",
+            routes=[
+                Route("GET", "/health", public=True),
+                Route("GET", "/config/{app}", public=True),
+                Route("GET", "/sesion"),
+            ],
+            environment={
+                "REST_API_URL": self.rest_api_url,
+                "WEBSOCKET_URL": self.websocket_stage.url,
+            },
+        )
+
+    # -- WebSocket ------------------------------------------------------------------------------
+    def _websocket_api(self) -> tuple[apigwv2.WebSocketApi, apigwv2.WebSocketStage]:
+        realtime = ServiceFunction(
+            self,
+            "RealtimeFunction",
+            stage=self.stage,
+            service="realtime",
+            handler="realtime.handler.lambda_handler",
+            layer=self.layer,
+            environment={"CONNECTIONS_TABLE": self.data.connections.table_name},
+        )
+        realtime.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem", "dynamodb:DeleteItem"], resources=[self.data.connections.table_arn]
+            )
+        )
+        ws_authorizer = v2_authorizers.WebSocketLambdaAuthorizer(
+            "WebSocketAuthorizer",
+            self.authorizer_function.function,
+            identity_source=["route.request.querystring.token"],
+        )
+        api = apigwv2.WebSocketApi(
+            self,
+            "WebSocketApi",
+            api_name=f"{self.stage.prefix}-realtime",
+            route_selection_expression="$request.body.action",
+            connect_route_options=apigwv2.WebSocketRouteOptions(
+                integration=v2_integrations.WebSocketLambdaIntegration("ConnectIntegration", realtime.function),
+                authorizer=ws_authorizer,
+            ),
+            disconnect_route_options=apigwv2.WebSocketRouteOptions(
+                integration=v2_integrations.WebSocketLambdaIntegration("DisconnectIntegration", realtime.function)
+            ),
+            default_route_options=apigwv2.WebSocketRouteOptions(
+                integration=v2_integrations.WebSocketLambdaIntegration("DefaultIntegration", realtime.function)
+            ),
+        )
+        access_logs = logs.LogGroup(
+            self, "WebSocketAccessLogs", retention=self.stage.log_retention, removal_policy=self.stage.removal_policy
+        )
+        ws_stage = apigwv2.WebSocketStage(
+            self,
+            "WebSocketStage",
+            web_socket_api=api,
+            stage_name=self.stage.name,
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=self.stage.api_throttle_rate, burst_limit=self.stage.api_throttle_burst
+            ),
+        )
+        cfn_stage = ws_stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
+            destination_arn=access_logs.log_group_arn,
+            format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+            '"routeKey":"$context.routeKey","status":"$context.status","connectionId":"$context.connectionId"}',
+        )
+        realtime.function.add_environment("WEBSOCKET_CALLBACK_URL", ws_stage.callback_url)
+        ws_stage.grant_management_api_access(realtime.function)
+        acknowledge(
+            realtime.role,
+            f"AwsSolutions-IAM5[Resource::arn:aws:execute-api:{self.region}:<AWS::AccountId>:"
+            f"<{self.get_logical_id(api.node.default_child)}>/{self.stage.name}/*/@connections/*]",
+            "Connection ids exist only at run time; the grant is limited to this API's stage.",
+        )
+        for route in api.node.find_all():
+            if isinstance(route, apigwv2.CfnRoute):
+                acknowledge(
+                    route,
+                    "AwsSolutions-APIG4",
+                    "Only $connect needs authorization on a WebSocket API: $disconnect and "
+                    "$default run on a connection that $connect's authorizer already admitted.",
+                )
+        return api, ws_stage

@@ -1,0 +1,75 @@
+"""Stage settings, read once from the CDK context (``cdk.json`` -> ``stages``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+PROJECT = "bembos"
+VERSION = "0.1.0"
+
+# Log retention values CloudWatch accepts, by day count.
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """What differs between dev and prod; everything else is the same app."""
+
+    name: str
+    retain_data: bool
+    log_retention_days: int
+    alarm_email: str
+    allowed_origins: tuple[str, ...]
+    api_throttle_rate: int
+    api_throttle_burst: int
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every physical name of the stage, e.g. ``bembos-dev``."""
+        return f"{PROJECT}-{self.name}"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.name == "prod"
+
+    @property
+    def removal_policy(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.RETAIN if self.retain_data else cdk.RemovalPolicy.DESTROY
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _RETENTION[self.log_retention_days]
+
+    def stack_name(self, short: str) -> str:
+        return f"{self.prefix}-{short}"
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> StageConfig:
+        node = scope.node
+        name = str(node.try_get_context("stage") or "dev")
+        stages = node.try_get_context("stages") or {}
+        if name not in stages:
+            raise ValueError(f"unknown stage {name!r}: cdk.json defines {sorted(stages)}")
+        raw = stages[name]
+        if raw["log_retention_days"] not in _RETENTION:
+            raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
+        return cls(
+            name=name,
+            retain_data=bool(raw["retain_data"]),
+            log_retention_days=int(raw["log_retention_days"]),
+            alarm_email=str(raw.get("alarm_email", "")),
+            allowed_origins=tuple(raw["allowed_origins"]),
+            api_throttle_rate=int(raw["api_throttle_rate"]),
+            api_throttle_burst=int(raw["api_throttle_burst"]),
+        )

@@ -1,0 +1,90 @@
+"""MessagingStack: the event bus, the payment-approved topic and every queue of the platform."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from constructs.work_queue import WorkQueue
+from services.core import contracts
+from stacks.config import StageConfig
+
+
+class MessagingStack(cdk.Stack):
+    """Every asynchronous hop lands in an SQS queue (retries, DLQ, partial batch failures)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.stage = stage
+        self.alarm_topic = self._topic("Alarms", "alarmas")
+        if stage.alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(stage.alarm_email))
+        self.bus = events.EventBus(self, "Bus", event_bus_name=f"{stage.prefix}-eventos")
+
+        # SNS "payment approved" -> SQS -> order starter.
+        self.payment_approved_topic = self._topic("PaymentApproved", "pago-aprobado")
+        self.payment_approved = self._queue("PaymentApprovedQueue", "pago-aprobado", fifo=False)
+        self.payment_approved_topic.add_subscription(
+            subscriptions.SqsSubscription(self.payment_approved.queue, raw_message_delivery=True)
+        )
+
+        # The work trays, one FIFO queue per staff role (group = tenant#location).
+        self.work_queues = {
+            stage_name: self._queue(f"{queue_name.capitalize()}Queue", queue_name, fifo=True)
+            for stage_name, (queue_name, _table, _role) in contracts.STAGES.items()
+        }
+
+        # EventBridge -> SQS for the two notifiers.
+        self.email_notifications = self._queue("EmailQueue", "notificaciones-email", fifo=False)
+        self.realtime_notifications = self._queue("RealtimeQueue", "notificaciones-realtime", fifo=False)
+        self._rule(
+            "EmailRule",
+            self.email_notifications,
+            sources=[contracts.EVENT_SOURCE_ORDERS, contracts.EVENT_SOURCE_IDENTITY],
+            detail_types=[
+                contracts.ORDER_STATUS_CHANGED,
+                contracts.ORDER_OVERDUE,
+                contracts.CUSTOMER_REGISTERED,
+                contracts.EMPLOYEE_INVITED,
+            ],
+        )
+        self._rule(
+            "RealtimeRule",
+            self.realtime_notifications,
+            sources=[contracts.EVENT_SOURCE_ORDERS],
+            detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
+        )
+
+    def _topic(self, logical_id: str, name: str) -> sns.Topic:
+        return sns.Topic(
+            self,
+            logical_id,
+            topic_name=f"{self.stage.prefix}-{name}",
+            master_key=kms.Alias.from_alias_name(self, f"{logical_id}Key", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
+
+    def _queue(self, logical_id: str, name: str, *, fifo: bool) -> WorkQueue:
+        return WorkQueue(
+            self,
+            logical_id,
+            stage=self.stage,
+            name=name,
+            fifo=fifo,
+            alarm_topic=self.alarm_topic,
+            visibility_timeout=cdk.Duration.seconds(60),
+        )
+
+    def _rule(self, logical_id: str, work_queue: WorkQueue, *, sources: list[str], detail_types: list[str]) -> None:
+        events.Rule(
+            self,
+            logical_id,
+            event_bus=self.bus,
+            event_pattern=events.EventPattern(source=sources, detail_type=detail_types),
+            targets=[targets.SqsQueue(work_queue.queue, dead_letter_queue=work_queue.dead_letter_queue)],
+        )

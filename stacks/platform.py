@@ -1,0 +1,54 @@
+"""One platform = the five stacks of one stage."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from stacks.api import ApiStack
+from stacks.config import StageConfig
+from stacks.data import DataStack
+from stacks.frontend import FrontendStack
+from stacks.messaging import MessagingStack
+from stacks.workflow import WorkflowStack
+
+
+class Platform:
+    """Data <- Messaging <- Workflow <- Api <- Frontend (each arrow: uses exports of)."""
+
+    def __init__(self, scope: Construct, *, stage: StageConfig, env: cdk.Environment) -> None:
+        common = {"env": env, "tags": {"project": "bembos", "stage": stage.name}}
+        self.stage = stage
+        self.data = DataStack(scope, "Data", stack_name=stage.stack_name("data"), stage=stage, **common)
+        self.messaging = MessagingStack(
+            scope, "Messaging", stack_name=stage.stack_name("messaging"), stage=stage, **common
+        )
+        self.workflow = WorkflowStack(
+            scope,
+            "Workflow",
+            stack_name=stage.stack_name("workflow"),
+            stage=stage,
+            data=self.data,
+            messaging=self.messaging,
+            **common,
+        )
+        self.api = ApiStack(
+            scope,
+            "Api",
+            stack_name=stage.stack_name("api"),
+            stage=stage,
+            data=self.data,
+            messaging=self.messaging,
+            workflow=self.workflow,
+            **common,
+        )
+        self.frontend = FrontendStack(
+            scope, "Frontend", stack_name=stage.stack_name("frontend"), stage=stage, api=self.api, **common
+        )
+        for stack in self.stacks:
+            if stage.retain_data:
+                stack.termination_protection = True
+
+    @property
+    def stacks(self) -> list[cdk.Stack]:
+        return [self.data, self.messaging, self.workflow, self.api, self.frontend]

@@ -1,0 +1,1 @@
+"""The order workflow, written with CDK's chainable Step Functions DSL."""
