@@ -14,8 +14,8 @@ from typing import Any
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-
 from constructs.tenant import Location, StageSla, Tenant
+
 from stacks.config import StageConfig
 from stacks.platform import Platform
 

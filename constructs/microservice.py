@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
-from constructs.nag import acknowledge
 from constructs import Construct
-
+from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+
 from stacks.config import StageConfig
 
 _PUBLIC_REASON = (
@@ -72,9 +72,7 @@ class Microservice(Construct):
         )
         self.function = self.service_function.function
         self.role = self.service_function.role
-        integration = apigw.LambdaIntegration(
-            self.function, proxy=True, allow_test_invoke=False, scope_permission_to_method=False
-        )
+        integration = apigw.LambdaIntegration(self.function, proxy=True, scope_permission_to_method=False)
         for route in self.routes:
             self._add_route(api, route, integration, authorizer, request_validator)
 

@@ -9,8 +9,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs.nag import acknowledge
 from constructs import Construct
+from constructs.nag import acknowledge
 
 from stacks.config import PROJECT, VERSION, StageConfig
 

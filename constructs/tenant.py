@@ -19,8 +19,8 @@ from typing import Any
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import custom_resources as cr
-from constructs.nag import acknowledge
 from constructs import Construct
+from constructs.nag import acknowledge
 
 # Fixed namespace so ids derived from names stay stable across deploys.
 _ID_NAMESPACE = uuid.UUID("7d3f7c52-54b0-4a39-9a59-6b1f0c2a4e11")
@@ -105,6 +105,7 @@ class Tenant(Construct):
             if unknown:
                 raise ValueError(f"location {location.location_id!r}: unknown dispatch types {sorted(unknown)}")
         self.tenant_id = tenant_id
+        self.admin_email = admin_email.lower()
         self.config = {
             "tenant_id": tenant_id,
             "name": name,
@@ -142,7 +143,7 @@ class Tenant(Construct):
             {
                 "tenant_id": self.tenant_id,
                 "employee_id": self.admin_employee_id,
-                "email": self.config["admin_email"].lower(),
+                "email": self.admin_email,
                 "name": "Administrador",
                 "rol": "admin",
                 "location_id": self.locations[0].location_id,

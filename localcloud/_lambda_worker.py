@@ -146,7 +146,7 @@ def main() -> None:
         _log_error(error)
         answer({"ready": False, "error": error})
         return
-    except BaseException as exc:  # noqa: BLE001 - any failure while importing user code is an init error
+    except BaseException as exc:  # any failure while importing user code is an init error
         error = _error(exc)
         _log_error(error)
         answer({"ready": False, "error": error})
@@ -162,7 +162,7 @@ def main() -> None:
         message: dict[str, Any] | str
         try:
             result = handler(request["event"], context)
-        except Exception as exc:  # noqa: BLE001 - the function's error is the invocation's result
+        except Exception as exc:  # the function's error is the invocation's result
             error = _error(exc)
             _log_error(error)
             message = {"error": error}

@@ -84,7 +84,7 @@ class StackArtifact:
 
     def asset_path(self, object_key: str) -> Path | None:
         """The local folder (or file) of an asset given its S3 object key, ``<hash>.zip``."""
-        asset_hash = object_key.split("/")[-1].split(".", 1)[0]
+        asset_hash = object_key.rsplit("/", 1)[-1].split(".", 1)[0]
         return self.assets.get(asset_hash)
 
 
@@ -172,7 +172,7 @@ def _topological(nodes: list[str], graph: Mapping[str, Iterable[str]], what: str
 
 
 def references(value: Any) -> set[str]:
-    """Logical ids (and parameters / pseudo parameters) referenced by ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub``."""
+    """Names (logical ids, parameters, pseudo parameters) used by ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub``."""
     found: set[str] = set()
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -180,25 +180,22 @@ def references(value: Any) -> set[str]:
                 found.add(inner)
             elif key == "Fn::GetAtt":
                 target = inner.split(".", 1)[0] if isinstance(inner, str) else inner[0]
-                if isinstance(target, str):
-                    found.add(target)
-                else:
-                    found |= references(inner)
+                found |= {target} if isinstance(target, str) else references(inner)
             elif key == "Fn::Sub":
-                template = inner if isinstance(inner, str) else inner[0]
-                local_names = set(inner[1]) if isinstance(inner, list) and len(inner) > 1 else set()
-                for match in _SUB_VARIABLE.finditer(template):
-                    name = match.group(1).split(".", 1)[0]
-                    if name not in local_names:
-                        found.add(name)
-                if isinstance(inner, list) and len(inner) > 1:
-                    found |= references(inner[1])
+                found |= _sub_references(inner)
             else:
                 found |= references(inner)
     elif isinstance(value, list):
         for inner in value:
             found |= references(inner)
     return found
+
+
+def _sub_references(argument: Any) -> set[str]:
+    template = argument if isinstance(argument, str) else argument[0]
+    variables = argument[1] if isinstance(argument, list) and len(argument) > 1 else {}
+    names = {match.group(1).split(".", 1)[0] for match in _SUB_VARIABLE.finditer(template)}
+    return (names - set(variables)) | references(variables)
 
 
 def resource_order(stack: StackArtifact) -> list[str]:
@@ -467,7 +464,8 @@ class Resolver:
             "AWS::URLSuffix": self.url_suffix,
             "AWS::StackName": self.stack.stack_name,
             "AWS::StackId": self.arn(
-                "cloudformation", f"stack/{self.stack.stack_name}/{stable_id(self.stack.stack_name, length=32)}"
+                "cloudformation",
+                f"stack/{self.stack.stack_name}/{stable_id(self.stack.stack_name, length=32)}",
             ),
         }
         if name == "AWS::NotificationARNs":
@@ -494,7 +492,7 @@ class Resolver:
         kind = self.stack.resources[logical_id].get("Type")
         raise UnresolvableError(f"{self.stack.stack_name}: {logical_id} ({kind}) has no attribute {attribute!r}")
 
-    def _evaluate_condition(self, value: Any) -> bool:
+    def _evaluate_condition(self, value: Any) -> bool:  # noqa: PLR0911 (one return per condition function)
         if isinstance(value, dict) and len(value) == 1:
             ((key, argument),) = value.items()
             if key == "Condition":
@@ -663,7 +661,9 @@ def _truthy(value: Any) -> bool:
 # --------------------------------------------------------------------------- planned values per type
 
 
-def _planned_values(r: Resolver, logical_id: str, kind: str, props: dict[str, Any]) -> ResourceValues:
+def _planned_values(  # noqa: PLR0911, PLR0912 (a table: one branch per resource type)
+    r: Resolver, logical_id: str, kind: str, props: dict[str, Any]
+) -> ResourceValues:
     """Ref and GetAtt values of a resource, from its physical name and its type's ARN pattern."""
     stack = r.stack.stack_name
     if kind.startswith("AWS::ApiGateway::") or kind.startswith("AWS::ApiGatewayV2::"):
@@ -717,7 +717,11 @@ def _planned_values(r: Resolver, logical_id: str, kind: str, props: dict[str, An
         return ResourceValues(qualified, {"Version": "1", "FunctionArn": arn, "AliasArn": qualified})
     if kind == "AWS::IAM::Role":
         return ResourceValues(
-            name, {"Arn": r.arn("iam", f"role/{name}", region=False), "RoleId": "AROA" + stable_suffix(name, length=17)}
+            name,
+            {
+                "Arn": r.arn("iam", f"role/{name}", region=False),
+                "RoleId": "AROA" + stable_suffix(name, length=17),
+            },
         )
     if kind == "AWS::IAM::ManagedPolicy":
         arn = r.arn("iam", f"policy/{name}", region=False)
@@ -751,7 +755,9 @@ def _planned_values(r: Resolver, logical_id: str, kind: str, props: dict[str, An
         return ResourceValues(arn, {"Arn": arn, "BranchName": branch})
     if kind == "AWS::Lambda::EventSourceMapping":
         uuid = _uuid_like(stack, logical_id)
-        return ResourceValues(uuid, {"Id": uuid, "EventSourceMappingArn": r.arn("lambda", f"event-source-mapping:{uuid}")})
+        return ResourceValues(
+            uuid, {"Id": uuid, "EventSourceMappingArn": r.arn("lambda", f"event-source-mapping:{uuid}")}
+        )
     return ResourceValues(name)
 
 

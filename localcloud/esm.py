@@ -18,7 +18,10 @@ code here.
 FIFO queues: a mapping's batches are processed one at a time and SQS (moto too) hands out
 no message of a group that still has messages in flight, so two batches of one group are
 never in flight together. After a failure, the later messages of the same group in the
-batch are treated as failed as well (kept in the queue), so the group's order holds.
+batch are treated as failed as well (kept in the queue), so the group's order holds. Those
+later messages are made visible again at once (the group stays locked by its first failed
+message, which waits for the visibility timeout): moto would otherwise redeliver them
+ahead of the first one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 
 from localcloud.lambda_runtime import DEFAULT_REGION, InvokeResult
 from localcloud.model import EventSourceMapping
@@ -52,6 +55,7 @@ _SYSTEM_ATTRIBUTES = (
     "DeadLetterQueueSourceArn",
 )
 _ERROR_BACKOFF_SECONDS = 1.0
+_ANY_CREDENTIALS = ("testing", "testing")  # (access key id, secret key): moto accepts any
 
 
 class Invoker(Protocol):
@@ -109,25 +113,24 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
-def failed_message_ids(
-    records: Sequence[Mapping[str, Any]], result: InvokeResult, report_failures: bool
-) -> set[str]:
+def failed_message_ids(records: Sequence[Mapping[str, Any]], result: InvokeResult, report_failures: bool) -> set[str]:
     """The ids of the batch's messages that must stay in the queue after ``result``."""
     all_ids = {str(r["messageId"]) for r in records}
     if result.error is not None:
         return all_ids
-    if not report_failures:
-        return set()
-    payload = result.payload
-    if payload is None:
+    if not report_failures or result.payload is None:
         return set()  # a function that returns nothing succeeded for every message
+    return _reported_failures(result.payload, all_ids)
+
+
+def _reported_failures(payload: Any, all_ids: set[str]) -> set[str]:
     if not isinstance(payload, dict):
-        return all_ids
+        return all_ids  # an invalid response fails the whole batch
     items = payload.get("batchItemFailures")
     if items is None:
         return set()
     if not isinstance(items, list):
-        return all_ids
+        return all_ids  # an invalid response fails the whole batch
     failed: set[str] = set()
     for item in items:
         identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
@@ -210,6 +213,8 @@ class _MappingPoller:
         failed = failed_message_ids(records, result, self.mapping.report_batch_item_failures)
         if self.fifo and failed:
             failed = fifo_failures(records, failed)
+        if self.fifo and failed:
+            self._release_followers(sqs, records, failed)
         done = [r for r in records if r["messageId"] not in failed]
         for start in range(0, len(done), _RECEIVE_MAX):
             chunk = done[start : start + _RECEIVE_MAX]
@@ -237,6 +242,32 @@ class _MappingPoller:
                 (result.error or {}).get("errorType", "batchItemFailures"),
             )
 
+    def _release_followers(self, sqs: Any, records: list[dict[str, Any]], failed: set[str]) -> None:
+        """Make a failed group's later messages visible now; the group's first failure stays in flight.
+
+        SQS keeps the group locked while that first message is in flight, so the order holds.
+        Needed for moto: when several messages of one group become visible together, moto
+        hands out the later one first (it unlocks the group one message at a time).
+        """
+        seen_groups: set[str] = set()
+        followers: list[dict[str, Any]] = []
+        for record in records:
+            if record["messageId"] not in failed:
+                continue
+            group = record["attributes"].get("MessageGroupId", "")
+            if group in seen_groups:
+                followers.append(record)
+            seen_groups.add(group)
+        for start in range(0, len(followers), _RECEIVE_MAX):
+            chunk = followers[start : start + _RECEIVE_MAX]
+            sqs.change_message_visibility_batch(
+                QueueUrl=self.mapping.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                    for i, r in enumerate(chunk)
+                ],
+            )
+
 
 class EventSourcePoller:
     """Runs every enabled SQS event source mapping; ``start()`` once, ``stop()`` at the end."""
@@ -248,15 +279,14 @@ class EventSourcePoller:
         sqs_endpoint_url: str,
         *,
         region: str = DEFAULT_REGION,
-        aws_access_key_id: str = "testing",
-        aws_secret_access_key: str = "testing",  # moto accepts any credentials
+        credentials: tuple[str, str] = _ANY_CREDENTIALS,
         wait_seconds: int = 1,
     ) -> None:
         self.runtime = runtime
         self.sqs_endpoint_url = sqs_endpoint_url
         self.region = region
         self.wait_seconds = wait_seconds
-        self._credentials = (aws_access_key_id, aws_secret_access_key)
+        self._credentials = credentials
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self._pollers = [_MappingPoller(m, self) for m in mappings if m.enabled]
@@ -291,9 +321,7 @@ class EventSourcePoller:
         """Counters per mapping, keyed by queue ARN."""
         with self.lock:
             return {
-                p.mapping.queue_arn: MappingStats(
-                    p.stats.batches, p.stats.messages, p.stats.failures, p.stats.errors
-                )
+                p.mapping.queue_arn: MappingStats(p.stats.batches, p.stats.messages, p.stats.failures, p.stats.errors)
                 for p in self._pollers
             }
 

@@ -170,45 +170,44 @@ class _Authorizers:
         key = (api_id, spec.function_name, *[v or "" for v in values])
         cacheable = spec.result_ttl_seconds > 0 and bool(spec.identity_sources)
         cached = self._cache.get(key) if cacheable else None
-        latency_ms = 0
         if cached is not None and cached.expires_at > self._clock():
-            response = cached.response
-        else:
-            started = time.perf_counter()
-            result = await run_in_threadpool(self._invoker.invoke, spec.function_name, event)
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            if result.error is not None:
-                if result.error.get("errorMessage") == "Unauthorized":
-                    return _UNAUTHORIZED
-                _logger.warning("authorizer %s failed: %s", spec.function_name, result.error)
-                return _CONFIG_ERROR
-            response = result.payload
-            if not _valid_authorizer_response(response):
-                _logger.warning(
-                    "authorizer %s returned an invalid response: %r",
-                    spec.function_name,
-                    response,
-                )
-                return _CONFIG_ERROR
-            if cacheable:
-                self._cache[key] = _CachedPolicy(self._clock() + spec.result_ttl_seconds, response)
-        verdict = evaluate_policy(response["policyDocument"], event["methodArn"])
-        if verdict == "Deny":
-            return _AuthOutcome(
-                403,
-                {"Message": "User is not authorized to access this resource with an explicit deny"},
-                "AccessDeniedException",
-            )
-        if verdict != "Allow":
-            return _AuthOutcome(
-                403,
-                {"Message": "User is not authorized to access this resource"},
-                "AccessDeniedException",
-            )
-        context: dict[str, Any] = dict(response.get("context") or {})
-        context["principalId"] = response["principalId"]
-        context["integrationLatency"] = latency_ms
-        return _AuthOutcome(200, authorizer_context=context)
+            return _verdict(cached.response, event["methodArn"], 0)
+        started = time.perf_counter()
+        answer = await self._call(spec, event)
+        if isinstance(answer, _AuthOutcome):
+            return answer
+        if cacheable:
+            self._cache[key] = _CachedPolicy(self._clock() + spec.result_ttl_seconds, answer)
+        return _verdict(answer, event["methodArn"], int((time.perf_counter() - started) * 1000))
+
+    async def _call(self, spec: AuthorizerSpec, event: dict[str, Any]) -> dict[str, Any] | _AuthOutcome:
+        result = await run_in_threadpool(self._invoker.invoke, spec.function_name, event)
+        if result.error is not None:
+            if result.error.get("errorMessage") == "Unauthorized":
+                return _UNAUTHORIZED
+            _logger.warning("authorizer %s failed: %s", spec.function_name, result.error)
+            return _CONFIG_ERROR
+        if not _valid_authorizer_response(result.payload):
+            _logger.warning("authorizer %s returned an invalid response: %r", spec.function_name, result.payload)
+            return _CONFIG_ERROR
+        response: dict[str, Any] = result.payload
+        return response
+
+
+def _verdict(response: dict[str, Any], method_arn: str, latency_ms: int) -> _AuthOutcome:
+    verdict = evaluate_policy(response["policyDocument"], method_arn)
+    if verdict == "Deny":
+        return _AuthOutcome(
+            403,
+            {"Message": "User is not authorized to access this resource with an explicit deny"},
+            "AccessDeniedException",
+        )
+    if verdict != "Allow":
+        return _AuthOutcome(403, {"Message": "User is not authorized to access this resource"}, "AccessDeniedException")
+    context: dict[str, Any] = dict(response.get("context") or {})
+    context["principalId"] = response["principalId"]
+    context["integrationLatency"] = latency_ms
+    return _AuthOutcome(200, authorizer_context=context)
 
 
 def _valid_authorizer_response(response: Any) -> bool:
@@ -266,10 +265,7 @@ def _request_time(now: float) -> str:
 
 
 def _new_id() -> str:
-    return (
-        base64.b64encode(secrets.token_bytes(6)).decode().rstrip("=").replace("/", "A").replace("+", "B")
-        + "="
-    )
+    return base64.b64encode(secrets.token_bytes(6)).decode().rstrip("=").replace("/", "A").replace("+", "B") + "="
 
 
 def _error_response(status: int, body: dict[str, Any] | None, error_type: str, request_id: str) -> Response:
@@ -314,9 +310,7 @@ def _split(path: str) -> list[str]:
 class _RestApi:
     def __init__(self, spec: RestApiSpec) -> None:
         self.spec = spec
-        self.templates = [
-            _Template(p, tuple(_split(p))) for p in sorted({r.resource_path for r in spec.routes})
-        ]
+        self.templates = [_Template(p, tuple(_split(p))) for p in sorted({r.resource_path for r in spec.routes})]
 
     def match(self, path: str, method: str) -> tuple[RestRoute, dict[str, str]] | None:
         segments = _split(path)
@@ -528,9 +522,7 @@ class Gateway:
                 sources = route.authorizer.identity_sources
                 token = _identity_value(sources[0], headers, query) if sources else None
                 auth_event = {"type": "TOKEN", "authorizationToken": token or "", "methodArn": method_arn}
-            outcome = await self.authorizers.authorize(
-                route.authorizer, spec.api_id, auth_event, headers, query
-            )
+            outcome = await self.authorizers.authorize(route.authorizer, spec.api_id, auth_event, headers, query)
             if outcome.status != 200:
                 return _error_response(outcome.status, outcome.body, outcome.error_type, request_id)
             request_context["authorizer"] = outcome.authorizer_context
@@ -622,11 +614,7 @@ class Gateway:
         params = websocket_or_request.path_params
         stage, api_id = params["stage"], params.get("api_id")
         return next(
-            (
-                a
-                for a in self.websocket_apis
-                if a.stage_name == stage and (api_id is None or a.api_id == api_id)
-            ),
+            (a for a in self.websocket_apis if a.stage_name == stage and (api_id is None or a.api_id == api_id)),
             None,
         )
 
@@ -685,9 +673,7 @@ class Gateway:
                 "stageVariables": {},
                 "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
             }
-            outcome = await self.authorizers.authorize(
-                connect_route.authorizer, api.api_id, auth_event, headers, query
-            )
+            outcome = await self.authorizers.authorize(connect_route.authorizer, api.api_id, auth_event, headers, query)
             if outcome.status != 200:
                 await self._deny(websocket, outcome.status, outcome.body)
                 return

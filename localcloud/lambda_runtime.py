@@ -104,11 +104,11 @@ class FunctionStats:
     init_durations_ms: list[float] = field(default_factory=list)
 
 
-class _WorkerGone(Exception):
+class _WorkerGoneError(Exception):
     """The worker process exited (or could not be started)."""
 
 
-class _InitFailed(Exception):
+class _InitFailedError(Exception):
     def __init__(self, error: dict[str, Any], logs: str) -> None:
         super().__init__(error.get("errorMessage", "init failed"))
         self.error = error
@@ -158,7 +158,7 @@ class _Worker:
         except OSError as exc:
             os.close(req_write)
             os.close(ans_read)
-            raise _InitFailed(
+            raise _InitFailedError(
                 {
                     "errorType": "Runtime.InvalidEntrypoint",
                     "errorMessage": str(exc),
@@ -186,12 +186,9 @@ class _Worker:
 
         ready = self._next_answer(max(_INIT_TIMEOUT_SECONDS, float(self.spec.timeout_seconds)))
         if ready is None or not ready.get("ready"):
-            if ready is None:
-                error = self._exit_error("init")
-            else:
-                error = ready["error"]
+            error = self._exit_error("init") if ready is None else ready["error"]
             self.kill()
-            raise _InitFailed(error, self._take_capture(wait_for_eof=True))
+            raise _InitFailedError(error, self._take_capture(wait_for_eof=True))
         self._take_capture(wait_for_eof=False)
         return float(ready.get("init_ms", 0.0))
 
@@ -217,7 +214,7 @@ class _Worker:
     def invoke(self, request_id: str, event: Any, timeout_seconds: float) -> tuple[dict[str, Any], str]:
         """Run one event; return (``{"payload": ...}`` or ``{"error": ...}``, captured logs).
 
-        Raises ``TimeoutError`` (after killing the process) or ``_WorkerGone``.
+        Raises ``TimeoutError`` (after killing the process) or ``_WorkerGoneError``.
         """
         assert self._requests is not None
         trace_id = f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Sampled=0"
@@ -237,14 +234,14 @@ class _Worker:
             self._requests.write(message + "\n")
             self._requests.flush()
         except (BrokenPipeError, OSError) as exc:
-            raise _WorkerGone(self._exit_error(request_id)["errorMessage"]) from exc
+            raise _WorkerGoneError(self._exit_error(request_id)["errorMessage"]) from exc
         try:
             answer = self._answers.get(timeout=timeout_seconds)
         except queue.Empty:
             self.kill()
             raise TimeoutError(self._take_capture(wait_for_eof=True)) from None
         if answer is None:
-            raise _WorkerGone(self._take_capture(wait_for_eof=True))
+            raise _WorkerGoneError(self._take_capture(wait_for_eof=True))
         self._end_seen.wait(_LOG_DRAIN_SECONDS)
         return answer, self._take_capture(wait_for_eof=False)
 
@@ -379,9 +376,7 @@ class LambdaRuntime:
             raise ValueError("max_concurrency must be at least 1")
         self.functions = dict(functions)
         self.base_env = dict(base_env)
-        self.region = (
-            self.base_env.get("AWS_REGION") or self.base_env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        )
+        self.region = self.base_env.get("AWS_REGION") or self.base_env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         self.account_id = account_id
         self.max_concurrency = max_concurrency
         self._log_sink = log_sink or default_log_sink
@@ -435,7 +430,7 @@ class LambdaRuntime:
             new_worker = _Worker(spec, self.environment_for(spec, stream), self._log_sink)
             try:
                 init_ms = new_worker.start()
-            except _InitFailed as exc:
+            except _InitFailedError as exc:
                 pool.started(None)
                 result = InvokeResult(function_name, request_id, error=exc.error, logs=exc.logs)
                 self._record(result, cold=True)
@@ -458,7 +453,7 @@ class LambdaRuntime:
                 }
             }
             logs = str(exc)
-        except _WorkerGone as exc:
+        except _WorkerGoneError as exc:
             keep = False
             answer = {"error": worker.exit_error(request_id)}
             logs = str(exc)

@@ -191,16 +191,14 @@ class _MailboxHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd hook name
         content = envelope.original_content or envelope.content or b""
         raw = content if isinstance(content, bytes) else content.encode()
         self.mailbox.add(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
-def _accept_any_login(
-    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
-) -> AuthResult:
+def _accept_any_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
     return AuthResult(success=True)
 
 
@@ -279,9 +277,7 @@ def _message_html(message: StoredMessage) -> str:
     )
     parts = [f"<p><a href='/'>&larr; Volver al buzón</a></p><dl>{headers}</dl>"]
     if message.html is not None:
-        parts.append(
-            f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">"
-        )
+        parts.append(f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">")
         parts.append("</iframe>")
     if message.text is not None:
         parts.append(f"<h2>Texto</h2><pre>{html.escape(message.text)}</pre>")

@@ -624,9 +624,7 @@ class FakeMercadoPago:
                 self._idempotent[(owner, f"refund:{payment['id']}", idempotency_key)] = refund
             return _copy(refund)
 
-    def _refund(
-        self, owner: str, payment: dict[str, Any], amount: float, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _refund(self, owner: str, payment: dict[str, Any], amount: float, body: dict[str, Any]) -> dict[str, Any]:
         refund = {
             "id": next(self._refund_ids),
             "payment_id": payment["id"],

@@ -74,11 +74,21 @@ class RestRoute:
 
 
 @dataclass(frozen=True)
+class GatewayResponse:
+    """An ``AWS::ApiGateway::GatewayResponse``: how the gateway shapes its own errors (e.g. CORS on 4XX)."""
+
+    status_code: int | None  # None: keep the status of the error
+    headers: dict[str, str]  # header name -> value, quotes already stripped
+
+
+@dataclass(frozen=True)
 class RestApiSpec:
     name: str
     stage_name: str
     routes: tuple[RestRoute, ...]
     api_id: str = "localrest"
+    # by response type: "DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", ...
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

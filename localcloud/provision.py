@@ -95,7 +95,7 @@ ACCEPTED_TYPES: dict[str, str] = {
     "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
     "AWS::Lambda::Permission": "the local gateway, pollers and runtime invoke functions directly",
     "AWS::ApiGateway::Account": "account-wide CloudWatch role for API logs: no logs pipeline locally",
-    "AWS::ApiGateway::Deployment": "the local gateway serves the routes as synthesized (a stage is always deployed)",
+    "AWS::ApiGateway::Deployment": "the local gateway serves the routes as synthesized (always deployed)",
     "AWS::ApiGatewayV2::Deployment": "the local gateway serves the routes as synthesized",
     "AWS::Amplify::App": "the local cloud serves the web apps itself",
     "AWS::Amplify::Branch": "the local cloud serves the web apps itself",
@@ -105,7 +105,7 @@ ACCEPTED_TYPES: dict[str, str] = {
 
 # CDK's own custom resources whose effect does not matter locally.
 ACCEPTED_CUSTOM_TYPES: dict[str, str] = {
-    "Custom::S3AutoDeleteObjects": "empties a bucket when its stack is deleted: local buckets die with the server",
+    "Custom::S3AutoDeleteObjects": "empties a bucket when its stack is deleted: local buckets die with moto",
     "Custom::LogRetention": "sets the retention of a function's log group: no log retention locally",
     "Custom::VpcRestrictDefaultSG": "locks down a VPC's default security group: no network controls locally",
 }
@@ -113,7 +113,10 @@ ACCEPTED_CUSTOM_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class LocalUrls:
-    """Where the local gateway serves each kind of API (templates with ``{api_id}``, ``{stage}``, ``{name}``)."""
+    """Where the local gateway serves each kind of API.
+
+    Templates with ``{api_id}``, ``{stage}`` and ``{name}`` placeholders.
+    """
 
     rest: str = "http://127.0.0.1:3000/{stage}"
     websocket: str = "ws://127.0.0.1:3001/{stage}"
@@ -160,7 +163,7 @@ def enable_stepfunctions_execution(endpoint_url: str, *, enabled: bool = True) -
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local moto server URL)
+    with urllib.request.urlopen(request, timeout=10) as response:
         if response.status >= 300:
             raise ProvisionError(f"moto at {endpoint_url} refused the Step Functions config: {response.status}")
 
@@ -295,7 +298,7 @@ class _Provisioner:
     def _client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = boto3.client(
-                service,  # type: ignore[call-overload]
+                service,
                 endpoint_url=self.endpoint_url,
                 region_name=self.region,
                 aws_access_key_id="testing",
@@ -332,15 +335,14 @@ class _Provisioner:
             context = _Context(stack, resolver, logical_id, resource.get("Properties", {}))
             try:
                 if kind == "AWS::Lambda::Function" and logical_id in providers:
+                    served = ", ".join(sorted(providers[logical_id]))
                     self.assembly.warnings.append(
-                        f"{context.key}: provider of CDK custom resources ({', '.join(sorted(providers[logical_id]))})"
-                        " is not run locally"
+                        f"{context.key}: provider of CDK custom resources ({served}) is not run locally"
                     )
                 elif kind in self.handlers:
                     self.handlers[kind](context)
-                elif kind not in ACCEPTED_TYPES and kind not in ACCEPTED_CUSTOM_TYPES:
-                    if not kind.startswith("AWS::CloudFormation::"):
-                        self.assembly.unsupported.append(f"{context.key} ({kind})")
+                elif not _accepted(kind):
+                    self.assembly.unsupported.append(f"{context.key} ({kind})")
                 values = resolver.values(logical_id)
             except (ClientError, AssemblyError, KeyError, ValueError, TypeError) as exc:
                 raise ProvisionError(f"cannot provision {context.key} ({kind}): {exc}") from exc
@@ -364,9 +366,7 @@ class _Provisioner:
         }
         if not on_demand:
             request["ProvisionedThroughput"] = _int_values(throughput)
-        gsis = [
-            _index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])
-        ]
+        gsis = [_index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])]
         if gsis:
             request["GlobalSecondaryIndexes"] = gsis
         lsis = [_index(index, None) for index in c.prop("LocalSecondaryIndexes", [])]
@@ -374,7 +374,10 @@ class _Provisioner:
             request["LocalSecondaryIndexes"] = lsis
         stream = c.prop("StreamSpecification")
         if stream and stream.get("StreamViewType"):
-            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
         try:
             table = ddb.create_table(**request)["TableDescription"]
         except ClientError as exc:
@@ -386,7 +389,8 @@ class _Provisioner:
             current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
             if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
                 ddb.update_time_to_live(
-                    TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
                 )
         attributes = {"Arn": table["TableArn"]}
         if table.get("LatestStreamArn"):
@@ -504,7 +508,7 @@ class _Provisioner:
             for ignored in ("Input", "InputPath"):
                 if ignored in target:
                     self.assembly.warnings.append(
-                        f"{c.key}: target {target['Id']} {ignored} is ignored by moto (the whole event is sent)"
+                        f"{c.key}: target {target['Id']} {ignored} is ignored by moto (sends the whole event)"
                     )
             allowed = ("Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer", "SqsParameters")
             targets.append({k: v for k, v in target.items() if k in allowed})
@@ -575,9 +579,7 @@ class _Provisioner:
         except ClientError as exc:
             if _code(exc) != "StateMachineDoesNotExist":
                 raise
-            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)[
-                "stateMachineArn"
-            ]
+            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)["stateMachineArn"]
         else:
             if current["definition"] != definition or current.get("roleArn") != role:
                 sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
@@ -880,7 +882,11 @@ class _Provisioner:
             stage = self.ws.stages.get(api, "prod")
             specs.append(
                 WebSocketApiSpec(
-                    name=name, stage_name=stage, route_selection_expression=selection, routes=tuple(routes), api_id=api
+                    name=name,
+                    stage_name=stage,
+                    route_selection_expression=selection,
+                    routes=tuple(routes),
+                    api_id=api,
                 )
             )
         return specs
@@ -900,6 +906,10 @@ class _Provisioner:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _accepted(kind: str) -> bool:
+    return kind in ACCEPTED_TYPES or kind in ACCEPTED_CUSTOM_TYPES or kind.startswith("AWS::CloudFormation::")
 
 
 def _custom_resource_providers(stack: StackArtifact) -> dict[str, set[str]]:
@@ -959,7 +969,7 @@ def _function_name(value: str) -> str:
 
 
 def _index(index: dict[str, Any], throughput: dict[str, Any] | None) -> dict[str, Any]:
-    result = {k: index[k] for k in ("IndexName", "KeySchema", "Projection") if k in index}
+    result: dict[str, Any] = {k: index[k] for k in ("IndexName", "KeySchema", "Projection") if k in index}
     if throughput is not None:
         result["ProvisionedThroughput"] = _int_values(index.get("ProvisionedThroughput") or throughput)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -9,12 +11,12 @@ from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
 from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from constructs.nag import acknowledge
 from constructs import Construct
-
 from constructs.dependencies_layer import DependenciesLayer
 from constructs.microservice import Microservice, Route
+from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+
 from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
@@ -45,9 +47,7 @@ class ApiStack(cdk.Stack):
         self.workflow = workflow
         self.layer = DependenciesLayer(self, "Dependencies").layer
         self.api = self._rest_api()
-        self.rest_api_url = (
-            f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
-        )
+        self.rest_api_url = f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
         self.validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
@@ -254,10 +254,11 @@ class ApiStack(cdk.Stack):
         )
         realtime.function.add_environment("WEBSOCKET_CALLBACK_URL", ws_stage.callback_url)
         ws_stage.grant_management_api_access(realtime.function)
+        api_logical_id = self.get_logical_id(cast(cdk.CfnElement, api.node.default_child))
         acknowledge(
             realtime.role,
             f"AwsSolutions-IAM5[Resource::arn:aws:execute-api:{self.region}:<AWS::AccountId>:"
-            f"<{self.get_logical_id(api.node.default_child)}>/{self.stage.name}/*/@connections/*]",
+            f"<{api_logical_id}>/{self.stage.name}/*/@connections/*]",
             "Connection ids exist only at run time; the grant is limited to this API's stage.",
         )
         for route in api.node.find_all():

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
-from constructs.nag import acknowledge
 from constructs import Construct
-
+from constructs.nag import acknowledge
 from constructs.tenant import TenantTables
+
 from stacks.config import StageConfig
 
 S = dynamodb.AttributeType.STRING

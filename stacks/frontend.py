@@ -14,8 +14,8 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_amplify_alpha as amplify
 from aws_cdk import aws_s3_assets as s3_assets
-from constructs.nag import acknowledge
 from constructs import Construct
+from constructs.nag import acknowledge
 
 from stacks.api import ApiStack
 from stacks.config import StageConfig

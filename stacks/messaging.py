@@ -9,8 +9,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
-
 from constructs.work_queue import WorkQueue
+
 from services.core import contracts
 from stacks.config import StageConfig
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
-from constructs.nag import acknowledge
 from constructs import Construct
+from constructs.nag import acknowledge
 
 from stacks.config import StageConfig
 from stacks.data import DataStack

@@ -192,7 +192,9 @@ class OrderWorkflow(Construct):
         alert = tasks.EventBridgePutEvents(
             self,
             "Requiere administrador",
-            entries=[_event(self.resources.bus, contracts.ORDER_OVERDUE, "REQUIERE_ADMIN", reason_path="$.error.Error")],
+            entries=[
+                _event(self.resources.bus, contracts.ORDER_OVERDUE, "REQUIERE_ADMIN", reason_path="$.error.Error")
+            ],
             result_path=JsonPath.DISCARD,
         )
         return alert.next(sfn.Fail(self, "Fallido", error="OrderNeedsAdmin", cause="See the OrderOverdue event"))

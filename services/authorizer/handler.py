@@ -10,6 +10,7 @@ that long. Role checks happen on each route (``core.principal.requires``).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -20,14 +21,11 @@ from core.observability import logger
 from core.principal import Principal
 from core.tokens import hash_token, parse_token
 
-_store: TokenStore | None = None
 
-
+@functools.cache
 def store() -> TokenStore:
-    global _store
-    if _store is None:
-        _store = TokenStore.from_env()
-    return _store
+    """Created on first use and kept for the warm container (clients are expensive)."""
+    return TokenStore.from_env()
 
 
 def stage_wide_arn(method_arn: str) -> str:

@@ -27,7 +27,7 @@ def _error(status: int, code: str, message: str, details: Any = None) -> Respons
 
 def create_resolver(title: str) -> APIGatewayRestResolver:
     """An ``APIGatewayRestResolver`` with validation, OpenAPI and the platform's error mapping."""
-    global _resolver
+    global _resolver  # noqa: PLW0603 - one resolver per function, read by current_principal()
     origins = [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o]
     cors = CORSConfig(
         allow_origin=origins[0] if origins else "*",

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import mercadopago  # type: ignore[import-untyped]
-from mercadopago.config import Config  # type: ignore[import-untyped]
-from mercadopago.http import HttpClient  # type: ignore[import-untyped]
+import mercadopago
+from mercadopago.config import Config
+from mercadopago.http import HttpClient
 
 MERCADOPAGO_API_URL = "https://api.mercadopago.com"
 
 
-class BaseUrlHttpClient(HttpClient):  # type: ignore[misc]
+class BaseUrlHttpClient(HttpClient):
     """The SDK's own ``requests`` client, sending every call to another base URL."""
 
     def __init__(self, base_url: str) -> None:

@@ -36,7 +36,7 @@ class WebAppConfig(BaseModel):
 
 
 def settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]
+    return Settings()
 
 
 @app.get("/health")
@@ -46,11 +46,9 @@ def health() -> Health:
 
 
 @app.get("/config/<app>")
-def web_app_config(app: Literal["customer", "staff"]) -> WebAppConfig:  # noqa: F811 - path name
+def web_app_config(app: Literal["customer", "staff"]) -> WebAppConfig:
     current = settings()
-    return WebAppConfig(
-        app=app, stage=current.stage, api_url=current.rest_api_url, websocket_url=current.websocket_url
-    )
+    return WebAppConfig(app=app, stage=current.stage, api_url=current.rest_api_url, websocket_url=current.websocket_url)
 
 
 @app.get("/sesion")

@@ -7,6 +7,7 @@ whole tenant. The realtime notifier (the orders issue) pushes to these topics.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
@@ -18,14 +19,12 @@ from core.principal import Principal
 from realtime.dal import ConnectionStore
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after 2 h anyway
-_store: ConnectionStore | None = None
 
 
+@functools.cache
 def store() -> ConnectionStore:
-    global _store
-    if _store is None:
-        _store = ConnectionStore.from_env()
-    return _store
+    """Created on first use and kept for the warm container (clients are expensive)."""
+    return ConnectionStore.from_env()
 
 
 def topic_for(principal: Principal) -> str:

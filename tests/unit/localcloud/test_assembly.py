@@ -33,7 +33,10 @@ def _resolver(template: dict[str, Any], **kwargs: Any) -> Resolver:
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {
-        "BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/version"},
+        "BootstrapVersion": {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/cdk-bootstrap/version",
+        },
         "Stage": {"Type": "String", "Default": "dev"},
     },
     "Mappings": {"Sizes": {"dev": {"Memory": "256"}}},
@@ -198,8 +201,14 @@ def test_resource_order_follows_depends_on_and_references() -> None:
     stack = _stack(
         {
             "Resources": {
-                "Rule": {"Type": "AWS::Events::Rule", "Properties": {"Targets": [{"Arn": {"Fn::GetAtt": ["Q", "Arn"]}}]}},
-                "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {"Endpoint": {"Fn::Sub": "${Dlq.Arn}"}}},
+                "Rule": {
+                    "Type": "AWS::Events::Rule",
+                    "Properties": {"Targets": [{"Arn": {"Fn::GetAtt": ["Q", "Arn"]}}]},
+                },
+                "Sub": {
+                    "Type": "AWS::SNS::Subscription",
+                    "Properties": {"Endpoint": {"Fn::Sub": "${Dlq.Arn}"}},
+                },
                 "Q": {"Type": "AWS::SQS::Queue", "DependsOn": ["Dlq"]},
                 "Dlq": {"Type": "AWS::SQS::Queue"},
             }
@@ -230,8 +239,14 @@ def test_load_stacks_reads_top_level_and_stage_assemblies_in_dependency_order(tm
         tmp_path / "manifest.json",
         {
             "artifacts": {
-                "assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}},
-                "Tools": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Tools.template.json"}},
+                "assembly-Prod": {
+                    "type": "cdk:cloud-assembly",
+                    "properties": {"directoryName": "assembly-Prod"},
+                },
+                "Tools": {
+                    "type": "aws:cloudformation:stack",
+                    "properties": {"templateFile": "Tools.template.json"},
+                },
             }
         },
     )
@@ -241,7 +256,10 @@ def test_load_stacks_reads_top_level_and_stage_assemblies_in_dependency_order(tm
         nested / "manifest.json",
         {
             "artifacts": {
-                "ProdApi.assets": {"type": "cdk:asset-manifest", "properties": {"file": "ProdApi.assets.json"}},
+                "ProdApi.assets": {
+                    "type": "cdk:asset-manifest",
+                    "properties": {"file": "ProdApi.assets.json"},
+                },
                 "ProdApi": {
                     "type": "aws:cloudformation:stack",
                     "displayName": "Prod/Api",
@@ -273,5 +291,5 @@ def test_load_stacks_reads_top_level_and_stage_assemblies_in_dependency_order(tm
 
 
 def test_load_stacks_rejects_a_folder_without_manifest(tmp_path: Path) -> None:
-    with pytest.raises(AssemblyError, match="manifest.json"):
+    with pytest.raises(AssemblyError, match=r"manifest\.json"):
         load_stacks(tmp_path)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -51,9 +51,13 @@ class World:
         (code_dir / "consumer" / "__init__.py").write_text("")
         (code_dir / "consumer" / "handler.py").write_text(textwrap.dedent(HANDLER))
         spec = FunctionSpec(
-            "S/Consumer", "consumer", "consumer.handler.lambda_handler", code_dir, {"SEEN_LOG": str(self.seen_log)}
+            "S/Consumer",
+            "consumer",
+            "consumer.handler.lambda_handler",
+            code_dir,
+            {"SEEN_LOG": str(self.seen_log)},
         )
-        self.runtime = LambdaRuntime({"consumer": spec}, {"AWS_REGION": "us-east-1"}, log_sink=lambda f, l: None)
+        self.runtime = LambdaRuntime({"consumer": spec}, {"AWS_REGION": "us-east-1"}, log_sink=lambda fn, line: None)
         self.pollers: list[EventSourcePoller] = []
 
     def queue(self, name: str, **attributes: str) -> tuple[str, str]:
@@ -78,7 +82,8 @@ class World:
 
     def count(self, url: str) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
@@ -182,7 +187,9 @@ def test_partial_batch_failure_leaves_only_the_failed_message(world: World) -> N
     world.sqs.purge_queue(QueueUrl=url)
 
 
-def test_function_error_keeps_the_whole_batch_and_dlq_receives_it_after_max_receive_count(world: World) -> None:
+def test_function_error_keeps_the_whole_batch_and_dlq_receives_it_after_max_receive_count(
+    world: World,
+) -> None:
     dlq_url, dlq_arn = world.queue("poison-dlq")
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
     url, arn = world.queue("poison", VisibilityTimeout="1", RedrivePolicy=redrive)
@@ -198,9 +205,7 @@ def test_function_error_keeps_the_whole_batch_and_dlq_receives_it_after_max_rece
 
 
 def test_fifo_group_order_is_preserved_across_a_failure(world: World) -> None:
-    url, arn = world.queue(
-        "kitchen.fifo", FifoQueue="true", ContentBasedDeduplication="true", VisibilityTimeout="1"
-    )
+    url, arn = world.queue("kitchen.fifo", FifoQueue="true", ContentBasedDeduplication="true", VisibilityTimeout="1")
     # group A: 1, 2 (fails on its first delivery), 3; group B: 1, 2
     fail_marker = world.tmp_path / "failed-once"
     for group, n in [("A", 1), ("B", 1), ("A", 2), ("B", 2), ("A", 3)]:

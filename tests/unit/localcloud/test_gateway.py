@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -89,7 +89,8 @@ HANDLERS = {
         def ws(event, context):
             token = (event.get("queryStringParameters") or {}).get("token", "")
             if token.startswith("ok-"):
-                return _policy("Allow", event["methodArn"], "ws-" + token, {"tenant_id": token.removeprefix("ok-")})
+                tenant = token.removeprefix("ok-")
+                return _policy("Allow", event["methodArn"], "ws-" + token, {"tenant_id": tenant})
             return _policy("Deny", event["methodArn"], "ws-nobody")
     """,
     "fns/ws.py": """
@@ -117,10 +118,11 @@ HANDLERS = {
 
         def echo(event, context):
             ctx = event["requestContext"]
-            reply = {"route": ctx["routeKey"], "eventType": ctx["eventType"], "body": json.loads(event["body"]),
-                     "connectionId": ctx["connectionId"], "authorizer": ctx.get("authorizer"),
-                     "hasMessageId": bool(ctx.get("messageId"))}
-            _client(event).post_to_connection(ConnectionId=ctx["connectionId"], Data=json.dumps(reply).encode())
+            reply = {"route": ctx["routeKey"], "eventType": ctx["eventType"],
+                     "body": json.loads(event["body"]), "connectionId": ctx["connectionId"],
+                     "authorizer": ctx.get("authorizer"), "hasMessageId": bool(ctx.get("messageId"))}
+            data = json.dumps(reply).encode()
+            _client(event).post_to_connection(ConnectionId=ctx["connectionId"], Data=data)
             return {"statusCode": 200}
 
         def default(event, context):
@@ -453,9 +455,7 @@ def test_policy_evaluation_wildcards_and_explicit_deny() -> None:
     arn = f"{ARN_PREFIX}:abc123/dev/GET/pedidos/1"
 
     def policy(*statements: tuple[str, str]) -> dict[str, Any]:
-        return {
-            "Statement": [{"Effect": e, "Action": "execute-api:Invoke", "Resource": [r]} for e, r in statements]
-        }
+        return {"Statement": [{"Effect": e, "Action": "execute-api:Invoke", "Resource": [r]} for e, r in statements]}
 
     assert evaluate_policy(policy(("Allow", f"{ARN_PREFIX}:abc123/*/GET/*")), arn) == "Allow"
     assert evaluate_policy(policy(("Allow", f"{ARN_PREFIX}:abc123/dev/POST/*")), arn) == "ImplicitDeny"

@@ -13,12 +13,15 @@ import pytest
 from localcloud.lambda_runtime import FunctionNotFoundError, LambdaRuntime
 from localcloud.model import FunctionSpec
 
-
 RuntimeFactory = Callable[..., LambdaRuntime]
 
 
 def make_function(
-    root: Path, name: str, files: dict[str, str], handler: str = "app.handler.lambda_handler", **kwargs: object
+    root: Path,
+    name: str,
+    files: dict[str, str],
+    handler: str = "app.handler.lambda_handler",
+    **kwargs: object,
 ) -> FunctionSpec:
     code_dir = root / name
     for relative, source in files.items():
@@ -87,7 +90,9 @@ def runtime_factory(lines: list[tuple[str, str]]) -> Iterator[RuntimeFactory]:
 
 def test_same_named_modules_of_two_functions_stay_isolated(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
     # Given two functions that both import a module called "helper" with different content
-    first = make_function(tmp_path, "first", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 'one'"})
+    first = make_function(
+        tmp_path, "first", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 'one'"}
+    )
     second = make_function(
         tmp_path, "second", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 'two'"}
     )
@@ -144,7 +149,10 @@ def test_environment_has_base_function_and_lambda_variables(tmp_path: Path, runt
 
 def test_context_looks_like_lambdas(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
     spec = make_function(
-        tmp_path, "ctx", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"}, timeout_seconds=7
+        tmp_path,
+        "ctx",
+        {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"},
+        timeout_seconds=7,
     )
     runtime = runtime_factory(spec)
 
@@ -162,7 +170,9 @@ def test_context_looks_like_lambdas(tmp_path: Path, runtime_factory: RuntimeFact
     assert "handling 1" in result.logs
 
 
-def test_output_goes_to_the_log_sink_and_the_result(tmp_path: Path, runtime_factory: RuntimeFactory, lines: list[tuple[str, str]]) -> None:
+def test_output_goes_to_the_log_sink_and_the_result(
+    tmp_path: Path, runtime_factory: RuntimeFactory, lines: list[tuple[str, str]]
+) -> None:
     spec = make_function(tmp_path, "loud", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"})
     runtime = runtime_factory(spec)
 
@@ -208,7 +218,9 @@ def test_handler_exception_has_lambdas_error_shape(tmp_path: Path, runtime_facto
     assert runtime.stats()["fails"].errors == 1
 
 
-def test_timeout_kills_the_worker_and_the_next_call_cold_starts(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
+def test_timeout_kills_the_worker_and_the_next_call_cold_starts(
+    tmp_path: Path, runtime_factory: RuntimeFactory
+) -> None:
     source = """
         import os, time
 

@@ -32,9 +32,7 @@ def local_mail() -> Iterator[LocalMail]:
     smtp.stop()
 
 
-def order_email(
-    to: str = "cliente@example.pe", subject: str = "Tu pedido #42 está confirmado"
-) -> EmailMessage:
+def order_email(to: str = "cliente@example.pe", subject: str = "Tu pedido #42 está confirmado") -> EmailMessage:
     message = EmailMessage()
     message["From"] = "Pollería Don Pepe <pedidos@donpepe.pe>"
     message["To"] = to
@@ -93,9 +91,7 @@ def test_both_auth_mechanisms_are_accepted(local_mail: LocalMail, mechanism: str
     with smtplib.SMTP(local_mail.smtp.hostname, local_mail.smtp.port) as client:
         client.ehlo()
         client.user, client.password = "notificaciones@donpepe.pe", "cualquier-clave"
-        code, _ = client.auth(
-            mechanism, getattr(client, f"auth_{mechanism.lower()}"), initial_response_ok=False
-        )
+        code, _ = client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"), initial_response_ok=False)
         client.send_message(order_email(subject=f"Con AUTH {mechanism}"))
 
     assert code == 235

@@ -12,17 +12,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import mercadopago  # type: ignore[import-untyped]
+import mercadopago
 import pytest
-from core.mercadopago_client import BaseUrlHttpClient, sdk_for
-from mercadopago.config import RequestOptions  # type: ignore[import-untyped]
-from mercadopago.http import HttpClient  # type: ignore[import-untyped]
-from mercadopago.webhook.validator import WebhookSignatureValidator  # type: ignore[import-untyped]
+from mercadopago.config import RequestOptions
+from mercadopago.http import HttpClient
+from mercadopago.webhook.validator import WebhookSignatureValidator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from core.mercadopago_client import BaseUrlHttpClient, sdk_for
 from localcloud.mercadopago_fake import FakeMercadoPago, create_app
 from localcloud.serve import serve_in_thread
 
@@ -30,7 +30,7 @@ TOKEN = "TEST-4471-seller-token"
 SECRET = "whsec-donpepe-test"
 PUBLIC_KEY = "TEST-pk-donpepe"
 MAX_ATTEMPTS = 4
-PROCESSING = "ignore:notification_url is deprecated:DeprecationWarning"
+NOTIFICATION_URL_DEPRECATED = "ignore:notification_url is deprecated:DeprecationWarning"
 
 
 # --------------------------------------------------------------------------- receiver of webhooks
@@ -135,9 +135,7 @@ def card_token(sdk: mercadopago.SDK, cardholder: str = "APRO") -> str:
     return token_id
 
 
-def card_payment(
-    sdk: mercadopago.SDK, token: str, idempotency_key: str | None = None, **overrides: Any
-) -> Any:
+def card_payment(sdk: mercadopago.SDK, token: str, idempotency_key: str | None = None, **overrides: Any) -> Any:
     body = {
         "token": token,
         "transaction_amount": 45.5,
@@ -147,9 +145,7 @@ def card_payment(
         "payer": {"email": "cliente@example.pe"},
         "external_reference": "order-42",
     } | overrides
-    options = (
-        RequestOptions(custom_headers={"X-Idempotency-Key": idempotency_key}) if idempotency_key else None
-    )
+    options = RequestOptions(custom_headers={"X-Idempotency-Key": idempotency_key}) if idempotency_key else None
     return sdk.payment().create(body, options)
 
 
@@ -187,7 +183,7 @@ def test_checkout_page_shows_items_and_total_in_soles(sdk: mercadopago.SDK) -> N
     assert "Rechazar pago" in page.text
 
 
-@pytest.mark.filterwarnings(PROCESSING)
+@pytest.mark.filterwarnings(NOTIFICATION_URL_DEPRECATED)
 def test_approved_checkout_redirects_notifies_with_valid_signature_and_payment_is_approved(
     sdk: mercadopago.SDK, fake: FakeMercadoPago, receiver: WebhookReceiver
 ) -> None:
@@ -436,9 +432,7 @@ def test_account_registered_over_http_can_use_the_api(mp_url: str) -> None:
     assert sdk_for("TEST-new-seller", mp_url).preference().create(preference_body())["status"] == 201
 
 
-def test_payments_of_another_account_are_not_found(
-    sdk: mercadopago.SDK, fake: FakeMercadoPago, mp_url: str
-) -> None:
+def test_payments_of_another_account_are_not_found(sdk: mercadopago.SDK, fake: FakeMercadoPago, mp_url: str) -> None:
     payment_id = approved_payment_id(sdk)
     fake.add_account("TEST-other-seller", "other-secret")
 

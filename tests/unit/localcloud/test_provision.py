@@ -78,7 +78,10 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
     bus = events.EventBus(api, "Bus", event_bus_name="test-orders")
     status_queue = sqs.Queue(api, "Status", fifo=True, content_based_deduplication=True)
     rule = events.Rule(
-        api, "StatusChanged", event_bus=bus, event_pattern=events.EventPattern(detail_type=["OrderStatusChanged"])
+        api,
+        "StatusChanged",
+        event_bus=bus,
+        event_pattern=events.EventPattern(detail_type=["OrderStatusChanged"]),
     )
     rule.add_target(targets.SqsQueue(status_queue, message_group_id="orders"))
 
@@ -213,12 +216,12 @@ def assembly(cdk_out: Path, endpoint: str) -> Assembly:
 
 
 def _client(endpoint: str, service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
+    return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106
+        aws_secret_access_key="testing",
     )
 
 
@@ -298,7 +301,12 @@ def test_event_rule_routes_a_matching_event_to_the_fifo_queue(assembly: Assembly
     _client(endpoint, "events").put_events(
         Entries=[
             {"EventBusName": bus, "Source": "orders", "DetailType": "Ignored", "Detail": "{}"},
-            {"EventBusName": bus, "Source": "orders", "DetailType": "OrderStatusChanged", "Detail": '{"id": "o-2"}'},
+            {
+                "EventBusName": bus,
+                "Source": "orders",
+                "DetailType": "OrderStatusChanged",
+                "Detail": '{"id": "o-2"}',
+            },
         ]
     )
 
@@ -307,9 +315,7 @@ def test_event_rule_routes_a_matching_event_to_the_fifo_queue(assembly: Assembly
     assert bus == "test-orders"
 
 
-def test_state_machine_waits_on_the_fifo_queue_and_completes_on_task_success(
-    assembly: Assembly, endpoint: str
-) -> None:
+def test_state_machine_waits_on_the_fifo_queue_and_completes_on_task_success(assembly: Assembly, endpoint: str) -> None:
     sfn = _client(endpoint, "stepfunctions")
     sqs = _client(endpoint, "sqs")
     machine_arn = _physical(assembly, "Test-Api", "OrderFlow")

@@ -1,0 +1,63 @@
+# The project's vocabulary. Every target creates what it needs (venv, npm packages) first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+PORT ?= 8000
+CDK := node_modules/.bin/cdk
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: help install dev test synth lint format bench deploy diff clean
+
+help:
+	@echo "make dev     run the whole platform locally (the local cloud) with demo data"
+	@echo "make test    install everything, lint, synthesize and run every test"
+	@echo "make synth   cdk synth (STAGE=dev|prod)"
+	@echo "make lint    ruff + mypy"
+	@echo "make bench   benchmarks through the local cloud (table + JSON)"
+	@echo "make deploy  cdk deploy --all (STAGE=dev|prod; needs AWS credentials)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt services/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+synth: install
+	$(CDK) synth --quiet -c stage=$(STAGE) --app "$(PY) app.py"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py stacks constructs workflow localcloud scripts
+	cd services && ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install lint synth
+	$(PY) -m pytest
+
+dev: install
+	$(PY) -m localcloud --port $(PORT)
+
+bench: install
+	$(PY) -m scripts.bench
+
+deploy: install
+	$(CDK) deploy --all -c stage=$(STAGE) --app "$(PY) app.py" --require-approval broadening
+
+diff: install
+	$(CDK) diff --all -c stage=$(STAGE) --app "$(PY) app.py"
+
+clean:
+	rm -rf cdk.out .localcloud .cache .mypy_cache .ruff_cache

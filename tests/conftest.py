@@ -1,0 +1,49 @@
+"""Shared fixtures: the CDK app is synthesized once per test session (``import aws_cdk`` alone takes seconds)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@dataclass
+class Synthesized:
+    platform: Any  # stacks.platform.Platform
+    outdir: Path
+
+    def template(self, stack: str) -> Any:
+        from aws_cdk.assertions import Template
+
+        return Template.from_stack(getattr(self.platform, stack))
+
+    def template_files(self) -> list[Path]:
+        return sorted(self.outdir.glob("*.template.json"))
+
+
+def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
+    import aws_cdk as cdk
+
+    import app as cdk_entry
+
+    cdk_app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": stage, **context}, outdir=str(outdir))
+    platform = cdk_entry.build(cdk_app)
+    cdk_app.synth()
+    return Synthesized(platform=platform, outdir=outdir)
+
+
+@pytest.fixture(scope="session")
+def dev_app() -> Synthesized:
+    """The dev stage, synthesized into ``cdk.out`` (the same assembly ``make dev`` runs)."""
+    return synthesize("dev", ROOT / "cdk.out")
+
+
+@pytest.fixture(scope="session")
+def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))

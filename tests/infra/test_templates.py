@@ -1,0 +1,240 @@
+"""Assertions on the synthesized dev and prod templates (one synth per stage per session)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from services.core import contracts
+
+PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/config/{app}")}
+
+
+def resources(template: Any, type_name: str) -> dict[str, dict[str, Any]]:
+    return dict(template.find_resources(type_name))
+
+
+def test_every_table_is_partitioned_by_tenant_id(dev_app) -> None:
+    tables = resources(dev_app.template("data"), "AWS::DynamoDB::Table")
+    assert len(tables) >= 12
+    for logical_id, table in tables.items():
+        key_schema = table["Properties"]["KeySchema"]
+        assert key_schema[0] == {"AttributeName": "tenant_id", "KeyType": "HASH"}, logical_id
+
+
+def test_tables_have_the_indexes_the_access_patterns_need(dev_app) -> None:
+    tables = resources(dev_app.template("data"), "AWS::DynamoDB::Table")
+    by_name = {t["Properties"]["TableName"]: t["Properties"] for t in tables.values()}
+
+    def gsis(name: str) -> set[str]:
+        return {g["IndexName"] for g in by_name[f"bembos-dev-{name}"].get("GlobalSecondaryIndexes", [])}
+
+    assert {"by_customer", "by_location_state"} <= gsis("pedidos")
+    assert {"by_location", "by_email"} <= gsis("empleados")
+    assert "by_email" in gsis("usuarios")
+    for stage_table in ("cocina", "despachador", "delivery"):
+        assert "by_queue" in gsis(stage_table)
+    assert by_name["bembos-dev-tokens"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at",
+        "Enabled": True,
+    }
+
+
+def test_tables_are_encrypted(dev_app) -> None:
+    for table in resources(dev_app.template("data"), "AWS::DynamoDB::Table").values():
+        assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_images_bucket_is_private_encrypted_and_tls_only(dev_app) -> None:
+    template = dev_app.template("data")
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": Match.any_value(),
+            "LoggingConfiguration": Match.any_value(),
+        },
+    )
+    policies = json.dumps(resources(template, "AWS::S3::BucketPolicy"))
+    assert '"aws:SecureTransport": "false"' in policies
+
+
+def test_work_queues_are_high_throughput_fifo_with_explicit_dedup_and_a_dlq(dev_app) -> None:
+    queues = resources(dev_app.template("messaging"), "AWS::SQS::Queue")
+    by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in queues.values()}
+    for queue_name, _table, _role in contracts.STAGES.values():
+        props = by_name[f"bembos-dev-{queue_name}.fifo"]
+        assert props["FifoQueue"] is True
+        assert props["ContentBasedDeduplication"] is False
+        assert props["DeduplicationScope"] == "messageGroup"
+        assert props["FifoThroughputLimit"] == "perMessageGroupId"
+        assert props["RedrivePolicy"]["maxReceiveCount"] == 5
+        assert by_name[f"bembos-dev-{queue_name}-dlq.fifo"]["FifoQueue"] is True
+
+
+def test_every_queue_has_a_dlq_and_every_dlq_an_alarm(dev_app) -> None:
+    template = dev_app.template("messaging")
+    queues = resources(template, "AWS::SQS::Queue")
+    dlqs = {lid for lid, q in queues.items() if q["Properties"]["QueueName"].split(".")[0].endswith("-dlq")}
+    workers = set(queues) - dlqs
+    assert workers and dlqs
+    for logical_id in workers:
+        target = queues[logical_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+        assert target["Fn::GetAtt"][0] in dlqs
+    alarmed = json.dumps(resources(template, "AWS::CloudWatch::Alarm"))
+    for logical_id in queues:
+        assert logical_id in alarmed, f"{logical_id} has no alarm"
+
+
+def test_payment_approved_topic_delivers_to_a_queue_and_events_reach_the_notifiers(dev_app) -> None:
+    template = dev_app.template("messaging")
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "sqs", "RawMessageDelivery": True})
+    rules = resources(template, "AWS::Events::Rule")
+    detail_types = [r["Properties"]["EventPattern"]["detail-type"] for r in rules.values()]
+    assert any(contracts.ORDER_STATUS_CHANGED in d for d in detail_types)
+    for rule in rules.values():
+        assert rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][1] == "Arn"
+
+
+def _definition(dev_app) -> dict[str, Any]:
+    machine = next(iter(resources(dev_app.template("workflow"), "AWS::StepFunctions::StateMachine").values()))
+    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    # References sit inside JSON strings of the definition ("QueueUrl": "<Ref>"): a placeholder keeps it JSON.
+    return json.loads("".join(p if isinstance(p, str) else "REF" for p in parts))
+
+
+def test_state_machine_waits_on_the_three_role_queues_with_no_lambda_task(dev_app) -> None:
+    states = _definition(dev_app)["States"]
+    waiting = {name for name, s in states.items() if s.get("Resource", "").endswith("sqs:sendMessage.waitForTaskToken")}
+    assert waiting == {contracts.COCINA, contracts.EMPAQUETAMIENTO, contracts.DELIVERY}
+    assert not [n for n, s in states.items() if "lambda" in s.get("Resource", "")]
+    for name in waiting:
+        params = states[name]["Parameters"]
+        assert params["MessageGroupId.$"].startswith("States.Format('{}#{}', $.tenant_id, $.location_id)")
+        assert "$.order_id" in params["MessageDeduplicationId.$"]
+        assert states[name]["HeartbeatSecondsPath"] == f"$.sla.{name.lower()}"
+        caught = [error for catch in states[name]["Catch"] for error in catch["ErrorEquals"]]
+        assert caught == ["States.HeartbeatTimeout", contracts.ORDER_CANCELLED_ERROR, "States.ALL"]
+
+
+def test_pickup_orders_skip_delivery(dev_app) -> None:
+    states = _definition(dev_app)["States"]
+    choice = next(s for s in states.values() if s["Type"] == "Choice")
+    assert choice["Choices"][0]["StringEquals"] == "pickup"
+    assert choice["Choices"][0]["Next"] == "DeliveryAEntregado"
+    assert choice["Default"] == contracts.DELIVERY
+
+
+def test_state_machine_logs_and_traces(dev_app) -> None:
+    dev_app.template("workflow").has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {"TracingConfiguration": {"Enabled": True}, "LoggingConfiguration": Match.object_like({"Level": "ALL"})},
+    )
+
+
+def _route_paths(template: Any) -> dict[str, str]:
+    """logical id of each AWS::ApiGateway::Resource -> its full path."""
+    api_resources = resources(template, "AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            props = api_resources[logical_id]["Properties"]
+            parent = props["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical_id] = f"{prefix}/{props['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in api_resources:
+        path_of(logical_id)
+    return paths
+
+
+def test_authorizer_guards_every_route_but_the_public_ones(dev_app) -> None:
+    template = dev_app.template("api")
+    paths = _route_paths(template)
+    seen = set()
+    for method in resources(template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        verb = props["HttpMethod"]
+        if verb == "OPTIONS":
+            continue
+        path = paths[props["ResourceId"]["Ref"]]
+        seen.add((verb, path))
+        if (verb, path) in PUBLIC_ROUTES:
+            assert props["AuthorizationType"] == "NONE", path
+        else:
+            assert props["AuthorizationType"] == "CUSTOM", (verb, path)
+            assert "AuthorizerId" in props
+    assert seen >= PUBLIC_ROUTES
+    assert ("GET", "/sesion") in seen
+
+
+def test_apis_log_throttle_and_trace(dev_app) -> None:
+    template = dev_app.template("api")
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "TracingEnabled": True,
+            "MethodSettings": Match.array_with([Match.object_like({"ThrottlingRateLimit": 50})]),
+        },
+    )
+    template.has_resource_properties("AWS::ApiGatewayV2::Api", {"ProtocolType": "WEBSOCKET"})
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"] for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
+
+
+def test_functions_are_python312_arm64_traced_with_their_own_role(dev_app) -> None:
+    functions = resources(dev_app.template("api"), "AWS::Lambda::Function")
+    ours = {k: f for k, f in functions.items() if f["Properties"].get("Handler", "").endswith("lambda_handler")}
+    assert ours
+    roles = set()
+    for function in ours.values():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.12"
+        assert props["Architectures"] == ["arm64"]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["Layers"]
+        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        roles.add(json.dumps(props["Role"]))
+    assert len(roles) == len(ours)
+    iam_roles = resources(dev_app.template("api"), "AWS::IAM::Role")
+    for role in roles:
+        role_id = json.loads(role)["Fn::GetAtt"][0]
+        assert "ManagedPolicyArns" not in iam_roles[role_id]["Properties"], role_id
+
+
+def test_amplify_hosts_both_apps_with_their_config_rewrite(dev_app) -> None:
+    template = dev_app.template("frontend")
+    apps = resources(template, "AWS::Amplify::App")
+    assert len(apps) == 2
+    for amplify_app in apps.values():
+        rules = amplify_app["Properties"]["CustomRules"]
+        assert rules[0]["Source"] == "/config.json" and rules[0]["Status"] == "200"
+    assert len(resources(template, "AWS::Amplify::Branch")) == 2
+
+
+def test_dev_data_is_disposable(dev_app) -> None:
+    for table in resources(dev_app.template("data"), "AWS::DynamoDB::Table").values():
+        assert table["DeletionPolicy"] == "Delete"
+        assert not table["Properties"].get("DeletionProtectionEnabled", False)
+
+
+def test_prod_data_is_retained_protected_and_recoverable(prod_app) -> None:
+    for table in resources(prod_app.template("data"), "AWS::DynamoDB::Table").values():
+        assert table["DeletionPolicy"] == "Retain"
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    for log_group in resources(prod_app.template("api"), "AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["RetentionInDays"] == 90
