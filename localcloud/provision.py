@@ -48,18 +48,20 @@ Step Functions
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import secrets
 import string
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -78,6 +80,7 @@ from localcloud.model import (
     AuthorizerSpec,
     EventSourceMapping,
     FunctionSpec,
+    GatewayResponse,
     MockResponse,
     RestApiSpec,
     RestRoute,
@@ -108,6 +111,7 @@ ACCEPTED_CUSTOM_TYPES: dict[str, str] = {
     "Custom::S3AutoDeleteObjects": "empties a bucket when its stack is deleted: local buckets die with moto",
     "Custom::LogRetention": "sets the retention of a function's log group: no log retention locally",
     "Custom::VpcRestrictDefaultSG": "locks down a VPC's default security group: no network controls locally",
+    "Custom::AmplifyAssetDeployment": "deploys a built web app to Amplify: the local cloud serves web apps itself",
 }
 
 
@@ -165,7 +169,9 @@ def enable_stepfunctions_execution(endpoint_url: str, *, enabled: bool = True) -
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         if response.status >= 300:
-            raise ProvisionError(f"moto at {endpoint_url} refused the Step Functions config: {response.status}")
+            raise ProvisionError(
+                f"moto at {endpoint_url} refused the Step Functions config: {response.status}"
+            )
 
 
 def provision(
@@ -207,6 +213,9 @@ class _RestParts:
     authorizers: dict[tuple[str, str], AuthorizerSpec] = field(default_factory=dict)
     # (api id, resource id, method, authorizer id or "", function name, mock)
     methods: list[tuple[str, str, str, str, str | None, MockResponse | None]] = field(default_factory=list)
+    responses: dict[str, dict[str, GatewayResponse]] = field(
+        default_factory=dict
+    )  # api id -> type -> response
 
 
 @dataclass
@@ -287,12 +296,16 @@ class _Provisioner:
             "AWS::ApiGateway::Method": self._rest_method,
             "AWS::ApiGateway::Authorizer": self._rest_authorizer,
             "AWS::ApiGateway::Stage": self._rest_stage,
+            "AWS::ApiGateway::GatewayResponse": self._rest_gateway_response,
+            "AWS::ApiGateway::RequestValidator": self._rest_request_validator,
             "AWS::ApiGatewayV2::Api": self._ws_api,
             "AWS::ApiGatewayV2::Integration": self._ws_integration,
             "AWS::ApiGatewayV2::Route": self._ws_route,
             "AWS::ApiGatewayV2::Authorizer": self._ws_authorizer,
             "AWS::ApiGatewayV2::Stage": self._ws_stage,
             "Custom::CDKBucketDeployment": self._bucket_deployment,
+            "Custom::AWS": self._aws_custom_resource,
+            "AWS::CloudFormation::Stack": self._nested_stack,
         }
 
     def _client(self, service: str) -> Any:
@@ -337,7 +350,8 @@ class _Provisioner:
                 if kind == "AWS::Lambda::Function" and logical_id in providers:
                     served = ", ".join(sorted(providers[logical_id]))
                     self.assembly.warnings.append(
-                        f"{context.key}: provider of CDK custom resources ({served}) is not run locally"
+                        f"{context.key}: provider function of {served}, not a local function"
+                        " (the provisioner handles those custom resources itself)"
                     )
                 elif kind in self.handlers:
                     self.handlers[kind](context)
@@ -366,7 +380,9 @@ class _Provisioner:
         }
         if not on_demand:
             request["ProvisionedThroughput"] = _int_values(throughput)
-        gsis = [_index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])]
+        gsis = [
+            _index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])
+        ]
         if gsis:
             request["GlobalSecondaryIndexes"] = gsis
         lsis = [_index(index, None) for index in c.prop("LocalSecondaryIndexes", [])]
@@ -463,7 +479,9 @@ class _Provisioner:
         self, c: _Context, topic_arn: str, protocol: str, endpoint: str, attributes: dict[str, str]
     ) -> str | None:
         if protocol != "sqs":
-            self.assembly.unsupported.append(f"{c.key} (SNS subscription protocol {protocol}: nothing delivered)")
+            self.assembly.unsupported.append(
+                f"{c.key} (SNS subscription protocol {protocol}: nothing delivered)"
+            )
             return None
         response = self._client("sns").subscribe(
             TopicArn=topic_arn,
@@ -560,6 +578,54 @@ class _Provisioner:
                 s3.put_object(Bucket=bucket, Key=f"{prefix}/{key}" if prefix else key, Body=body)
         c.record(c.resolver.physical_name(c.logical_id))
 
+    def _aws_custom_resource(self, c: _Context) -> None:
+        """CDK's ``AwsCustomResource``: make its SDK call against moto, once, as CloudFormation would.
+
+        CloudFormation runs ``Create`` when the resource is created and ``Update`` when its
+        properties change. A marker SSM parameter keeps a hash of the calls already made,
+        so provisioning again (a restart against the same server) does not repeat them
+        (a seed must not overwrite data changed since).
+        """
+        create, update = c.prop("Create"), c.prop("Update")
+        digest = hashlib.sha256(_text([create, update]).encode()).hexdigest()
+        marker = f"/localcloud/custom-resources/{c.stack.stack_name}/{c.logical_id}"
+        ssm = self._client("ssm")
+        try:
+            done: str | None = ssm.get_parameter(Name=marker)["Parameter"]["Value"]
+        except ClientError as exc:
+            if _code(exc) != "ParameterNotFound":
+                raise
+            done = None
+        call = create if done is None else update
+        data: dict[str, str] = {}
+        if done != digest and call:
+            data = self._sdk_call(json.loads(call) if isinstance(call, str) else call)
+            ssm.put_parameter(Name=marker, Value=digest, Type="String", Overwrite=True)
+        spec = json.loads(create) if isinstance(create, str) else (create or {})
+        physical = (spec.get("physicalResourceId") or {}).get("id") or c.resolver.physical_name(c.logical_id)
+        c.record(physical, **data)
+
+    def _sdk_call(self, call: dict[str, Any]) -> dict[str, str]:
+        service = _boto3_service(call["service"])
+        action = xform_name(call["action"].removesuffix("Command"))
+        parameters = _decode_booleans(call.get("parameters") or {})
+        try:
+            response = getattr(self._client(service), action)(**parameters)
+        except ClientError as exc:
+            ignored = call.get("ignoreErrorCodesMatching")
+            if ignored and re.fullmatch(ignored, _code(exc)):
+                return {}
+            raise
+        response.pop("ResponseMetadata", None)
+        return _flatten(response)
+
+    def _nested_stack(self, c: _Context) -> None:
+        self.assembly.warnings.append(
+            f"{c.key}: nested stack not provisioned (CDK puts custom resource providers there; "
+            "their resources are reported where they are used)"
+        )
+        c.record(c.resolver.arn("cloudformation", f"stack/{c.logical_id}/{c.logical_id}"))
+
     def _state_machine(self, c: _Context) -> None:
         sfn = self._client("stepfunctions")
         name = c.resolver.physical_name(c.logical_id)
@@ -568,7 +634,9 @@ class _Provisioner:
         elif c.properties.get("Definition") is not None:
             definition = json.dumps(c.prop("Definition"))
         else:
-            raise ProvisionError("only DefinitionString or Definition are supported (not DefinitionS3Location)")
+            raise ProvisionError(
+                "only DefinitionString or Definition are supported (not DefinitionS3Location)"
+            )
         for key, value in (c.prop("DefinitionSubstitutions") or {}).items():
             definition = definition.replace("${" + key + "}", _text(value))
         role = c.prop("RoleArn") or c.resolver.arn("iam", "role/local-states", region=False)
@@ -579,7 +647,9 @@ class _Provisioner:
         except ClientError as exc:
             if _code(exc) != "StateMachineDoesNotExist":
                 raise
-            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)["stateMachineArn"]
+            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)[
+                "stateMachineArn"
+            ]
         else:
             if current["definition"] != definition or current.get("roleArn") != role:
                 sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
@@ -732,7 +802,8 @@ class _Provisioner:
                 queue_arn=source_arn,
                 batch_size=int(c.prop("BatchSize", 10)),
                 max_batching_window_seconds=int(c.prop("MaximumBatchingWindowInSeconds", 0)),
-                report_batch_item_failures="ReportBatchItemFailures" in (c.prop("FunctionResponseTypes") or []),
+                report_batch_item_failures="ReportBatchItemFailures"
+                in (c.prop("FunctionResponseTypes") or []),
                 enabled=_truthy(c.prop("Enabled", True)),
             )
         )
@@ -786,14 +857,33 @@ class _Provisioner:
                 allowed_origins=_echoed_origins(headers, responses[0].get("ResponseTemplates") or {}),
             )
         else:
-            self.assembly.unsupported.append(f"{c.key} (AWS::ApiGateway::Method integration {kind or 'none'})")
+            self.assembly.unsupported.append(
+                f"{c.key} (AWS::ApiGateway::Method integration {kind or 'none'})"
+            )
             return
         authorizer = ""
         if c.prop("AuthorizationType", "NONE") == "CUSTOM":
             authorizer = c.prop("AuthorizerId")
         elif c.prop("AuthorizationType", "NONE") != "NONE":
             self.assembly.unsupported.append(f"{c.key} (authorization {c.prop('AuthorizationType')})")
+        if c.prop("RequestValidatorId") and (
+            c.prop("RequestModels") or _required(c.prop("RequestParameters"))
+        ):
+            self.assembly.unsupported.append(f"{c.key} (request validation of models/parameters)")
         self.rest.methods.append((api, resource, c.prop("HttpMethod"), authorizer, function, mock))
+
+    def _rest_request_validator(self, c: _Context) -> None:
+        """Nothing to do: methods that give it something to validate are reported by ``_rest_method``."""
+
+    def _rest_gateway_response(self, c: _Context) -> None:
+        headers = {
+            key.removeprefix("gatewayresponse.header."): _text(value).strip("'")
+            for key, value in (c.prop("ResponseParameters") or {}).items()
+            if key.startswith("gatewayresponse.header.")
+        }
+        status = c.prop("StatusCode")
+        response = GatewayResponse(status_code=int(status) if status else None, headers=headers)
+        self.rest.responses.setdefault(c.prop("RestApiId"), {})[c.prop("ResponseType")] = response
 
     def _rest_stage(self, c: _Context) -> None:
         self.rest.stages.setdefault(c.prop("RestApiId"), c.prop("StageName"))
@@ -822,14 +912,24 @@ class _Provisioner:
                 if method_api == api
             )
             stage = self.rest.stages.get(api, "prod")
-            specs.append(RestApiSpec(name=name, stage_name=stage, routes=routes, api_id=api))
+            specs.append(
+                RestApiSpec(
+                    name=name,
+                    stage_name=stage,
+                    routes=routes,
+                    api_id=api,
+                    gateway_responses=dict(self.rest.responses.get(api, {})),
+                )
+            )
         return specs
 
     # ---------------------------------------------------------------- WebSocket APIs
 
     def _ws_api(self, c: _Context) -> None:
         if c.prop("ProtocolType") != "WEBSOCKET":
-            self.assembly.unsupported.append(f"{c.key} (AWS::ApiGatewayV2::Api protocol {c.prop('ProtocolType')})")
+            self.assembly.unsupported.append(
+                f"{c.key} (AWS::ApiGatewayV2::Api protocol {c.prop('ProtocolType')})"
+            )
             return
         name = _text(c.prop("Name", c.logical_id))
         self.ws.apis[c.resolver.values(c.logical_id).ref] = (name, c.prop("RouteSelectionExpression", ""))
@@ -897,15 +997,63 @@ class _Provisioner:
         apis: dict[str, tuple[str, str, str]] = {
             spec.api_id: ("rest", spec.name, spec.stage_name) for spec in self.assembly.rest_apis
         }
-        apis.update({spec.api_id: ("websocket", spec.name, spec.stage_name) for spec in self.assembly.websocket_apis})
+        apis.update(
+            {spec.api_id: ("websocket", spec.name, spec.stage_name) for spec in self.assembly.websocket_apis}
+        )
         for name, function in list(self.assembly.functions.items()):
             environment = {k: self.local_urls.localize(v, apis) for k, v in function.environment.items()}
             if environment != function.environment:
                 self.assembly.functions[name] = _replace_environment(function, environment)
-        self.assembly.outputs = {k: self.local_urls.localize(v, apis) for k, v in self.assembly.outputs.items()}
+        self.assembly.outputs = {
+            k: self.local_urls.localize(v, apis) for k, v in self.assembly.outputs.items()
+        }
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _required(parameters: dict[str, Any] | None) -> bool:
+    return any(_truthy(required) for required in (parameters or {}).values())
+
+
+_BOTO3_SERVICES = {
+    "cloudwatchlogs": "logs",
+    "cloudwatchevents": "events",
+    "eventbridge": "events",
+    "sfn": "stepfunctions",
+    "iam": "iam",
+}
+
+
+def _boto3_service(name: str) -> str:
+    """The boto3 name of an ``AwsCustomResource`` service (``DynamoDB``, ``@aws-sdk/client-dynamodb``)."""
+    key = name.removeprefix("@aws-sdk/client-").replace("-", "").lower()
+    return _BOTO3_SERVICES.get(key, key)
+
+
+def _decode_booleans(value: Any) -> Any:
+    """CDK encodes booleans of ``AwsCustomResource`` parameters as ``"TRUE:BOOLEAN"`` strings."""
+    if isinstance(value, dict):
+        return {k: _decode_booleans(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_booleans(v) for v in value]
+    if value in ("TRUE:BOOLEAN", "FALSE:BOOLEAN"):
+        return value == "TRUE:BOOLEAN"
+    return value
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A response as ``AwsCustomResource`` exposes it to ``GetAtt``: ``Item.name.S`` -> value."""
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return {prefix: _text(value)} if prefix else {}
+    result: dict[str, str] = {}
+    for key, inner in items:
+        result.update(_flatten(inner, f"{prefix}.{key}" if prefix else key))
+    return result
 
 
 def _accepted(kind: str) -> bool:
@@ -934,7 +1082,11 @@ def _inline_code_folder(c: _Context) -> Path:
 
 def _asset_files(source: Path, *, extract: bool) -> list[tuple[str, bytes]]:
     if source.is_dir():
-        return [(p.relative_to(source).as_posix(), p.read_bytes()) for p in sorted(source.rglob("*")) if p.is_file()]
+        return [
+            (p.relative_to(source).as_posix(), p.read_bytes())
+            for p in sorted(source.rglob("*"))
+            if p.is_file()
+        ]
     if extract and zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as archive:
             return [(n, archive.read(n)) for n in archive.namelist() if not n.endswith("/")]

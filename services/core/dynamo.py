@@ -1,0 +1,74 @@
+"""DynamoDB helpers every DAL uses: item conversion, opaque pagination cursors, tenant-scoped keys."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from core.errors import ValidationFailed
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values -> low-level DynamoDB item (floats as Decimal, None dropped)."""
+    return {k: _serializer.serialize(_storable(v)) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Low-level DynamoDB item -> plain Python values (ints stay ints)."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return dict(_serializer.serialize(_storable(value)))
+
+
+def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
+    """LastEvaluatedKey -> opaque URL-safe cursor for the client (None when there is no next page)."""
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(from_item(last_evaluated_key), separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, tenant_id: str) -> dict[str, Any] | None:
+    """Client cursor -> ExclusiveStartKey. A cursor from another tenant or a forged one is rejected."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("The page cursor is not valid", code="invalid_cursor") from exc
+    if not isinstance(values, dict) or values.get("tenant_id") != tenant_id:
+        raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
+    return to_item(values)
