@@ -479,9 +479,7 @@ class Resolver:
             raw = declaration["Default"]
         else:
             raise UnresolvableError(f"{self.stack.stack_name}: parameter {name!r} has no value")
-        if str(declaration.get("Type", "")).startswith(("List<", "CommaDelimitedList")) and isinstance(
-            raw, str
-        ):
+        if str(declaration.get("Type", "")).startswith(("List<", "CommaDelimitedList")) and isinstance(raw, str):
             return [item.strip() for item in raw.split(",")]
         return raw
 
@@ -492,9 +490,7 @@ class Resolver:
         if attribute in values.attributes:
             return values.attributes[attribute]
         kind = self.stack.resources[logical_id].get("Type")
-        raise UnresolvableError(
-            f"{self.stack.stack_name}: {logical_id} ({kind}) has no attribute {attribute!r}"
-        )
+        raise UnresolvableError(f"{self.stack.stack_name}: {logical_id} ({kind}) has no attribute {attribute!r}")
 
     def _evaluate_condition(self, value: Any) -> bool:  # noqa: PLR0911 (one return per condition function)
         if isinstance(value, dict) and len(value) == 1:
@@ -769,9 +765,7 @@ def _planned_api_values(r: Resolver, logical_id: str, kind: str, props: dict[str
     stack = r.stack.stack_name
     api_id = stable_id(stack, logical_id)
     if kind == "AWS::ApiGateway::RestApi":
-        return ResourceValues(
-            api_id, {"RestApiId": api_id, "RootResourceId": stable_id(stack, logical_id, "/")}
-        )
+        return ResourceValues(api_id, {"RestApiId": api_id, "RootResourceId": stable_id(stack, logical_id, "/")})
     if kind == "AWS::ApiGatewayV2::Api":
         scheme = "wss" if r.resolve_str(props.get("ProtocolType", "")) == "WEBSOCKET" else "https"
         endpoint = f"{scheme}://{api_id}.execute-api.{r.region}.{r.url_suffix}"

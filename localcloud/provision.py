@@ -8,9 +8,13 @@ topics and subscriptions, event buses and rules, buckets, the state machine,
 secrets, log groups, alarms, keys and parameters. Everything that runs code or
 serves HTTP becomes a plain record of ``localcloud.model`` for the local Lambda
 runtime, the gateway and the SQS pollers: functions, SQS event source mappings,
-REST and WebSocket APIs. Types that need nothing locally are recognised (see
-``ACCEPTED_TYPES``); anything else is listed in ``Assembly.unsupported``, never
-skipped silently.
+REST and WebSocket APIs. Two CDK custom resources are emulated because their
+effect matters: ``Custom::AWS`` (``AwsCustomResource``, e.g. tenant seeds: its SDK
+call is made once, like CloudFormation's Create) and ``Custom::CDKBucketDeployment``
+(files copied into the bucket). Types that need nothing locally are recognised
+(``ACCEPTED_TYPES``, ``ACCEPTED_CUSTOM_TYPES``, each with the reason it is safe);
+anything else is listed in ``Assembly.unsupported``, and approximations in
+``Assembly.warnings``: nothing is skipped silently.
 
 Idempotent: provisioning again against the same server finds the existing
 resources (same deterministic names) and reuses them.
@@ -111,7 +115,7 @@ ACCEPTED_CUSTOM_TYPES: dict[str, str] = {
     "Custom::S3AutoDeleteObjects": "empties a bucket when its stack is deleted: local buckets die with moto",
     "Custom::LogRetention": "sets the retention of a function's log group: no log retention locally",
     "Custom::VpcRestrictDefaultSG": "locks down a VPC's default security group: no network controls locally",
-    "Custom::AmplifyAssetDeployment": "deploys a built web app to Amplify: the local cloud serves web apps itself",
+    "Custom::AmplifyAssetDeployment": "deploys a built web app to Amplify: the local cloud serves web apps",
 }
 
 
@@ -169,9 +173,7 @@ def enable_stepfunctions_execution(endpoint_url: str, *, enabled: bool = True) -
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         if response.status >= 300:
-            raise ProvisionError(
-                f"moto at {endpoint_url} refused the Step Functions config: {response.status}"
-            )
+            raise ProvisionError(f"moto at {endpoint_url} refused the Step Functions config: {response.status}")
 
 
 def provision(
@@ -213,9 +215,7 @@ class _RestParts:
     authorizers: dict[tuple[str, str], AuthorizerSpec] = field(default_factory=dict)
     # (api id, resource id, method, authorizer id or "", function name, mock)
     methods: list[tuple[str, str, str, str, str | None, MockResponse | None]] = field(default_factory=list)
-    responses: dict[str, dict[str, GatewayResponse]] = field(
-        default_factory=dict
-    )  # api id -> type -> response
+    responses: dict[str, dict[str, GatewayResponse]] = field(default_factory=dict)  # api id -> type -> response
 
 
 @dataclass
@@ -380,9 +380,7 @@ class _Provisioner:
         }
         if not on_demand:
             request["ProvisionedThroughput"] = _int_values(throughput)
-        gsis = [
-            _index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])
-        ]
+        gsis = [_index(index, None if on_demand else throughput) for index in c.prop("GlobalSecondaryIndexes", [])]
         if gsis:
             request["GlobalSecondaryIndexes"] = gsis
         lsis = [_index(index, None) for index in c.prop("LocalSecondaryIndexes", [])]
@@ -479,9 +477,7 @@ class _Provisioner:
         self, c: _Context, topic_arn: str, protocol: str, endpoint: str, attributes: dict[str, str]
     ) -> str | None:
         if protocol != "sqs":
-            self.assembly.unsupported.append(
-                f"{c.key} (SNS subscription protocol {protocol}: nothing delivered)"
-            )
+            self.assembly.unsupported.append(f"{c.key} (SNS subscription protocol {protocol}: nothing delivered)")
             return None
         response = self._client("sns").subscribe(
             TopicArn=topic_arn,
@@ -634,9 +630,7 @@ class _Provisioner:
         elif c.properties.get("Definition") is not None:
             definition = json.dumps(c.prop("Definition"))
         else:
-            raise ProvisionError(
-                "only DefinitionString or Definition are supported (not DefinitionS3Location)"
-            )
+            raise ProvisionError("only DefinitionString or Definition are supported (not DefinitionS3Location)")
         for key, value in (c.prop("DefinitionSubstitutions") or {}).items():
             definition = definition.replace("${" + key + "}", _text(value))
         role = c.prop("RoleArn") or c.resolver.arn("iam", "role/local-states", region=False)
@@ -647,9 +641,7 @@ class _Provisioner:
         except ClientError as exc:
             if _code(exc) != "StateMachineDoesNotExist":
                 raise
-            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)[
-                "stateMachineArn"
-            ]
+            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)["stateMachineArn"]
         else:
             if current["definition"] != definition or current.get("roleArn") != role:
                 sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
@@ -802,8 +794,7 @@ class _Provisioner:
                 queue_arn=source_arn,
                 batch_size=int(c.prop("BatchSize", 10)),
                 max_batching_window_seconds=int(c.prop("MaximumBatchingWindowInSeconds", 0)),
-                report_batch_item_failures="ReportBatchItemFailures"
-                in (c.prop("FunctionResponseTypes") or []),
+                report_batch_item_failures="ReportBatchItemFailures" in (c.prop("FunctionResponseTypes") or []),
                 enabled=_truthy(c.prop("Enabled", True)),
             )
         )
@@ -857,18 +848,14 @@ class _Provisioner:
                 allowed_origins=_echoed_origins(headers, responses[0].get("ResponseTemplates") or {}),
             )
         else:
-            self.assembly.unsupported.append(
-                f"{c.key} (AWS::ApiGateway::Method integration {kind or 'none'})"
-            )
+            self.assembly.unsupported.append(f"{c.key} (AWS::ApiGateway::Method integration {kind or 'none'})")
             return
         authorizer = ""
         if c.prop("AuthorizationType", "NONE") == "CUSTOM":
             authorizer = c.prop("AuthorizerId")
         elif c.prop("AuthorizationType", "NONE") != "NONE":
             self.assembly.unsupported.append(f"{c.key} (authorization {c.prop('AuthorizationType')})")
-        if c.prop("RequestValidatorId") and (
-            c.prop("RequestModels") or _required(c.prop("RequestParameters"))
-        ):
+        if c.prop("RequestValidatorId") and (c.prop("RequestModels") or _required(c.prop("RequestParameters"))):
             self.assembly.unsupported.append(f"{c.key} (request validation of models/parameters)")
         self.rest.methods.append((api, resource, c.prop("HttpMethod"), authorizer, function, mock))
 
@@ -927,9 +914,7 @@ class _Provisioner:
 
     def _ws_api(self, c: _Context) -> None:
         if c.prop("ProtocolType") != "WEBSOCKET":
-            self.assembly.unsupported.append(
-                f"{c.key} (AWS::ApiGatewayV2::Api protocol {c.prop('ProtocolType')})"
-            )
+            self.assembly.unsupported.append(f"{c.key} (AWS::ApiGatewayV2::Api protocol {c.prop('ProtocolType')})")
             return
         name = _text(c.prop("Name", c.logical_id))
         self.ws.apis[c.resolver.values(c.logical_id).ref] = (name, c.prop("RouteSelectionExpression", ""))
@@ -997,16 +982,12 @@ class _Provisioner:
         apis: dict[str, tuple[str, str, str]] = {
             spec.api_id: ("rest", spec.name, spec.stage_name) for spec in self.assembly.rest_apis
         }
-        apis.update(
-            {spec.api_id: ("websocket", spec.name, spec.stage_name) for spec in self.assembly.websocket_apis}
-        )
+        apis.update({spec.api_id: ("websocket", spec.name, spec.stage_name) for spec in self.assembly.websocket_apis})
         for name, function in list(self.assembly.functions.items()):
             environment = {k: self.local_urls.localize(v, apis) for k, v in function.environment.items()}
             if environment != function.environment:
                 self.assembly.functions[name] = _replace_environment(function, environment)
-        self.assembly.outputs = {
-            k: self.local_urls.localize(v, apis) for k, v in self.assembly.outputs.items()
-        }
+        self.assembly.outputs = {k: self.local_urls.localize(v, apis) for k, v in self.assembly.outputs.items()}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1082,11 +1063,7 @@ def _inline_code_folder(c: _Context) -> Path:
 
 def _asset_files(source: Path, *, extract: bool) -> list[tuple[str, bytes]]:
     if source.is_dir():
-        return [
-            (p.relative_to(source).as_posix(), p.read_bytes())
-            for p in sorted(source.rglob("*"))
-            if p.is_file()
-        ]
+        return [(p.relative_to(source).as_posix(), p.read_bytes()) for p in sorted(source.rglob("*")) if p.is_file()]
     if extract and zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as archive:
             return [(n, archive.read(n)) for n in archive.namelist() if not n.endswith("/")]

@@ -43,6 +43,7 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
     from aws_cdk import aws_sqs as sqs
     from aws_cdk import aws_stepfunctions as sfn
     from aws_cdk import aws_stepfunctions_tasks as tasks
+    from aws_cdk import custom_resources as cr
 
     app = cdk.App(outdir=str(outdir))
     stage = cdk.Stage(app, "Test")
@@ -68,6 +69,22 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
     orders.add_global_secondary_index(
         index_name="by_status",
         partition_key=ddb.Attribute(name="estado_pedido", type=ddb.AttributeType.STRING),
+    )
+
+    seed_call = cr.AwsSdkCall(
+        service="DynamoDB",
+        action="putItem",
+        parameters={
+            "TableName": orders.table_name,
+            "Item": {"tenant_id": {"S": "t1"}, "order_id": {"S": "seed"}, "estado_pedido": {"S": "PAGADO"}},
+        },
+        physical_resource_id=cr.PhysicalResourceId.of("seed-t1"),
+    )
+    cr.AwsCustomResource(
+        data,
+        "Seed",
+        on_create=seed_call,
+        policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=[orders.table_arn]),
     )
 
     api = cdk.Stack(stage, "Api")
@@ -116,6 +133,11 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
         default_cors_preflight_options=apigw.CorsOptions(
             allow_origins=["http://localhost:5173", "http://localhost:5174"]
         ),
+    )
+    rest.add_gateway_response(
+        "Cors4xx",
+        type=apigw.ResponseType.DEFAULT_4_XX,
+        response_headers={"Access-Control-Allow-Origin": "'*'"},
     )
     pedidos = rest.root.add_resource("pedidos")
     pedidos.add_method("GET", apigw.LambdaIntegration(orders_fn), authorizer=authorizer)
@@ -417,6 +439,27 @@ def test_outputs_are_resolved_to_local_urls(assembly: Assembly) -> None:
 
 def test_unknown_resource_type_is_reported_as_unsupported(assembly: Assembly) -> None:
     assert assembly.unsupported == ["Test-Api/Mystery (AWS::Mystery::Thing)"]
+    assert any("provider function of Custom::AWS" in w for w in assembly.warnings)
+
+
+def test_aws_custom_resource_call_is_made_once(assembly: Assembly, cdk_out: Path, endpoint: str) -> None:
+    ddb = _client(endpoint, "dynamodb")
+    table = _function(assembly, "OrdersFn").environment["TABLE_NAME"]
+    key = {"tenant_id": {"S": "t1"}, "order_id": {"S": "seed"}}
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["estado_pedido"] == {"S": "PAGADO"}
+    assert _physical(assembly, "Test-Data", "Seed") == "seed-t1"
+
+    ddb.put_item(TableName=table, Item={**key, "estado_pedido": {"S": "COCINA"}})
+    provision(cdk_out, endpoint_url=endpoint, region=REGION, local_urls=LOCAL_URLS)
+
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["estado_pedido"] == {"S": "COCINA"}
+
+
+def test_gateway_responses_are_recorded(assembly: Assembly) -> None:
+    (api,) = assembly.rest_apis
+
+    assert api.gateway_responses["DEFAULT_4XX"].headers == {"Access-Control-Allow-Origin": "*"}
+    assert api.gateway_responses["DEFAULT_4XX"].status_code is None
 
 
 def test_provisioning_again_is_idempotent(assembly: Assembly, cdk_out: Path, endpoint: str) -> None:

@@ -1,0 +1,322 @@
+"""The local cloud: the synthesized dev stage running on this machine.
+
+``LocalCloud.start()``:
+
+1. synthesizes the app (``python app.py`` into ``cdk.out``) unless told to reuse it;
+2. starts a moto server (its own process) and switches Step Functions execution on;
+3. provisions every stack of ``cdk.out`` into it (``localcloud.provision``), which also
+   replays the tenants' onboarding (their ``AwsCustomResource`` SDK calls);
+4. starts the mailbox (SMTP), the fake Mercado Pago, the Lambda runtime, the SQS
+   event-source pollers and one HTTP server for the gateway (REST + WebSocket +
+   ``@connections``), the web apps, the mailbox page and the fake Mercado Pago;
+5. seeds the demo data and writes the URLs to ``.localcloud/urls.json``.
+
+Functions get the environment of their template. The local cloud adds only what an
+AWS account would have provided (credentials, region, the endpoint of the AWS APIs
+via ``AWS_ENDPOINT_URL``) and points the variables that name *external* services at
+their local stand-ins: ``EXTERNAL_OVERRIDES`` below. No service has a local code path.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from localcloud import mailbox as mailbox_module
+from localcloud import mercadopago_fake
+from localcloud.esm import EventSourcePoller
+from localcloud.gateway import create_gateway
+from localcloud.lambda_runtime import LambdaRuntime
+from localcloud.model import Assembly, FunctionSpec
+from localcloud.provision import LocalUrls, provision
+from localcloud.serve import ThreadedServer, serve_in_thread
+
+log = logging.getLogger("localcloud")
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".localcloud"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+STAGE = "dev"
+# web app folder under frontends/ -> path it is served at (the Amplify app names)
+WEB_APPS = {"customer": "clientes", "staff": "staff"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout:.0f} s") from None
+            time.sleep(0.1)
+
+
+@dataclass
+class Urls:
+    base: str
+    api: str
+    websocket: str
+    customer_app: str
+    staff_app: str
+    mailbox: str
+    mercadopago: str
+    aws: str
+
+    def to_json(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class LocalCloud:
+    """The whole platform on loopback. Use as a context manager or call ``start``/``stop``."""
+
+    port: int = 8000
+    root: Path = ROOT
+    synth: bool = True
+    seed: bool = True
+    quiet_functions: bool = False
+    assembly: Assembly = field(init=False)
+    urls: Urls = field(init=False)
+    credentials: dict[str, Any] = field(default_factory=dict, init=False)
+    _moto: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _servers: list[ThreadedServer] = field(default_factory=list, init=False)
+    _stoppers: list[Any] = field(default_factory=list, init=False)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> LocalCloud:
+        started = time.monotonic()
+        try:
+            if self.synth:
+                self._synthesize()
+            aws = self._start_moto()
+            base = f"http://127.0.0.1:{self.port}"
+            self.urls = Urls(
+                base=base,
+                api=f"{base}/{STAGE}/",
+                websocket=f"ws://127.0.0.1:{self.port}/ws/{STAGE}",
+                customer_app=f"{base}/{WEB_APPS['customer']}/",
+                staff_app=f"{base}/{WEB_APPS['staff']}/",
+                mailbox=f"{base}/mailbox/",
+                mercadopago=f"{base}/mercadopago",
+                aws=aws,
+            )
+            self._set_client_environment(aws)
+            self.assembly = provision(
+                self.root / "cdk.out",
+                endpoint_url=aws,
+                region=REGION,
+                local_urls=LocalUrls(
+                    rest=f"{base}/{{stage}}/",
+                    websocket=f"ws://127.0.0.1:{self.port}/ws/{{stage}}",
+                    websocket_callback=f"{base}/ws/{{stage}}",
+                ),
+            )
+            self._report_assembly()
+            self._start_services(aws)
+            if self.seed:
+                from localcloud.seed import seed_demo
+
+                self.credentials = seed_demo(self)
+            self._write_urls()
+        except BaseException:
+            self.stop()
+            raise
+        log.info("local cloud ready in %.1f s", time.monotonic() - started)
+        return self
+
+    def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            with contextlib.suppress(Exception):
+                stop()
+        self._stoppers.clear()
+        self._stop_moto()
+
+    def _stop_moto(self) -> None:
+        if self._moto is not None:
+            self._moto.terminate()
+            try:
+                self._moto.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._moto.kill()
+            self._moto = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _synthesize(self) -> None:
+        env = {
+            **os.environ,
+            "CDK_OUTDIR": str(self.root / "cdk.out"),
+            "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        }
+        env.setdefault("CDK_DEFAULT_REGION", REGION)
+        log.info("synthesizing the %s stage into cdk.out", STAGE)
+        subprocess.run([sys.executable, "app.py"], cwd=self.root, env=env, check=True, stdout=subprocess.DEVNULL)
+
+    def _start_moto(self) -> str:
+        port = free_port()
+        env = {**os.environ, "MOTO_PORT": str(port), "MOTO_ACCOUNT_ID": ACCOUNT_ID}
+        self._moto = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        atexit.register(self._stop_moto)
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(f"{url}/moto-api/")
+        return url
+
+    @staticmethod
+    def _set_client_environment(aws: str) -> None:
+        """This process (seeding, tests) reaches moto exactly as the functions do."""
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": aws,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+            }
+        )
+
+    def _report_assembly(self) -> None:
+        for item in self.assembly.unsupported:
+            log.warning("NOT SUPPORTED by the local cloud: %s", item)
+        for warning in self.assembly.warnings:
+            log.info("approximated: %s", warning)
+
+    def _external_overrides(self, smtp_port: int) -> dict[str, str]:
+        """Variables naming services outside AWS, and where they point locally."""
+        return {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_STARTTLS": "false",
+            "MERCADOPAGO_API_URL": self.urls.mercadopago,
+            "CUSTOMER_APP_URL": self.urls.customer_app.rstrip("/"),
+            "STAFF_APP_URL": self.urls.staff_app.rstrip("/"),
+        }
+
+    def _start_services(self, aws: str) -> None:
+        self.mailbox = mailbox_module.Mailbox()
+        smtp = mailbox_module.start_smtp_server(self.mailbox)
+        self._stoppers.append(smtp.stop)
+        self.mercadopago = mercadopago_fake.FakeMercadoPago(public_url=self.urls.mercadopago)
+        self._stoppers.append(self.mercadopago.close)
+
+        overrides = self._external_overrides(smtp.port)
+        functions = {name: _with_overrides(spec, overrides) for name, spec in self.assembly.functions.items()}
+        base_env = {
+            "AWS_ENDPOINT_URL": aws,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            # No X-Ray daemon here: traces are switched off, everything else runs as deployed.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "AWS_XRAY_SDK_ENABLED": "false",
+            "PYTHONPATH": "",
+        }
+        sink = (lambda _name, _line: None) if self.quiet_functions else None
+        self.runtime = LambdaRuntime(functions, base_env, account_id=ACCOUNT_ID, log_sink=sink)
+        self._stoppers.append(self.runtime.close)
+
+        gateway = create_gateway(
+            self.assembly.rest_apis, self.assembly.websocket_apis, self.runtime, region=REGION, account_id=ACCOUNT_ID
+        )
+        self.gateway = gateway.state.gateway
+        app = Starlette(routes=self._routes(gateway))
+        server, _ = serve_in_thread(app, port=self.port)
+        self._servers.append(server)
+        self._stoppers.append(server.stop)
+
+        self.poller = EventSourcePoller(self.assembly.event_source_mappings, self.runtime, aws, region=REGION)
+        self.poller.start()
+        self._stoppers.append(self.poller.stop)
+
+    def _routes(self, gateway: Starlette) -> list[Route | Mount]:
+        routes: list[Route | Mount] = [
+            Route("/", self._index),
+            Mount("/mailbox", mailbox_module.create_app(self.mailbox)),
+            Mount("/mercadopago", mercadopago_fake.create_app(self.mercadopago)),
+        ]
+        for folder, path in WEB_APPS.items():
+            routes.append(Route(f"/{path}/config.json", self._config_route(folder)))
+            routes.append(Mount(f"/{path}", StaticFiles(directory=self.root / "frontends" / folder, html=True)))
+        routes.append(Mount("/", gateway))
+        return routes
+
+    def _config_route(self, folder: str) -> Any:
+        """``/config.json`` of a web app: the Amplify 200-rewrite to ``GET /config/{app}`` of the API."""
+
+        async def config(request: Request) -> Response:
+            async with httpx.AsyncClient() as client:
+                answer = await client.get(f"{self.urls.api}config/{folder}")
+            return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+        return config
+
+    async def _index(self, request: Request) -> Response:
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(self.urls.to_json())
+        rows = "".join(f"<li>{k}: <a href='{v}'>{v}</a></li>" for k, v in self.urls.to_json().items())
+        return HTMLResponse(f"<!doctype html><html lang='es-PE'><h1>Nube local de Bembos</h1><ul>{rows}</ul></html>")
+
+    def _write_urls(self) -> None:
+        STATE_DIR.mkdir(exist_ok=True)
+        (STATE_DIR / "urls.json").write_text(json.dumps(self.urls.to_json(), indent=2) + "\n")
+
+    # -- helpers for scripts and tests -----------------------------------------------------------
+    def output(self, stack: str, key: str) -> str:
+        return self.assembly.outputs[f"{stack}.{key}"]
+
+    def table(self, short_name: str) -> str:
+        return f"bembos-{STAGE}-{short_name}"
+
+
+def _with_overrides(spec: FunctionSpec, overrides: dict[str, str]) -> FunctionSpec:
+    env = {k: overrides.get(k, v) for k, v in spec.environment.items()}
+    return dataclasses.replace(spec, environment=env)
+
+
+@contextlib.contextmanager
+def running(**kwargs: Any) -> Iterator[LocalCloud]:
+    cloud = LocalCloud(**kwargs)
+    try:
+        yield cloud.start()
+    finally:
+        cloud.stop()

@@ -1,0 +1,46 @@
+"""The detail of each identity event on the platform's bus (source ``bembos.identity``).
+
+Producers (users, employees services) build these models and publish ``model_dump(mode="json")``;
+consumers (the email notifier) validate the incoming ``detail`` with the same model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Detail(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tenant_id: Annotated[str, Field(min_length=1, max_length=63)]
+
+
+class CustomerRegisteredDetail(_Detail):
+    """``CustomerRegistered``: a customer signed up; the notifier sends the welcome email."""
+
+    tenant_name: str
+    customer_id: str
+    customer_name: str
+    email: str
+
+
+class EmployeeInvitedDetail(_Detail):
+    """``EmployeeInvited``: a staff member was invited; the email carries the one-time ``invite_url``."""
+
+    tenant_name: str
+    employee_id: str
+    employee_name: str
+    email: str
+    rol: str
+    location_id: str
+    invite_url: str
+    expires_at: datetime
+
+
+class EmployeeInvitationRequestedDetail(_Detail):
+    """``EmployeeInvitationRequested``: tenant onboarding asks the employees worker to invite an employee."""
+
+    employee_id: Annotated[str, Field(min_length=1, max_length=64)]
