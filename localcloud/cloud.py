@@ -234,6 +234,7 @@ class LocalCloud:
     def _start_services(self, aws: str) -> None:
         self.mailbox = mailbox_module.Mailbox()
         smtp = mailbox_module.start_smtp_server(self.mailbox)
+        self.smtp_port = int(smtp.port)
         self._stoppers.append(smtp.stop)
         self.mercadopago = mercadopago_fake.FakeMercadoPago(public_url=self.urls.mercadopago)
         self._stoppers.append(self.mercadopago.close)

@@ -185,11 +185,24 @@ class Mailbox:
 # --------------------------------------------------------------------------- SMTP
 
 
+# Recipients at this domain are refused (550), the way a real server bounces a dead address:
+# tests use it to make a send fail for real.
+BOUNCING_DOMAIN = "rebota.invalid"
+
+
 class _MailboxHandler:
     """aiosmtpd handler: every accepted message goes into the mailbox."""
 
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower().endswith("@" + BOUNCING_DOMAIN):
+            return "550 5.1.1 Mailbox does not exist"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd hook name
         content = envelope.original_content or envelope.content or b""

@@ -83,10 +83,9 @@ class OrderWorkflow(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, resources: WorkflowResources) -> None:
         super().__init__(scope, construct_id)
         self.resources = resources
-        cancelled = self._finish(contracts.CANCELADO, "Cancelado", reason_path="$.error.Cause")
         needs_admin = self._needs_admin()
-
-        delivered = self._finish(contracts.ENTREGADO, "DeliveryAEntregado")
+        cancelled = self._finish(contracts.CANCELADO, "Cancelado", needs_admin, reason_path="$.error.Cause")
+        delivered = self._finish(contracts.ENTREGADO, "DeliveryAEntregado", needs_admin)
         delivery = self._stage(contracts.DELIVERY, cancelled, needs_admin).next(delivered)
         is_pickup = (
             sfn.Choice(self, "¿Recojo en tienda?")
@@ -141,8 +140,14 @@ class OrderWorkflow(Construct):
         task.add_catch(needs_admin, errors=["States.ALL"], result_path="$.error")
         return task
 
-    def _finish(self, estado: str, name: str, *, reason_path: str | None = None) -> sfn.IChainable:
-        """Record the final state in Pedidos (guarded), then announce it on the bus."""
+    def _finish(
+        self, estado: str, name: str, needs_admin: sfn.IChainable, *, reason_path: str | None = None
+    ) -> sfn.IChainable:
+        """Record the final state in Pedidos (guarded by the previous state), then announce it on the bus.
+
+        An order that is no longer in a state that allows this end (say, cancelled meanwhile)
+        fails the condition and goes to the admins instead of being overwritten.
+        """
         previous = (
             [contracts.DELIVERY, contracts.EMPAQUETAMIENTO]
             if estado == contracts.ENTREGADO
@@ -179,6 +184,7 @@ class OrderWorkflow(Construct):
             },
             result_path=JsonPath.DISCARD,
         )
+        record.add_catch(needs_admin, errors=["States.ALL"], result_path="$.error")
         announce = tasks.EventBridgePutEvents(
             self,
             f"Anunciar {estado}",

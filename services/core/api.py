@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -63,8 +64,20 @@ def create_resolver(title: str) -> APIGatewayRestResolver:
         logger.exception("unexpected error")
         return _error(500, "internal_error", "Something went wrong on our side")
 
+    app.use(middlewares=[_bind_resolver])
     _resolver = app
     return app
+
+
+def _bind_resolver(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Point ``current_principal``/``tenant_header`` at the resolver handling this request.
+
+    Several handler modules may be imported into one process (tests, the local cloud's
+    worker); binding per request keeps each route reading its own event.
+    """
+    global _resolver  # noqa: PLW0603
+    _resolver = app
+    return next_middleware(app)
 
 
 def current_principal() -> Principal:

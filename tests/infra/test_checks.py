@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_nag_acknowledgement_names_an_exact_finding_with_a_reason(dev_app) -> None:

@@ -43,9 +43,7 @@ TEMPLATE: dict[str, Any] = {
     "Conditions": {
         "IsDev": {"Fn::Equals": [{"Ref": "Stage"}, "dev"]},
         "IsProd": {"Fn::Not": [{"Condition": "IsDev"}]},
-        "DevInUsEast": {
-            "Fn::And": [{"Condition": "IsDev"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}]
-        },
+        "DevInUsEast": {"Fn::And": [{"Condition": "IsDev"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}]},
         "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "DevInUsEast"}]},
     },
     "Resources": {
@@ -82,10 +80,7 @@ def test_parameters_can_be_overridden() -> None:
 
 
 def test_account_and_region_default_to_the_local_cloud() -> None:
-    assert (
-        _resolver(TEMPLATE).resolve({"Fn::Sub": "${AWS::AccountId}/${AWS::Region}"})
-        == "000000000000/us-east-1"
-    )
+    assert _resolver(TEMPLATE).resolve({"Fn::Sub": "${AWS::AccountId}/${AWS::Region}"}) == "000000000000/us-east-1"
 
 
 def test_ref_and_get_att_use_explicit_names_and_arn_patterns() -> None:
@@ -113,14 +108,9 @@ def test_generated_names_are_cloudformation_shaped_and_stable() -> None:
 
     assert queue == second.resolve({"Fn::GetAtt": ["Kitchen5E6F7A8B", "QueueName"]})
     assert queue.startswith("Shop-Data-Kitchen5E6F7A8B-") and queue.endswith(".fifo")
-    assert (
-        first.resolve({"Ref": "Kitchen5E6F7A8B"})
-        == f"https://sqs.us-east-1.amazonaws.com/000000000000/{queue}"
-    )
+    assert first.resolve({"Ref": "Kitchen5E6F7A8B"}) == f"https://sqs.us-east-1.amazonaws.com/000000000000/{queue}"
     assert first.resolve({"Fn::GetAtt": ["Role33333333", "Arn"]}) == f"arn:aws:iam::000000000000:role/{role}"
-    assert first.resolve({"Ref": "Topic11111111"}).startswith(
-        "arn:aws:sns:us-east-1:000000000000:Shop-Data-Topic"
-    )
+    assert first.resolve({"Ref": "Topic11111111"}).startswith("arn:aws:sns:us-east-1:000000000000:Shop-Data-Topic")
 
 
 def test_generated_names_respect_length_limits_and_lowercase() -> None:
@@ -154,10 +144,7 @@ def test_join_select_split() -> None:
 def test_sub_in_both_forms_with_attributes_and_literals() -> None:
     resolver = _resolver(TEMPLATE)
 
-    assert (
-        resolver.resolve({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Orders1A2B3C4D}/*"})
-        == "arn:aws:s3:::orders/*"
-    )
+    assert resolver.resolve({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Orders1A2B3C4D}/*"}) == "arn:aws:s3:::orders/*"
     assert resolver.resolve({"Fn::Sub": "${Bus22222222.Arn}"}).endswith(":event-bus/orders-bus")
     assert resolver.resolve({"Fn::Sub": "${!Literal}-${Stage}"}) == "${Literal}-dev"
     assert resolver.resolve({"Fn::Sub": ["${Name}@${AWS::Region}", {"Name": {"Ref": "Orders1A2B3C4D"}}]}) == (
@@ -235,9 +222,7 @@ def test_resource_order_follows_depends_on_and_references() -> None:
 
 
 def test_resource_cycles_are_reported() -> None:
-    stack = _stack(
-        {"Resources": {"A": {"Type": "X", "DependsOn": "B"}, "B": {"Type": "X", "DependsOn": "A"}}}
-    )
+    stack = _stack({"Resources": {"A": {"Type": "X", "DependsOn": "B"}, "B": {"Type": "X", "DependsOn": "A"}}})
 
     with pytest.raises(AssemblyError, match="cycle"):
         resource_order(stack)
@@ -292,11 +277,7 @@ def test_load_stacks_reads_top_level_and_stage_assemblies_in_dependency_order(tm
     _write_json(nested / "ProdData.template.json", {"Resources": {}})
     _write_json(
         nested / "ProdApi.assets.json",
-        {
-            "files": {
-                "abc123": {"source": {"path": "../asset.abc123", "packaging": "zip"}, "destinations": {}}
-            }
-        },
+        {"files": {"abc123": {"source": {"path": "../asset.abc123", "packaging": "zip"}, "destinations": {}}}},
     )
 
     stacks = load_stacks(tmp_path)

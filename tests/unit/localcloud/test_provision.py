@@ -113,9 +113,7 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
         memory_size=256,
         environment={"TABLE_NAME": orders.table_name, "KITCHEN_QUEUE_URL": kitchen.queue_url},
     )
-    orders_fn.add_event_source(
-        sources.SqsEventSource(starter_queue, batch_size=5, report_batch_item_failures=True)
-    )
+    orders_fn.add_event_source(sources.SqsEventSource(starter_queue, batch_size=5, report_batch_item_failures=True))
     authorizer_fn = lambda_.Function(
         api, "AuthFn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.authorize", code=code
     )
@@ -162,9 +160,7 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
         ),
     )
     ws_api.add_route("subscribe", integration=ws_integrations.WebSocketLambdaIntegration("Subscribe", ws_fn))
-    ws_stage = apigwv2.WebSocketStage(
-        api, "WsStage", web_socket_api=ws_api, stage_name="live", auto_deploy=True
-    )
+    ws_stage = apigwv2.WebSocketStage(api, "WsStage", web_socket_api=ws_api, stage_name="live", auto_deploy=True)
     lambda_.Function(
         api,
         "NotifierFn",
@@ -287,9 +283,7 @@ def test_fifo_queue_is_created_with_its_dead_letter_queue(assembly: Assembly, en
     dlq_url = _physical(assembly, "Test-Data", "KitchenDlq")
 
     attributes = sqs.get_queue_attributes(QueueUrl=kitchen_url, AttributeNames=["All"])["Attributes"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     assert kitchen_url.endswith(".fifo") and f"/{ACCOUNT}/Test-Data-Kitchen" in kitchen_url
     assert attributes["FifoQueue"] == "true"
@@ -343,9 +337,7 @@ def test_event_rule_routes_a_matching_event_to_the_fifo_queue(assembly: Assembly
     assert bus == "test-orders"
 
 
-def test_state_machine_waits_on_the_fifo_queue_and_completes_on_task_success(
-    assembly: Assembly, endpoint: str
-) -> None:
+def test_state_machine_waits_on_the_fifo_queue_and_completes_on_task_success(assembly: Assembly, endpoint: str) -> None:
     sfn = _client(endpoint, "stepfunctions")
     sqs = _client(endpoint, "sqs")
     machine_arn = _physical(assembly, "Test-Api", "OrderFlow")

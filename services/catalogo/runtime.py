@@ -1,0 +1,73 @@
+"""Per-container wiring of the catalog functions: settings, clients and caches, built once when first used."""
+
+from __future__ import annotations
+
+import functools
+
+import boto3
+from botocore.config import Config
+from pydantic_settings import BaseSettings
+
+from core.api import tenant_header
+
+from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
+from catalogo.logic import TenantCache, UrlPolicy
+
+
+class CatalogSettings(BaseSettings):
+    """Environment of a catalog function; each function is given only the tables it uses."""
+
+    tenants_table: str
+    locations_table: str
+    products_table: str = ""
+    combos_table: str = ""
+    images_bucket: str = ""
+    image_url_ttl_seconds: int = 900
+    upload_url_ttl_seconds: int = 300
+    tenant_cache_seconds: float = 60.0
+
+
+@functools.cache
+def settings() -> CatalogSettings:
+    return CatalogSettings()
+
+
+@functools.cache
+def dal() -> CatalogDal:
+    current = settings()
+    tables = CatalogTableNames(
+        tenants=current.tenants_table,
+        locations=current.locations_table,
+        products=current.products_table,
+        combos=current.combos_table,
+    )
+    return CatalogDal(boto3.client("dynamodb"), tables)
+
+
+@functools.cache
+def images() -> ImageStore:
+    # SigV4 so the presigned URLs work in every region and carry signed headers.
+    client = boto3.client("s3", config=Config(signature_version="s3v4"))
+    return ImageStore(client, settings().images_bucket)
+
+
+@functools.cache
+def urls() -> UrlPolicy:
+    current = settings()
+    return UrlPolicy(image_url_seconds=current.image_url_ttl_seconds, upload_url_seconds=current.upload_url_ttl_seconds)
+
+
+@functools.cache
+def tenants() -> TenantCache:
+    return TenantCache(ttl=settings().tenant_cache_seconds)
+
+
+def public_tenant() -> str:
+    """The tenant an unauthenticated read names (``X-Tenant-Id``), checked to exist (cached ~60 s)."""
+    return tenants().require(dal(), tenant_header())
+
+
+def reset() -> None:
+    """Forget settings, clients and caches (tests; a new environment)."""
+    for cached in (settings, dal, images, urls, tenants):
+        cached.cache_clear()

@@ -1,0 +1,74 @@
+"""Field types for people and accounts (emails, passwords, names, Peruvian phones, tenant ids).
+
+Each is an ``Annotated`` type usable in any pydantic model; values come out normalized
+(emails lower-cased, names with single spaces, phones as ``+51XXXXXXXXX``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+EMAIL_MAX = 254
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+NAME_MAX = 80
+
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+# Letters of any script (accents included), single spaces, apostrophes and hyphens between them.
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+_PHONE_RE = re.compile(r"^(?:\+?51)?(9\d{8})$")
+TENANT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email) or ".." in email:
+        raise ValueError("must be a valid email address")
+    return email
+
+
+def _password(value: str) -> str:
+    if value.isdigit():
+        raise ValueError("must not be made of digits only")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _name(value: str) -> str:
+    name = " ".join(value.split())
+    if not _NAME_RE.match(name):
+        raise ValueError("may contain letters, spaces, apostrophes and hyphens only")
+    return name
+
+
+def _phone(value: str) -> str:
+    match = _PHONE_RE.match(re.sub(r"[\s-]", "", value))
+    if not match:
+        raise ValueError("must be a Peruvian mobile number: 9 digits starting with 9, optionally with +51")
+    return f"+51{match.group(1)}"
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Email = Annotated[str, Field(min_length=3, max_length=EMAIL_MAX * 2), AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), AfterValidator(_password)]
+PersonName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=NAME_MAX), AfterValidator(_name)]
+PhonePe = Annotated[str, Field(min_length=9, max_length=20), AfterValidator(_phone)]
+TenantId = Annotated[str, Field(pattern=TENANT_ID_RE.pattern)]
+# Ids of stored entities in paths (uuid-like): never '#', so they cannot name an internal item.
+EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+
+
+def password_differs_from_email(password: str, email: str) -> None:
+    """The part of the password policy that needs the account's email."""
+    if password.strip().lower() == email.strip().lower():
+        raise ValueError("password must not be the email address")

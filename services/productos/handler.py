@@ -1,0 +1,74 @@
+"""Products (``/producto``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's products."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalogo import logic, runtime
+from catalogo.models import Availability, AvailabilityChange, ImageUpload, ImageUploadRequest, Product
+from catalogo.models import ProductCreate, ProductFields, ProductPage
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
+from core.api import create_resolver, current_principal
+from core.limits import limit_body
+from core.observability import logger, tracer
+from core.principal import requires
+
+app = create_resolver("products")
+app.use(middlewares=[limit_body()])
+
+
+@app.get("/producto")
+def list_products(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None) -> ProductPage:
+    tenant_id = runtime.public_tenant()
+    logger.append_keys(tenant_id=tenant_id)
+    return logic.list_products(
+        runtime.dal(),
+        runtime.images(),
+        tenant_id,
+        limit=limit,
+        cursor=cursor,
+        location_id=location_id,
+        urls=runtime.urls(),
+    )
+
+
+@app.get("/producto/<product_id>")
+def get_product(product_id: ItemId) -> Product:
+    tenant_id = runtime.public_tenant()
+    logger.append_keys(tenant_id=tenant_id)
+    return logic.get_product(runtime.dal(), runtime.images(), tenant_id, product_id, runtime.urls())
+
+
+@app.post("/producto")
+@requires("admin")
+def create_product(body: ProductCreate) -> tuple[Product, int]:
+    tenant_id = current_principal().tenant_id
+    return logic.create_product(runtime.dal(), runtime.images(), tenant_id, body, runtime.urls()), 201
+
+
+@app.put("/producto/<product_id>")
+@requires("admin")
+def update_product(product_id: ItemId, body: ProductFields) -> Product:
+    tenant_id = current_principal().tenant_id
+    return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, runtime.urls())
+
+
+@app.post("/producto/<product_id>/disponibilidad")
+@requires("admin")
+def set_availability(product_id: ItemId, body: AvailabilityChange) -> Availability:
+    return logic.set_availability(runtime.dal(), current_principal().tenant_id, "producto", product_id, body)
+
+
+@app.post("/producto/<product_id>/imagen")
+@requires("admin")
+def start_image_upload(product_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
+    tenant_id = current_principal().tenant_id
+    return logic.start_image_upload(
+        runtime.dal(), runtime.images(), tenant_id, "producto", product_id, body, runtime.urls()
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

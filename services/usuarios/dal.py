@@ -1,0 +1,248 @@
+"""Every AWS call of the users service: customers, the staff lookup of login, login throttling.
+
+Items of the users table (``tenant_id`` / ``user_id``):
+
+* a customer: ``user_id`` (uuid), ``email``, ``name``, ``phone``, ``password_hash``, ``status``...
+* an email lock: ``user_id = "email#<email>"``, ``owner_id``. Written in the same transaction as
+  the customer with ``attribute_not_exists``, it makes the email unique per tenant. It has no
+  ``email`` attribute, so the ``by_email`` index (tenant_id / email) holds customers only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from core.dynamo import from_item, to_item, to_value
+from core.errors import Conflict, DependencyFailed, NotFound
+from usuarios.models import Account, AccountKind, Customer
+
+EMAIL_LOCK_PREFIX = "email#"
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _reasons(exc: ClientError) -> list[str]:
+    return [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons", [])]
+
+
+class UsersDal:
+    def __init__(self, client: Any, *, users_table: str, employees_table: str) -> None:
+        self._client = client
+        self._users = users_table
+        self._employees = employees_table
+
+    # -- customers ------------------------------------------------------------------------------
+    def create_customer(self, customer: Customer) -> None:
+        """Customer + email lock in one transaction: a taken email is a ``Conflict``, nothing written."""
+        assert customer.email
+        lock = {"tenant_id": customer.tenant_id, "user_id": EMAIL_LOCK_PREFIX + customer.email}
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._users,
+                            "Item": to_item(customer.model_dump(mode="json")),
+                            "ConditionExpression": "attribute_not_exists(user_id)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._users,
+                            "Item": to_item({**lock, "owner_id": customer.user_id}),
+                            "ConditionExpression": "attribute_not_exists(user_id)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in _reasons(exc):
+                raise Conflict("An account with this email already exists", code="email_taken") from exc
+            raise DependencyFailed("Could not register the customer") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not register the customer") from exc
+
+    def get_customer(self, tenant_id: str, user_id: str) -> Customer | None:
+        if user_id.startswith(EMAIL_LOCK_PREFIX):
+            return None
+        item = self._call(
+            "get_item",
+            TableName=self._users,
+            Key=self._user_key(tenant_id, user_id),
+            ConsistentRead=True,
+        ).get("Item")
+        return Customer.model_validate(from_item(item)) if item else None
+
+    def update_customer(
+        self, tenant_id: str, user_id: str, *, set_values: dict[str, Any], remove: list[str]
+    ) -> Customer:
+        """Change fields of an active customer (``NotFound`` when there is none)."""
+        names = {f"#{k}": k for k in [*set_values, *remove, "status"]}
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in set_values)
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in remove)
+        values = {f":{k}": to_value(v) for k, v in set_values.items()}
+        values[":active"] = {"S": "active"}
+        try:
+            item = self._client.update_item(
+                TableName=self._users,
+                Key=self._user_key(tenant_id, user_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(user_id) AND #status = :active",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                raise NotFound("No active account") from exc
+            raise DependencyFailed("Could not update the profile") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not update the profile") from exc
+        return Customer.model_validate(from_item(item))
+
+    def deactivate_customer(self, customer: Customer, now: datetime) -> None:
+        """Mark inactive, drop the email and password hash, release the email lock (one transaction)."""
+        assert customer.email
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._users,
+                            "Key": self._user_key(customer.tenant_id, customer.user_id),
+                            "UpdateExpression": "SET #status = :inactive, updated_at = :now "
+                            "REMOVE email, password_hash, failed_logins, failed_window_start",
+                            "ConditionExpression": "#status = :active",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":inactive": {"S": "inactive"},
+                                ":active": {"S": "active"},
+                                ":now": {"S": now.isoformat()},
+                            },
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self._users,
+                            "Key": self._user_key(customer.tenant_id, EMAIL_LOCK_PREFIX + customer.email),
+                            "ConditionExpression": "owner_id = :owner",
+                            "ExpressionAttributeValues": {":owner": {"S": customer.user_id}},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in _reasons(exc):
+                raise NotFound("No active account") from exc
+            raise DependencyFailed("Could not deactivate the account") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not deactivate the account") from exc
+
+    # -- login ----------------------------------------------------------------------------------
+    def find_account(self, kind: AccountKind, tenant_id: str, email: str) -> Account | None:
+        """The active account with this email (one Query on the table's ``by_email`` index)."""
+        table = self._users if kind == "customer" else self._employees
+        items = self._call(
+            "query",
+            TableName=table,
+            IndexName="by_email",
+            KeyConditionExpression="tenant_id = :t AND email = :e",
+            ExpressionAttributeValues={":t": {"S": tenant_id}, ":e": {"S": email}},
+        ).get("Items", [])
+        records = [from_item(item) for item in items]
+        if not records:
+            return None
+        active = [r for r in records if r.get("status") == "active"]
+        record = (active or records)[0]
+        if kind == "customer":
+            return Account(
+                tenant_id=tenant_id,
+                subject_id=record["user_id"],
+                kind="customer",
+                email=email,
+                rol="cliente",
+                password_hash=record.get("password_hash"),
+                active=record.get("status") == "active",
+                failed_logins=record.get("failed_logins", 0),
+                failed_window_start=record.get("failed_window_start"),
+            )
+        return Account(
+            tenant_id=tenant_id,
+            subject_id=record["employee_id"],
+            kind="employee",
+            email=email,
+            rol=record["rol"],
+            location_id=record.get("location_id"),
+            password_hash=record.get("password_hash"),
+            active=record.get("status") == "active",
+            failed_logins=record.get("failed_logins", 0),
+            failed_window_start=record.get("failed_window_start"),
+        )
+
+    def record_failed_login(self, account: Account, now: int, window_seconds: int) -> None:
+        """Count a failure in the account's current window, or open a new window (conditional writes only)."""
+        floor = now - window_seconds
+        for _attempt in range(2):
+            if self._conditional_update(
+                account,
+                "SET failed_logins = failed_logins + :one",
+                "failed_window_start > :floor",
+                {":one": {"N": "1"}, ":floor": {"N": str(floor)}},
+            ):
+                return
+            if self._conditional_update(
+                account,
+                "SET failed_logins = :one, failed_window_start = :now",
+                "attribute_not_exists(failed_window_start) OR failed_window_start <= :floor",
+                {":one": {"N": "1"}, ":now": {"N": str(now)}, ":floor": {"N": str(floor)}},
+            ):
+                return
+
+    def reset_failed_logins(self, account: Account) -> None:
+        self._conditional_update(account, "REMOVE failed_logins, failed_window_start", None, None)
+
+    def store_password_hash(self, account: Account, password_hash: str) -> None:
+        self._conditional_update(account, "SET password_hash = :h", None, {":h": {"S": password_hash}})
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _conditional_update(
+        self, account: Account, update: str, condition: str | None, values: dict[str, Any] | None
+    ) -> bool:
+        table, sort_key = (
+            (self._users, "user_id") if account.kind == "customer" else (self._employees, "employee_id")
+        )
+        exists = f"attribute_exists({sort_key})"
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "Key": {"tenant_id": {"S": account.tenant_id}, sort_key: {"S": account.subject_id}},
+            "UpdateExpression": update,
+            "ConditionExpression": f"{exists} AND ({condition})" if condition else exists,
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            self._client.update_item(**kwargs)
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise DependencyFailed("Could not update the account") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not update the account") from exc
+        return True
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("The users table is not available") from exc
+        return response
+
+    @staticmethod
+    def _user_key(tenant_id: str, user_id: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "user_id": {"S": user_id}}

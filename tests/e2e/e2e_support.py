@@ -1,0 +1,40 @@
+"""Helpers of the end-to-end tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+
+from localcloud.cloud import LocalCloud
+from services.core.tokens import hash_token, new_token
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.2) -> T:
+    """Poll ``probe`` until it returns something truthy (asynchronous hops take a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing after {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def issue_token(cloud: LocalCloud, tenant_id: str, **principal: Any) -> str:
+    """A session token written straight into the tokens table (the login route is another issue's test)."""
+    token = new_token(tenant_id)
+    item = {
+        "tenant_id": {"S": tenant_id},
+        "token_hash": {"S": hash_token(token)},
+        "expires_at": {"N": str(int(time.time()) + 3600)},
+        "subject_key": {"S": f"{tenant_id}#{principal['subject_id']}"},
+    }
+    item.update({k: {"S": str(v)} for k, v in principal.items()})
+    boto3.client("dynamodb").put_item(TableName=cloud.table("tokens"), Item=item)
+    return token

@@ -1,0 +1,219 @@
+"""The local cloud runs the synthesized platform: each hop proven over real HTTP, WebSocket, SMTP and AWS APIs."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import uuid
+from email.message import EmailMessage
+
+import boto3
+import httpx
+import pytest
+from e2e_support import eventually, issue_token
+from websockets.sync.client import connect
+
+from core.mercadopago_client import sdk_for
+from localcloud.mailbox import BOUNCING_DOMAIN
+from localcloud.seed import mercadopago_credentials
+
+pytestmark = pytest.mark.e2e
+TENANT = "bembos-miraflores"
+
+
+def queue_url(cloud, name: str) -> str:
+    return boto3.client("sqs").get_queue_url(QueueName=f"bembos-dev-{name}")["QueueUrl"]
+
+
+def test_public_route_reaches_its_handler(cloud) -> None:
+    response = httpx.get(f"{cloud.urls.api}health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "stage": "dev", "version": "0.1.0"}
+
+
+def test_protected_route_runs_the_authorizer_and_passes_its_principal(cloud) -> None:
+    token = issue_token(cloud, TENANT, subject_id="emp-1", kind="employee", rol="cocinero", location_id="larco")
+    response = httpx.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "tenant_id": TENANT,
+        "subject_id": "emp-1",
+        "kind": "employee",
+        "rol": "cocinero",
+        "location_id": "larco",
+    }
+
+
+def test_protected_route_without_or_with_a_forged_token_is_refused(cloud) -> None:
+    assert httpx.get(f"{cloud.urls.api}sesion").status_code == 401
+    forged = f"{TENANT}.{'A' * 43}"
+    response = httpx.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_web_apps_get_their_config_file_from_the_api(cloud) -> None:
+    for app, url in (("customer", cloud.urls.customer_app), ("staff", cloud.urls.staff_app)):
+        config = httpx.get(f"{url}config.json").json()
+        assert config == {"app": app, "stage": "dev", "api_url": cloud.urls.api, "websocket_url": cloud.urls.websocket}
+        assert httpx.get(url).status_code == 200
+
+
+def test_tenant_onboarding_seeded_tenants_locations_and_first_admin(cloud) -> None:
+    dynamodb = boto3.client("dynamodb")
+    tenant = dynamodb.get_item(TableName=cloud.table("tenants"), Key={"tenant_id": {"S": TENANT}})["Item"]
+    assert tenant["name"]["S"] == "Bembos Miraflores"
+    locations = dynamodb.query(
+        TableName=cloud.table("locales"),
+        KeyConditionExpression="tenant_id = :t",
+        ExpressionAttributeValues={":t": {"S": TENANT}},
+    )["Items"]
+    assert {item["location_id"]["S"] for item in locations} == {"larco", "benavides"}
+
+
+def test_sns_publish_is_delivered_to_the_subscribed_queue(cloud) -> None:
+    sns = boto3.client("sns")
+    topic_arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("pago-aprobado"))
+    marker = str(uuid.uuid4())
+    sns.publish(TopicArn=topic_arn, Message=json.dumps({"probe": marker}))
+    sqs = boto3.client("sqs")
+    url = queue_url(cloud, "pago-aprobado")
+
+    def delivered() -> bool:
+        # the raw message lands on the queue (or was already taken by its consumer, if one is wired)
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        return any(marker in m["Body"] for m in messages)
+
+    assert eventually(delivered, timeout=20)
+
+
+def test_state_machine_waits_on_the_kitchen_fifo_queue_and_continues_after_send_task_success(cloud) -> None:
+    sfn = boto3.client("stepfunctions")
+    sqs = boto3.client("sqs")
+    machine = next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("pedido")
+    )
+    order_id = f"probe-{uuid.uuid4().hex[:8]}"
+    boto3.client("dynamodb").put_item(
+        TableName=cloud.table("pedidos"),
+        Item={
+            "tenant_id": {"S": TENANT},
+            "order_id": {"S": order_id},
+            "estado_pedido": {"S": "EMPAQUETAMIENTO"},  # what the stage consumers would have recorded
+            "history": {"L": []},
+        },
+    )
+    execution = sfn.start_execution(
+        stateMachineArn=machine,
+        name=order_id,
+        input=json.dumps(
+            {
+                "tenant_id": TENANT,
+                "order_id": order_id,
+                "location_id": "larco",
+                "dispatch": "pickup",
+                "sla": {"cocina": 900, "empaquetamiento": 300, "delivery": 2700},
+            }
+        ),
+    )
+
+    def stage_message(queue: str):
+        def probe():
+            received = sqs.receive_message(
+                QueueUrl=queue_url(cloud, queue), MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            for message in received:
+                body = json.loads(message["Body"])
+                if body["order_id"] == order_id:
+                    return body, message
+            return None
+
+        return probe
+
+    kitchen, raw = eventually(stage_message("cocina.fifo"))
+    assert kitchen["stage"] == "COCINA"
+    assert raw["Attributes"]["MessageGroupId"] == f"{TENANT}#larco"
+    assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING"
+
+    sfn.send_task_success(taskToken=kitchen["task_token"], output="{}")
+    packing, _ = eventually(stage_message("empaquetamiento.fifo"))
+    assert packing["stage"] == "EMPAQUETAMIENTO"
+    sfn.send_task_success(taskToken=packing["task_token"], output="{}")
+
+    def finished():
+        status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
+        return status if status != "RUNNING" else None
+
+    assert eventually(finished) == "SUCCEEDED"
+    order = boto3.client("dynamodb").get_item(
+        TableName=cloud.table("pedidos"), Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    )["Item"]
+    assert order["estado_pedido"]["S"] == "ENTREGADO"
+
+
+def test_websocket_client_receives_what_a_handler_posts_to_its_connection(cloud) -> None:
+    token = issue_token(cloud, TENANT, subject_id="cli-1", kind="customer", rol="cliente")
+    with connect(f"{cloud.urls.websocket}?token={token}", open_timeout=10) as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(ws.recv(timeout=15)) == {"type": "pong"}
+
+
+def test_websocket_connect_without_a_valid_token_is_rejected(cloud) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{cloud.urls.websocket}?token={TENANT}.{'B' * 43}", open_timeout=10)
+    assert refused.value.response.status_code in (401, 403)
+
+
+def test_real_mercadopago_sdk_creates_and_reads_a_payment_against_the_fake(cloud) -> None:
+    credentials = mercadopago_credentials(TENANT)
+    sdk = sdk_for(credentials["access_token"], cloud.urls.mercadopago)
+    card = sdk.card_token().create(
+        {
+            "card_number": "5031755734530604",
+            "expiration_month": 11,
+            "expiration_year": 2030,
+            "security_code": "123",
+            "cardholder": {"name": "APRO", "identification": {"type": "DNI", "number": "12345678"}},
+        }
+    )
+    assert card["status"] in (200, 201), card
+    created = sdk.payment().create(
+        {
+            "token": card["response"]["id"],
+            "transaction_amount": 25.9,
+            "description": "Combo Clásico",
+            "installments": 1,
+            "payment_method_id": "master",
+            "payer": {"email": "cliente@demo.pe"},
+            "external_reference": f"{TENANT}:probe",
+        }
+    )
+    assert created["status"] == 201, created
+    fetched = sdk.payment().get(created["response"]["id"])
+    assert fetched["response"]["status"] == "approved"
+    assert fetched["response"]["external_reference"] == f"{TENANT}:probe"
+
+
+def test_message_sent_with_smtplib_appears_in_the_mailbox(cloud) -> None:
+    message = EmailMessage()
+    message["From"] = "notificaciones@bembos.local"
+    message["To"] = "probe@demo.pe"
+    message["Subject"] = f"Prueba {uuid.uuid4().hex[:6]}"
+    message.set_content("Hola")
+    message.add_attachment(b"boleta", maintype="text", subtype="plain", filename="boleta.txt")
+    with smtplib.SMTP("127.0.0.1", cloud.smtp_port) as smtp:
+        smtp.login("notificaciones@bembos.local", "app-password-local")
+        smtp.send_message(message)
+    listed = httpx.get(f"{cloud.urls.mailbox}api/messages", params={"to": "probe@demo.pe"}).json()
+    assert any(m["subject"] == message["Subject"] for m in listed)
+
+
+def test_bouncing_recipient_is_refused_by_the_smtp_server(cloud) -> None:
+    message = EmailMessage()
+    message["From"] = "notificaciones@bembos.local"
+    message["To"] = f"nadie@{BOUNCING_DOMAIN}"
+    message["Subject"] = "rebote"
+    message.set_content("x")
+    with smtplib.SMTP("127.0.0.1", cloud.smtp_port) as smtp, pytest.raises(smtplib.SMTPRecipientsRefused):
+        smtp.send_message(message)
