@@ -1,0 +1,116 @@
+"""The order as it is stored (Pedidos) and the stage tracking rows (Cocina, Despachador, Delivery).
+
+Shared by the orders/payments service, the workflow consumers and the staff routes,
+and by the state machine (``workflow/order_workflow.py`` writes ``estado_pedido``,
+``updated_at``, ``location_state_key`` and appends to ``history`` in its final states).
+Keys always start from the principal's tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Estado = Literal["PENDIENTE_PAGO", "PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO", "CANCELADO"]
+Dispatch = Literal["delivery", "pickup"]
+Cents = Annotated[int, Field(ge=0)]
+
+# Next state after a stage is completed by staff (pickup orders skip DELIVERY).
+NEXT_AFTER = {"COCINA": "EMPAQUETAMIENTO", "EMPAQUETAMIENTO": "DELIVERY", "DELIVERY": "ENTREGADO"}
+
+
+def customer_key(tenant_id: str, customer_id: str) -> str:
+    """Partition key of the ``by_customer`` GSI of Pedidos (sort key ``created_at``)."""
+    return f"{tenant_id}#{customer_id}"
+
+
+def location_state_key(tenant_id: str, location_id: str, estado: str) -> str:
+    """Partition key of the ``by_location_state`` GSI of Pedidos (sort key ``created_at``)."""
+    return f"{tenant_id}#{location_id}#{estado}"
+
+
+def queue_key(tenant_id: str, location_id: str) -> str:
+    """Partition key of a tracking table's sparse ``by_queue`` GSI (sort key ``enqueued_at``).
+
+    Present only while the order waits in the stage (pending or claimed): removing it on
+    completion takes the order out of the staff queue view.
+    """
+    return f"{tenant_id}#{location_id}"
+
+
+class HistoryEntry(BaseModel):
+    """One state change of the order's timeline: what, when (ISO 8601 UTC), who."""
+
+    estado: Estado
+    at: str
+    by: str  # "workflow", "cliente:<id>", "empleado:<id>", "mercadopago"
+    rol: str | None = None
+    note: str | None = None
+    reason: str | None = None
+
+
+class OrderLine(BaseModel):
+    kind: Literal["producto", "combo"]
+    item_id: str
+    name: str
+    size: str
+    quantity: Annotated[int, Field(ge=1, le=50)]
+    unit_price_cents: Cents
+    line_total_cents: Cents
+    notes: str | None = None
+
+
+class Payment(BaseModel):
+    provider: Literal["mercadopago"] = "mercadopago"
+    payment_id: str | None = None
+    preference_id: str | None = None
+    status: str | None = None  # Mercado Pago's status: approved, rejected, pending, refunded, charged_back
+    status_detail: str | None = None
+    approved_at: str | None = None
+    refund_id: str | None = None
+
+
+class StoredOrder(BaseModel):
+    """An item of Pedidos (``tenant_id`` / ``order_id``)."""
+
+    tenant_id: str
+    order_id: str
+    customer_id: str
+    customer_key: str
+    customer_email: str
+    customer_name: str
+    location_id: str
+    location_state_key: str
+    dispatch: Dispatch
+    address: str | None = None
+    items: list[OrderLine]
+    subtotal_cents: Cents
+    delivery_fee_cents: Cents
+    total_cents: Cents
+    currency: Literal["PEN"] = "PEN"
+    estado_pedido: Estado
+    created_at: str
+    updated_at: str
+    history: list[HistoryEntry]
+    payment: Payment | None = None
+    needs_admin: str | None = None  # set when a refund/charge-back needs a person
+
+
+class TrackingRow(BaseModel):
+    """An item of a stage tracking table (``tenant_id`` / ``order_id``)."""
+
+    tenant_id: str
+    order_id: str
+    stage: Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
+    location_id: str
+    dispatch: Dispatch
+    status: Literal["pending", "claimed", "completed"]
+    queue_key: str | None = None  # removed on completion (sparse GSI)
+    enqueued_at: str
+    task_token: str
+    claimed_by: str | None = None
+    claimed_at: str | None = None
+    completed_by: str | None = None
+    completed_at: str | None = None
+    expires_at: int | None = None  # TTL: completed rows go away after a while
