@@ -184,7 +184,10 @@ class LocalCloud:
         }
         env.setdefault("CDK_DEFAULT_REGION", REGION)
         log.info("synthesizing the %s stage into cdk.out", STAGE)
-        subprocess.run([sys.executable, "app.py"], cwd=self.root, env=env, check=True, stdout=subprocess.DEVNULL)
+        result = subprocess.run([sys.executable, "app.py"], cwd=self.root, env=env, capture_output=True, text=True)
+        if result.returncode != 0:  # jsii's Node notices are noise unless synth failed
+            sys.stderr.write(result.stdout[-5000:] + result.stderr[-10000:])
+            raise RuntimeError("cdk synth failed (output above)")
 
     def _start_moto(self) -> str:
         port = free_port()

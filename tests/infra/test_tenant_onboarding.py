@@ -1,0 +1,65 @@
+"""Onboarding a tenant is data: one more ``Tenant`` adds a couple of resources, not a stack's worth."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+import app as cdk_entry
+from constructs.tenant import Location, Tenant
+from stacks.config import StageConfig
+from stacks.data import DataStack
+
+MAX_RESOURCES_PER_TENANT = 4
+
+
+def _data_stack_with(tenant_count: int, tmp_path) -> Template:
+    app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": "dev"}, outdir=str(tmp_path / str(tenant_count)))
+    stage = StageConfig.from_context(app)
+    data = DataStack(app, "Data", stage=stage)
+    for n in range(tenant_count):
+        Tenant(
+            data,
+            f"Tenant{n}",
+            tables=data.tenant_tables,
+            tenant_id=f"tienda-{n}",
+            name=f"Tienda {n}",
+            admin_email=f"admin{n}@tienda.pe",
+            mercadopago_secret_name=f"bembos-dev/mercadopago/tienda-{n}",
+            locations=[Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")],
+        )
+    return Template.from_stack(data)
+
+
+def test_one_more_tenant_adds_at_most_a_few_resources(tmp_path) -> None:
+    counts = [len(_data_stack_with(n, tmp_path).to_json()["Resources"]) for n in (1, 2, 3)]
+    added = {counts[1] - counts[0], counts[2] - counts[1]}
+    assert len(added) == 1, f"each tenant must add the same resources: {counts}"
+    assert 0 < added.pop() <= MAX_RESOURCES_PER_TENANT
+
+
+def test_tenant_seed_is_an_sdk_call_writing_settings_locations_and_first_admin(tmp_path) -> None:
+    template = _data_stack_with(1, tmp_path).to_json()
+    seeds = [r for r in template["Resources"].values() if r["Type"] == "Custom::AWS"]
+    assert seeds
+    create = str(seeds[0]["Properties"]["Create"])
+    for expected in ("batchWriteItem", "tienda-0", "centro", "admin0@tienda.pe", "invited"):
+        assert expected in create
+
+
+@pytest.mark.parametrize(
+    ("tenant_id", "problem"),
+    [("Tienda Uno", "lower-case"), ("tienda", "at least one location")],
+)
+def test_tenant_rejects_bad_settings(tmp_path, tenant_id, problem) -> None:
+    app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": "dev"}, outdir=str(tmp_path))
+    data = DataStack(app, "Data", stage=StageConfig.from_context(app))
+    locations = (
+        []
+        if problem.startswith("at least")
+        else [Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")]
+    )
+    with pytest.raises(ValueError, match=problem):
+        Tenant(data, "T", tables=data.tenant_tables, tenant_id=tenant_id, name="x", admin_email="a@b.pe",
+               mercadopago_secret_name="s", locations=locations)  # fmt: skip
