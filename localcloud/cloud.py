@@ -184,7 +184,9 @@ class LocalCloud:
         }
         env.setdefault("CDK_DEFAULT_REGION", REGION)
         log.info("synthesizing the %s stage into cdk.out", STAGE)
-        result = subprocess.run([sys.executable, "app.py"], cwd=self.root, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "app.py"], cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:  # jsii's Node notices are noise unless synth failed
             sys.stderr.write(result.stdout[-5000:] + result.stderr[-10000:])
             raise RuntimeError("cdk synth failed (output above)")

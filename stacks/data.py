@@ -14,6 +14,7 @@ from constructs.tenant import TenantTables
 from stacks.config import StageConfig
 
 S = dynamodb.AttributeType.STRING
+N = dynamodb.AttributeType.NUMBER
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Gsi:
     name: str
     partition_key: str
     sort_key: str | None = None
+    sort_key_type: dynamodb.AttributeType = S
 
 
 class DataStack(cdk.Stack):
@@ -32,7 +34,7 @@ class DataStack(cdk.Stack):
         self.tenants = self._table("Tenants", "tenants", sort_key=None)
         self.users = self._table("Users", "usuarios", "user_id", gsis=[Gsi("by_email", "tenant_id", "email")])
         self.tokens = self._table(
-            "Tokens", "tokens", "token_hash", ttl="expires_at", gsis=[Gsi("by_subject", "subject_key", "expires_at")]
+            "Tokens", "tokens", "token_hash", ttl="expires_at", gsis=[Gsi("by_subject", "subject_key", "expires_at", N)]
         )
         self.employees = self._table(
             "Employees",
@@ -105,7 +107,7 @@ class DataStack(cdk.Stack):
             table.add_global_secondary_index(
                 index_name=gsi.name,
                 partition_key=dynamodb.Attribute(name=gsi.partition_key, type=S),
-                sort_key=dynamodb.Attribute(name=gsi.sort_key, type=S) if gsi.sort_key else None,
+                sort_key=dynamodb.Attribute(name=gsi.sort_key, type=gsi.sort_key_type) if gsi.sort_key else None,
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         if not self.stage.is_prod:

@@ -62,6 +62,18 @@ class ItemTable(Generic[R]):
             raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found")
         return self._record.model_validate(from_item(response["Item"]))
 
+    def require(self, tenant_id: str, item_id: str) -> None:
+        """404 unless the tenant has the item (a GetItem of its key only)."""
+        response = self._call(
+            "get_item",
+            TableName=self.name,
+            Key=self.key_of(tenant_id, item_id),
+            ProjectionExpression="#k",
+            ExpressionAttributeNames={"#k": self.key},
+        )
+        if "Item" not in response:
+            raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found")
+
     def query(self, tenant_id: str, *, limit: int, cursor: str | None, location_id: str | None = None) -> Page[R]:
         """One Query; with ``location_id`` items unavailable there (or everywhere) are filtered out."""
         kwargs: dict[str, Any] = {

@@ -193,7 +193,7 @@ def set_availability(
     dal: CatalogDal, tenant_id: str, kind: Sellable, item_id: str, body: AvailabilityChange
 ) -> Availability:
     """ "86" an item at one of the tenant's locations (or bring it back): one GetItem, one UpdateItem."""
-    dal.locations.get(tenant_id, body.location_id)
+    dal.locations.require(tenant_id, body.location_id)
     member = {body.location_id}
     if body.available:
         _table(dal, kind).update(tenant_id, item_id, delete={"unavailable_at": member})

@@ -8,7 +8,8 @@ import boto3
 from botocore.config import Config
 from pydantic_settings import BaseSettings
 
-from core.api import tenant_header
+from core.api import current_principal, tenant_header
+from core.observability import logger
 
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import TenantCache, UrlPolicy
@@ -64,7 +65,16 @@ def tenants() -> TenantCache:
 
 def public_tenant() -> str:
     """The tenant an unauthenticated read names (``X-Tenant-Id``), checked to exist (cached ~60 s)."""
-    return tenants().require(dal(), tenant_header())
+    tenant_id = tenants().require(dal(), tenant_header())
+    logger.append_keys(tenant_id=tenant_id)
+    return tenant_id
+
+
+def admin_tenant() -> str:
+    """The tenant of the authenticated caller (never from the body or the path)."""
+    tenant_id = current_principal().tenant_id
+    logger.append_keys(tenant_id=tenant_id)
+    return tenant_id
 
 
 def reset() -> None:

@@ -8,7 +8,7 @@ from catalogo import logic, runtime
 from catalogo.models import Availability, AvailabilityChange, ImageUpload, ImageUploadRequest, Product
 from catalogo.models import ProductCreate, ProductFields, ProductPage
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
-from core.api import create_resolver, current_principal
+from core.api import create_resolver
 from core.limits import limit_body
 from core.observability import logger, tracer
 from core.principal import requires
@@ -20,7 +20,6 @@ app.use(middlewares=[limit_body()])
 @app.get("/producto")
 def list_products(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None) -> ProductPage:
     tenant_id = runtime.public_tenant()
-    logger.append_keys(tenant_id=tenant_id)
     return logic.list_products(
         runtime.dal(),
         runtime.images(),
@@ -35,34 +34,33 @@ def list_products(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_
 @app.get("/producto/<product_id>")
 def get_product(product_id: ItemId) -> Product:
     tenant_id = runtime.public_tenant()
-    logger.append_keys(tenant_id=tenant_id)
     return logic.get_product(runtime.dal(), runtime.images(), tenant_id, product_id, runtime.urls())
 
 
 @app.post("/producto")
 @requires("admin")
 def create_product(body: ProductCreate) -> tuple[Product, int]:
-    tenant_id = current_principal().tenant_id
+    tenant_id = runtime.admin_tenant()
     return logic.create_product(runtime.dal(), runtime.images(), tenant_id, body, runtime.urls()), 201
 
 
 @app.put("/producto/<product_id>")
 @requires("admin")
 def update_product(product_id: ItemId, body: ProductFields) -> Product:
-    tenant_id = current_principal().tenant_id
+    tenant_id = runtime.admin_tenant()
     return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, runtime.urls())
 
 
 @app.post("/producto/<product_id>/disponibilidad")
 @requires("admin")
 def set_availability(product_id: ItemId, body: AvailabilityChange) -> Availability:
-    return logic.set_availability(runtime.dal(), current_principal().tenant_id, "producto", product_id, body)
+    return logic.set_availability(runtime.dal(), runtime.admin_tenant(), "producto", product_id, body)
 
 
 @app.post("/producto/<product_id>/imagen")
 @requires("admin")
 def start_image_upload(product_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
-    tenant_id = current_principal().tenant_id
+    tenant_id = runtime.admin_tenant()
     return logic.start_image_upload(
         runtime.dal(), runtime.images(), tenant_id, "producto", product_id, body, runtime.urls()
     )

@@ -4,7 +4,8 @@ Unauthenticated calls (register, login) name their tenant with the ``X-Tenant-Id
 that the tenant's web app sends; every other route takes the tenant from the session.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": Powertools resolves the route types of functions wrapped
+# by @requires from the wrapper's module, so the annotations must be real objects, not strings.
 
 import functools
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from core.api import create_resolver, current_principal, tenant_header
 from core.events import EventPublisher
 from core.observability import logger, tracer
 from core.principal import requires
-from core.request_limits import limit_body
+from core.request_limits import oversized
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
 from usuarios import logic
@@ -136,7 +137,6 @@ def deactivate() -> Deactivated:
 
 
 app = create_resolver("usuarios")
-app.use([limit_body()])
 app.include_router(usuarios)
 app.include_router(perfil)
 
@@ -144,4 +144,4 @@ app.include_router(perfil)
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return oversized(event) or app.resolve(event, context)
