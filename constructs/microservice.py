@@ -59,6 +59,7 @@ class Microservice(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.routes = tuple(routes)
+        self.handler = handler
         self.service_function = ServiceFunction(
             self,
             "Service",

@@ -19,6 +19,7 @@ their local stand-ins: ``EXTERNAL_OVERRIDES`` below. No service has a local code
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import dataclasses
@@ -43,7 +44,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from localcloud import mailbox as mailbox_module
-from localcloud import mercadopago_fake
+from localcloud import mercadopago_fake, openapi
 from localcloud.esm import EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.lambda_runtime import LambdaRuntime
@@ -88,6 +89,7 @@ class Urls:
     customer_app: str
     staff_app: str
     mailbox: str
+    openapi: str
     mercadopago: str
     aws: str
 
@@ -110,6 +112,7 @@ class LocalCloud:
     _moto: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _servers: list[ThreadedServer] = field(default_factory=list, init=False)
     _stoppers: list[Any] = field(default_factory=list, init=False)
+    _openapi_document: dict[str, Any] | None = field(default=None, init=False)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -126,6 +129,7 @@ class LocalCloud:
                 customer_app=f"{base}/{WEB_APPS['customer']}/",
                 staff_app=f"{base}/{WEB_APPS['staff']}/",
                 mailbox=f"{base}/mailbox/",
+                openapi=f"{base}/openapi.json",
                 mercadopago=f"{base}/mercadopago",
                 aws=aws,
             )
@@ -277,6 +281,7 @@ class LocalCloud:
     def _routes(self, gateway: Starlette) -> list[Route | Mount]:
         routes: list[Route | Mount] = [
             Route("/", self._index),
+            Route("/openapi.json", self._openapi),
             Mount("/mailbox", mailbox_module.create_app(self.mailbox)),
             Mount("/mercadopago", mercadopago_fake.create_app(self.mercadopago)),
         ]
@@ -295,6 +300,19 @@ class LocalCloud:
             return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
         return config
+
+    async def _openapi(self, request: Request) -> Response:
+        """The REST API's OpenAPI document, generated from the handlers of the routed functions."""
+        if self._openapi_document is None:
+            routed = {route.function_name for api in self.assembly.rest_apis for route in api.routes}
+            modules = sorted(
+                {spec.handler.rsplit(".", 1)[0] for name, spec in self.assembly.functions.items() if name in routed}
+            )
+            schemas = await asyncio.to_thread(openapi.schemas_of, modules)
+            self._openapi_document = openapi.merge(
+                schemas, title="Bembos ordering platform", version="local", server_url=self.urls.api
+            )
+        return JSONResponse(self._openapi_document)
 
     async def _index(self, request: Request) -> Response:
         if "application/json" in request.headers.get("accept", ""):

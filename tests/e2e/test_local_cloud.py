@@ -217,3 +217,9 @@ def test_bouncing_recipient_is_refused_by_the_smtp_server(cloud) -> None:
     message.set_content("x")
     with smtplib.SMTP("127.0.0.1", cloud.smtp_port) as smtp, pytest.raises(smtplib.SMTPRecipientsRefused):
         smtp.send_message(message)
+
+
+def test_local_cloud_serves_the_openapi_document_of_the_routed_functions(cloud) -> None:
+    document = httpx.get(cloud.urls.openapi, timeout=60).json()
+    assert document["servers"] == [{"url": cloud.urls.api}]
+    assert "get" in document["paths"]["/health"]
