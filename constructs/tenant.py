@@ -3,9 +3,11 @@
 A tenant is data, not infrastructure: the construct writes the tenant's
 configuration, its locations and its first admin (invited, no password yet)
 into the shared tables with one ``AwsCustomResource`` (the SDK call is in the
-template, so the local cloud replays exactly the same call). One more tenant
-adds two CloudFormation resources (the custom resource and its policy); the
-provider function is a singleton shared by all tenants.
+template, so the local cloud replays exactly the same call). Given the platform's
+``Invitations`` (bus and rule), a second one puts ``EmployeeInvitationRequested``
+on the bus, and the invitations worker emails the admin a one-time activation link.
+One more tenant adds at most four CloudFormation resources (two custom resources
+and their policies); the provider function is a singleton per stack shared by all tenants.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 from constructs.nag import acknowledge
+
+from services.core import contracts
 
 # Fixed namespace so ids derived from names stay stable across deploys.
 _ID_NAMESPACE = uuid.UUID("7d3f7c52-54b0-4a39-9a59-6b1f0c2a4e11")
@@ -60,6 +66,15 @@ class TenantTables:
     employees: dynamodb.ITable
 
 
+@dataclass(frozen=True)
+class Invitations:
+    """Where onboarding asks for the first admin's invitation: the platform's bus, and the rule that
+    routes ``EmployeeInvitationRequested`` to the invitations queue (the request must follow the rule)."""
+
+    bus: events.IEventBus
+    rule: events.IRule
+
+
 def to_attribute_value(value: Any) -> dict[str, Any]:
     """Python value -> DynamoDB JSON (what the SDK call in the template carries)."""
     if isinstance(value, bool):
@@ -94,6 +109,7 @@ class Tenant(Construct):
         admin_email: str,
         mercadopago_secret_name: str,
         sla: StageSla | None = None,
+        invitations: Invitations | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not tenant_id.replace("-", "").isalnum() or tenant_id != tenant_id.lower():
@@ -117,6 +133,8 @@ class Tenant(Construct):
         self.locations = tuple(locations)
         self.admin_employee_id = str(uuid.uuid5(_ID_NAMESPACE, f"{tenant_id}/{admin_email.lower()}"))
         self._seed(tables)
+        if invitations is not None:
+            self._invite_first_admin(invitations)
 
     def _location_items(self) -> list[dict[str, Any]]:
         return [
@@ -151,6 +169,60 @@ class Tenant(Construct):
             }
         )
 
+    def _admin_email_lock(self) -> dict[str, Any]:
+        """The item that keeps the admin's email unique among the tenant's staff (see services/empleados/dal.py)."""
+        return to_item(
+            {
+                "tenant_id": self.tenant_id,
+                "employee_id": f"email#{self.admin_email}",
+                "owner_id": self.admin_employee_id,
+            }
+        )
+
+    def _invite_first_admin(self, invitations: Invitations) -> None:
+        """Ask for the first admin's invitation email: one ``PutEvents``, on create only.
+
+        It lives in the bus's stack (no reference from the data stack to the messaging stack) and
+        after the rule that routes it; the invitations worker makes the token and sends
+        ``EmployeeInvited``, and leaves an admin that is already active alone.
+        """
+        bus_stack = Stack.of(invitations.bus)
+        request = cr.AwsSdkCall(
+            service="EventBridge",
+            action="putEvents",
+            parameters={
+                "Entries": [
+                    {
+                        "EventBusName": invitations.bus.event_bus_name,
+                        "Source": contracts.EVENT_SOURCE_IDENTITY,
+                        "DetailType": contracts.EMPLOYEE_INVITATION_REQUESTED,
+                        "Detail": json.dumps({"tenant_id": self.tenant_id, "employee_id": self.admin_employee_id}),
+                    }
+                ]
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(f"tenant-{self.tenant_id}-invitation"),
+        )
+        resource = cr.AwsCustomResource(
+            bus_stack,
+            f"Invitation-{self.tenant_id}",
+            on_create=request,
+            install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["events:PutEvents"], resources=[invitations.bus.event_bus_arn])]
+            ),
+        )
+        resource.node.add_dependency(invitations.rule)
+        self.invitation = resource
+        provider = bus_stack.node.try_find_child("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        if provider is not None:
+            acknowledge(
+                provider,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "CDK's AwsCustomResource provider (one per stack) logs with the basic execution role; what it may "
+                "do is each tenant's own policy, here events:PutEvents on the platform's bus only.",
+            )
+
     def _seed(self, tables: TenantTables) -> None:
         put = lambda item: {"PutRequest": {"Item": item}}  # noqa: E731
         on_create = cr.AwsSdkCall(
@@ -160,7 +232,7 @@ class Tenant(Construct):
                 "RequestItems": {
                     tables.tenants.table_name: [put(to_item(self.config))],
                     tables.locations.table_name: [put(item) for item in self._location_items()],
-                    tables.employees.table_name: [put(self._admin_item())],
+                    tables.employees.table_name: [put(self._admin_item()), put(self._admin_email_lock())],
                 }
             },
             physical_resource_id=cr.PhysicalResourceId.of(f"tenant-{self.tenant_id}"),

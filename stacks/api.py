@@ -21,6 +21,9 @@ from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 from stacks.workflow import WorkflowStack
+from stacks.identity_services import add_identity_services
+from stacks.order_services import add_order_services
+from stacks.workflow_services import add_workflow_services
 
 # Headers a browser may send: the session token, the tenant of an unauthenticated call,
 # the client's idempotency key for order creation.
@@ -65,6 +68,9 @@ class ApiStack(cdk.Stack):
         cdk.CfnOutput(self, "RestApiUrl", value=self.rest_api_url)
         cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_stage.url)
         cdk.CfnOutput(self, "WebSocketCallbackUrl", value=self.websocket_stage.callback_url)
+        add_identity_services(self)
+        add_workflow_services(self)
+        add_order_services(self)
 
     # -- REST -----------------------------------------------------------------------------------
     def _rest_api(self) -> apigw.RestApi:

@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+from constructs.tenant import Invitations
 from constructs.work_queue import WorkQueue
 
 from services.core import contracts
@@ -53,6 +54,15 @@ class MessagingStack(cdk.Stack):
                 contracts.EMPLOYEE_INVITED,
             ],
         )
+        # Tenant onboarding -> EventBridge -> SQS -> invitations worker (the first admin's invitation).
+        self.invitation_requests = self._queue("InvitationsQueue", "invitaciones", fifo=False)
+        invitation_rule = self._rule(
+            "InvitationsRule",
+            self.invitation_requests,
+            sources=[contracts.EVENT_SOURCE_IDENTITY],
+            detail_types=[contracts.EMPLOYEE_INVITATION_REQUESTED],
+        )
+        self.invitations = Invitations(bus=self.bus, rule=invitation_rule)
         self._rule(
             "RealtimeRule",
             self.realtime_notifications,
@@ -80,8 +90,10 @@ class MessagingStack(cdk.Stack):
             visibility_timeout=cdk.Duration.seconds(60),
         )
 
-    def _rule(self, logical_id: str, work_queue: WorkQueue, *, sources: list[str], detail_types: list[str]) -> None:
-        events.Rule(
+    def _rule(
+        self, logical_id: str, work_queue: WorkQueue, *, sources: list[str], detail_types: list[str]
+    ) -> events.Rule:
+        return events.Rule(
             self,
             logical_id,
             event_bus=self.bus,

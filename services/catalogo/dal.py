@@ -13,10 +13,9 @@ from typing import Any, Generic, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from catalogo.models import ComboRecord, LocationRecord, ProductRecord
 from core.dynamo import decode_cursor, encode_cursor, from_item, to_item, to_value
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
-
-from catalogo.models import ComboRecord, LocationRecord, ProductRecord
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -173,27 +172,6 @@ class ItemTable(Generic[R]):
         return [item_id for item_id in wanted if item_id not in found]
 
 
-class TenantDirectory:
-    """Whether a tenant is onboarded and active (one GetItem on the tenants table)."""
-
-    def __init__(self, client: Any, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
-    def is_active(self, tenant_id: str) -> bool:
-        try:
-            response = self._client.get_item(
-                TableName=self._table,
-                Key={"tenant_id": {"S": tenant_id}},
-                ProjectionExpression="#s",
-                ExpressionAttributeNames={"#s": "status"},
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyFailed("Could not read the tenant") from exc
-        item = response.get("Item")
-        return item is not None and item.get("status", {}).get("S", "active") == "active"
-
-
 class ImageStore:
     """The menu images bucket: presigned GET for clients, presigned PUT for admins, puts for seeding.
 
@@ -236,7 +214,6 @@ class ImageStore:
 
 @dataclass(frozen=True)
 class CatalogTableNames:
-    tenants: str
     locations: str
     products: str = ""
     combos: str = ""
@@ -248,7 +225,6 @@ class CatalogDal:
     def __init__(self, client: Any, tables: CatalogTableNames) -> None:
         self._client = client
         self._tables = tables
-        self.tenants = TenantDirectory(client, tables.tenants)
 
     @property
     def products(self) -> ItemTable[ProductRecord]:

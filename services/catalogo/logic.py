@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
-
-from core.errors import NotFound, ValidationFailed
 
 from catalogo.dal import CatalogDal, ImageStore, ItemTable
 from catalogo.models import (
-    ID_PATTERN,
     IMAGE_TYPES,
     Availability,
+    AvailabilityChange,
     Combo,
     ComboCreate,
     ComboFields,
@@ -33,8 +28,8 @@ from catalogo.models import (
     ProductFields,
     ProductPage,
     ProductRecord,
-    AvailabilityChange,
 )
+from core.errors import ValidationFailed
 
 Sellable = Literal["producto", "combo"]
 _IMAGE_FOLDER: dict[Sellable, str] = {"producto": "productos", "combo": "combos"}
@@ -46,38 +41,6 @@ class UrlPolicy:
 
     image_url_seconds: int = 900
     upload_url_seconds: int = 300
-
-
-@dataclass
-class TenantCache:
-    """Tenants known to exist, remembered for ``ttl`` seconds in the warm container.
-
-    Only positive answers are cached: a tenant onboarded a second ago is found at once.
-    """
-
-    ttl: float = 60.0
-    clock: Callable[[], float] = time.monotonic
-    _known: dict[str, float] = field(default_factory=dict)
-
-    def require(self, dal: CatalogDal, tenant_id: str | None) -> str:
-        if not tenant_id:
-            raise ValidationFailed("Name the tenant with the X-Tenant-Id header", code="tenant_required")
-        if len(tenant_id) > 63 or not _is_id(tenant_id):
-            raise NotFound(f"Unknown tenant {tenant_id[:63]!r}", code="unknown_tenant")
-        now = self.clock()
-        if self._known.get(tenant_id, 0.0) > now:
-            return tenant_id
-        if not dal.tenants.is_active(tenant_id):
-            raise NotFound(f"Unknown tenant {tenant_id!r}", code="unknown_tenant")
-        self._known[tenant_id] = now + self.ttl
-        return tenant_id
-
-    def clear(self) -> None:
-        self._known.clear()
-
-
-def _is_id(value: str) -> bool:
-    return re.fullmatch(ID_PATTERN, value) is not None
 
 
 def _new_id(requested: str | None) -> str:
@@ -94,9 +57,7 @@ def _image_url(images: ImageStore | None, key: str | None, urls: UrlPolicy) -> s
 
 
 def _product(record: ProductRecord, images: ImageStore | None, urls: UrlPolicy) -> Product:
-    return Product.model_validate(
-        {**record.model_dump(), "image_url": _image_url(images, record.image_key, urls)}
-    )
+    return Product.model_validate({**record.model_dump(), "image_url": _image_url(images, record.image_key, urls)})
 
 
 def list_products(
@@ -126,7 +87,7 @@ def create_product(
 
 
 def update_product(
-    dal: CatalogDal, images: ImageStore, tenant_id: str, product_id: str, body: ProductFields, urls: UrlPolicy
+    dal: CatalogDal, images: ImageStore, tenant_id: str, product_id: str, body: ProductFields, *, urls: UrlPolicy
 ) -> Product:
     """Replace the editable fields; availability per location and the image have their own routes."""
     record = dal.products.update(tenant_id, product_id, set_values=body.model_dump())
@@ -175,7 +136,7 @@ def create_combo(
 
 
 def update_combo(
-    dal: CatalogDal, images: ImageStore, tenant_id: str, combo_id: str, body: ComboFields, urls: UrlPolicy
+    dal: CatalogDal, images: ImageStore, tenant_id: str, combo_id: str, body: ComboFields, *, urls: UrlPolicy
 ) -> Combo:
     _require_products(dal, tenant_id, body)
     record = dal.combos.update(tenant_id, combo_id, set_values=body.model_dump())
@@ -212,6 +173,7 @@ def start_image_upload(
     tenant_id: str,
     kind: Sellable,
     item_id: str,
+    *,
     body: ImageUploadRequest,
     urls: UrlPolicy,
 ) -> ImageUpload:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from pydantic_settings import BaseSettings
 
+from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
+from catalogo.logic import UrlPolicy
 from core.api import current_principal, tenant_header
 from core.observability import logger
-
-from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
-from catalogo.logic import TenantCache, UrlPolicy
+from core.tenants import TenantDirectory
 
 
 class CatalogSettings(BaseSettings):
@@ -25,7 +26,6 @@ class CatalogSettings(BaseSettings):
     images_bucket: str = ""
     image_url_ttl_seconds: int = 900
     upload_url_ttl_seconds: int = 300
-    tenant_cache_seconds: float = 60.0
 
 
 @functools.cache
@@ -34,15 +34,19 @@ def settings() -> CatalogSettings:
 
 
 @functools.cache
+def dynamodb() -> Any:
+    return boto3.client("dynamodb")
+
+
+@functools.cache
 def dal() -> CatalogDal:
     current = settings()
     tables = CatalogTableNames(
-        tenants=current.tenants_table,
         locations=current.locations_table,
         products=current.products_table,
         combos=current.combos_table,
     )
-    return CatalogDal(boto3.client("dynamodb"), tables)
+    return CatalogDal(dynamodb(), tables)
 
 
 @functools.cache
@@ -59,13 +63,14 @@ def urls() -> UrlPolicy:
 
 
 @functools.cache
-def tenants() -> TenantCache:
-    return TenantCache(ttl=settings().tenant_cache_seconds)
+def tenants() -> TenantDirectory:
+    """Known tenants, cached ~60 s in the warm container (shared with the identity services)."""
+    return TenantDirectory(dynamodb(), settings().tenants_table)
 
 
 def public_tenant() -> str:
     """The tenant an unauthenticated read names (``X-Tenant-Id``), checked to exist (cached ~60 s)."""
-    tenant_id = tenants().require(dal(), tenant_header())
+    tenant_id = tenants().get(tenant_header()).tenant_id
     logger.append_keys(tenant_id=tenant_id)
     return tenant_id
 
@@ -79,5 +84,5 @@ def admin_tenant() -> str:
 
 def reset() -> None:
     """Forget settings, clients and caches (tests; a new environment)."""
-    for cached in (settings, dal, images, urls, tenants):
+    for cached in (settings, dynamodb, dal, images, urls, tenants):
         cached.cache_clear()

@@ -16,6 +16,8 @@ ORDER_STATUS_CHANGED: Final = "OrderStatusChanged"
 ORDER_OVERDUE: Final = "OrderOverdue"
 CUSTOMER_REGISTERED: Final = "CustomerRegistered"
 EMPLOYEE_INVITED: Final = "EmployeeInvited"
+# Tenant onboarding asks for its first admin's invitation (detail: core.identity_events).
+EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"
 PAYMENT_APPROVED: Final = "PaymentApproved"
 
 # Order states (estado_pedido), as the business names them.

@@ -69,6 +69,10 @@ class Payment(BaseModel):
     status_detail: str | None = None
     approved_at: str | None = None
     refund_id: str | None = None
+    # Set once the payment-approved message is out (the gate that makes the SNS publish happen once).
+    published_at: str | None = None
+    # Set once OrderStatusChanged PAGADO (with the receipt) is on the bus.
+    receipt_at: str | None = None
 
 
 class StoredOrder(BaseModel):

@@ -5,20 +5,29 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalogo import logic, runtime
-from catalogo.models import Availability, AvailabilityChange, ImageUpload, ImageUploadRequest, Product
-from catalogo.models import ProductCreate, ProductFields, ProductPage
+from catalogo.models import (
+    Availability,
+    AvailabilityChange,
+    ImageUpload,
+    ImageUploadRequest,
+    Product,
+    ProductCreate,
+    ProductFields,
+    ProductPage,
+)
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
 from core.api import create_resolver
-from core.limits import limit_body
 from core.observability import logger, tracer
 from core.principal import requires
+from core.request_limits import oversized
 
 app = create_resolver("products")
-app.use(middlewares=[limit_body()])
 
 
 @app.get("/producto")
-def list_products(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None) -> ProductPage:
+def list_products(
+    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None
+) -> ProductPage:
     tenant_id = runtime.public_tenant()
     return logic.list_products(
         runtime.dal(),
@@ -48,7 +57,7 @@ def create_product(body: ProductCreate) -> tuple[Product, int]:
 @requires("admin")
 def update_product(product_id: ItemId, body: ProductFields) -> Product:
     tenant_id = runtime.admin_tenant()
-    return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, runtime.urls())
+    return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, urls=runtime.urls())
 
 
 @app.post("/producto/<product_id>/disponibilidad")
@@ -62,11 +71,11 @@ def set_availability(product_id: ItemId, body: AvailabilityChange) -> Availabili
 def start_image_upload(product_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
     tenant_id = runtime.admin_tenant()
     return logic.start_image_upload(
-        runtime.dal(), runtime.images(), tenant_id, "producto", product_id, body, runtime.urls()
+        runtime.dal(), runtime.images(), tenant_id, "producto", product_id, body=body, urls=runtime.urls()
     )
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return oversized(event) or app.resolve(event, context)

@@ -214,9 +214,7 @@ class UsersDal:
     def _conditional_update(
         self, account: Account, update: str, condition: str | None, values: dict[str, Any] | None
     ) -> bool:
-        table, sort_key = (
-            (self._users, "user_id") if account.kind == "customer" else (self._employees, "employee_id")
-        )
+        table, sort_key = (self._users, "user_id") if account.kind == "customer" else (self._employees, "employee_id")
         exists = f"attribute_exists({sort_key})"
         kwargs: dict[str, Any] = {
             "TableName": table,

@@ -62,7 +62,7 @@ class Collaborators:
 @functools.cache
 def collaborators() -> Collaborators:
     """Built on first use and kept for the warm container (clients and the tenant cache)."""
-    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    settings = Settings()  # read from the environment
     client = boto3.client("dynamodb")
     return Collaborators(
         tenants=TenantDirectory(client, settings.tenants_table),

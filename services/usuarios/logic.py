@@ -80,7 +80,9 @@ def register(
         email=request.email,
     )
     try:
-        publisher.publish(contracts.EVENT_SOURCE_IDENTITY, contracts.CUSTOMER_REGISTERED, detail.model_dump(mode="json"))
+        publisher.publish(
+            contracts.EVENT_SOURCE_IDENTITY, contracts.CUSTOMER_REGISTERED, detail.model_dump(mode="json")
+        )
     except DependencyFailed:
         # The account exists: failing the request now would make the retry a 409. The error is logged
         # (and alarmed on) instead; the customer can use the platform without the welcome email.
@@ -147,7 +149,9 @@ def _find_account(request: LoginRequest, tenant_id: str, dal: UsersDal) -> Accou
 
 
 def _locked(account: Account, epoch: int, policy: LoginPolicy) -> bool:
-    window_open = account.failed_window_start is not None and account.failed_window_start > epoch - policy.window_seconds
+    window_open = (
+        account.failed_window_start is not None and account.failed_window_start > epoch - policy.window_seconds
+    )
     return window_open and account.failed_logins >= policy.max_failures
 
 
@@ -171,7 +175,9 @@ def replace_profile(principal: Principal, body: ProfileReplace, *, dal: UsersDal
         remove.append("phone")
     else:
         set_values["phone"] = body.phone
-    return dal.update_customer(principal.tenant_id, principal.subject_id, set_values=set_values, remove=remove).profile()
+    return dal.update_customer(
+        principal.tenant_id, principal.subject_id, set_values=set_values, remove=remove
+    ).profile()
 
 
 def patch_profile(principal: Principal, body: ProfilePatch, *, dal: UsersDal, now: datetime) -> Profile:
@@ -184,7 +190,9 @@ def patch_profile(principal: Principal, body: ProfilePatch, *, dal: UsersDal, no
             remove.append("phone")
         else:
             set_values["phone"] = body.phone
-    return dal.update_customer(principal.tenant_id, principal.subject_id, set_values=set_values, remove=remove).profile()
+    return dal.update_customer(
+        principal.tenant_id, principal.subject_id, set_values=set_values, remove=remove
+    ).profile()
 
 
 def deactivate(principal: Principal, *, dal: UsersDal, sessions: SessionStore, now: datetime) -> Deactivated:

@@ -87,18 +87,19 @@ def test_sns_publish_is_delivered_to_the_subscribed_queue(cloud) -> None:
 
 
 def test_state_machine_waits_on_the_kitchen_fifo_queue_and_continues_after_send_task_success(cloud) -> None:
+    """The stage consumer takes each message off its FIFO queue and records the task token in the tracking table."""
     sfn = boto3.client("stepfunctions")
-    sqs = boto3.client("sqs")
+    dynamodb = boto3.client("dynamodb")
     machine = next(
         m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("pedido")
     )
     order_id = f"probe-{uuid.uuid4().hex[:8]}"
-    boto3.client("dynamodb").put_item(
+    dynamodb.put_item(
         TableName=cloud.table("pedidos"),
         Item={
             "tenant_id": {"S": TENANT},
             "order_id": {"S": order_id},
-            "estado_pedido": {"S": "EMPAQUETAMIENTO"},  # what the stage consumers would have recorded
+            "estado_pedido": {"S": "PAGADO"},  # what the order starter records before it starts the workflow
             "history": {"L": []},
         },
     )
@@ -116,38 +117,37 @@ def test_state_machine_waits_on_the_kitchen_fifo_queue_and_continues_after_send_
         ),
     )
 
-    def stage_message(queue: str):
+    def tracking_row(table: str):
         def probe():
-            received = sqs.receive_message(
-                QueueUrl=queue_url(cloud, queue), MaxNumberOfMessages=10, AttributeNames=["All"]
-            ).get("Messages", [])
-            for message in received:
-                body = json.loads(message["Body"])
-                if body["order_id"] == order_id:
-                    return body, message
-            return None
+            item = dynamodb.get_item(
+                TableName=cloud.table(table),
+                Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}},
+                ConsistentRead=True,
+            ).get("Item")
+            return item if item and item["status"]["S"] == "pending" else None
 
         return probe
 
-    kitchen, raw = eventually(stage_message("cocina.fifo"))
-    assert kitchen["stage"] == "COCINA"
-    assert raw["Attributes"]["MessageGroupId"] == f"{TENANT}#larco"
+    kitchen = eventually(tracking_row("cocina"))
+    assert kitchen["stage"]["S"] == "COCINA"
+    assert kitchen["queue_key"]["S"] == f"{TENANT}#larco"
     assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING"
 
-    sfn.send_task_success(taskToken=kitchen["task_token"], output="{}")
-    packing, _ = eventually(stage_message("empaquetamiento.fifo"))
-    assert packing["stage"] == "EMPAQUETAMIENTO"
-    sfn.send_task_success(taskToken=packing["task_token"], output="{}")
+    sfn.send_task_success(taskToken=kitchen["task_token"]["S"], output="{}")
+    packing = eventually(tracking_row("despachador"))
+    assert packing["stage"]["S"] == "EMPAQUETAMIENTO"
+    sfn.send_task_success(taskToken=packing["task_token"]["S"], output="{}")
 
     def finished():
         status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
         return status if status != "RUNNING" else None
 
     assert eventually(finished) == "SUCCEEDED"
-    order = boto3.client("dynamodb").get_item(
+    order = dynamodb.get_item(
         TableName=cloud.table("pedidos"), Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
     )["Item"]
     assert order["estado_pedido"]["S"] == "ENTREGADO"
+    assert [entry["M"]["estado"]["S"] for entry in order["history"]["L"]] == ["COCINA", "EMPAQUETAMIENTO", "ENTREGADO"]
 
 
 def test_websocket_client_receives_what_a_handler_posts_to_its_connection(cloud) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
+from constructs.tenant import Location, Tenant
 
 import app as cdk_entry
-from constructs.tenant import Location, Tenant
 from stacks.config import StageConfig
 from stacks.data import DataStack
 

@@ -1,0 +1,137 @@
+"""Drive orders through a running platform (the local cloud or AWS) as the order starter and the staff would.
+
+Used by ``make bench`` and the workflow's end-to-end tests. ``seed_paid_order`` writes an order the
+way the orders service stores a paid one; ``start_workflow`` starts its execution the way the order
+starter does (execution name = order id, the tenant's SLA in seconds); ``Staff`` calls the REST routes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from services.core.dynamo import to_item
+from services.core.orders import customer_key, location_state_key
+
+DEFAULT_SLA = {"cocina": 900, "empaquetamiento": 300, "delivery": 2700}
+STAGE_PATHS = {"COCINA": "cocina", "EMPAQUETAMIENTO": "empaquetamiento", "DELIVERY": "delivery"}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_order_id() -> str:
+    return uuid.uuid4().hex
+
+
+def state_machine_arn(sfn: Any) -> str:
+    return next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("pedido"))
+
+
+def seed_paid_order(
+    dynamodb: Any,
+    table: str,
+    *,
+    tenant_id: str,
+    location_id: str,
+    dispatch: str,
+    customer_id: str,
+    order_id: str | None = None,
+    customer_email: str = "cliente@demo.pe",
+) -> str:
+    order_id = order_id or new_order_id()
+    at = now_iso()
+    fee = 500 if dispatch == "delivery" else 0
+    dynamodb.put_item(
+        TableName=table,
+        Item=to_item(
+            {
+                "tenant_id": tenant_id,
+                "order_id": order_id,
+                "customer_id": customer_id,
+                "customer_key": customer_key(tenant_id, customer_id),
+                "customer_email": customer_email,
+                "customer_name": "Cliente Demo",
+                "location_id": location_id,
+                "location_state_key": location_state_key(tenant_id, location_id, "PAGADO"),
+                "dispatch": dispatch,
+                "address": "Av. José Larco 345, Miraflores" if dispatch == "delivery" else None,
+                "items": [
+                    {
+                        "kind": "producto",
+                        "item_id": "clasica",
+                        "name": "Hamburguesa Clásica",
+                        "size": "regular",
+                        "quantity": 2,
+                        "unit_price_cents": 1590,
+                        "line_total_cents": 3180,
+                    }
+                ],
+                "subtotal_cents": 3180,
+                "delivery_fee_cents": fee,
+                "total_cents": 3180 + fee,
+                "currency": "PEN",
+                "estado_pedido": "PAGADO",
+                "created_at": at,
+                "updated_at": at,
+                "history": [
+                    {"estado": "PENDIENTE_PAGO", "at": at, "by": f"cliente:{customer_id}"},
+                    {"estado": "PAGADO", "at": at, "by": "mercadopago"},
+                ],
+            }
+        ),
+    )
+    return order_id
+
+
+def start_workflow(
+    sfn: Any,
+    machine_arn: str,
+    *,
+    tenant_id: str,
+    order_id: str,
+    location_id: str,
+    dispatch: str,
+    sla: dict[str, int] | None = None,
+) -> str:
+    execution = sfn.start_execution(
+        stateMachineArn=machine_arn,
+        name=order_id,
+        input=json.dumps(
+            {
+                "tenant_id": tenant_id,
+                "order_id": order_id,
+                "location_id": location_id,
+                "dispatch": dispatch,
+                "sla": sla or DEFAULT_SLA,
+            }
+        ),
+    )
+    return str(execution["executionArn"])
+
+
+@dataclass
+class Staff:
+    """One staff session calling the stage routes."""
+
+    api: str  # the REST API base URL, ending in '/'
+    token: str
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def queue(self, stage: str, location_id: str | None = None) -> httpx.Response:
+        params = {"location_id": location_id} if location_id else None
+        return httpx.get(f"{self.api}{STAGE_PATHS[stage]}", headers=self._headers(), params=params, timeout=30)
+
+    def claim(self, stage: str, order_id: str) -> httpx.Response:
+        return httpx.post(f"{self.api}{STAGE_PATHS[stage]}/{order_id}/tomar", headers=self._headers(), timeout=30)
+
+    def complete(self, stage: str, order_id: str) -> httpx.Response:
+        return httpx.post(f"{self.api}{STAGE_PATHS[stage]}/{order_id}/completar", headers=self._headers(), timeout=30)

@@ -1,0 +1,108 @@
+"""Demo accounts of one tenant: active staff of every role at its first location, and a demo customer.
+
+Goes through the services' own logic (registration, invitation and activation), so the accounts
+are exactly what the APIs would create; works against the local cloud and against AWS.
+Idempotent: an account whose email already exists is left as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+SERVICES = Path(__file__).resolve().parent.parent / "services"
+if str(SERVICES) not in sys.path:
+    sys.path.insert(0, str(SERVICES))
+
+from core.errors import Conflict  # noqa: E402
+from core.principal import Principal  # noqa: E402
+from core.sessions import SessionStore  # noqa: E402
+from core.tenants import TenantDirectory  # noqa: E402
+from empleados import logic as employees_logic  # noqa: E402
+from empleados.dal import EmployeesDal  # noqa: E402
+from empleados.models import ActivateRequest, EmployeeCreate  # noqa: E402
+from usuarios import logic as users_logic  # noqa: E402
+from usuarios.dal import UsersDal  # noqa: E402
+from usuarios.models import RegisterRequest  # noqa: E402
+
+DEMO_PASSWORD = "Bembos2026!"  # noqa: S105 - a published demo password, local data only
+STAFF = (
+    ("admin", "admin", "Administradora Demo"),
+    ("cocinero", "cocina", "Cocinero Demo"),
+    ("empaquetador", "empaque", "Empaquetador Demo"),
+    ("repartidor", "delivery", "Repartidor Demo"),
+)
+CUSTOMER_EMAIL = "cliente@demo.pe"
+
+
+class _Capture:
+    """An event publisher that sends nothing (no demo emails) and keeps the last invitation link."""
+
+    def __init__(self) -> None:
+        self.invite_url = ""
+
+    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+        self.invite_url = str(detail.get("invite_url", ""))
+
+
+def _first_location(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> str:
+    """The location of the tenant's onboarded admin (its first location)."""
+    tenant = dynamodb.get_item(TableName=tables["tenants"], Key={"tenant_id": {"S": tenant_id}})["Item"]
+    admins = dynamodb.query(
+        TableName=tables["empleados"],
+        IndexName="by_email",
+        KeyConditionExpression="tenant_id = :t AND email = :e",
+        ExpressionAttributeValues={":t": {"S": tenant_id}, ":e": {"S": tenant["admin_email"]["S"].lower()}},
+    )["Items"]
+    if admins:
+        return str(admins[0]["location_id"]["S"])
+    first = dynamodb.query(
+        TableName=tables["locales"],
+        KeyConditionExpression="tenant_id = :t",
+        ExpressionAttributeValues={":t": {"S": tenant_id}},
+        Limit=1,
+    )["Items"]
+    return str(first[0]["location_id"]["S"])
+
+
+def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict[str, Any]:
+    """Create the demo accounts of ``tenant_id`` (once) and return their credentials."""
+    capture = _Capture()
+    services = employees_logic.Services(
+        dal=EmployeesDal(
+            dynamodb,
+            employees_table=tables["empleados"],
+            locations_table=tables["locales"],
+            tokens_table=tables["tokens"],
+        ),
+        sessions=SessionStore(dynamodb, tables["tokens"]),
+        tenants=TenantDirectory(dynamodb, tables["tenants"]),
+        publisher=capture,
+        invitations=employees_logic.InvitationPolicy(staff_app_url="http://seed.invalid"),
+    )
+    users = UsersDal(dynamodb, users_table=tables["usuarios"], employees_table=tables["empleados"])
+    location = _first_location(dynamodb, tables, tenant_id)
+    seeder = Principal(tenant_id=tenant_id, subject_id="seed", kind="employee", rol="admin")
+    staff: list[dict[str, str]] = []
+    for rol, prefix, name in STAFF:
+        email = f"{prefix}.{location}@{tenant_id}.pe"
+        if users.find_account("employee", tenant_id, email) is None:
+            now = employees_logic.utc_now()
+            body = EmployeeCreate(name=name, email=email, rol=rol, location_id=location)
+            employees_logic.create_employee(seeder, body, services=services, now=now)
+            token = parse_qs(urlparse(capture.invite_url).query)["token"][0]
+            employees_logic.activate(ActivateRequest(token=token, password=DEMO_PASSWORD), services=services, now=now)
+        staff.append({"rol": rol, "email": email, "password": DEMO_PASSWORD, "location_id": location})
+    with contextlib.suppress(Conflict):  # registered by an earlier run
+        users_logic.register(
+            RegisterRequest(email=CUSTOMER_EMAIL, password=DEMO_PASSWORD, name="Cliente Demo", phone="987654321"),
+            tenant_id=tenant_id,
+            tenants=services.tenants,
+            dal=users,
+            publisher=capture,
+            now=users_logic.utc_now(),
+        )
+    return {"staff": staff, "customer": {"email": CUSTOMER_EMAIL, "password": DEMO_PASSWORD}}

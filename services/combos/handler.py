@@ -1,0 +1,76 @@
+"""Combos (``/combos``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's combos."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalogo import logic, runtime
+from catalogo.models import (
+    Availability,
+    AvailabilityChange,
+    Combo,
+    ComboCreate,
+    ComboFields,
+    ComboPage,
+    ImageUpload,
+    ImageUploadRequest,
+)
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
+from core.api import create_resolver
+from core.observability import logger, tracer
+from core.principal import requires
+from core.request_limits import oversized
+
+app = create_resolver("combos")
+
+
+@app.get("/combos")
+def list_combos(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None) -> ComboPage:
+    return logic.list_combos(
+        runtime.dal(),
+        runtime.images(),
+        runtime.public_tenant(),
+        limit=limit,
+        cursor=cursor,
+        location_id=location_id,
+        urls=runtime.urls(),
+    )
+
+
+@app.get("/combos/<combo_id>")
+def get_combo(combo_id: ItemId) -> Combo:
+    return logic.get_combo(runtime.dal(), runtime.images(), runtime.public_tenant(), combo_id, runtime.urls())
+
+
+@app.post("/combos")
+@requires("admin")
+def create_combo(body: ComboCreate) -> tuple[Combo, int]:
+    return logic.create_combo(runtime.dal(), runtime.images(), runtime.admin_tenant(), body, runtime.urls()), 201
+
+
+@app.put("/combos/<combo_id>")
+@requires("admin")
+def update_combo(combo_id: ItemId, body: ComboFields) -> Combo:
+    return logic.update_combo(
+        runtime.dal(), runtime.images(), runtime.admin_tenant(), combo_id, body, urls=runtime.urls()
+    )
+
+
+@app.post("/combos/<combo_id>/disponibilidad")
+@requires("admin")
+def set_availability(combo_id: ItemId, body: AvailabilityChange) -> Availability:
+    return logic.set_availability(runtime.dal(), runtime.admin_tenant(), "combo", combo_id, body)
+
+
+@app.post("/combos/<combo_id>/imagen")
+@requires("admin")
+def start_image_upload(combo_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
+    return logic.start_image_upload(
+        runtime.dal(), runtime.images(), runtime.admin_tenant(), "combo", combo_id, body=body, urls=runtime.urls()
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return oversized(event) or app.resolve(event, context)

@@ -1,0 +1,131 @@
+"""Mercado Pago per tenant: credentials from Secrets Manager, the SDK calls the platform makes.
+
+Each tenant has its own seller account; its secret (``mercadopago_secret_name`` in the tenant's
+config) is JSON ``{access_token, public_key, webhook_secret}``. Test or production is only the
+token in that secret. Secrets are cached per warm container (``CACHE_SECONDS``) and forgotten
+when Mercado Pago refuses the token, so a rotated secret is read again.
+
+Used by the orders service (preferences, card payments, refunds) and the payments webhook
+(fetching a payment): the only module that calls the ``mercadopago`` SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from mercadopago.config import RequestOptions
+
+from core.errors import DependencyFailed, DomainError
+from core.mercadopago_client import MERCADOPAGO_API_URL, sdk_for
+
+CACHE_SECONDS = 300.0
+TIMEOUT_SECONDS = 5.0  # well inside the functions' timeouts
+MAX_RETRIES = 1
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_token: str
+    public_key: str
+    webhook_secret: str
+
+
+class PaymentRejectedByProvider(DomainError):
+    """Mercado Pago refused the request itself (a used card token, bad data): the client may fix it."""
+
+    status = 402
+    code = "payment_failed"
+
+
+class CredentialStore:
+    """Tenant secret name -> ``Credentials``, one ``GetSecretValue`` per secret per ``CACHE_SECONDS``."""
+
+    def __init__(self, client: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self._client = client
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Credentials]] = {}
+
+    def get(self, secret_name: str) -> Credentials:
+        cached = self._cache.get(secret_name)
+        if cached and self._clock() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            raw = self._client.get_secret_value(SecretId=secret_name)["SecretString"]
+            values = json.loads(raw)
+            credentials = Credentials(
+                access_token=values["access_token"],
+                public_key=values.get("public_key", ""),
+                webhook_secret=values["webhook_secret"],
+            )
+        except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as exc:
+            raise DependencyFailed("The payment account of this store is not configured") from exc
+        self._cache[secret_name] = (self._clock(), credentials)
+        return credentials
+
+    def forget(self, secret_name: str) -> None:
+        self._cache.pop(secret_name, None)
+
+
+def _options(idempotency_key: str | None = None) -> RequestOptions:
+    headers = {"x-idempotency-key": idempotency_key} if idempotency_key else None
+    return RequestOptions(connection_timeout=TIMEOUT_SECONDS, max_retries=MAX_RETRIES, custom_headers=headers)
+
+
+class MercadoPagoGateway:
+    """The SDK calls of one tenant's account. Every answer is checked; failures become domain errors."""
+
+    def __init__(self, credentials: CredentialStore, secret_name: str, base_url: str = MERCADOPAGO_API_URL) -> None:
+        self._credentials = credentials
+        self._secret_name = secret_name
+        self._base_url = base_url
+
+    @property
+    def webhook_secret(self) -> str:
+        return self._credentials.get(self._secret_name).webhook_secret
+
+    def _call(self, what: str, action: Callable[[Any], Mapping[str, Any]]) -> dict[str, Any]:
+        sdk = sdk_for(self._credentials.get(self._secret_name).access_token, self._base_url)
+        try:
+            result = action(sdk)
+        except Exception as exc:  # the SDK raises requests' and its own errors
+            raise DependencyFailed(f"Mercado Pago did not answer ({what})") from exc
+        status = int(result.get("status") or 0)
+        response = result.get("response")
+        if status == 401:
+            self._credentials.forget(self._secret_name)
+            raise DependencyFailed(f"Mercado Pago refused this store's credentials ({what})")
+        if 400 <= status < 500:
+            message = response.get("message") if isinstance(response, dict) else None
+            raise PaymentRejectedByProvider(f"Mercado Pago refused the {what}: {message or status}")
+        if not 200 <= status < 300 or not isinstance(response, dict):
+            raise DependencyFailed(f"Mercado Pago failed ({what}): HTTP {status}")
+        return response
+
+    def create_preference(self, preference: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call("checkout preference", lambda sdk: sdk.preference().create(dict(preference), _options()))
+
+    def create_payment(self, payment: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
+        return self._call("card payment", lambda sdk: sdk.payment().create(dict(payment), _options(idempotency_key)))
+
+    def get_payment(self, payment_id: str) -> dict[str, Any]:
+        return self._call("payment lookup", lambda sdk: sdk.payment().get(payment_id, _options()))
+
+    def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]:
+        return self._call("refund", lambda sdk: sdk.refund().create(payment_id, None, _options(idempotency_key)))
+
+
+def cents_to_soles(cents: int) -> float:
+    """Mercado Pago amounts are decimal soles."""
+    return round(cents / 100, 2)
+
+
+def soles_to_cents(amount: Any) -> int | None:
+    try:
+        return round(float(amount) * 100)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,344 @@
+"""Applying a Mercado Pago payment to its order: shared by the card-payment route and the webhook.
+
+``settle(payment, ...)`` takes a payment *as Mercado Pago returned it* (never a webhook body)
+and records it on the order in Pedidos:
+
+- ``approved``: one conditional ``UpdateItem`` is the gate. It succeeds only while the order is
+  PENDIENTE_PAGO, its total and currency equal the payment's, and no payment is approved yet;
+  the writer that wins publishes to SNS "payment approved", then records ``payment.published_at``.
+  A later delivery of the same payment sees ``published_at`` and does nothing. If the winner died
+  between its write and ``published_at`` (no mark after ``IN_FLIGHT_SECONDS``), the next delivery
+  publishes: at least once, and the order starter is idempotent (conditional PAGADO, execution
+  named after the order). A delivery racing a live winner gets ``PaymentInFlight`` (retried later).
+- ``rejected`` and other non-final statuses: recorded on the order, which stays PENDIENTE_PAGO.
+- ``refunded`` / ``charged_back``: recorded; unless the platform refunded it itself (cancel),
+  the order gets ``needs_admin`` and the admins an event.
+- an approved payment the order cannot take (wrong amount, already paid by another payment,
+  cancelled meanwhile) is flagged ``needs_admin`` for a person, never silently accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from core import contracts
+from core.dynamo import from_item, to_item
+from core.errors import DependencyFailed, DomainError
+from core.mercadopago_gateway import soles_to_cents
+from core.observability import logger
+from core.orders import StoredOrder
+
+IN_FLIGHT_SECONDS = 60
+REQUIRES_ADMIN = "REQUIERE_ADMIN"
+Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin"]
+
+
+class PaymentInFlight(DomainError):
+    """Another delivery of this payment is publishing it right now: try again in a moment."""
+
+    status = 503
+    code = "payment_in_flight"
+
+
+class PaymentFacts(BaseModel):
+    """What the platform reads from a Mercado Pago payment."""
+
+    payment_id: str
+    status: str
+    status_detail: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+    external_reference: str | None = None
+    preference_id: str | None = None
+
+    @classmethod
+    def from_mercadopago(cls, payment: dict[str, Any]) -> PaymentFacts:
+        return cls(
+            payment_id=str(payment.get("id")),
+            status=str(payment.get("status") or ""),
+            status_detail=payment.get("status_detail"),
+            amount_cents=soles_to_cents(payment.get("transaction_amount")),
+            currency=payment.get("currency_id"),
+            external_reference=payment.get("external_reference"),
+            preference_id=payment.get("preference_id"),
+        )
+
+    def order_ref(self, tenant_id: str) -> str | None:
+        """The order id when ``external_reference`` is ``<tenant>:<order>`` of this tenant."""
+        ref_tenant, _, order_id = (self.external_reference or "").partition(":")
+        return order_id if ref_tenant == tenant_id and order_id else None
+
+
+def external_reference(tenant_id: str, order_id: str) -> str:
+    return f"{tenant_id}:{order_id}"
+
+
+@dataclass(frozen=True)
+class Approval:
+    won: bool
+    order: StoredOrder | None  # ALL_NEW when won, ALL_OLD when not (None: no such order)
+
+
+class SettlementStore(Protocol):
+    def approve(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> Approval: ...
+    def mark_published(self, tenant_id: str, order_id: str, now: str) -> None: ...
+    def record_status(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> None: ...
+    def record_reversal(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> StoredOrder | None: ...
+    def flag(self, tenant_id: str, order_id: str, reason: str, now: str) -> bool: ...
+
+
+class ApprovedTopic(Protocol):
+    def publish(self, message: dict[str, Any]) -> None: ...
+
+
+class Bus(Protocol):
+    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None: ...
+
+
+def _approved_at_age(order: StoredOrder, now: str) -> float:
+    approved = order.payment.approved_at if order.payment else None
+    if not approved:
+        return float("inf")
+    return (datetime.fromisoformat(now) - datetime.fromisoformat(approved)).total_seconds()
+
+
+def settle(
+    tenant_id: str, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, bus: Bus, now: str
+) -> Outcome:
+    order_id = facts.order_ref(tenant_id)
+    log = {"payment_id": facts.payment_id, "payment_status": facts.status, "order_id": order_id}
+    if order_id is None:
+        logger.warning("payment of another tenant or order: ignored", extra=log)
+        return "ignored"
+    if facts.status == "approved":
+        return _approved(tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now)
+    if facts.status in ("refunded", "charged_back"):
+        order = store.record_reversal(tenant_id, order_id, facts, now)
+        if order is None or (order.payment and order.payment.refund_id):
+            return "recorded"  # our own refund (admin cancel), or a payment that never was the order's
+        return _needs_admin(tenant_id, order, f"payment_{facts.status}", store=store, bus=bus, now=now)
+    store.record_status(tenant_id, order_id, facts, now)
+    logger.info("payment recorded, order stays payable", extra=log)
+    return "recorded"
+
+
+def _publish(
+    tenant_id: str, order: StoredOrder, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, now: str
+) -> Outcome:
+    topic.publish(
+        {
+            "type": contracts.PAYMENT_APPROVED,
+            "tenant_id": tenant_id,
+            "order_id": order.order_id,
+            "location_id": order.location_id,
+            "payment_id": facts.payment_id,
+        }
+    )
+    store.mark_published(tenant_id, order.order_id, now)
+    logger.info("payment approved and published", extra={"order_id": order.order_id, "payment_id": facts.payment_id})
+    return "published"
+
+
+def _approved(
+    tenant_id: str,
+    order_id: str,
+    facts: PaymentFacts,
+    *,
+    store: SettlementStore,
+    topic: ApprovedTopic,
+    bus: Bus,
+    now: str,
+) -> Outcome:
+    approval = store.approve(tenant_id, order_id, facts, now)
+    order = approval.order
+    if approval.won and order is not None:
+        return _publish(tenant_id, order, facts, store=store, topic=topic, now=now)
+    if order is None:
+        logger.warning("approved payment for an unknown order", extra={"order_id": order_id})
+        return "ignored"
+    payment = order.payment
+    if payment and payment.payment_id == facts.payment_id and payment.status == "approved":
+        if payment.published_at:
+            return "duplicate"
+        if _approved_at_age(order, now) < IN_FLIGHT_SECONDS:
+            raise PaymentInFlight("This payment is being recorded; try again shortly")
+        return _publish(tenant_id, order, facts, store=store, topic=topic, now=now)
+    if facts.amount_cents != order.total_cents or facts.currency != order.currency:
+        reason = "payment_amount_mismatch"
+    elif order.estado_pedido == contracts.CANCELADO:
+        reason = "payment_after_cancel"
+    else:
+        reason = "duplicate_payment"
+    return _needs_admin(tenant_id, order, reason, store=store, bus=bus, now=now)
+
+
+def _needs_admin(
+    tenant_id: str, order: StoredOrder, reason: str, *, store: SettlementStore, bus: Bus, now: str
+) -> Outcome:
+    logger.warning("order needs an admin", extra={"order_id": order.order_id, "reason": reason})
+    if store.flag(tenant_id, order.order_id, reason, now):
+        bus.publish(
+            contracts.EVENT_SOURCE_ORDERS,
+            contracts.ORDER_OVERDUE,
+            {
+                "tenant_id": tenant_id,
+                "order_id": order.order_id,
+                "location_id": order.location_id,
+                "estado_pedido": REQUIRES_ADMIN,
+                "at": now,
+                "by": "mercadopago",
+                "reason": reason,
+            },
+        )
+    return "needs_admin"
+
+
+# -- DynamoDB ----------------------------------------------------------------------------------------
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class DynamoSettlementStore:
+    """The settlement's writes on Pedidos; each is one ``UpdateItem``."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    @staticmethod
+    def _key(tenant_id: str, order_id: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "order_id": {"S": order_id}}
+
+    def _update(self, tenant_id: str, order_id: str, **kwargs: Any) -> tuple[bool, dict[str, Any] | None]:
+        """(condition held, item): ALL_NEW when it held, ALL_OLD (or None) when it did not."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(tenant_id, order_id),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **kwargs,
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                item = exc.response.get("Item")
+                return False, from_item(item) if item else None
+            raise DependencyFailed(f"Pedidos update failed: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Pedidos update failed") from exc
+        attributes = response.get("Attributes")
+        return True, from_item(attributes) if attributes else None
+
+    def approve(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> Approval:
+        held, item = self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression=(
+                "SET payment.payment_id = :pid, payment.#st = :approved, payment.status_detail = :detail, "
+                "payment.approved_at = :now, updated_at = :now"
+            ),
+            ConditionExpression=(
+                "estado_pedido = :pending AND total_cents = :amount AND currency = :currency "
+                "AND (attribute_not_exists(payment.#st) OR payment.#st <> :approved)"
+            ),
+            ExpressionAttributeNames={"#st": "status"},
+            ExpressionAttributeValues=to_item(
+                {
+                    ":pid": facts.payment_id,
+                    ":approved": "approved",
+                    ":detail": facts.status_detail or "",
+                    ":now": now,
+                    ":pending": contracts.PENDIENTE_PAGO,
+                    ":amount": facts.amount_cents if facts.amount_cents is not None else -1,
+                    ":currency": facts.currency or "",
+                }
+            ),
+            ReturnValues="ALL_NEW",
+        )
+        return Approval(won=held, order=StoredOrder.model_validate(item) if item else None)
+
+    def mark_published(self, tenant_id: str, order_id: str, now: str) -> None:
+        self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression="SET payment.published_at = :now",
+            ConditionExpression="attribute_exists(order_id)",
+            ExpressionAttributeValues=to_item({":now": now}),
+        )
+
+    def record_status(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> None:
+        self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression=(
+                "SET payment.payment_id = :pid, payment.#st = :status, payment.status_detail = :detail, "
+                "updated_at = :now"
+            ),
+            ConditionExpression=(
+                "estado_pedido = :pending AND (attribute_not_exists(payment.#st) OR payment.#st <> :approved)"
+            ),
+            ExpressionAttributeNames={"#st": "status"},
+            ExpressionAttributeValues=to_item(
+                {
+                    ":pid": facts.payment_id,
+                    ":status": facts.status,
+                    ":detail": facts.status_detail or "",
+                    ":now": now,
+                    ":pending": contracts.PENDIENTE_PAGO,
+                    ":approved": "approved",
+                }
+            ),
+        )
+
+    def record_reversal(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> StoredOrder | None:
+        held, item = self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression="SET payment.#st = :status, payment.status_detail = :detail, updated_at = :now",
+            ConditionExpression="payment.payment_id = :pid",
+            ExpressionAttributeNames={"#st": "status"},
+            ExpressionAttributeValues=to_item(
+                {":pid": facts.payment_id, ":status": facts.status, ":detail": facts.status_detail or "", ":now": now}
+            ),
+            ReturnValues="ALL_NEW",
+        )
+        return StoredOrder.model_validate(item) if held and item else None
+
+    def flag(self, tenant_id: str, order_id: str, reason: str, now: str) -> bool:
+        held, _ = self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression="SET needs_admin = :reason, updated_at = :now",
+            ConditionExpression="attribute_exists(order_id) AND attribute_not_exists(needs_admin)",
+            ExpressionAttributeValues=to_item({":reason": reason, ":now": now}),
+        )
+        return held
+
+
+class SnsApprovedTopic:
+    """SNS "payment approved": one ``Publish``; the subscription delivers the raw message to SQS."""
+
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def publish(self, message: dict[str, Any]) -> None:
+        try:
+            self._client.publish(
+                TopicArn=self._topic_arn,
+                Message=json.dumps(message, separators=(",", ":")),
+                MessageAttributes={"type": {"DataType": "String", "StringValue": str(message.get("type", ""))}},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("Could not publish the payment approval") from exc
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

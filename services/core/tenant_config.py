@@ -1,0 +1,80 @@
+"""A tenant's configuration (the tenants table item) as the order and payment functions need it.
+
+Written by the ``Tenant`` construct (``constructs/tenant.py``): ``name``, ``admin_email``,
+``mercadopago_secret_name``, ``sla_minutes {cocina, empaquetamiento, delivery}``, ``status``;
+optionally ``delivery_fee_cents``. One ``GetItem``, cached per warm container for a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.dynamo import from_item
+from core.errors import DependencyFailed, NotFound
+
+CACHE_SECONDS = 60.0
+DEFAULT_DELIVERY_FEE_CENTS = 500  # S/ 5.00
+
+
+class SlaMinutes(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    cocina: int = 15
+    empaquetamiento: int = 5
+    delivery: int = 45
+
+    def seconds(self) -> dict[str, int]:
+        """The execution input's ``sla`` (seconds per stage)."""
+        return {k: int(v) * 60 for k, v in self.model_dump().items()}
+
+
+class TenantConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tenant_id: str
+    name: str
+    admin_email: str = ""
+    mercadopago_secret_name: str
+    sla_minutes: SlaMinutes = Field(default_factory=SlaMinutes)
+    delivery_fee_cents: int = DEFAULT_DELIVERY_FEE_CENTS
+    status: str = "active"
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> TenantConfig:
+        return cls.model_validate(from_item(item))
+
+
+class UnknownTenant(NotFound):
+    code = "unknown_tenant"
+
+
+class TenantConfigs:
+    """``get(tenant_id)``: the active tenant's config, else ``UnknownTenant``."""
+
+    def __init__(self, client: Any, table_name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+        self._cache: dict[str, tuple[float, TenantConfig]] = {}
+
+    def get(self, tenant_id: str) -> TenantConfig:
+        now = self._clock()
+        cached = self._cache.get(tenant_id)
+        if cached and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            item = self._client.get_item(TableName=self._table, Key={"tenant_id": {"S": tenant_id}}).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("The tenant directory is not available") from exc
+        if not item:
+            raise UnknownTenant(f"Unknown tenant {tenant_id!r}")
+        config = TenantConfig.from_item(item)
+        if config.status != "active":
+            raise UnknownTenant(f"Unknown tenant {tenant_id!r}")
+        self._cache[tenant_id] = (now, config)
+        return config

@@ -1,0 +1,223 @@
+"""Staff management inside one tenant, invitations and their one-time activation.
+
+Every function that acts for an admin takes the admin's ``Principal``: keys are built from
+``principal.tenant_id`` only, so an employee of another tenant is simply not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from core import contracts
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.identity_events import EmployeeInvitedDetail
+from core.observability import logger
+from core.passwords import hash_password
+from core.principal import Principal
+from core.sessions import SessionRecord, SessionStore, invite_hash
+from core.tenants import TenantDirectory
+from core.tokens import new_token, parse_token
+from core.validation import password_differs_from_email
+from empleados.dal import EmployeesDal, StaleInvitation
+from empleados.models import (
+    Activated,
+    ActivateRequest,
+    Deactivated,
+    Employee,
+    EmployeeCreate,
+    EmployeeCreated,
+    EmployeePage,
+    EmployeePatch,
+    EmployeeRecord,
+)
+
+
+class InvitationInvalid(DomainError):
+    status = 410
+    code = "invitation_invalid"
+
+
+class Publisher(Protocol):
+    def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class InvitationPolicy:
+    staff_app_url: str
+    hours: int = 72
+
+
+@dataclass(frozen=True)
+class Services:
+    """The collaborators of the employees logic."""
+
+    dal: EmployeesDal
+    sessions: SessionStore
+    tenants: TenantDirectory
+    publisher: Publisher
+    invitations: InvitationPolicy
+
+
+def create_employee(
+    principal: Principal, body: EmployeeCreate, *, services: Services, now: datetime
+) -> EmployeeCreated:
+    """A new employee (status ``invited``) at one of the tenant's locations, and its invitation email."""
+    _require_location(principal.tenant_id, body.location_id, services.dal)
+    record = EmployeeRecord(
+        tenant_id=principal.tenant_id,
+        employee_id=uuid.uuid4().hex,
+        name=body.name,
+        email=body.email,
+        rol=body.rol,
+        location_id=body.location_id,
+        status="invited",
+        created_at=now,
+        updated_at=now,
+    )
+    services.dal.create(record)
+    expires_at = invite(record, services=services, now=now)
+    return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
+
+
+def invite(record: EmployeeRecord, *, services: Services, now: datetime) -> datetime:
+    """Store a one-time invitation token (hashed, with a TTL) and announce ``EmployeeInvited``."""
+    tenant = services.tenants.get(record.tenant_id)
+    token = new_token(record.tenant_id)
+    expires_at = now + timedelta(hours=services.invitations.hours)
+    services.sessions.put(
+        SessionRecord(
+            tenant_id=record.tenant_id,
+            token_hash=invite_hash(token),
+            subject_id=record.employee_id,
+            kind="invite",
+            rol=record.rol,
+            location_id=record.location_id,
+            expires_at=int(expires_at.timestamp()),
+        )
+    )
+    detail = EmployeeInvitedDetail(
+        tenant_id=record.tenant_id,
+        tenant_name=tenant.name,
+        employee_id=record.employee_id,
+        employee_name=record.name,
+        email=record.email,
+        rol=record.rol,
+        location_id=record.location_id,
+        invite_url=f"{services.invitations.staff_app_url.rstrip('/')}/activar?token={quote(token, safe='')}",
+        expires_at=expires_at,
+    )
+    services.publisher.publish(
+        contracts.EVENT_SOURCE_IDENTITY, contracts.EMPLOYEE_INVITED, detail.model_dump(mode="json")
+    )
+    logger.info("employee invited", extra={"tenant_id": record.tenant_id, "employee_id": record.employee_id})
+    return expires_at
+
+
+def invitation_requested(tenant_id: str, employee_id: str, event_id: str, *, services: Services, now: datetime) -> bool:
+    """Onboarding's request to invite an employee. Idempotent: False when nothing had to be done."""
+    record = services.dal.get(tenant_id, employee_id)
+    if record is None:
+        raise NotFound(f"No employee {employee_id} in tenant {tenant_id}")
+    if record.status != "invited" or record.last_invitation_event == event_id:
+        logger.info("invitation not needed", extra={"employee_id": employee_id, "status": record.status})
+        return False
+    invite(record, services=services, now=now)
+    services.dal.update(tenant_id, employee_id, set_values={"last_invitation_event": event_id})
+    return True
+
+
+def list_employees(
+    principal: Principal, *, location_id: str | None, cursor: str | None, limit: int, services: Services
+) -> EmployeePage:
+    records, next_cursor = services.dal.list(principal.tenant_id, location_id=location_id, limit=limit, cursor=cursor)
+    return EmployeePage(items=[r.public() for r in records], next_cursor=next_cursor)
+
+
+def get_employee(principal: Principal, employee_id: str, *, services: Services) -> Employee:
+    return _existing(principal, employee_id, services.dal).public()
+
+
+def update_employee(
+    principal: Principal, employee_id: str, body: EmployeePatch, *, services: Services, now: datetime
+) -> Employee:
+    """Change name, role, location or status. A change of role, location or status ends the sessions."""
+    changes = body.model_dump(exclude_unset=True)
+    if employee_id == principal.subject_id and (
+        changes.get("status") == "inactive" or changes.get("rol", "admin") != "admin"
+    ):
+        raise Conflict("An admin cannot deactivate or demote itself", code="self_change")
+    current = _existing(principal, employee_id, services.dal)
+    if "location_id" in changes:
+        _require_location(principal.tenant_id, changes["location_id"], services.dal)
+        changes["tenant_location"] = f"{principal.tenant_id}#{changes['location_id']}"
+    condition, values = "", {}
+    if changes.get("status") == "active" and current.status != "active":
+        # Only a deactivated employee that has a password can come back; an invited one activates itself.
+        condition, values = "#status = :inactive AND attribute_exists(password_hash)", {":inactive": "inactive"}
+    updated = services.dal.update(
+        principal.tenant_id,
+        employee_id,
+        set_values={**changes, "updated_at": now.isoformat()},
+        condition=condition,
+        condition_values=values,
+    )
+    session_fields = {"rol", "location_id", "status"}
+    if any(changes.get(k) != getattr(current, k) for k in session_fields & changes.keys()):
+        services.sessions.revoke_all(principal.tenant_id, employee_id)
+    return updated.public()
+
+
+def deactivate_employee(principal: Principal, employee_id: str, *, services: Services, now: datetime) -> Deactivated:
+    """Status ``inactive`` and every token (sessions and pending invitations) revoked."""
+    if employee_id == principal.subject_id:
+        raise Conflict("An admin cannot deactivate itself", code="self_change")
+    _existing(principal, employee_id, services.dal)
+    services.dal.update(
+        principal.tenant_id, employee_id, set_values={"status": "inactive", "updated_at": now.isoformat()}
+    )
+    revoked = services.sessions.revoke_all(principal.tenant_id, employee_id)
+    return Deactivated(employee_id=employee_id, revoked_tokens=revoked)
+
+
+def activate(request: ActivateRequest, *, services: Services, now: datetime) -> Activated:
+    """Consume a one-time invitation (tenant from the token's prefix) and set the employee's password."""
+    parsed = parse_token(request.token)
+    if parsed is None:
+        raise InvitationInvalid("The invitation link is not valid or was already used")
+    tenant_id, token = parsed
+    hashed = invite_hash(token)
+    invitation = services.sessions.get(tenant_id, hashed)
+    if invitation is None or invitation.kind != "invite" or invitation.expires_at <= int(now.timestamp()):
+        raise InvitationInvalid("The invitation link is not valid or was already used")
+    record = services.dal.get(tenant_id, invitation.subject_id)
+    if record is None or record.status != "invited":
+        raise InvitationInvalid("The invitation link is not valid or was already used")
+    try:
+        password_differs_from_email(request.password, record.email)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="weak_password") from exc
+    try:
+        services.dal.activate(tenant_id, hashed, record.employee_id, hash_password(request.password), now)
+    except StaleInvitation as exc:
+        raise InvitationInvalid("The invitation link is not valid or was already used") from exc
+    return Activated(employee_id=record.employee_id)
+
+
+def _existing(principal: Principal, employee_id: str, dal: EmployeesDal) -> EmployeeRecord:
+    record = dal.get(principal.tenant_id, employee_id)
+    if record is None:
+        raise NotFound("No such employee")
+    return record
+
+
+def _require_location(tenant_id: str, location_id: str, dal: EmployeesDal) -> None:
+    if not dal.location_exists(tenant_id, location_id):
+        raise ValidationFailed(f"Unknown location {location_id!r}", code="unknown_location")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,49 @@
+"""SQS consumer of ``EmployeeInvitationRequested`` (tenant onboarding): invites the employee.
+
+EventBridge delivers each event into the ``invitaciones`` queue; a batch is processed with
+Powertools' BatchProcessor so that only the failed messages come back (and, after the
+queue's retries, land in its DLQ). Idempotent: an employee that is no longer ``invited``,
+or that was already invited for this event id, is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.identity_events import EmployeeInvitationRequestedDetail
+from core.observability import logger, tracer
+from empleados import logic
+from empleados.handler import Settings, build_services
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@functools.cache
+def collaborators() -> logic.Services:
+    return build_services(Settings())  # read from the environment
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = json.loads(record.body)
+    detail = EmployeeInvitationRequestedDetail.model_validate(event["detail"])
+    logger.append_keys(tenant_id=detail.tenant_id)
+    logic.invitation_requested(
+        detail.tenant_id,
+        detail.employee_id,
+        str(event.get("id") or record.message_id),
+        services=collaborators(),
+        now=logic.utc_now(),
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

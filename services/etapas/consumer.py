@@ -1,0 +1,75 @@
+"""Stage consumer: one function for the three role queues (PagadoACocina, CocinaAEmpaquetamiento,
+EmpaquetamientoADelivery). Each message is an order entering a stage with its task token.
+
+FIFO queues, partial batch failures: a failed message fails the rest of its group in the batch
+(``SqsFifoPartialProcessor(skip_group_on_error=True)``), so the order within a location holds,
+while other locations' messages of the same batch go on.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
+from core import contracts
+from core.events import EventPublisher
+from core.observability import logger, tracer
+
+from etapas import logic
+from etapas.dal import StageDal
+from etapas.models import StageMessage
+
+
+class Settings(BaseSettings):
+    orders_table: str
+    cocina_table: str
+    despachador_table: str
+    delivery_table: str
+    event_bus_name: str
+
+    def stage_tables(self) -> dict[str, str]:
+        return {
+            contracts.COCINA: self.cocina_table,
+            contracts.EMPAQUETAMIENTO: self.despachador_table,
+            contracts.DELIVERY: self.delivery_table,
+        }
+
+
+@functools.cache
+def collaborators() -> tuple[StageDal, EventPublisher]:
+    """Created on first use and kept for the warm container."""
+    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    dal = StageDal(
+        boto3.client("dynamodb"),
+        boto3.client("stepfunctions"),
+        orders_table=settings.orders_table,
+        stage_tables=settings.stage_tables(),
+    )
+    return dal, EventPublisher(boto3.client("events"), settings.event_bus_name)
+
+
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def record_handler(record: SQSRecord) -> str:
+    message = StageMessage.model_validate_json(record.body)
+    dal, publisher = collaborators()
+    return logic.record_entry(
+        message,
+        dal=dal,
+        publisher=publisher,
+        now=logic.utc_now(),
+        sequence_number=record.attributes.sequence_number,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,273 @@
+"""Every AWS call of the stages: Pedidos, the three tracking tables and the task tokens of Step Functions.
+
+Items of a tracking table (``tenant_id`` / ``order_id``) are ``StageTicket``s. ``queue_key`` is
+present only while the order waits in the stage: the sparse ``by_queue`` index (``queue_key`` /
+``enqueued_at``) is the staff's queue view, oldest first, in one Query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict
+
+from core.dynamo import from_item, to_item, to_value
+from core.errors import DependencyFailed
+from core.orders import HistoryEntry, location_state_key
+
+from etapas.models import StageTicket
+
+QUEUE_INDEX = "by_queue"
+_GONE_TOKEN_ERRORS = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
+
+
+class OrderFacts(BaseModel):
+    """The part of a Pedidos item the stages read (an order written by the orders service has them all)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    order_id: str
+    estado_pedido: str
+    location_id: str | None = None
+    customer_id: str | None = None
+    customer_email: str | None = None
+    customer_name: str | None = None
+    address: str | None = None
+    items: list[dict[str, Any]] = []
+
+
+class ConditionFailed(Exception):
+    """A conditional write did not happen; ``reasons`` names which part failed (``row``, ``order``)."""
+
+    def __init__(self, reasons: list[str], item: dict[str, Any] | None = None) -> None:
+        super().__init__(", ".join(reasons) or "condition failed")
+        self.reasons = reasons
+        self.item = item
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _history_value(entry: HistoryEntry) -> dict[str, Any]:
+    return {"L": [to_value(entry.model_dump(exclude_none=True))]}
+
+
+class StageDal:
+    """The only place the stages talk to AWS. Keys start from the tenant the caller hands in."""
+
+    def __init__(
+        self, dynamodb: Any, stepfunctions: Any, *, orders_table: str, stage_tables: Mapping[str, str]
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._sfn = stepfunctions
+        self._orders = orders_table
+        self._tables = dict(stage_tables)  # stage (COCINA, ...) -> tracking table name
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get_order(self, tenant_id: str, order_id: str) -> OrderFacts | None:
+        item = self._call(
+            "get_item", TableName=self._orders, Key=self._key(tenant_id, order_id), ConsistentRead=True
+        ).get("Item")
+        return OrderFacts.model_validate(from_item(item)) if item else None
+
+    def get_ticket(self, stage: str, tenant_id: str, order_id: str) -> StageTicket | None:
+        item = self._call(
+            "get_item", TableName=self._tables[stage], Key=self._key(tenant_id, order_id), ConsistentRead=True
+        ).get("Item")
+        return StageTicket.model_validate(from_item(item)) if item else None
+
+    def query_queue(
+        self, stage: str, queue_key: str, *, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[StageTicket], dict[str, Any] | None]:
+        """The waiting orders of one location in ``stage``, oldest first: one Query on the sparse index."""
+        params: dict[str, Any] = {
+            "TableName": self._tables[stage],
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "queue_key = :q",
+            "ExpressionAttributeValues": {":q": {"S": queue_key}},
+            "ScanIndexForward": True,
+            "Limit": limit,
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        answer = self._call("query", **params)
+        tickets = [StageTicket.model_validate(from_item(item)) for item in answer.get("Items", [])]
+        return tickets, answer.get("LastEvaluatedKey")
+
+    # -- the consumer's writes ----------------------------------------------------------------------
+    def enter_stage(self, ticket: StageTicket, *, previous: str, entry: HistoryEntry) -> None:
+        """One transaction: the tracking row (new) and Pedidos moved from ``previous`` to the stage."""
+        stage = ticket.stage
+        order_update = {
+            "TableName": self._orders,
+            "Key": self._key(ticket.tenant_id, ticket.order_id),
+            "UpdateExpression": (
+                "SET estado_pedido = :estado, updated_at = :at, location_state_key = :lsk, "
+                "history = list_append(if_not_exists(history, :empty), :entry)"
+            ),
+            "ConditionExpression": "estado_pedido = :previous",
+            "ExpressionAttributeValues": {
+                ":estado": {"S": stage},
+                ":previous": {"S": previous},
+                ":at": {"S": entry.at},
+                ":lsk": {"S": location_state_key(ticket.tenant_id, ticket.location_id, stage)},
+                ":entry": _history_value(entry),
+                ":empty": {"L": []},
+            },
+        }
+        row_put = {
+            "TableName": self._tables[stage],
+            "Item": to_item(ticket.model_dump()),
+            "ConditionExpression": "attribute_not_exists(order_id)",
+        }
+        self._transact([("row", {"Put": row_put}), ("order", {"Update": order_update})])
+
+    def put_ticket(self, ticket: StageTicket) -> None:
+        """A row for an order already recorded in the stage (repairs a missing row; never overwrites one)."""
+        try:
+            self._dynamodb.put_item(
+                TableName=self._tables[ticket.stage],
+                Item=to_item(ticket.model_dump()),
+                ConditionExpression="attribute_not_exists(order_id)",
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                raise ConditionFailed(["row"]) from exc
+            raise DependencyFailed("The stage tables are not available") from exc
+
+    def rotate_token(self, stage: str, tenant_id: str, order_id: str, task_token: str) -> None:
+        """The stage was entered again (overdue): keep the row and its claim, take the new token."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._tables[stage],
+                Key=self._key(tenant_id, order_id),
+                UpdateExpression="SET task_token = :token",
+                ConditionExpression="attribute_exists(order_id) AND #status <> :completed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":token": {"S": task_token}, ":completed": {"S": "completed"}},
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                raise ConditionFailed(["row"]) from exc
+            raise DependencyFailed("The stage tables are not available") from exc
+
+    # -- the staff's writes -------------------------------------------------------------------------
+    def claim(self, stage: str, tenant_id: str, order_id: str, *, by: str, at: str, location_id: str | None) -> None:
+        """pending -> claimed by ``by`` (or already claimed by ``by``: a double click). ALL_OLD on refusal."""
+        condition = "attribute_exists(order_id) AND (#status = :pending OR (#status = :claimed AND claimed_by = :by))"
+        values: dict[str, Any] = {
+            ":pending": {"S": "pending"},
+            ":claimed": {"S": "claimed"},
+            ":by": {"S": by},
+            ":at": {"S": at},
+        }
+        if location_id is not None:
+            condition += " AND location_id = :location"
+            values[":location"] = {"S": location_id}
+        try:
+            self._dynamodb.update_item(
+                TableName=self._tables[stage],
+                Key=self._key(tenant_id, order_id),
+                UpdateExpression="SET #status = :claimed, claimed_by = :by, claimed_at = if_not_exists(claimed_at, :at)",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                old = exc.response.get("Item")
+                raise ConditionFailed(["row"], from_item(old) if old else None) from exc
+            raise DependencyFailed("The stage tables are not available") from exc
+
+    def complete(
+        self, ticket: StageTicket, *, by: str, at: str, expires_at: int, entry: HistoryEntry
+    ) -> None:
+        """One transaction: the row completed (off the queue index) and the completion in the order's timeline.
+
+        Guarded by what was read: the same status, claimant and token (a concurrent claim, complete or
+        overdue re-entry fails it), and the order still in the stage (a cancelled order fails it).
+        """
+        row_condition = "#status = :status AND task_token = :token"
+        values: dict[str, Any] = {
+            ":status": {"S": ticket.status},
+            ":token": {"S": ticket.task_token},
+            ":completed": {"S": "completed"},
+            ":by": {"S": by},
+            ":at": {"S": at},
+            ":ttl": {"N": str(expires_at)},
+        }
+        if ticket.claimed_by is not None:
+            row_condition += " AND claimed_by = :claimant"
+            values[":claimant"] = {"S": ticket.claimed_by}
+        row_update = {
+            "TableName": self._tables[ticket.stage],
+            "Key": self._key(ticket.tenant_id, ticket.order_id),
+            "UpdateExpression": (
+                "SET #status = :completed, completed_by = :by, completed_at = :at, expires_at = :ttl REMOVE queue_key"
+            ),
+            "ConditionExpression": row_condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        order_update = {
+            "TableName": self._orders,
+            "Key": self._key(ticket.tenant_id, ticket.order_id),
+            "UpdateExpression": "SET updated_at = :at, history = list_append(if_not_exists(history, :empty), :entry)",
+            "ConditionExpression": "estado_pedido = :stage",
+            "ExpressionAttributeValues": {
+                ":stage": {"S": ticket.stage},
+                ":at": {"S": at},
+                ":entry": _history_value(entry),
+                ":empty": {"L": []},
+            },
+        }
+        self._transact([("row", {"Update": row_update}), ("order", {"Update": order_update})])
+
+    # -- Step Functions -----------------------------------------------------------------------------
+    def send_task_success(self, task_token: str, output: Mapping[str, Any]) -> bool:
+        """Hand the stage's result to the workflow; False when the token is no longer valid.
+
+        A token stops being valid when the stage's heartbeat (the SLA) passed: the workflow then
+        enters the stage again with a new token, and the consumer passes the completion on.
+        """
+        try:
+            self._sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as exc:
+            if _code(exc) in _GONE_TOKEN_ERRORS:
+                return False
+            raise DependencyFailed("The order workflow is not available") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("The order workflow is not available") from exc
+        return True
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _transact(self, parts: list[tuple[str, dict[str, Any]]]) -> None:
+        try:
+            self._dynamodb.transact_write_items(TransactItems=[item for _, item in parts])
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                raise DependencyFailed("The orders tables are not available") from exc
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = [name for (name, _), r in zip(parts, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"]
+            if not failed and any(r.get("Code") not in (None, "None") for r in reasons):
+                raise DependencyFailed(f"The transaction was cancelled: {reasons}") from exc
+            raise ConditionFailed(failed) from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("The orders tables are not available") from exc
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return dict(getattr(self._dynamodb, operation)(**kwargs))
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("The orders tables are not available") from exc
+
+    @staticmethod
+    def _key(tenant_id: str, order_id: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "order_id": {"S": order_id}}
+

@@ -1,0 +1,140 @@
+"""Staff routes of the three waiting stages.
+
+``GET /cocina``, ``POST /cocina/{id}/tomar``, ``POST /cocina/{id}/completar``, and the same for
+``/empaquetamiento`` and ``/delivery``. Cooks work the kitchen, packers the packing, drivers the
+delivery, each at their own location; admins of the tenant work every stage at any location.
+"""
+
+# No "from __future__ import annotations": Powertools resolves the route types of functions wrapped
+# by @requires from the wrapper's module, so the annotations must be real objects, not strings.
+
+import functools
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
+from core import contracts
+from core.api import create_resolver, current_principal
+from core.observability import logger, tracer
+from core.principal import requires
+from core.request_limits import oversized
+
+from etapas import logic
+from etapas.dal import StageDal
+from etapas.models import LOCATION_ID_PATTERN, ORDER_ID_PATTERN, QueueView, StageAction
+
+OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN)]
+LocationId = Annotated[str | None, Query(pattern=LOCATION_ID_PATTERN)]
+Cursor = Annotated[str | None, Query(max_length=1024)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+class Settings(BaseSettings):
+    orders_table: str
+    cocina_table: str
+    despachador_table: str
+    delivery_table: str
+
+
+@functools.cache
+def dal() -> StageDal:
+    """Created on first use and kept for the warm container."""
+    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    return StageDal(
+        boto3.client("dynamodb"),
+        boto3.client("stepfunctions"),
+        orders_table=settings.orders_table,
+        stage_tables={
+            contracts.COCINA: settings.cocina_table,
+            contracts.EMPAQUETAMIENTO: settings.despachador_table,
+            contracts.DELIVERY: settings.delivery_table,
+        },
+    )
+
+
+def _queue(stage: str, location_id: str | None, cursor: str | None, limit: int) -> QueueView:
+    return logic.queue_view(
+        current_principal(), stage, location_id=location_id, cursor=cursor, limit=limit, dal=dal(), now=logic.utc_now()
+    )
+
+
+def _claim(stage: str, order_id: str) -> StageAction:
+    return logic.claim(current_principal(), stage, order_id, dal=dal(), now=logic.utc_now())
+
+
+def _complete(stage: str, order_id: str) -> StageAction:
+    return logic.complete(current_principal(), stage, order_id, dal=dal(), now=logic.utc_now())
+
+
+cocina = APIGatewayRouter()
+empaquetamiento = APIGatewayRouter()
+delivery = APIGatewayRouter()
+
+
+@cocina.get("/cocina")
+@requires("cocinero")
+def kitchen_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
+    return _queue(contracts.COCINA, location_id, cursor, limit)
+
+
+@cocina.post("/cocina/<order_id>/tomar")
+@requires("cocinero")
+def kitchen_claim(order_id: OrderId) -> StageAction:
+    return _claim(contracts.COCINA, order_id)
+
+
+@cocina.post("/cocina/<order_id>/completar")
+@requires("cocinero")
+def kitchen_complete(order_id: OrderId) -> StageAction:
+    return _complete(contracts.COCINA, order_id)
+
+
+@empaquetamiento.get("/empaquetamiento")
+@requires("empaquetador")
+def packing_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
+    return _queue(contracts.EMPAQUETAMIENTO, location_id, cursor, limit)
+
+
+@empaquetamiento.post("/empaquetamiento/<order_id>/tomar")
+@requires("empaquetador")
+def packing_claim(order_id: OrderId) -> StageAction:
+    return _claim(contracts.EMPAQUETAMIENTO, order_id)
+
+
+@empaquetamiento.post("/empaquetamiento/<order_id>/completar")
+@requires("empaquetador")
+def packing_complete(order_id: OrderId) -> StageAction:
+    return _complete(contracts.EMPAQUETAMIENTO, order_id)
+
+
+@delivery.get("/delivery")
+@requires("repartidor")
+def delivery_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
+    return _queue(contracts.DELIVERY, location_id, cursor, limit)
+
+
+@delivery.post("/delivery/<order_id>/tomar")
+@requires("repartidor")
+def delivery_claim(order_id: OrderId) -> StageAction:
+    return _claim(contracts.DELIVERY, order_id)
+
+
+@delivery.post("/delivery/<order_id>/completar")
+@requires("repartidor")
+def delivery_complete(order_id: OrderId) -> StageAction:
+    return _complete(contracts.DELIVERY, order_id)
+
+
+app = create_resolver("etapas")
+for router in (cocina, empaquetamiento, delivery):
+    app.include_router(router)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return oversized(event) or app.resolve(event, context)

@@ -1,0 +1,302 @@
+"""The rules of the waiting stages: recording an order that enters a stage, and the staff's queue, claim, complete.
+
+Every function takes its collaborators (the DAL, the event publisher) and the time as arguments.
+Staff functions take the caller's ``Principal``: keys start from its tenant, and staff act only
+at their own location (admins of the tenant at any).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from core import contracts
+from core.dynamo import decode_cursor, encode_cursor
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.observability import logger
+from core.orders import NEXT_AFTER, HistoryEntry, queue_key
+from core.principal import Principal
+
+from etapas.dal import ConditionFailed, OrderFacts, StageDal
+from etapas.models import (
+    PREVIOUS_STATE,
+    TRANSITION_NAMES,
+    EntryOutcome,
+    QueueEntry,
+    QueueView,
+    StageAction,
+    StageMessage,
+    StageTicket,
+    TicketLine,
+)
+
+WORKFLOW_ACTOR = "workflow"
+COMPLETED_ROW_DAYS = 30  # completed tracking rows expire (TTL) after this long
+COMPLETE_ATTEMPTS = 3  # a concurrent token rotation (overdue re-entry) is retried transparently
+
+
+class Publisher(Protocol):
+    def publish(self, source: str, detail_type: str, detail: Mapping[str, Any]) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and ``Z``, the format of Step Functions' timestamps (sorts as text)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def employee_actor(principal: Principal) -> str:
+    return f"empleado:{principal.subject_id}"
+
+
+# -- the consumer ------------------------------------------------------------------------------------
+
+
+def _ticket(message: StageMessage, order: OrderFacts, sequence_number: str | None) -> StageTicket:
+    lines = [
+        TicketLine(
+            name=str(line.get("name", line.get("item_id", "?"))),
+            size=str(line.get("size", "")),
+            quantity=int(line.get("quantity", 1)),
+            notes=line.get("notes"),
+        )
+        for line in order.items
+    ]
+    return StageTicket(
+        tenant_id=message.tenant_id,
+        order_id=message.order_id,
+        stage=message.stage,
+        location_id=message.location_id,
+        dispatch=message.dispatch,
+        status="pending",
+        queue_key=queue_key(message.tenant_id, message.location_id),
+        enqueued_at=message.entered_at,
+        task_token=message.task_token,
+        customer_name=order.customer_name,
+        address=order.address if message.dispatch == "delivery" else None,
+        lines=lines,
+        sequence_number=sequence_number,
+    )
+
+
+def status_changed_detail(message: StageMessage, order: OrderFacts, at: str) -> dict[str, Any]:
+    """``OrderStatusChanged``: what the notifiers need without reading the order again."""
+    return {
+        "tenant_id": message.tenant_id,
+        "order_id": message.order_id,
+        "location_id": message.location_id,
+        "estado_pedido": message.stage,
+        "previous": PREVIOUS_STATE[message.stage],
+        "dispatch": message.dispatch,
+        "at": at,
+        "by": WORKFLOW_ACTOR,
+        "customer_id": order.customer_id,
+        "customer_email": order.customer_email,
+        "customer_name": order.customer_name,
+    }
+
+
+def record_entry(
+    message: StageMessage,
+    *,
+    dal: StageDal,
+    publisher: Publisher,
+    now: datetime,
+    sequence_number: str | None = None,
+) -> EntryOutcome:
+    """The order entered ``message.stage``: record it once, whatever SQS or the workflow redelivers.
+
+    - first delivery: the tracking row (pending, with the token) and Pedidos' state change in one
+      transaction, then ``OrderStatusChanged``;
+    - the same message again: nothing to write; the event is published again (it may not have gone
+      out before the previous attempt stopped): at least once, never a second state change;
+    - the stage entered again after an overdue heartbeat (a new token): the row keeps its claim and
+      takes the new token; no history, no event;
+    - the staff completed the stage while its token was expiring: the new token is completed at once;
+    - an order that is no longer there to take (cancelled, or further on): acknowledged and logged.
+    """
+    stage = message.stage
+    logger.append_keys(tenant_id=message.tenant_id, order_id=message.order_id, transition=TRANSITION_NAMES[stage])
+    order = dal.get_order(message.tenant_id, message.order_id)
+    if order is None:
+        logger.error("stage message for an order that does not exist")
+        return "stale"
+    at = iso(now)
+    if order.estado_pedido == PREVIOUS_STATE[stage]:
+        entry = HistoryEntry(estado=stage, at=at, by=WORKFLOW_ACTOR)  # type: ignore[arg-type]
+        dal.enter_stage(_ticket(message, order, sequence_number), previous=PREVIOUS_STATE[stage], entry=entry)
+        publisher.publish(
+            contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, status_changed_detail(message, order, at)
+        )
+        logger.info("order entered the stage")
+        return "entered"
+    if order.estado_pedido != stage:
+        logger.warning("stage message for an order in another state", extra={"estado_pedido": order.estado_pedido})
+        return "stale"
+    ticket = dal.get_ticket(stage, message.tenant_id, message.order_id)
+    if ticket is None:
+        dal.put_ticket(_ticket(message, order, sequence_number))
+        logger.warning("order was in the stage without a tracking row: row written")
+        return "entered"
+    if ticket.task_token == message.task_token:
+        publisher.publish(
+            contracts.EVENT_SOURCE_ORDERS,
+            contracts.ORDER_STATUS_CHANGED,
+            status_changed_detail(message, order, ticket.enqueued_at),
+        )
+        return "redelivered"
+    if ticket.status != "completed":
+        try:
+            dal.rotate_token(stage, message.tenant_id, message.order_id, message.task_token)
+        except ConditionFailed:
+            pass  # completed between the read and the write: carry the completion on below
+        else:
+            logger.info("stage entered again after its time limit: token rotated", extra={"status": ticket.status})
+            return "token_rotated"
+    dal.send_task_success(message.task_token, {"stage": stage, "completed_by": ticket.completed_by})
+    logger.info("stage had been completed while its token expired: completion passed on")
+    return "completed_meanwhile"
+
+
+# -- the staff -------------------------------------------------------------------------------------
+
+
+def _location_for_view(principal: Principal, requested: str | None) -> str:
+    if principal.is_admin:
+        location = requested or principal.location_id
+        if not location:
+            raise ValidationFailed("Name the location: ?location_id=", code="location_required")
+        return location
+    if not principal.location_id:
+        raise Forbidden("This staff session has no location")
+    if requested and requested != principal.location_id:
+        raise Forbidden("Staff see the queue of their own location only", code="other_location")
+    return principal.location_id
+
+
+def queue_view(
+    principal: Principal,
+    stage: str,
+    *,
+    location_id: str | None,
+    cursor: str | None,
+    limit: int,
+    dal: StageDal,
+    now: datetime,
+) -> QueueView:
+    """Pending and claimed orders of the location, oldest first, with the time each has waited."""
+    location = _location_for_view(principal, location_id)
+    key = queue_key(principal.tenant_id, location)
+    start = decode_cursor(cursor, tenant_id=principal.tenant_id)
+    if start is not None and start.get("queue_key") != {"S": key}:
+        raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
+    tickets, last = dal.query_queue(stage, key, limit=limit, start_key=start)
+    entries = [
+        QueueEntry(
+            order_id=t.order_id,
+            status="claimed" if t.status == "claimed" else "pending",
+            dispatch=t.dispatch,
+            enqueued_at=t.enqueued_at,
+            elapsed_seconds=max(0, int((now - _parse(t.enqueued_at)).total_seconds())),
+            claimed_by=t.claimed_by,
+            claimed_at=t.claimed_at,
+            customer_name=t.customer_name,
+            address=t.address,
+            lines=t.lines,
+        )
+        for t in tickets
+        if t.status != "completed"
+    ]
+    return QueueView(stage=stage, location_id=location, orders=entries, next_cursor=encode_cursor(last))  # type: ignore[arg-type]
+
+
+def _absent(principal: Principal, stage: str, order_id: str, dal: StageDal) -> Exception:
+    """No row in this stage: another tenant's or unknown order (404), or an order elsewhere (409)."""
+    order = dal.get_order(principal.tenant_id, order_id)
+    if order is None:
+        return NotFound(f"No order {order_id}")
+    return Conflict(f"The order is {order.estado_pedido}, not in {stage}", code="not_in_stage")
+
+
+def _check_location(principal: Principal, ticket: StageTicket) -> None:
+    if not principal.is_admin and ticket.location_id != principal.location_id:
+        raise Forbidden("The order belongs to another location", code="other_location")
+
+
+def _refuse(principal: Principal, ticket: StageTicket) -> None:
+    """Raise the reason ``principal`` may not act on ``ticket`` now, if there is one."""
+    _check_location(principal, ticket)
+    if ticket.status == "completed":
+        raise Conflict(
+            f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
+            f"at {ticket.completed_at}",
+            code="already_completed",
+        )
+    if ticket.status == "claimed" and ticket.claimed_by != principal.subject_id and not principal.is_admin:
+        raise Conflict(f"The order was taken by {ticket.claimed_by}", code="claimed_by_other")
+
+
+def claim(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now: datetime) -> StageAction:
+    """``tomar``: pending -> claimed by the caller (again by the same caller: no change)."""
+    at = iso(now)
+    location = None if principal.is_admin else (principal.location_id or "-")
+    try:
+        dal.claim(stage, principal.tenant_id, order_id, by=principal.subject_id, at=at, location_id=location)
+    except ConditionFailed as failed:
+        ticket = (
+            StageTicket.model_validate(failed.item)
+            if failed.item
+            else dal.get_ticket(stage, principal.tenant_id, order_id)
+        )
+        if ticket is None:
+            raise _absent(principal, stage, order_id, dal) from failed
+        _refuse(principal, ticket)
+        raise Conflict(f"The order was taken by {ticket.claimed_by}", code="claimed_by_other") from failed
+    return StageAction(order_id=order_id, stage=stage, status="claimed", by=principal.subject_id, at=at)  # type: ignore[arg-type]
+
+
+def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now: datetime) -> StageAction:
+    """``completar``: the row completed, the completion in the timeline, the workflow told (3 AWS calls).
+
+    A second complete, an order in another stage or a cancelled one: 409 with the reason, nothing written.
+    """
+    at = iso(now)
+    actor = employee_actor(principal)
+    for attempt in range(1, COMPLETE_ATTEMPTS + 1):
+        ticket = dal.get_ticket(stage, principal.tenant_id, order_id)
+        if ticket is None:
+            raise _absent(principal, stage, order_id, dal)
+        _refuse(principal, ticket)
+        entry = HistoryEntry(estado=stage, at=at, by=actor, rol=principal.rol, note="completado")  # type: ignore[arg-type]
+        expires_at = int((now + timedelta(days=COMPLETED_ROW_DAYS)).timestamp())
+        try:
+            dal.complete(ticket, by=principal.subject_id, at=at, expires_at=expires_at, entry=entry)
+        except ConditionFailed as failed:
+            if "order" in failed.reasons:
+                order = dal.get_order(principal.tenant_id, order_id)
+                estado = order.estado_pedido if order else "?"
+                raise Conflict(f"The order is {estado}, not in {stage}", code="not_in_stage") from failed
+            if attempt == COMPLETE_ATTEMPTS:
+                raise Conflict("The order changed meanwhile; reload the queue", code="changed_meanwhile") from failed
+            continue  # re-read: a claim, a completion or a new token got in between
+        if not dal.send_task_success(ticket.task_token, {"stage": stage, "completed_by": principal.subject_id}):
+            logger.warning("the stage's token had expired; its re-entry carries the completion on")
+        return StageAction(
+            order_id=order_id,
+            stage=stage,  # type: ignore[arg-type]
+            status="completed",
+            by=principal.subject_id,
+            at=at,
+            next_estado=contracts.ENTREGADO
+            if stage == contracts.EMPAQUETAMIENTO and ticket.dispatch == "pickup"
+            else NEXT_AFTER[stage],
+        )
+    raise AssertionError("unreachable")

@@ -1,0 +1,49 @@
+"""Locations (``/locales``): public reads by ``X-Tenant-Id``; admins manage locations and pause online orders."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from catalogo import logic, runtime
+from catalogo.models import Location, LocationCreate, LocationFields, LocationPage, PauseChange
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit
+from core.api import create_resolver
+from core.observability import logger, tracer
+from core.principal import requires
+from core.request_limits import oversized
+
+app = create_resolver("locations")
+
+
+@app.get("/locales")
+def list_locations(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> LocationPage:
+    return logic.list_locations(runtime.dal(), runtime.public_tenant(), limit=limit, cursor=cursor)
+
+
+@app.get("/locales/<location_id>")
+def get_location(location_id: ItemId) -> Location:
+    return logic.get_location(runtime.dal(), runtime.public_tenant(), location_id)
+
+
+@app.post("/locales")
+@requires("admin")
+def create_location(body: LocationCreate) -> tuple[Location, int]:
+    return logic.create_location(runtime.dal(), runtime.admin_tenant(), body), 201
+
+
+@app.put("/locales/<location_id>")
+@requires("admin")
+def update_location(location_id: ItemId, body: LocationFields) -> Location:
+    return logic.update_location(runtime.dal(), runtime.admin_tenant(), location_id, body)
+
+
+@app.post("/locales/<location_id>/pausa")
+@requires("admin")
+def set_paused(location_id: ItemId, body: PauseChange) -> Location:
+    return logic.set_paused(runtime.dal(), runtime.admin_tenant(), location_id, body)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return oversized(event) or app.resolve(event, context)

@@ -1,0 +1,143 @@
+"""Spanish (es-PE) emails, each with a plain-text and an HTML part; every value is HTML-escaped.
+
+``RENDERERS`` maps an EventBridge detail type to the function that turns its ``detail`` into an
+``Email``. The orders service adds its own (status changes, receipts with an attachment, overdue
+orders for the admins) by adding entries here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from string import Template
+from typing import Any
+
+from core import contracts
+from core.identity_events import CustomerRegisteredDetail, EmployeeInvitedDetail
+from notificaciones.models import Email
+
+Renderer = Callable[[Mapping[str, Any]], Email | None]  # None: no email for this event
+
+# Peru keeps UTC-5 all year (no daylight saving time), so no tz database is needed.
+LIMA = timezone(timedelta(hours=-5), "PET")
+ROLE_NAMES = {
+    "admin": "administrador(a)",
+    "cocinero": "cocinero(a)",
+    "empaquetador": "empaquetador(a)",
+    "repartidor": "repartidor(a)",
+}
+
+_HTML_LAYOUT = Template("""<!doctype html>
+<html lang="es-PE">
+<head><meta charset="utf-8"><title>$title</title></head>
+<body style="margin:0;background:#f4f4f4;font-family:Arial,Helvetica,sans-serif;color:#222">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#fff;border-radius:8px">
+<tr><td style="background:#0b3d91;color:#ffd100;padding:16px 24px;font-size:22px;font-weight:bold">$brand</td></tr>
+<tr><td style="padding:24px;font-size:15px;line-height:1.5">$content</td></tr>
+<tr><td style="padding:16px 24px;font-size:12px;color:#777">$footer</td></tr>
+</table></td></tr></table>
+</body></html>
+""")
+
+_FOOTER_TEXT = "Este correo fue enviado automáticamente por $brand. Por favor, no respondas a este mensaje."
+
+
+def _escape(values: Mapping[str, Any]) -> dict[str, str]:
+    return {k: html.escape(str(v), quote=True) for k, v in values.items()}
+
+
+def _html(title: str, brand: str, content: Template, values: Mapping[str, Any]) -> str:
+    safe = _escape(values)
+    return _HTML_LAYOUT.substitute(
+        title=html.escape(title),
+        brand=html.escape(brand),
+        content=content.substitute(safe),
+        footer=html.escape(Template(_FOOTER_TEXT).substitute(brand=brand)),
+    )
+
+
+def _text(body: Template, values: Mapping[str, Any], brand: str) -> str:
+    return body.substitute(values) + "\n--\n" + Template(_FOOTER_TEXT).substitute(brand=brand) + "\n"
+
+
+def format_datetime(value: datetime) -> str:
+    """``25/11/2026 a las 18:30`` in Lima time."""
+    local = value.astimezone(LIMA)
+    return local.strftime("%d/%m/%Y a las %H:%M")
+
+
+# -- CustomerRegistered: welcome --------------------------------------------------------------------
+
+_WELCOME_TEXT = Template("""Hola, $name:
+
+¡Te damos la bienvenida a $tenant! Tu cuenta ya está lista.
+Desde ahora puedes pedir tus hamburguesas favoritas, seguir tu pedido en tiempo real y acumular puntos.
+
+¡Buen provecho!
+El equipo de $tenant
+""")
+_WELCOME_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
+<p>¡Te damos la bienvenida a <strong>$tenant</strong>! Tu cuenta ya está lista.</p>
+<p>Desde ahora puedes pedir tus hamburguesas favoritas, seguir tu pedido en tiempo real y acumular puntos.</p>
+<p>¡Buen provecho!<br>El equipo de $tenant</p>""")
+
+
+def welcome(detail: Mapping[str, Any]) -> Email:
+    event = CustomerRegisteredDetail.model_validate(detail)
+    values = {"name": event.customer_name, "tenant": event.tenant_name}
+    subject = f"¡Bienvenido(a) a {event.tenant_name}!"
+    return Email(
+        to=(event.email,),
+        subject=subject,
+        text=_text(_WELCOME_TEXT, values, event.tenant_name),
+        html=_html(subject, event.tenant_name, _WELCOME_HTML, values),
+    )
+
+
+# -- EmployeeInvited: invitation with the one-time link -----------------------------------------
+
+_INVITE_TEXT = Template("""Hola, $name:
+
+$tenant te invita a unirte a su equipo como $role en el local $location.
+Para activar tu cuenta, crea tu contraseña en este enlace (es de un solo uso):
+
+$url
+
+El enlace vence el $expires (hora de Lima). Si no esperabas esta invitación, ignora este correo.
+""")
+_INVITE_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
+<p><strong>$tenant</strong> te invita a unirte a su equipo como <strong>$role</strong> en el local $location.</p>
+<p>Para activar tu cuenta, crea tu contraseña (el enlace es de un solo uso):</p>
+<p style="text-align:center;margin:24px 0"><a href="$url" style="background:#ffd100;color:#0b3d91;padding:12px 24px;
+border-radius:6px;text-decoration:none;font-weight:bold">Crear mi contraseña</a></p>
+<p style="font-size:13px;color:#555">Si el botón no funciona, copia este enlace en tu navegador:<br>$url</p>
+<p>El enlace vence el $expires (hora de Lima). Si no esperabas esta invitación, ignora este correo.</p>""")
+
+
+def invitation(detail: Mapping[str, Any]) -> Email:
+    event = EmployeeInvitedDetail.model_validate(detail)
+    if not event.invite_url.startswith(("https://", "http://")):
+        raise ValueError("the invitation link must be an http(s) URL")
+    values = {
+        "name": event.employee_name,
+        "tenant": event.tenant_name,
+        "role": ROLE_NAMES.get(event.rol, event.rol),
+        "location": event.location_id,
+        "url": event.invite_url,
+        "expires": format_datetime(event.expires_at),
+    }
+    subject = f"Tu invitación al equipo de {event.tenant_name}"
+    return Email(
+        to=(event.email,),
+        subject=subject,
+        text=_text(_INVITE_TEXT, values, event.tenant_name),
+        html=_html(subject, event.tenant_name, _INVITE_HTML, values),
+    )
+
+
+RENDERERS: dict[str, Renderer] = {
+    contracts.CUSTOMER_REGISTERED: welcome,
+    contracts.EMPLOYEE_INVITED: invitation,
+}

@@ -1,0 +1,116 @@
+"""Orders API: ``/pedidos`` (create, list, read), ``/pedidos/{id}/pago`` (pay), ``/pedidos/{id}/cancelar``.
+
+Customers create, pay and list their own orders; staff of the order's location and admins read
+any order of their tenant; only admins cancel. The tenant always comes from the session.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core import contracts
+from core.api import create_resolver, current_principal
+from core.errors import ValidationFailed
+from core.observability import logger, tracer
+from core.principal import requires
+from core.request_limits import limit_body
+from pedidos import logic, runtime
+from pedidos.models import (
+    IDEMPOTENCY_KEY_PATTERN,
+    CancelOrder,
+    CancelResult,
+    CardPayment,
+    CardPaymentResult,
+    CheckoutStarted,
+    CreateOrder,
+    OrderPage,
+    OrderView,
+)
+
+CUSTOMER = contracts.CUSTOMER_ROLE
+OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="The order id")]
+Limit = Annotated[int, Query(ge=1, le=50, description="Page size (1-50)")]
+Cursor = Annotated[str | None, Query(max_length=1024, description="Opaque cursor from the previous page")]
+
+app = create_resolver("pedidos")
+app.use([limit_body()])
+
+
+def _idempotency_key() -> str | None:
+    headers = app.current_event.headers or {}
+    key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
+    if key is None:
+        return None
+    if not re.match(IDEMPOTENCY_KEY_PATTERN, key):
+        raise ValidationFailed("Idempotency-Key must be 8-64 letters, digits, '-', '_', '.' or ':'")
+    return key
+
+
+@app.post("/pedidos")
+@requires(CUSTOMER)
+def create_order(body: CreateOrder) -> tuple[OrderView, int]:
+    order, created = logic.create_order(
+        current_principal(), body, _idempotency_key(), dal=runtime.dal(), now=logic.utc_now()
+    )
+    return order, 201 if created else 200
+
+
+@app.get("/pedidos")
+@requires(CUSTOMER)
+def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
+    return logic.list_orders(current_principal(), limit=limit, cursor=cursor, dal=runtime.dal())
+
+
+@app.get("/pedidos/<order_id>")
+@requires(CUSTOMER, *contracts.ROLES)
+def get_order(order_id: OrderId) -> OrderView:
+    return logic.get_order(current_principal(), order_id, dal=runtime.dal())
+
+
+@app.post("/pedidos/<order_id>/pago")
+@requires(CUSTOMER)
+def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted | CardPaymentResult:
+    common: dict[str, Any] = {
+        "dal": runtime.dal(),
+        "tenants": runtime.tenants(),
+        "gateways": runtime.gateway,
+        "links": runtime.links(),
+        "now": logic.utc_now(),
+    }
+    if body is None:
+        return logic.start_checkout(current_principal(), order_id, **common)
+    return logic.pay_with_card(
+        current_principal(),
+        order_id,
+        body,
+        store=runtime.settlement(),
+        topic=runtime.topic(),
+        bus=runtime.bus(),
+        **common,
+    )
+
+
+@app.post("/pedidos/<order_id>/cancelar")
+@requires("admin")
+def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
+    return logic.cancel_order(
+        current_principal(),
+        order_id,
+        body,
+        dal=runtime.dal(),
+        workflow=runtime.workflow(),
+        tenants=runtime.tenants(),
+        gateways=runtime.gateway,
+        bus=runtime.bus(),
+        now=logic.utc_now(),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

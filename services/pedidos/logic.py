@@ -1,0 +1,556 @@
+"""The rules of orders: pricing from the catalog, idempotent creation, paying, reading, cancelling.
+
+Plain functions over models; collaborators (DAL, Mercado Pago gateway, buses, workflow) come in
+as arguments. The tenant always comes from the principal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from core import contracts
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.mercadopago_gateway import MercadoPagoGateway, cents_to_soles
+from core.observability import logger
+from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
+from core.payment_events import receipt_for, status_detail
+from core.payment_settlement import (
+    ApprovedTopic,
+    Bus,
+    PaymentFacts,
+    PaymentInFlight,
+    SettlementStore,
+    external_reference,
+    settle,
+)
+from core.principal import Principal
+from core.tenant_config import TenantConfig, TenantConfigs
+from pedidos.dal import IdempotencyKeyTaken, IdempotencyRecord, OrderContext, OrdersDal, WorkflowClient
+from pedidos.models import (
+    CancelOrder,
+    CancelResult,
+    CardPayment,
+    CardPaymentResult,
+    CheckoutStarted,
+    CreateOrder,
+    OrderItemIn,
+    OrderPage,
+    OrderSummary,
+    OrderView,
+    PaymentView,
+)
+
+CHECKOUT_MINUTES = 30
+CANCEL_ATTEMPTS = 3
+ORDER_ACTOR_CUSTOMER = "cliente"
+ORDER_ACTOR_EMPLOYEE = "empleado"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class GatewayFactory(Protocol):
+    def __call__(self, tenant: TenantConfig) -> MercadoPagoGateway: ...
+
+
+@dataclass(frozen=True)
+class Links:
+    customer_app_url: str  # no trailing slash
+    rest_api_url: str  # with trailing slash
+
+    def order_page(self, order_id: str, result: str) -> str:
+        return f"{self.customer_app_url.rstrip('/')}/pedido/{order_id}?pago={result}"
+
+    def webhook(self, tenant_id: str) -> str:
+        return f"{self.rest_api_url.rstrip('/')}/pagos/webhook/{tenant_id}"
+
+
+# -- views ------------------------------------------------------------------------------------------
+
+
+def view(order: StoredOrder) -> OrderView:
+    payment = order.payment or Payment()
+    return OrderView(
+        order_id=order.order_id,
+        estado_pedido=order.estado_pedido,
+        location_id=order.location_id,
+        dispatch=order.dispatch,
+        address=order.address,
+        items=order.items,
+        subtotal_cents=order.subtotal_cents,
+        delivery_fee_cents=order.delivery_fee_cents,
+        total_cents=order.total_cents,
+        currency=order.currency,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        history=order.history,
+        payment=PaymentView(
+            status=payment.status,
+            status_detail=payment.status_detail,
+            payment_id=payment.payment_id,
+            approved_at=payment.approved_at,
+            refund_id=payment.refund_id,
+        ),
+        needs_admin=order.needs_admin,
+    )
+
+
+def _summary(order: StoredOrder) -> OrderSummary:
+    return OrderSummary(
+        order_id=order.order_id,
+        estado_pedido=order.estado_pedido,
+        location_id=order.location_id,
+        dispatch=order.dispatch,
+        total_cents=order.total_cents,
+        created_at=order.created_at,
+        items_count=sum(line.quantity for line in order.items),
+    )
+
+
+# -- creating ---------------------------------------------------------------------------------------
+
+
+def _request_hash(body: CreateOrder) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _price(item: OrderItemIn, record: dict[str, Any] | None, location_id: str) -> OrderLine:
+    label = f"{item.kind} {item.item_id!r}"
+    if record is None:
+        raise ValidationFailed(f"There is no {label} in this store's menu", code="unknown_item")
+    if record.get("available") is False or location_id in (record.get("unavailable_at") or []):
+        raise Conflict(f"{record.get('name', label)} is not available at this store now", code="item_unavailable")
+    sizes = {str(s.get("size", "")).lower(): s for s in record.get("sizes") or []}
+    size = sizes.get(item.size.lower())
+    if size is None:
+        raise ValidationFailed(f"{record.get('name', label)} has no size {item.size!r}", code="unknown_size")
+    unit = int(size["price_cents"])
+    return OrderLine(
+        kind=item.kind,
+        item_id=item.item_id,
+        name=str(record.get("name", item.item_id)),
+        size=str(size["size"]),
+        quantity=item.quantity,
+        unit_price_cents=unit,
+        line_total_cents=unit * item.quantity,
+        notes=item.notes or None,
+    )
+
+
+def _check_location(context: OrderContext, body: CreateOrder) -> None:
+    location = context.location
+    if location is None:
+        raise NotFound(f"There is no store {body.location_id!r}", code="location_not_found")
+    if location.get("paused"):
+        raise Conflict("This store is not taking orders right now", code="location_paused")
+    if body.dispatch not in (location.get("dispatch_types") or []):
+        raise ValidationFailed(f"This store does not offer {body.dispatch}", code="dispatch_not_offered")
+
+
+def _check_stock(body: CreateOrder, context: OrderContext) -> None:
+    wanted = Counter[str]()
+    for item in body.items:
+        if item.kind == "combo":
+            wanted[item.item_id] += item.quantity
+    for combo_id, quantity in wanted.items():
+        stock = (context.combos.get(combo_id) or {}).get("stock")
+        if stock is not None and int(stock) < quantity:
+            raise Conflict(f"Only {stock} of combo {combo_id!r} left", code="out_of_stock")
+
+
+def price_order(body: CreateOrder, context: OrderContext, delivery_fee_cents: int) -> tuple[list[OrderLine], int, int]:
+    """(lines, subtotal, delivery fee), every price from the catalog records."""
+    _check_location(context, body)
+    lines = [
+        _price(
+            item, (context.products if item.kind == "producto" else context.combos).get(item.item_id), body.location_id
+        )
+        for item in body.items
+    ]
+    _check_stock(body, context)
+    subtotal = sum(line.line_total_cents for line in lines)
+    return lines, subtotal, delivery_fee_cents if body.dispatch == "delivery" else 0
+
+
+def create_order(
+    principal: Principal,
+    body: CreateOrder,
+    idempotency_key: str | None,
+    *,
+    dal: OrdersDal,
+    now: str,
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> tuple[OrderView, bool]:
+    """(the order, created now). A repeated ``Idempotency-Key`` with the same body returns the first order."""
+    tenant_id, customer_id = principal.tenant_id, principal.subject_id
+    request_hash = _request_hash(body)
+    if idempotency_key:
+        previous = dal.idempotency_record(tenant_id, customer_id, idempotency_key)
+        if previous is not None:
+            return _replay(principal, previous, request_hash, dal), False
+    products = {i.item_id for i in body.items if i.kind == "producto"}
+    combos = {i.item_id for i in body.items if i.kind == "combo"}
+    context = dal.order_context(tenant_id, customer_id, body.location_id, products, combos)
+    if context.tenant is None:
+        raise NotFound("Unknown tenant", code="unknown_tenant")
+    customer = context.customer
+    if not customer or customer.get("status", "active") != "active" or not customer.get("email"):
+        raise Forbidden("Only an active customer account can order", code="customer_inactive")
+    lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents)
+    order_id = new_id()
+    order = StoredOrder(
+        tenant_id=tenant_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        customer_key=customer_key(tenant_id, customer_id),
+        customer_email=str(customer["email"]),
+        customer_name=str(customer.get("name") or customer["email"]),
+        location_id=body.location_id,
+        location_state_key=location_state_key(tenant_id, body.location_id, contracts.PENDIENTE_PAGO),
+        dispatch=body.dispatch,
+        address=body.address,
+        items=lines,
+        subtotal_cents=subtotal,
+        delivery_fee_cents=fee,
+        total_cents=subtotal + fee,
+        estado_pedido=contracts.PENDIENTE_PAGO,
+        created_at=now,
+        updated_at=now,
+        history=[
+            HistoryEntry(
+                estado=contracts.PENDIENTE_PAGO,
+                at=now,
+                by=f"{ORDER_ACTOR_CUSTOMER}:{customer_id}",
+                rol=contracts.CUSTOMER_ROLE,
+            )
+        ],
+        payment=Payment(),
+    )
+    record = IdempotencyRecord(idempotency_key, order_id, request_hash) if idempotency_key else None
+    try:
+        dal.create_order(order, idempotency=record, ttl=int(time.time()) + 24 * 3600)
+    except IdempotencyKeyTaken as taken:  # a concurrent retry won the key
+        previous = taken.record or (dal.idempotency_record(tenant_id, customer_id, idempotency_key or ""))
+        if previous is None:
+            raise Conflict("This Idempotency-Key is being used; retry", code="idempotency_in_progress") from taken
+        return _replay(principal, previous, request_hash, dal), False
+    logger.info("order created", extra={"order_id": order_id, "total_cents": order.total_cents})
+    return view(order), True
+
+
+def _replay(principal: Principal, record: IdempotencyRecord, request_hash: str, dal: OrdersDal) -> OrderView:
+    if record.request_hash != request_hash:
+        raise Conflict("This Idempotency-Key was used for a different order", code="idempotency_key_reused")
+    order = dal.get_order(principal.tenant_id, record.order_id)
+    if order is None:
+        raise Conflict("This Idempotency-Key is being used; retry", code="idempotency_in_progress")
+    return view(order)
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def _readable(principal: Principal, order: StoredOrder | None) -> StoredOrder:
+    """The order if the principal may see it: its customer, an admin, staff of its location."""
+    if order is not None:
+        if principal.kind == "customer" and order.customer_id == principal.subject_id:
+            return order
+        if principal.kind == "employee" and (
+            principal.is_admin or not principal.location_id or principal.location_id == order.location_id
+        ):
+            return order
+    raise NotFound("There is no such order", code="order_not_found")
+
+
+def get_order(principal: Principal, order_id: str, *, dal: OrdersDal) -> OrderView:
+    return view(_readable(principal, dal.get_order(principal.tenant_id, order_id)))
+
+
+def list_orders(principal: Principal, *, limit: int, cursor: str | None, dal: OrdersDal) -> OrderPage:
+    orders, next_cursor = dal.customer_orders(
+        principal.tenant_id, customer_key(principal.tenant_id, principal.subject_id), limit=limit, cursor=cursor
+    )
+    return OrderPage(items=[_summary(o) for o in orders], next_cursor=next_cursor)
+
+
+# -- paying -----------------------------------------------------------------------------------------
+
+
+def _payable(principal: Principal, order_id: str, dal: OrdersDal) -> StoredOrder:
+    order = dal.get_order(principal.tenant_id, order_id)
+    if order is None or order.customer_id != principal.subject_id:
+        raise NotFound("There is no such order", code="order_not_found")
+    if order.estado_pedido != contracts.PENDIENTE_PAGO or (order.payment and order.payment.status == "approved"):
+        raise Conflict(f"This order is {order.estado_pedido}: nothing to pay", code="order_not_payable")
+    return order
+
+
+def _mp_items(order: StoredOrder) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [
+        {
+            "id": line.item_id,
+            "title": f"{line.name} ({line.size})",
+            "quantity": line.quantity,
+            "unit_price": cents_to_soles(line.unit_price_cents),
+            "currency_id": "PEN",
+        }
+        for line in order.items
+    ]
+    if order.delivery_fee_cents:
+        items.append(
+            {
+                "id": "delivery",
+                "title": "Costo de envío",
+                "quantity": 1,
+                "unit_price": cents_to_soles(order.delivery_fee_cents),
+                "currency_id": "PEN",
+            }
+        )
+    return items
+
+
+def start_checkout(
+    principal: Principal,
+    order_id: str,
+    *,
+    dal: OrdersDal,
+    tenants: TenantConfigs,
+    gateways: GatewayFactory,
+    links: Links,
+    now: str,
+) -> CheckoutStarted:
+    """A Checkout Pro preference for the order (30 minutes), recorded on the order."""
+    order = _payable(principal, order_id, dal)
+    tenant = tenants.get(principal.tenant_id)
+    expires = datetime.fromisoformat(now) + timedelta(minutes=CHECKOUT_MINUTES)
+    preference = gateways(tenant).create_preference(
+        {
+            "items": _mp_items(order),
+            "payer": {"email": order.customer_email, "name": order.customer_name},
+            "external_reference": external_reference(order.tenant_id, order.order_id),
+            "back_urls": {
+                "success": links.order_page(order.order_id, "aprobado"),
+                "failure": links.order_page(order.order_id, "rechazado"),
+                "pending": links.order_page(order.order_id, "pendiente"),
+            },
+            "auto_return": "approved",
+            "notification_url": links.webhook(order.tenant_id),
+            "expires": True,
+            "expiration_date_from": now,
+            "expiration_date_to": expires.isoformat(timespec="milliseconds"),
+            "statement_descriptor": tenant.name[:22],
+            "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
+        }
+    )
+    preference_id = str(preference.get("id") or "")
+    checkout_url = str(preference.get("init_point") or "")
+    if not preference_id or not checkout_url:
+        raise Conflict("Mercado Pago returned no checkout link", code="checkout_unavailable")
+    dal.record_preference(order.tenant_id, order.order_id, preference_id, now)
+    return CheckoutStarted(checkout_url=checkout_url, preference_id=preference_id)
+
+
+def pay_with_card(
+    principal: Principal,
+    order_id: str,
+    card: CardPayment,
+    *,
+    dal: OrdersDal,
+    tenants: TenantConfigs,
+    gateways: GatewayFactory,
+    links: Links,
+    store: SettlementStore,
+    topic: ApprovedTopic,
+    bus: Bus,
+    now: str,
+) -> CardPaymentResult:
+    """Pay now with a card token; an approved payment goes through the same settlement as a webhook."""
+    order = _payable(principal, order_id, dal)
+    tenant = tenants.get(principal.tenant_id)
+    payment = gateways(tenant).create_payment(
+        {
+            "transaction_amount": cents_to_soles(order.total_cents),
+            "token": card.card_token,
+            "description": f"Pedido {order.order_id[:8]} - {tenant.name}",
+            "installments": card.installments,
+            "payment_method_id": card.payment_method_id,
+            "payer": {"email": order.customer_email},
+            "external_reference": external_reference(order.tenant_id, order.order_id),
+            "notification_url": links.webhook(order.tenant_id),
+            "statement_descriptor": tenant.name[:22],
+            "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
+        },
+        idempotency_key=f"pay-{order.order_id}-{card.card_token}",
+    )
+    facts = PaymentFacts.from_mercadopago(payment)
+    with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now)
+    return CardPaymentResult(
+        payment_id=facts.payment_id,
+        status=facts.status,
+        status_detail=facts.status_detail,
+        estado_pedido=order.estado_pedido,
+    )
+
+
+# -- cancelling -------------------------------------------------------------------------------------
+
+
+def _refund_owed(order: StoredOrder) -> bool:
+    payment = order.payment
+    return bool(payment and payment.payment_id and payment.status == "approved" and not payment.refund_id)
+
+
+def _refund(order: StoredOrder, gateway: MercadoPagoGateway, dal: OrdersDal, now: str) -> str | None:
+    """Refund the approved payment once: Mercado Pago dedups on ``refund-<order>``, Pedidos keeps the id."""
+    if not _refund_owed(order):
+        return order.payment.refund_id if order.payment else None
+    assert order.payment and order.payment.payment_id
+    refund = gateway.refund(order.payment.payment_id, idempotency_key=f"refund-{order.order_id}")
+    refund_id = str(refund.get("id"))
+    dal.record_refund(order.tenant_id, order.order_id, refund_id, now)
+    logger.info("payment refunded", extra={"order_id": order.order_id, "refund_id": refund_id})
+    return refund_id
+
+
+def cancel_order(
+    principal: Principal,
+    order_id: str,
+    body: CancelOrder,
+    *,
+    dal: OrdersDal,
+    workflow: WorkflowClient,
+    tenants: TenantConfigs,
+    gateways: GatewayFactory,
+    bus: Bus,
+    now: str,
+    pause: Callable[[float], None] = time.sleep,
+) -> CancelResult:
+    """Admin cancel: fail the waiting stage (the workflow records CANCELADO) or cancel here; refund once."""
+    tenant = tenants.get(principal.tenant_id)
+    actor = f"{ORDER_ACTOR_EMPLOYEE}:{principal.subject_id}"
+    for attempt in range(CANCEL_ATTEMPTS):
+        if attempt:
+            pause(0.2 * attempt)
+        order = dal.get_order(principal.tenant_id, order_id)
+        if order is None:
+            raise NotFound("There is no such order", code="order_not_found")
+        estado = order.estado_pedido
+        if estado == contracts.ENTREGADO:
+            raise Conflict("This order was already delivered", code="order_delivered")
+        if estado == contracts.CANCELADO:
+            if not _refund_owed(order):
+                raise Conflict("This order is already cancelled", code="order_cancelled")
+            refund_id = _refund(order, gateways(tenant), dal, now)  # finish an interrupted cancel
+            return CancelResult(order_id=order_id, estado_pedido=estado, via="direct", refund_id=refund_id)
+        stage = estado if estado in contracts.STAGES else (contracts.COCINA if estado == contracts.PAGADO else None)
+        row = dal.tracking_row(stage, principal.tenant_id, order_id) if stage else None
+        if row is not None and row.status != "completed":
+            if workflow.fail_task(row.task_token, body.reason):
+                refund_id = _refund(order, gateways(tenant), dal, now)
+                return CancelResult(order_id=order_id, estado_pedido=estado, via="workflow", refund_id=refund_id)
+            continue  # the stage moved on meanwhile: look again
+        if estado in contracts.STAGES:
+            continue  # between two stages (completed here, not yet recorded in the next): look again
+        entry = HistoryEntry(estado=contracts.CANCELADO, at=now, by=actor, rol=principal.rol, reason=body.reason)
+        changed, current = dal.cancel(principal.tenant_id, order, entry)
+        if not changed:
+            continue
+        if estado == contracts.PAGADO:
+            workflow.stop(order_id, body.reason)
+        refund_id = _refund(order, gateways(tenant), dal, now)
+        bus.publish(
+            contracts.EVENT_SOURCE_ORDERS,
+            contracts.ORDER_STATUS_CHANGED,
+            status_detail(
+                current or order,
+                estado=contracts.CANCELADO,
+                at=now,
+                by=actor,
+                tenant_name=tenant.name,
+                reason=body.reason,
+                refund_id=refund_id,
+            ),
+        )
+        return CancelResult(order_id=order_id, estado_pedido=contracts.CANCELADO, via="direct", refund_id=refund_id)
+    raise Conflict("The order is changing stage right now; try again", code="order_in_transition")
+
+
+# -- starting the workflow (SNS "payment approved" -> SQS -> order starter) --------------------------
+
+
+class PaymentApprovedMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tenant_id: str
+    order_id: str
+    location_id: str
+    payment_id: str
+
+
+def start_paid_order(
+    message: PaymentApprovedMessage,
+    *,
+    dal: OrdersDal,
+    workflow: WorkflowClient,
+    tenants: TenantConfigs,
+    bus: Bus,
+    now: str,
+) -> str:
+    """PAGADO (conditional on PENDIENTE_PAGO), the execution named after the order, the receipt event.
+
+    Every step tolerates a redelivery: the transition is conditional, a second start finds the
+    execution, and the PAGADO event (with the receipt) goes out until ``payment.receipt_at`` says so.
+    """
+    entry = HistoryEntry(estado=contracts.PAGADO, at=now, by="mercadopago", note=f"pago {message.payment_id}")
+    changed, order = dal.mark_paid(message.tenant_id, message.order_id, message.location_id, entry)
+    if order is None:
+        logger.warning("payment approved for an unknown order", extra={"order_id": message.order_id})
+        return "ignored"
+    if order.estado_pedido == contracts.PENDIENTE_PAGO:
+        logger.warning("order not approved yet: message ignored", extra={"order_id": message.order_id})
+        return "ignored"
+    if order.estado_pedido == contracts.CANCELADO:
+        logger.info("order cancelled before its workflow started", extra={"order_id": message.order_id})
+        return "cancelled"
+    tenant = tenants.get(message.tenant_id)
+    started = workflow.start(
+        order.order_id,
+        {
+            "tenant_id": order.tenant_id,
+            "order_id": order.order_id,
+            "location_id": order.location_id,
+            "dispatch": order.dispatch,
+            "sla": tenant.sla_minutes.seconds(),
+        },
+    )
+    if not (order.payment and order.payment.receipt_at):
+        paid_at = next((h.at for h in reversed(order.history) if h.estado == contracts.PAGADO), now)
+        bus.publish(
+            contracts.EVENT_SOURCE_ORDERS,
+            contracts.ORDER_STATUS_CHANGED,
+            status_detail(
+                order,
+                estado=contracts.PAGADO,
+                at=paid_at,
+                by="mercadopago",
+                tenant_name=tenant.name,
+                receipt=receipt_for(order, tenant.name, paid_at),
+            ),
+        )
+        dal.record_receipt_sent(order.tenant_id, order.order_id, now)
+    logger.info("order paid", extra={"order_id": order.order_id, "changed": changed, "started": started})
+    return "started" if started else "duplicate"

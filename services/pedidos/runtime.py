@@ -1,0 +1,108 @@
+"""Settings and collaborators of the orders functions, built on first use and kept while warm."""
+
+from __future__ import annotations
+
+import functools
+
+import boto3
+from pydantic_settings import BaseSettings
+
+from core import contracts
+from core.events import EventPublisher
+from core.mercadopago_client import MERCADOPAGO_API_URL
+from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
+from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic
+from core.tenant_config import TenantConfig, TenantConfigs
+from pedidos.dal import OrdersDal, Tables, WorkflowClient
+from pedidos.logic import Links
+
+
+class Settings(BaseSettings):
+    """The environment of the orders API function (``stacks/order_services.py``)."""
+
+    orders_table: str
+    tenants_table: str
+    products_table: str = ""
+    combos_table: str = ""
+    locations_table: str = ""
+    users_table: str = ""
+    cocina_table: str = ""
+    despachador_table: str = ""
+    delivery_table: str = ""
+    payment_approved_topic_arn: str = ""
+    event_bus_name: str = ""
+    state_machine_arn: str = ""
+    mercadopago_api_url: str = MERCADOPAGO_API_URL
+    customer_app_url: str = ""
+    rest_api_url: str = ""
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # read from the environment
+
+
+@functools.cache
+def _dynamodb() -> object:
+    return boto3.client("dynamodb")
+
+
+@functools.cache
+def dal() -> OrdersDal:
+    s = settings()
+    stage_tables = {stage: getattr(s, f"{table}_table") for stage, (_queue, table, _rol) in contracts.STAGES.items()}
+    tables = Tables(
+        orders=s.orders_table,
+        products=s.products_table,
+        combos=s.combos_table,
+        locations=s.locations_table,
+        users=s.users_table,
+        tenants=s.tenants_table,
+        stages=stage_tables,
+    )
+    return OrdersDal(_dynamodb(), tables)
+
+
+@functools.cache
+def tenants() -> TenantConfigs:
+    return TenantConfigs(_dynamodb(), settings().tenants_table)
+
+
+@functools.cache
+def credentials() -> CredentialStore:
+    return CredentialStore(boto3.client("secretsmanager"))
+
+
+def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
+    return MercadoPagoGateway(credentials(), tenant.mercadopago_secret_name, settings().mercadopago_api_url)
+
+
+@functools.cache
+def settlement() -> DynamoSettlementStore:
+    return DynamoSettlementStore(_dynamodb(), settings().orders_table)
+
+
+@functools.cache
+def topic() -> SnsApprovedTopic:
+    return SnsApprovedTopic(boto3.client("sns"), settings().payment_approved_topic_arn)
+
+
+@functools.cache
+def bus() -> EventPublisher:
+    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+
+
+@functools.cache
+def workflow() -> WorkflowClient:
+    return WorkflowClient(boto3.client("stepfunctions"), settings().state_machine_arn)
+
+
+def links() -> Links:
+    s = settings()
+    return Links(customer_app_url=s.customer_app_url, rest_api_url=s.rest_api_url)
+
+
+def reset() -> None:
+    """Forget settings and clients (tests)."""
+    for cached in (settings, _dynamodb, dal, tenants, credentials, settlement, topic, bus, workflow):
+        cached.cache_clear()

@@ -1,0 +1,41 @@
+"""Order starter: SNS "payment approved" -> SQS -> PAGADO + the order's execution + the receipt event.
+
+A batch with partial failures: a record that fails (a throttled call, a dependency down) is
+retried by the queue alone, then lands in the DLQ. Redeliveries are harmless (see
+``logic.start_paid_order``).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.observability import logger, tracer
+from pedidos import logic, runtime
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> str:
+    message = logic.PaymentApprovedMessage.model_validate_json(record.body)
+    logger.append_keys(tenant_id=message.tenant_id, order_id=message.order_id)
+    return logic.start_paid_order(
+        message,
+        dal=runtime.dal(),
+        workflow=runtime.workflow(),
+        tenants=runtime.tenants(),
+        bus=runtime.bus(),
+        now=logic.utc_now(),
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=functools.partial(record_handler), processor=processor, context=context
+    )

@@ -1,0 +1,137 @@
+"""The identity microservices on the REST API: users (``/usuarios``, ``/perfil``), employees (``/empleados``)
+and the worker that sends onboarding's invitations. Called once from ``ApiStack``.
+
+Each function gets exactly the DynamoDB actions its DAL makes, on the exact tables and indexes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.microservice import Route
+from constructs.service_function import ServiceFunction
+
+if TYPE_CHECKING:  # the ApiStack calls add_identity_services from its __init__
+    from stacks.api import ApiStack
+
+
+def _index_arn(table: dynamodb.ITable, index: str) -> str:
+    return f"{table.table_arn}/index/{index}"
+
+
+def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
+    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+def staff_app_url(api: ApiStack) -> str:
+    """Base URL of the staff web app (invitation links); the local cloud overrides it."""
+    origins = list(api.stage.allowed_origins)
+    return next((o for o in origins if "staff" in o), origins[-1])
+
+
+def add_identity_services(api: ApiStack) -> None:
+    if "usuarios" in api.microservices:
+        raise RuntimeError("add_identity_services() was already called on this ApiStack")
+    data, bus = api.data, api.messaging.bus
+    users = api.add_microservice(
+        "usuarios",
+        handler="usuarios.handler.lambda_handler",
+        routes=[
+            Route("POST", "/usuarios", public=True),
+            Route("POST", "/usuarios/login", public=True),
+            Route("POST", "/usuarios/logout"),
+            Route("GET", "/perfil"),
+            Route("PUT", "/perfil"),
+            Route("PATCH", "/perfil"),
+            Route("DELETE", "/perfil"),
+        ],
+        environment={
+            "TENANTS_TABLE": data.tenants.table_name,
+            "USERS_TABLE": data.users.table_name,
+            "EMPLOYEES_TABLE": data.employees.table_name,
+            "TOKENS_TABLE": data.tokens.table_name,
+            "EVENT_BUS_NAME": bus.event_bus_name,
+        },
+        # argon2id (19 MiB, t=2) takes tens of milliseconds; a cold start plus a login fits easily.
+        timeout=cdk.Duration.seconds(15),
+    )
+    _allow(users.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    _allow(
+        users.role,
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        [data.users.table_arn],
+    )
+    _allow(users.role, ["dynamodb:Query"], [_index_arn(data.users, "by_email"), _index_arn(data.employees, "by_email")])
+    _allow(users.role, ["dynamodb:UpdateItem"], [data.employees.table_arn])
+    _allow(
+        users.role,
+        ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+        [data.tokens.table_arn],
+    )
+    _allow(users.role, ["dynamodb:Query"], [_index_arn(data.tokens, "by_subject")])
+    _allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
+
+    employees_env = {
+        "TENANTS_TABLE": data.tenants.table_name,
+        "EMPLOYEES_TABLE": data.employees.table_name,
+        "LOCATIONS_TABLE": data.locations.table_name,
+        "TOKENS_TABLE": data.tokens.table_name,
+        "EVENT_BUS_NAME": bus.event_bus_name,
+        "STAFF_APP_URL": staff_app_url(api),
+    }
+    employees = api.add_microservice(
+        "empleados",
+        handler="empleados.handler.lambda_handler",
+        routes=[
+            Route("POST", "/empleados"),
+            Route("GET", "/empleados"),
+            Route("GET", "/empleados/{employee_id}"),
+            Route("PATCH", "/empleados/{employee_id}"),
+            Route("DELETE", "/empleados/{employee_id}"),
+            Route("POST", "/empleados/activar", public=True),
+        ],
+        environment=employees_env,
+        timeout=cdk.Duration.seconds(15),
+    )
+    _grant_employees(employees.role, api)
+
+    worker = ServiceFunction(
+        api,
+        "InvitacionesWorker",
+        stage=api.stage,
+        service="invitaciones",
+        handler="empleados.worker.lambda_handler",
+        layer=api.layer,
+        environment=employees_env,
+        timeout=cdk.Duration.seconds(30),
+    )
+    # The worker reads the employee and the tenant, stores the invitation token, marks the employee, publishes.
+    _allow(worker.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    _allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+    _allow(worker.role, ["dynamodb:PutItem"], [data.tokens.table_arn])
+    _allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
+    invitations = api.messaging.invitation_requests.queue
+    worker.function.add_event_source(
+        event_sources.SqsEventSource(invitations, batch_size=10, report_batch_item_failures=True)
+    )
+
+
+def _grant_employees(role: iam.IRole, api: ApiStack) -> None:
+    """What the employees DAL calls: tenants/locations reads, employees writes, tokens, the bus."""
+    data = api.data
+    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
+    _allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+    _allow(
+        role,
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+        [data.tokens.table_arn],
+    )
+    _allow(role, ["dynamodb:Query"], [_index_arn(data.tokens, "by_subject")])
+    _allow(
+        role, ["dynamodb:Query"], [_index_arn(data.employees, "by_email"), _index_arn(data.employees, "by_location")]
+    )
+    _allow(role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])

@@ -1,0 +1,179 @@
+"""Orders and payments, added to the ApiStack: the orders API, the Mercado Pago webhook, the order starter.
+
+- ``pedidos``: ``/pedidos`` (create, list, read), ``/pedidos/{id}/pago``, ``/pedidos/{id}/cancelar``;
+- ``pagos``: ``POST /pagos/webhook/{tenant}`` (public, HMAC-signed by Mercado Pago);
+- ``pedidos-iniciador``: SNS "payment approved" -> SQS -> PAGADO + ``StartExecution`` + receipt event.
+
+Every statement names the exact actions on the exact tables, indexes, topic, bus, state machine
+and the tenants' Mercado Pago secrets (``<prefix>/mercadopago/<tenant>``, created by the operator).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.microservice import Route
+from constructs.nag import acknowledge
+from constructs.service_function import ServiceFunction
+
+from services.core.mercadopago_client import MERCADOPAGO_API_URL
+
+if TYPE_CHECKING:  # the ApiStack calls add_order_services at the end of its __init__
+    from stacks.api import ApiStack
+
+STARTER_BATCH_SIZE = 10
+DEFAULT_CUSTOMER_APP_URL = "https://pedidos.bembos.com.pe"
+
+
+def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
+    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+def _secrets_arn(api: ApiStack) -> str:
+    """Every tenant's Mercado Pago secret (tenants are data: one statement covers them all)."""
+    return api.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{api.stage.prefix}/mercadopago/*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _read_secrets(api: ApiStack, role: iam.IRole) -> None:
+    _allow(role, ["secretsmanager:GetSecretValue"], [_secrets_arn(api)])
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{api.region}:<AWS::AccountId>:"
+        f"secret:{api.stage.prefix}/mercadopago/*]",
+        "One Mercado Pago secret per tenant (<prefix>/mercadopago/<tenant>); tenants are onboarded as data, "
+        "so the statement covers that prefix only, read-only.",
+    )
+
+
+def _customer_app_url(api: ApiStack) -> str:
+    origins = [o for o in api.stage.allowed_origins if o.startswith("https://")]
+    return str(api.node.try_get_context("customer_app_url") or (origins[0] if origins else DEFAULT_CUSTOMER_APP_URL))
+
+
+def add_order_services(api: ApiStack) -> None:
+    _orders_api(api)
+    _webhook(api)
+    _starter(api)
+
+
+def _orders_api(api: ApiStack) -> None:
+    data, messaging = api.data, api.messaging
+    stages = data.stage_tables
+    service = api.add_microservice(
+        "pedidos",
+        handler="pedidos.handler.lambda_handler",
+        routes=[
+            Route("POST", "/pedidos"),
+            Route("GET", "/pedidos"),
+            Route("GET", "/pedidos/{order_id}"),
+            Route("POST", "/pedidos/{order_id}/pago"),
+            Route("POST", "/pedidos/{order_id}/cancelar"),
+        ],
+        environment={
+            "ORDERS_TABLE": data.orders.table_name,
+            "PRODUCTS_TABLE": data.products.table_name,
+            "COMBOS_TABLE": data.combos.table_name,
+            "LOCATIONS_TABLE": data.locations.table_name,
+            "USERS_TABLE": data.users.table_name,
+            "TENANTS_TABLE": data.tenants.table_name,
+            "COCINA_TABLE": stages["cocina"].table_name,
+            "DESPACHADOR_TABLE": stages["despachador"].table_name,
+            "DELIVERY_TABLE": stages["delivery"].table_name,
+            "PAYMENT_APPROVED_TOPIC_ARN": messaging.payment_approved_topic.topic_arn,
+            "EVENT_BUS_NAME": messaging.bus.event_bus_name,
+            "STATE_MACHINE_ARN": api.workflow.state_machine.state_machine_arn,
+            "MERCADOPAGO_API_URL": MERCADOPAGO_API_URL,
+            "CUSTOMER_APP_URL": _customer_app_url(api),
+            "REST_API_URL": api.rest_api_url,
+        },
+        timeout=cdk.Duration.seconds(20),  # Mercado Pago calls: 5 s timeout, one retry
+    )
+    role = service.role
+    # Pricing an order: tenant, location, customer, products and combos in one BatchGetItem.
+    _allow(
+        role,
+        ["dynamodb:BatchGetItem"],
+        [t.table_arn for t in (data.tenants, data.locations, data.users, data.products, data.combos)],
+    )
+    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *(t.table_arn for t in stages.values())])
+    _allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+    _allow(role, ["dynamodb:Query"], [f"{data.orders.table_arn}/index/by_customer"])
+    _allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
+    _allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    state_machine = api.workflow.state_machine
+    _allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
+    execution_arn = api.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{api.stage.prefix}-pedido:*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    _allow(role, ["states:StopExecution"], [execution_arn])
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::arn:aws:states:{api.region}:<AWS::AccountId>:"
+        f"execution:{api.stage.prefix}-pedido:*]",
+        "Executions are named after orders at run time; StopExecution is limited to the order state machine's "
+        "executions (an admin cancel of a paid order that no stage holds yet).",
+    )
+    _read_secrets(api, role)
+
+
+def _webhook(api: ApiStack) -> None:
+    data, messaging = api.data, api.messaging
+    service = api.add_microservice(
+        "pagos",
+        handler="pagos.handler.lambda_handler",
+        routes=[Route("POST", "/pagos/webhook/{tenant_id}", public=True)],
+        environment={
+            "ORDERS_TABLE": data.orders.table_name,
+            "TENANTS_TABLE": data.tenants.table_name,
+            "PAYMENT_APPROVED_TOPIC_ARN": messaging.payment_approved_topic.topic_arn,
+            "EVENT_BUS_NAME": messaging.bus.event_bus_name,
+            "MERCADOPAGO_API_URL": MERCADOPAGO_API_URL,
+        },
+        timeout=cdk.Duration.seconds(15),
+    )
+    role = service.role
+    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    _allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+    _allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
+    _allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    _read_secrets(api, role)
+
+
+def _starter(api: ApiStack) -> None:
+    data, messaging = api.data, api.messaging
+    starter = ServiceFunction(
+        api,
+        "OrderStarter",
+        stage=api.stage,
+        service="pedidos-iniciador",
+        handler="pedidos.starter.lambda_handler",
+        layer=api.layer,
+        timeout=cdk.Duration.seconds(30),  # below the queue's 60 s visibility timeout
+        environment={
+            "ORDERS_TABLE": data.orders.table_name,
+            "TENANTS_TABLE": data.tenants.table_name,
+            "EVENT_BUS_NAME": messaging.bus.event_bus_name,
+            "STATE_MACHINE_ARN": api.workflow.state_machine.state_machine_arn,
+        },
+        description="SNS payment approved -> PAGADO, StartExecution(name = order id), receipt event",
+    )
+    starter.function.add_event_source(
+        event_sources.SqsEventSource(
+            messaging.payment_approved.queue, batch_size=STARTER_BATCH_SIZE, report_batch_item_failures=True
+        )
+    )
+    _allow(starter.role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+    _allow(starter.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    _allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    _allow(starter.role, ["states:StartExecution"], [api.workflow.state_machine.state_machine_arn])

@@ -1,0 +1,324 @@
+"""The users service through its Lambda handler: registration, login, logout and the profile."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import authorize, call, principal, rest_event
+
+import usuarios.handler as handler
+
+TENANT = {"X-Tenant-Id": "tenant-a"}
+PASSWORD = "Hamburguesa2026"
+
+
+def register_body(**overrides):
+    return {
+        "email": "ana@example.pe",
+        "password": PASSWORD,
+        "name": "Ana María Pérez",
+        "phone": "987654321",
+        **overrides,
+    }
+
+
+def register(cloud, headers=TENANT, **overrides):
+    return call(handler, rest_event("POST", "/usuarios", body=register_body(**overrides), headers=headers))
+
+
+def login(email="ana@example.pe", password=PASSWORD, headers=TENANT, **extra):
+    return call(
+        handler,
+        rest_event("POST", "/usuarios/login", body={"email": email, "password": password, **extra}, headers=headers),
+    )
+
+
+def as_customer(login_body):
+    return principal("tenant-a", login_body["subject_id"], "cliente")
+
+
+# -- registration --------------------------------------------------------------------------------
+def test_registering_creates_an_active_customer_with_a_hashed_password_and_announces_it(cloud) -> None:
+    status, body = register(cloud)
+
+    assert status == 201
+    assert body["email"] == "ana@example.pe" and body["phone"] == "+51987654321" and body["status"] == "active"
+    stored = next(i for i in cloud.items("usuarios") if i["user_id"]["S"] == body["user_id"])
+    assert stored["password_hash"]["S"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORD not in json.dumps(cloud.items("usuarios"))
+    [event] = cloud.events("CustomerRegistered")
+    assert event["source"] == "bembos.identity"
+    assert event["detail"] == {
+        "tenant_id": "tenant-a",
+        "tenant_name": "Bembos A",
+        "customer_id": body["user_id"],
+        "customer_name": "Ana María Pérez",
+        "email": "ana@example.pe",
+    }
+
+
+def test_registering_an_email_twice_in_a_tenant_is_a_conflict_and_writes_nothing(cloud) -> None:
+    register(cloud)
+    before = cloud.snapshot()
+
+    status, body = register(cloud, email="ANA@example.pe", name="Otra Persona")
+
+    assert (status, body["error"]) == (409, "email_taken")
+    assert cloud.snapshot() == before
+
+
+def test_the_same_email_may_register_in_another_tenant(cloud) -> None:
+    register(cloud)
+    status, _ = register(cloud, headers={"X-Tenant-Id": "tenant-b"})
+    assert status == 201
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, "unknown_tenant"),
+        ({"X-Tenant-Id": "no-such-tenant"}, "unknown_tenant"),
+        ({"X-Tenant-Id": "B@D"}, "unknown_tenant"),
+    ],
+)
+def test_registering_without_a_known_tenant_is_a_404_and_writes_nothing(cloud, headers, code) -> None:
+    before = cloud.snapshot()
+    status, body = register(cloud, headers=headers)
+    assert (status, body["error"]) == (404, code)
+    assert cloud.snapshot() == before
+    assert cloud.events() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"password": PASSWORD, "name": "Ana"}, "email"),
+        ({"email": "ana@example.pe", "name": "Ana"}, "password"),
+        ({"email": "ana@example.pe", "password": PASSWORD}, "name"),
+        (register_body(email="not-an-email"), "email"),
+        (register_body(email="ana@@example.pe"), "email"),
+        (register_body(password="short1"), "password"),
+        (register_body(password="1234567890123"), "password"),
+        (register_body(password="x" * 129), "password"),
+        (register_body(password="ana@example.pe"), None),
+        (register_body(name="R2D2"), "name"),
+        (register_body(name="   "), "name"),
+        (register_body(name="A" * 81), "name"),
+        (register_body(phone="887654321"), "phone"),
+        (register_body(phone="+1 987654321"), "phone"),
+        (register_body(phone=987654321), "phone"),
+        (register_body(name=["Ana"]), "name"),
+        (register_body(tenant_id="tenant-b"), "tenant_id"),
+    ],
+)
+def test_invalid_registrations_are_422_and_write_nothing(cloud, body, field) -> None:
+    before = cloud.snapshot()
+
+    status, answer = call(handler, rest_event("POST", "/usuarios", body=body, headers=TENANT))
+
+    assert status == 422 and answer["error"] == "validation_failed"
+    if field:
+        assert field in json.dumps(answer["details"])
+    assert cloud.snapshot() == before
+
+
+def test_names_with_accents_apostrophes_and_hyphens_and_phones_with_prefix_are_accepted(cloud) -> None:
+    status, body = register(cloud, name="  José-Luis  O'Higgins Ñañez ", phone="+51 912 345 678")
+    assert status == 201
+    assert body["name"] == "José-Luis O'Higgins Ñañez" and body["phone"] == "+51912345678"
+
+
+def test_malformed_json_is_a_422_and_writes_nothing(cloud) -> None:
+    before = cloud.snapshot()
+    status, body = call(handler, rest_event("POST", "/usuarios", body='{"email": "a@b.pe",', headers=TENANT))
+    assert status == 422 and body["error"] == "validation_failed"
+    assert cloud.snapshot() == before
+
+
+def test_an_oversized_body_is_a_413_and_writes_nothing(cloud) -> None:
+    before = cloud.snapshot()
+    status, body = call(handler, rest_event("POST", "/usuarios", body=register_body(name="A" * 9000), headers=TENANT))
+    assert (status, body["error"]) == (413, "payload_too_large")
+    assert cloud.snapshot() == before
+
+
+# -- login ---------------------------------------------------------------------------------------
+def test_login_returns_a_session_token_that_the_authorizer_accepts(cloud) -> None:
+    _, profile = register(cloud)
+
+    status, body = login()
+
+    assert status == 200
+    assert body["kind"] == "customer" and body["rol"] == "cliente" and body["subject_id"] == profile["user_id"]
+    assert body["token"].startswith("tenant-a.")
+    assert authorize(body["token"]) == {
+        "tenant_id": "tenant-a",
+        "subject_id": profile["user_id"],
+        "kind": "customer",
+        "rol": "cliente",
+    }
+    [token_item] = cloud.items("tokens")
+    assert body["token"] not in json.dumps(token_item)
+    assert int(token_item["expires_at"]["N"]) == body["expires_at"]
+
+
+@pytest.mark.parametrize(
+    ("email", "password"), [("ana@example.pe", "Wrong-password-1"), ("nadie@example.pe", PASSWORD)]
+)
+def test_unknown_email_and_wrong_password_get_the_same_401(cloud, email, password) -> None:
+    register(cloud)
+    status, body = login(email=email, password=password)
+    assert (status, body) == (401, {"error": "invalid_credentials", "message": "Email or password is not correct"})
+    assert cloud.items("tokens") == []
+
+
+def test_a_customer_of_one_tenant_cannot_log_into_another(cloud) -> None:
+    register(cloud)
+    status, _ = login(headers={"X-Tenant-Id": "tenant-b"})
+    assert status == 401
+
+
+def test_five_failed_logins_lock_the_account_for_the_window_even_with_the_right_password(cloud) -> None:
+    register(cloud)
+    for _ in range(5):
+        assert login(password="Wrong-password-1")[0] == 401
+
+    status, body = login()
+
+    assert (status, body["error"]) == (429, "login_throttled")
+    assert cloud.items("tokens") == []
+
+
+def test_the_lock_ends_when_the_window_has_passed(cloud, monkeypatch) -> None:
+    register(cloud)
+    for _ in range(5):
+        login(password="Wrong-password-1")
+    later = (
+        handler.logic.utc_now() + handler.logic.timedelta(minutes=16) if hasattr(handler.logic, "timedelta") else None
+    )
+    import datetime as dt
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
+    monkeypatch.setattr(handler.logic, "utc_now", lambda: later)
+
+    assert login()[0] == 200
+
+
+def test_a_successful_login_resets_the_failure_count(cloud) -> None:
+    register(cloud)
+    for _ in range(4):
+        login(password="Wrong-password-1")
+    assert login()[0] == 200
+    for _ in range(4):
+        login(password="Wrong-password-1")
+
+    assert login()[0] == 200
+
+
+def test_login_without_a_known_tenant_is_a_404(cloud) -> None:
+    status, body = login(headers={"X-Tenant-Id": "ghost"})
+    assert (status, body["error"]) == (404, "unknown_tenant")
+
+
+# -- logout and profile --------------------------------------------------------------------------
+def test_logout_revokes_the_token_in_use_and_only_that_one(cloud) -> None:
+    register(cloud)
+    _, first = login()
+    _, second = login()
+
+    status, body = call(
+        handler,
+        rest_event(
+            "POST",
+            "/usuarios/logout",
+            headers={"Authorization": f"Bearer {first['token']}"},
+            principal=as_customer(first),
+        ),
+    )
+
+    assert (status, body) == (200, {"revoked": True})
+    assert authorize(first["token"]) is None
+    assert authorize(second["token"]) is not None
+
+
+def test_logout_cannot_revoke_a_token_of_someone_else(cloud) -> None:
+    register(cloud)
+    _, session = login()
+    intruder = principal("tenant-a", "someone-else", "cliente")
+
+    status, body = call(
+        handler,
+        rest_event(
+            "POST", "/usuarios/logout", headers={"Authorization": f"Bearer {session['token']}"}, principal=intruder
+        ),
+    )
+
+    assert (status, body) == (200, {"revoked": False})
+    assert authorize(session["token"]) is not None
+
+
+def test_the_profile_reads_and_changes_only_the_callers_own_account(cloud) -> None:
+    register(cloud)
+    _, session = login()
+    me = as_customer(session)
+
+    status, profile = call(handler, rest_event("GET", "/perfil", principal=me))
+    assert status == 200 and profile["name"] == "Ana María Pérez"
+
+    status, replaced = call(handler, rest_event("PUT", "/perfil", body={"name": "Ana Pérez"}, principal=me))
+    assert status == 200 and replaced["name"] == "Ana Pérez" and replaced["phone"] is None
+
+    status, patched = call(handler, rest_event("PATCH", "/perfil", body={"phone": "912345678"}, principal=me))
+    assert status == 200 and patched == {**replaced, "phone": "+51912345678"}
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [("PUT", {}), ("PUT", {"name": "R2D2"}), ("PATCH", {}), ("PATCH", {"name": None}), ("PATCH", {"email": "x@y.pe"})],
+)
+def test_invalid_profile_changes_are_422_and_change_nothing(cloud, method, body) -> None:
+    register(cloud)
+    _, session = login()
+    before = cloud.snapshot()
+    status, _ = call(handler, rest_event(method, "/perfil", body=body, principal=as_customer(session)))
+    assert status == 422
+    assert cloud.snapshot() == before
+
+
+@pytest.mark.parametrize("rol", ["admin", "cocinero", "empaquetador", "repartidor"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_staff_tokens_cannot_use_the_customer_profile(cloud, rol, method) -> None:
+    body = {"name": "Ana"} if method in ("PUT", "PATCH") else None
+    status, answer = call(handler, rest_event(method, "/perfil", body=body, principal=principal("tenant-a", "e1", rol)))
+    assert (status, answer["error"]) == (403, "forbidden")
+
+
+def test_profile_routes_need_a_session(cloud) -> None:
+    status, body = call(handler, rest_event("GET", "/perfil"))
+    assert (status, body["error"]) == (401, "unauthenticated")
+
+
+def test_a_principal_of_another_tenant_does_not_find_the_customer(cloud) -> None:
+    register(cloud)
+    _, session = login()
+    other_tenant = principal("tenant-b", session["subject_id"], "cliente")
+    before = cloud.snapshot()
+
+    for method, body in (("GET", None), ("PUT", {"name": "X"}), ("PATCH", {"name": "X"}), ("DELETE", None)):
+        status, _ = call(handler, rest_event(method, "/perfil", body=body, principal=other_tenant))
+        assert status == 404, method
+    assert cloud.snapshot() == before
+
+
+def test_deactivating_revokes_every_token_frees_the_email_and_blocks_login(cloud) -> None:
+    register(cloud)
+    _, first = login()
+    _, second = login()
+
+    status, body = call(handler, rest_event("DELETE", "/perfil", principal=as_customer(first)))
+
+    assert status == 200 and body["status"] == "inactive" and body["revoked_tokens"] == 2
+    assert authorize(first["token"]) is None and authorize(second["token"]) is None
+    assert login()[0] == 401
+    assert register(cloud, name="Ana Nueva")[0] == 201

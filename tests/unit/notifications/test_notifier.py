@@ -1,0 +1,222 @@
+"""Email notifier: real SMTP (the local mailbox server), moto for the secret and the sent ledger."""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localcloud.mailbox import Mailbox, start_smtp_server
+
+SECRET = "bembos-test/smtp/gmail"
+LEDGER = "idempotencia"
+
+
+class Context:
+    function_name = "notifier-test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:notifier-test"
+    aws_request_id = "req-1"
+
+
+def eventbridge(detail_type: str, detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "bembos.identity",
+        "account": "123456789012",
+        "time": "2026-11-25T15:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def sqs_batch(*events: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{i}",
+                "receiptHandle": f"rh-{i}",
+                "body": json.dumps(event),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:notificaciones-email",
+                "awsRegion": "us-east-1",
+            }
+            for i, event in enumerate(events)
+        ]
+    }
+
+
+def welcome_detail(email: str = "ana@example.pe", name: str = "Ana Quispe") -> dict[str, Any]:
+    return {
+        "tenant_id": "bembos-miraflores",
+        "tenant_name": "Bembos Miraflores",
+        "customer_id": "c-1",
+        "customer_name": name,
+        "email": email,
+    }
+
+
+def invite_detail() -> dict[str, Any]:
+    return {
+        "tenant_id": "bembos-miraflores",
+        "tenant_name": "Bembos Miraflores",
+        "employee_id": "e-1",
+        "employee_name": "Luis Rojas",
+        "email": "luis@example.pe",
+        "rol": "cocinero",
+        "location_id": "larco",
+        "invite_url": "https://staff.bembos.local/invitacion?token=abc&x=1",
+        "expires_at": "2026-11-27T23:30:00Z",
+    }
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, Any]]:
+    box = Mailbox()
+    server = start_smtp_server(box, port=0)
+    yield box, server
+    server.stop()
+
+
+@pytest.fixture
+def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> Iterator[Any]:
+    _, server = mailbox
+    env = {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "notificaciones",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(server.port),
+        "SMTP_STARTTLS": "false",
+        "SMTP_SECRET_NAME": SECRET,
+        "MAIL_FROM": "Bembos <notificaciones@bembos.local>",
+        "DEDUP_TABLE": LEDGER,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from notificaciones import handler
+
+    handler.reset()
+    with mock_aws():
+        boto3.client("secretsmanager").create_secret(
+            Name=SECRET, SecretString=json.dumps({"username": "notificaciones@bembos.local", "password": "app-pass"})
+        )
+        boto3.client("dynamodb").create_table(
+            TableName=LEDGER,
+            KeySchema=[
+                {"AttributeName": "tenant_id", "KeyType": "HASH"},
+                {"AttributeName": "idempotency_key", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "tenant_id", "AttributeType": "S"},
+                {"AttributeName": "idempotency_key", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield handler
+    handler.reset()
+
+
+def test_welcome_email_arrives_with_text_and_html_parts(notifier, mailbox) -> None:
+    box, _ = mailbox
+    result = notifier.lambda_handler(sqs_batch(eventbridge("CustomerRegistered", welcome_detail())), Context())
+    assert result == {"batchItemFailures": []}
+    [message] = box.wait_for(to="ana@example.pe", count=1, timeout=10)
+    assert message.subject == "¡Bienvenido(a) a Bembos Miraflores!"
+    assert "Hola, Ana Quispe" in (message.text or "")
+    assert "<strong>Ana Quispe</strong>" in (message.html or "")
+    assert 'lang="es-PE"' in (message.html or "")
+
+
+def test_invitation_email_carries_the_escaped_link_and_lima_expiry(notifier, mailbox) -> None:
+    box, _ = mailbox
+    result = notifier.lambda_handler(sqs_batch(eventbridge("EmployeeInvited", invite_detail())), Context())
+    assert result == {"batchItemFailures": []}
+    [message] = box.wait_for(to="luis@example.pe", count=1, timeout=10)
+    assert "https://staff.bembos.local/invitacion?token=abc&x=1" in (message.text or "")
+    assert 'href="https://staff.bembos.local/invitacion?token=abc&amp;x=1"' in (message.html or "")
+    assert "27/11/2026 a las 18:30" in (message.text or "")  # 23:30 UTC is 18:30 in Lima
+    assert "cocinero(a)" in (message.text or "")
+
+
+def test_values_are_html_escaped(notifier, mailbox) -> None:
+    box, _ = mailbox
+    detail = welcome_detail(name="<script>alert(1)</script>")
+    notifier.lambda_handler(sqs_batch(eventbridge("CustomerRegistered", detail)), Context())
+    [message] = box.wait_for(to="ana@example.pe", count=1, timeout=10)
+    assert "<script>" not in (message.html or "")
+    assert "&lt;script&gt;" in (message.html or "")
+
+
+def test_the_same_event_delivered_twice_sends_once(notifier, mailbox) -> None:
+    box, _ = mailbox
+    event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-1")
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
+    assert notifier.lambda_handler(sqs_batch(event, event), Context()) == {"batchItemFailures": []}
+    box.wait_for(to="ana@example.pe", count=1, timeout=10)
+    assert len(box.messages(to="ana@example.pe")) == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens there once the socket closes
+
+
+def test_smtp_down_reports_the_record_failed_and_a_retry_sends_it(notifier, mailbox, monkeypatch) -> None:
+    box, server = mailbox
+    event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-retry")
+    ok = eventbridge("CustomerRegistered", welcome_detail(email="otro@example.pe"))
+    monkeypatch.setenv("SMTP_PORT", str(_closed_port()))
+    notifier.settings.cache_clear()
+    result = notifier.lambda_handler(sqs_batch(event, ok), Context())
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}, {"itemIdentifier": "msg-1"}]}
+    assert box.messages() == []
+
+    # The queue redelivers once the server is back: the failed send left no "sent" mark behind.
+    monkeypatch.setenv("SMTP_PORT", str(server.port))
+    notifier.settings.cache_clear()
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
+    assert len(box.wait_for(to="ana@example.pe", count=1, timeout=10)) == 1
+
+
+def test_one_failed_record_does_not_fail_the_batch(notifier, mailbox) -> None:
+    box, _ = mailbox
+    broken = eventbridge("CustomerRegistered", {"tenant_id": "bembos-miraflores"})  # detail without its fields
+    result = notifier.lambda_handler(sqs_batch(broken, eventbridge("CustomerRegistered", welcome_detail())), Context())
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert len(box.wait_for(to="ana@example.pe", count=1, timeout=10)) == 1
+
+
+def test_unknown_detail_types_are_acknowledged_without_email(notifier, mailbox) -> None:
+    box, _ = mailbox
+    result = notifier.lambda_handler(sqs_batch(eventbridge("SomethingElse", {"tenant_id": "x"})), Context())
+    assert result == {"batchItemFailures": []}
+    assert box.messages() == []
+
+
+def test_a_body_that_is_not_an_eventbridge_event_fails_the_record(notifier) -> None:
+    event = {"Records": [{**sqs_batch(eventbridge("X", {}))["Records"][0], "body": "no es json"}]}
+    assert notifier.lambda_handler(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+
+
+def test_an_event_being_sent_elsewhere_is_retried_not_sent_twice(notifier, mailbox) -> None:
+    box, _ = mailbox
+    notifier.ledger().claim("bembos-miraflores", "evt-busy")  # another delivery holds the lease
+    event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-busy")
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert box.messages() == []

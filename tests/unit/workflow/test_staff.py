@@ -1,0 +1,194 @@
+"""Staff routes' rules: the queue view, claim and complete, with their refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import NOW, World, staff
+
+from core.dynamo import to_item
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.orders import queue_key
+from etapas import logic
+from etapas.models import StageMessage
+
+TENANT = "bembos-miraflores"
+
+
+def in_kitchen(world: World, order_id: str, *, location: str = "larco", entered: str = "2026-05-04T18:00:00.000Z") -> None:
+    world.seed_order(TENANT, order_id, "PAGADO", location=location)
+    msg = StageMessage(
+        tenant_id=TENANT,
+        order_id=order_id,
+        location_id=location,
+        dispatch="delivery",
+        stage="COCINA",
+        task_token=f"token-{order_id}",
+        entered_at=entered,
+    )
+    logic.record_entry(msg, dal=world.dal, publisher=world.publisher, now=NOW)
+
+
+def view(world: World, principal, *, location: str | None = None, minutes: int = 5):
+    return logic.queue_view(
+        principal, "COCINA", location_id=location, cursor=None, limit=50, dal=world.dal, now=NOW + timedelta(minutes=minutes)
+    )
+
+
+def test_the_kitchen_view_lists_waiting_orders_oldest_first_with_elapsed_time_in_one_query(world: World) -> None:
+    in_kitchen(world, "o-b", entered="2026-05-04T18:01:00.000Z")
+    in_kitchen(world, "o-a", entered="2026-05-04T18:00:00.000Z")
+    in_kitchen(world, "o-c", entered="2026-05-04T18:02:00.000Z")
+    in_kitchen(world, "o-other", location="benavides")
+    logic.complete(staff("cocinero"), "COCINA", "o-c", dal=world.dal, now=NOW)
+    world.counter.reset()
+
+    queue = view(world, staff("cocinero"))
+
+    assert [o.order_id for o in queue.orders] == ["o-a", "o-b"]
+    assert queue.orders[0].elapsed_seconds == 300
+    assert queue.orders[0].lines[0].name == "Clásica"
+    assert world.counter.calls == ["Query"]
+
+
+def test_staff_see_only_their_location_and_admins_name_one(world: World) -> None:
+    in_kitchen(world, "o-1", location="benavides")
+
+    with pytest.raises(Forbidden):
+        view(world, staff("cocinero"), location="benavides")
+    with pytest.raises(ValidationFailed):
+        view(world, staff("admin", location=None))
+    assert [o.order_id for o in view(world, staff("admin", location=None), location="benavides").orders] == ["o-1"]
+
+
+def test_claim_takes_a_pending_order_and_a_double_click_changes_nothing(world: World) -> None:
+    in_kitchen(world, "o-1")
+
+    first = logic.claim(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    again = logic.claim(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW + timedelta(minutes=1))
+
+    assert first.status == again.status == "claimed"
+    row = world.row("COCINA", TENANT, "o-1")
+    assert (row["claimed_by"], row["claimed_at"]) == ("emp-1", "2026-05-04T18:00:00.000Z")
+
+
+def test_an_order_claimed_by_another_cook_is_refused_with_the_reason(world: World) -> None:
+    in_kitchen(world, "o-1")
+    logic.claim(staff("cocinero", who="emp-2"), "COCINA", "o-1", dal=world.dal, now=NOW)
+
+    with pytest.raises(Conflict) as refused:
+        logic.claim(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    assert refused.value.code == "claimed_by_other"
+    with pytest.raises(Conflict) as refused:
+        logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    assert refused.value.code == "claimed_by_other"
+
+
+def test_complete_records_who_and_when_removes_it_from_the_queue_and_tells_the_workflow_in_3_calls(
+    world: World,
+) -> None:
+    in_kitchen(world, "o-1")
+    logic.claim(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    world.counter.reset()
+
+    done = logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW + timedelta(minutes=7))
+    aws_calls = [*world.counter.calls, *("SendTaskSuccess" for _ in world.sfn.successes)]
+
+    assert done.next_estado == "EMPAQUETAMIENTO"
+    row = world.row("COCINA", TENANT, "o-1")
+    assert (row["status"], row["completed_by"], row["completed_at"]) == ("completed", "emp-1", "2026-05-04T18:07:00.000Z")
+    assert "queue_key" not in row
+    assert world.order(TENANT, "o-1")["history"][-1] == {
+        "estado": "COCINA",
+        "at": "2026-05-04T18:07:00.000Z",
+        "by": "empleado:emp-1",
+        "rol": "cocinero",
+        "note": "completado",
+    }
+    assert world.sfn.successes == [("token-o-1", {"stage": "COCINA", "completed_by": "emp-1"})]
+    assert aws_calls == ["GetItem", "TransactWriteItems", "SendTaskSuccess"]
+
+
+def test_a_second_complete_is_a_409_and_changes_nothing(world: World) -> None:
+    in_kitchen(world, "o-1")
+    logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    before = (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1"))
+
+    with pytest.raises(Conflict) as refused:
+        logic.complete(staff("cocinero", who="emp-2"), "COCINA", "o-1", dal=world.dal, now=NOW + timedelta(minutes=1))
+
+    assert refused.value.code == "already_completed"
+    assert (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1")) == before
+    assert len(world.sfn.successes) == 1
+
+
+def test_an_order_in_another_stage_is_a_409_and_another_tenants_order_a_404(world: World) -> None:
+    in_kitchen(world, "o-1")
+
+    with pytest.raises(Conflict) as refused:
+        logic.complete(staff("empaquetador"), "EMPAQUETAMIENTO", "o-1", dal=world.dal, now=NOW)
+    assert refused.value.code == "not_in_stage"
+    with pytest.raises(NotFound):
+        logic.complete(staff("cocinero", tenant="bembos-san-isidro"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    with pytest.raises(NotFound):
+        logic.claim(staff("cocinero", tenant="bembos-san-isidro"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    assert world.row("COCINA", TENANT, "o-1")["status"] == "pending"
+
+
+def test_staff_of_another_location_may_not_act_but_an_admin_may(world: World) -> None:
+    in_kitchen(world, "o-1")
+
+    with pytest.raises(Forbidden):
+        logic.claim(staff("cocinero", location="benavides"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    with pytest.raises(Forbidden):
+        logic.complete(staff("cocinero", location="benavides"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    done = logic.complete(staff("admin", location=None, who="adm-1"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    assert done.by == "adm-1"
+
+
+def test_completing_a_cancelled_order_is_a_409_and_writes_nothing(world: World) -> None:
+    in_kitchen(world, "o-1")
+    world.dynamodb.update_item(
+        TableName="t-pedidos",
+        Key={"tenant_id": {"S": TENANT}, "order_id": {"S": "o-1"}},
+        UpdateExpression="SET estado_pedido = :c",
+        ExpressionAttributeValues={":c": {"S": "CANCELADO"}},
+    )
+
+    with pytest.raises(Conflict) as refused:
+        logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+
+    assert refused.value.code == "not_in_stage"
+    assert "CANCELADO" in refused.value.message
+    assert world.row("COCINA", TENANT, "o-1")["status"] == "pending"
+    assert world.sfn.successes == []
+
+
+def test_a_token_rotated_between_read_and_write_is_retried_transparently(world: World) -> None:
+    in_kitchen(world, "o-1")
+    original = world.dal.get_ticket
+    rotated = {"done": False}
+
+    def get_then_rotate(stage: str, tenant: str, order_id: str):
+        ticket = original(stage, tenant, order_id)
+        if not rotated["done"]:
+            rotated["done"] = True
+            world.dal.rotate_token(stage, tenant, order_id, "token-new")
+        return ticket
+
+    world.dal.get_ticket = get_then_rotate  # type: ignore[method-assign]
+
+    logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+
+    assert world.sfn.successes[0][0] == "token-new"
+
+
+def test_a_cursor_of_another_location_is_refused(world: World) -> None:
+    from core.dynamo import encode_cursor
+
+    cursor = encode_cursor(
+        to_item({"tenant_id": TENANT, "order_id": "x", "queue_key": queue_key(TENANT, "benavides"), "enqueued_at": "1"})
+    )
+    with pytest.raises(ValidationFailed):
+        logic.queue_view(staff("cocinero"), "COCINA", location_id=None, cursor=cursor, limit=5, dal=world.dal, now=NOW)
