@@ -21,6 +21,7 @@ from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 from stacks.workflow import WorkflowStack
+from stacks.catalog_services import add_catalog_services, add_email_notifier
 from stacks.identity_services import add_identity_services
 from stacks.order_services import add_order_services
 from stacks.workflow_services import add_workflow_services
@@ -69,6 +70,8 @@ class ApiStack(cdk.Stack):
         cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_stage.url)
         cdk.CfnOutput(self, "WebSocketCallbackUrl", value=self.websocket_stage.callback_url)
         add_identity_services(self)
+        add_catalog_services(self)
+        add_email_notifier(self, dedup_table=self.data.idempotency)
         add_workflow_services(self)
         add_order_services(self)
 

@@ -76,6 +76,8 @@ class DataStack(cdk.Stack):
             ttl="expires_at",
             gsis=[Gsi("by_topic", "topic", "connection_id")],
         )
+        # Dedup records of asynchronous side effects (e.g. one email per event id), short-lived.
+        self.idempotency = self._table("Idempotency", "idempotencia", "idempotency_key", ttl="expires_at")
         self.images = self._images_bucket()
         self.tenant_tables = TenantTables(tenants=self.tenants, locations=self.locations, employees=self.employees)
 

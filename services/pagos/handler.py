@@ -23,7 +23,7 @@ from core.mercadopago_client import MERCADOPAGO_API_URL
 from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
 from core.observability import logger, tracer
 from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic, utc_now
-from core.request_limits import limit_body
+from core.request_limits import oversized
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos import logic
 
@@ -77,7 +77,6 @@ def bus() -> EventPublisher:
 
 
 app = create_resolver("pagos")
-app.use([limit_body()])
 
 
 def _body() -> dict[str, Any]:
@@ -109,4 +108,4 @@ def webhook(tenant_id: TenantPath) -> Received:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return oversized(event) or app.resolve(event, context)

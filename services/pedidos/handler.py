@@ -17,7 +17,7 @@ from core.api import create_resolver, current_principal
 from core.errors import ValidationFailed
 from core.observability import logger, tracer
 from core.principal import requires
-from core.request_limits import limit_body
+from core.request_limits import oversized
 from pedidos import logic, runtime
 from pedidos.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -37,7 +37,6 @@ Limit = Annotated[int, Query(ge=1, le=50, description="Page size (1-50)")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="Opaque cursor from the previous page")]
 
 app = create_resolver("pedidos")
-app.use([limit_body()])
 
 
 def _idempotency_key() -> str | None:
@@ -113,4 +112,4 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return oversized(event) or app.resolve(event, context)

@@ -1,0 +1,403 @@
+"""``make bench``: run orders through the local cloud and measure the workflow.
+
+``python -m scripts.bench [--orders 20] [--no-synth]`` prints a table and writes ``bench/results/bench.json``.
+
+What is measured, and how:
+
+- **AWS API calls per user action.** The staff actions (queue view, claim, complete) and the
+  stage consumer's and realtime notifier's work are run with the services' own logic and DAL
+  (``etapas.logic``, ``realtime.notifier``) in this process, against the local cloud's AWS APIs,
+  with boto3 clients whose botocore ``before-call`` event counts every API call. It is the code
+  the functions run, call for call; the Lambda functions themselves have no counting code path.
+  The staff actions done this way *are* the run's staff actions: they drive the real workflow.
+  The REST hop adds the authorizer's one GetItem per token and 5 minutes (API Gateway caches it).
+- **Step Functions state transitions per delivered order**: ``*StateEntered`` events of each
+  execution's history (what Step Functions Standard bills).
+- **Latency**: from the moment a staff complete returns to the moment the next stage's tracking
+  row is readable (the order is in the next role's queue view), polled every 10 ms.
+- **Cost per 1,000 orders** at list prices (us-east-1, constants below with their source), from
+  the measured counts and the local Lambda durations (a laptop's durations, not Graviton's: an
+  estimate of the order of magnitude).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from localcloud.cloud import LocalCloud, free_port
+from scripts.order_driver import seed_paid_order, start_workflow, state_machine_arn
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "bench.json"
+sys.path.insert(0, str(ROOT / "services"))  # the services' own packages, as Lambda imports them
+
+# (tenant, location, dispatch) the orders rotate over
+LOCATIONS = [
+    ("bembos-miraflores", "larco", "delivery"),
+    ("bembos-miraflores", "benavides", "pickup"),
+    ("bembos-san-isidro", "camino-real", "delivery"),
+]
+STAGES = ["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
+ROLES = {"COCINA": "cocinero", "EMPAQUETAMIENTO": "empaquetador", "DELIVERY": "repartidor"}
+STAGE_TABLES = {"COCINA": "cocina", "EMPAQUETAMIENTO": "despachador", "DELIVERY": "delivery"}
+
+# -- AWS list prices, us-east-1 (USD). Checked 2026-05-04. ------------------------------------------------
+# https://aws.amazon.com/lambda/pricing/ : Arm, first 6 billion GB-s/month; requests $0.20 per 1M
+LAMBDA_ARM_GB_SECOND = 0.0000133334
+LAMBDA_REQUEST = 0.20 / 1_000_000
+# https://aws.amazon.com/step-functions/pricing/ : Standard workflows, $0.025 per 1,000 state transitions
+SFN_TRANSITION = 0.025 / 1_000
+# https://aws.amazon.com/sqs/pricing/ : FIFO $0.50, standard $0.40 per 1M requests (64 KB chunks)
+SQS_FIFO_REQUEST = 0.50 / 1_000_000
+SQS_STANDARD_REQUEST = 0.40 / 1_000_000
+# https://aws.amazon.com/sns/pricing/ : $0.50 per 1M publishes (delivery to SQS is free)
+SNS_PUBLISH = 0.50 / 1_000_000
+# https://aws.amazon.com/eventbridge/pricing/ : custom events $1.00 per 1M
+EVENTBRIDGE_EVENT = 1.00 / 1_000_000
+# https://aws.amazon.com/dynamodb/pricing/on-demand/ : $0.625 per 1M write, $0.125 per 1M read request units
+DYNAMODB_WRU = 0.625 / 1_000_000
+DYNAMODB_RRU = 0.125 / 1_000_000
+# https://aws.amazon.com/api-gateway/pricing/ : REST $3.50 per 1M (first 333M); WebSocket $1.00 per 1M messages
+APIGW_REST_REQUEST = 3.50 / 1_000_000
+APIGW_WS_MESSAGE = 1.00 / 1_000_000
+
+# Request units per call (items here are under 1 KB, orders under 4 KB). A transactional write costs
+# 2 WRU per item; a write to a tracking row also writes its queue index (1 more WRU per write).
+RRU_PER_CALL = {"GetItem": 1.0, "Query": 0.5, "BatchGetItem": 1.0}
+WRU_PER_CALL = {"PutItem": 2.0, "UpdateItem": 2.0, "DeleteItem": 1.0, "TransactWriteItems": 6.0}
+
+
+@dataclass
+class Counted:
+    """boto3 clients whose API calls are counted (botocore's ``before-call`` event)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        client = boto3.client(service, **kwargs)
+        client.meta.events.register("before-call.*.*", self._count)
+        return client
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def take(self) -> Counter[str]:
+        taken = Counter(self.calls)
+        self.calls.clear()
+        return taken
+
+
+@dataclass
+class ActionStats:
+    samples: list[Counter[str]] = field(default_factory=list)
+    durations_ms: list[float] = field(default_factory=list)
+
+    def add(self, calls: Counter[str], duration_ms: float) -> None:
+        self.samples.append(calls)
+        self.durations_ms.append(duration_ms)
+
+    def per_action(self) -> dict[str, float]:
+        total: Counter[str] = Counter()
+        for sample in self.samples:
+            total.update(sample)
+        return {op: count / len(self.samples) for op, count in sorted(total.items())}
+
+    def calls(self) -> float:
+        return sum(self.per_action().values())
+
+
+def _wait(probe: Callable[[], Any], timeout: float = 60.0, interval: float = 0.01) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("the platform did not get there in time")
+
+
+class Bench:
+    def __init__(self, cloud: LocalCloud, orders: int) -> None:
+        from core.principal import Principal
+        from etapas.dal import StageDal
+
+        self.cloud = cloud
+        self.orders = orders
+        self.counted = Counted()
+        tables = {stage: cloud.table(name) for stage, name in STAGE_TABLES.items()}
+        self.dal = StageDal(
+            self.counted.client("dynamodb"),
+            self.counted.client("stepfunctions"),
+            orders_table=cloud.table("pedidos"),
+            stage_tables=tables,
+        )
+        self.plain = StageDal(
+            boto3.client("dynamodb"), boto3.client("stepfunctions"), orders_table=cloud.table("pedidos"), stage_tables=tables
+        )
+        self.principal = Principal
+        self.actions: dict[str, ActionStats] = defaultdict(ActionStats)
+        self.hops_ms: dict[str, list[float]] = defaultdict(list)
+
+    def staff(self, tenant: str, location: str, stage: str) -> Any:
+        return self.principal(
+            tenant_id=tenant, subject_id=f"bench-{ROLES[stage]}", kind="employee", rol=ROLES[stage], location_id=location
+        )
+
+    def _timed(self, name: str, action: Callable[[], Any]) -> Any:
+        self.counted.take()
+        started = time.perf_counter()
+        result = action()
+        self.actions[name].add(self.counted.take(), (time.perf_counter() - started) * 1000)
+        return result
+
+    def run_orders(self) -> list[tuple[str, str, str, str]]:
+        from etapas import logic
+
+        sfn = boto3.client("stepfunctions")
+        machine = state_machine_arn(sfn)
+        placed = []
+        for i in range(self.orders):
+            tenant, location, dispatch = LOCATIONS[i % len(LOCATIONS)]
+            order_id = seed_paid_order(
+                boto3.client("dynamodb"),
+                self.cloud.table("pedidos"),
+                tenant_id=tenant,
+                location_id=location,
+                dispatch=dispatch,
+                customer_id="cli-bench",
+            )
+            start_workflow(sfn, machine, tenant_id=tenant, order_id=order_id, location_id=location, dispatch=dispatch)
+            placed.append((tenant, location, dispatch, order_id))
+        for tenant, location, dispatch, order_id in placed:
+            stages = STAGES if dispatch == "delivery" else STAGES[:2]
+            for index, stage in enumerate(stages):
+                who = self.staff(tenant, location, stage)
+                _wait(lambda s=stage, t=tenant, o=order_id: self.plain.get_ticket(s, t, o))
+                self._timed(
+                    f"GET /{stage.lower()} (queue view)",
+                    lambda w=who, s=stage: logic.queue_view(
+                        w, s, location_id=None, cursor=None, limit=50, dal=self.dal, now=logic.utc_now()
+                    ),
+                )
+                self._timed(
+                    f"POST /{stage.lower()}/{{id}}/tomar",
+                    lambda w=who, s=stage, o=order_id: logic.claim(w, s, o, dal=self.dal, now=logic.utc_now()),
+                )
+                self._timed(
+                    f"POST /{stage.lower()}/{{id}}/completar",
+                    lambda w=who, s=stage, o=order_id: logic.complete(w, s, o, dal=self.dal, now=logic.utc_now()),
+                )
+                done = time.perf_counter()
+                if index + 1 < len(stages):
+                    following = stages[index + 1]
+                    _wait(lambda f=following, t=tenant, o=order_id: self.plain.get_ticket(f, t, o))
+                    self.hops_ms[f"{stage} complete -> {following} queue"].append((time.perf_counter() - done) * 1000)
+                else:
+                    _wait(lambda t=tenant, o=order_id: self._estado(t, o) == "ENTREGADO")
+                    self.hops_ms[f"{stage} complete -> ENTREGADO"].append((time.perf_counter() - done) * 1000)
+        return placed
+
+    def _estado(self, tenant: str, order_id: str) -> str | None:
+        order = self.plain.get_order(tenant, order_id)
+        return order.estado_pedido if order else None
+
+    def transitions(self, placed: list[tuple[str, str, str, str]]) -> dict[str, float]:
+        sfn = boto3.client("stepfunctions")
+        arn = state_machine_arn(sfn).replace(":stateMachine:", ":execution:")
+        per_dispatch: dict[str, list[int]] = defaultdict(list)
+        for _, _, dispatch, order_id in placed:
+            execution = f"{arn}:{order_id}"
+            _wait(lambda e=execution: sfn.describe_execution(executionArn=e)["status"] != "RUNNING", interval=0.1)
+            assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", order_id
+            events = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+            per_dispatch[dispatch].append(sum(1 for e in events if e["type"].endswith("StateEntered")))
+        return {dispatch: statistics.mean(counts) for dispatch, counts in per_dispatch.items()}
+
+    def consumer_and_notifier(self) -> None:
+        """The consumer's and notifier's calls, by the same code, on a probe order at a probe location."""
+        from etapas import logic
+        from etapas.models import StageMessage
+        from realtime.dal import TopicConnections
+        from realtime.notifier import OrderEvent, push
+
+        from core.events import EventPublisher
+
+        spec = next(s for s in self.cloud.assembly.functions.values() if s.handler == "realtime.notifier.lambda_handler")
+        consumer = next(s for s in self.cloud.assembly.functions.values() if s.handler == "etapas.consumer.lambda_handler")
+        publisher = EventPublisher(self.counted.client("events"), consumer.environment["EVENT_BUS_NAME"])
+        tenant = "bembos-miraflores"
+        for i in range(5):
+            order_id = seed_paid_order(
+                boto3.client("dynamodb"),
+                self.cloud.table("pedidos"),
+                tenant_id=tenant,
+                location_id="bench-probe",
+                dispatch="delivery",
+                customer_id="cli-bench",
+            )
+            message = StageMessage(
+                tenant_id=tenant,
+                order_id=order_id,
+                location_id="bench-probe",
+                dispatch="delivery",
+                stage="COCINA",
+                task_token=f"probe-token-{i}",
+                entered_at=logic.iso(logic.utc_now()),
+            )
+            self._timed(
+                "consumer: order enters a stage",
+                lambda m=message: logic.record_entry(m, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+            )
+            rotated = message.model_copy(update={"task_token": f"probe-token-{i}-b"})
+            self._timed(
+                "consumer: overdue re-entry (new token)",
+                lambda m=rotated: logic.record_entry(m, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+            )
+        connections = TopicConnections(
+            self.counted.client("dynamodb"),
+            spec.environment["CONNECTIONS_TABLE"],
+            self.counted.client("apigatewaymanagementapi", endpoint_url=spec.environment["WEBSOCKET_CALLBACK_URL"]),
+            spec.environment["ORDERS_TABLE"],
+        )
+        detail = {
+            "tenant_id": tenant,
+            "order_id": "probe",
+            "location_id": "bench-probe",
+            "estado_pedido": "EMPAQUETAMIENTO",
+            "previous": "COCINA",
+            "customer_id": "cli-bench",
+            "at": logic.iso(logic.utc_now()),
+        }
+        event = OrderEvent.model_validate({"id": "probe", "detail-type": "OrderStatusChanged", "detail": detail})
+        for _ in range(5):
+            self._timed("realtime notifier: one status change (no client connected)", lambda: push(event, connections))
+
+
+def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, float]]:
+    stats = cloud.runtime.stats()
+    report = {}
+    for name, s in stats.items():
+        if s.durations_ms:
+            report[name] = {
+                "invocations": s.invocations,
+                "cold_starts": s.cold_starts,
+                "median_ms": statistics.median(s.durations_ms),
+                "median_init_ms": statistics.median(s.init_durations_ms) if s.init_durations_ms else 0.0,
+            }
+    return report
+
+
+def cost_per_thousand(bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, float]]) -> dict[str, float]:
+    """USD per 1,000 delivered orders (delivery dispatch), for the workflow part of an order's life."""
+    actions = {name: stats.per_action() for name, stats in bench.actions.items()}
+
+    def action(prefix: str) -> dict[str, float]:
+        return next(v for k, v in actions.items() if k.startswith(prefix))
+
+    stage_paths = ["cocina", "empaquetamiento", "delivery"]
+    per_order_calls: Counter[str] = Counter()
+    for path in stage_paths:
+        for verb in (f"GET /{path}", f"POST /{path}/{{id}}/tomar", f"POST /{path}/{{id}}/completar"):
+            per_order_calls.update(action(verb))
+    for _ in range(3):
+        per_order_calls.update(action("consumer: order enters"))
+    status_events = 4  # COCINA, EMPAQUETAMIENTO, DELIVERY (consumer) + ENTREGADO (workflow)
+    for _ in range(status_events):
+        per_order_calls.update(action("realtime notifier"))
+    rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
+    wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
+    wru += 2 * 4  # the workflow's own writes: DeliveryAEntregado (UpdateItem on the order)... and the email ledger
+    rest_requests = 9  # view, claim, complete per stage
+    lambda_invocations = rest_requests + 3 + 2 * status_events  # + consumer + realtime and email notifiers
+    median_ms = statistics.median([f["median_ms"] for f in functions.values()] or [50.0])
+    gb_seconds = lambda_invocations * (median_ms / 1000) * 0.25  # 256 MB
+    sqs_requests = 3 * 3 + 2 * status_events * 3  # FIFO: send, receive, delete; standard: the same per notifier
+    lines = {
+        "step_functions": transitions.get("delivery", 6) * SFN_TRANSITION,
+        "lambda_requests": lambda_invocations * LAMBDA_REQUEST,
+        "lambda_compute": gb_seconds * LAMBDA_ARM_GB_SECOND,
+        "dynamodb": rru * DYNAMODB_RRU + wru * DYNAMODB_WRU,
+        "sqs": 9 * SQS_FIFO_REQUEST + (sqs_requests - 9) * SQS_STANDARD_REQUEST,
+        "eventbridge": (status_events + per_order_calls.get("PutEvents", 0) * 0) * EVENTBRIDGE_EVENT,
+        "sns": 1 * SNS_PUBLISH,  # the payment-approved publish that starts the workflow
+        "api_gateway_rest": rest_requests * APIGW_REST_REQUEST,
+        "api_gateway_websocket": status_events * 3 * APIGW_WS_MESSAGE,  # customer, staff, admin
+    }
+    return {k: round(v * 1000, 4) for k, v in lines.items()} | {"total": round(sum(lines.values()) * 1000, 4)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--orders", type=int, default=20)
+    parser.add_argument("--no-synth", action="store_true", help="reuse cdk.out")
+    args = parser.parse_args(argv)
+    cloud = LocalCloud(port=free_port(), synth=not args.no_synth, quiet_functions=True)
+    cloud.start()
+    try:
+        bench = Bench(cloud, args.orders)
+        placed = bench.run_orders()
+        transitions = bench.transitions(placed)
+        bench.consumer_and_notifier()
+        functions = lambda_seconds(cloud)
+        cost = cost_per_thousand(bench, transitions, functions)
+    finally:
+        cloud.stop()
+    report = {
+        "orders": args.orders,
+        "aws_calls_per_action": {
+            name: {"calls": round(s.calls(), 2), "by_api": s.per_action(), "median_ms": round(statistics.median(s.durations_ms), 1)}
+            for name, s in bench.actions.items()
+        },
+        "state_transitions_per_order": transitions,
+        "hop_latency_ms": {
+            name: {"median": round(statistics.median(v), 1), "p90": round(sorted(v)[int(0.9 * (len(v) - 1))], 1)}
+            for name, v in bench.hops_ms.items()
+        },
+        "lambda": functions,
+        "usd_per_1000_delivered_orders": cost,
+        "targets": {
+            "transitions_per_delivered_order<=6": transitions.get("delivery", 99) <= 6,
+            "aws_calls_per_complete<=3": all(
+                s.calls() <= 3 for n, s in bench.actions.items() if n.endswith("/completar")
+            ),
+            "kitchen_view_dynamodb_reads==1": bench.actions["GET /cocina (queue view)"].calls() == 1,
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"\nJSON: {RESULTS.relative_to(ROOT)}")
+    return 0 if all(report["targets"].values()) else 1
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"\nWorkflow benchmark: {report['orders']} orders through the local cloud\n")
+    print(f"{'user action':<58} {'AWS calls':>9}  {'which':<52} {'ms':>7}")
+    for name, row in report["aws_calls_per_action"].items():
+        which = ", ".join(f"{op}×{n:g}" for op, n in row["by_api"].items())
+        print(f"{name:<58} {row['calls']:>9g}  {which:<52} {row['median_ms']:>7}")
+    print("\nStep Functions state transitions per order: " + ", ".join(
+        f"{k} {v:g}" for k, v in report["state_transitions_per_order"].items()
+    ))
+    print("\nstaff complete -> next stage visible (ms)      median      p90")
+    for name, row in report["hop_latency_ms"].items():
+        print(f"  {name:<44} {row['median']:>7} {row['p90']:>8}")
+    print("\nUSD per 1,000 delivered orders (list prices, us-east-1)")
+    for name, usd in report["usd_per_1000_delivered_orders"].items():
+        print(f"  {name:<24} {usd:>10.4f}")
+    print("\ntargets: " + ", ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in report["targets"].items()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
