@@ -26,14 +26,16 @@ def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
     role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
 
 
-def _sellable_routes(path: str) -> list[Route]:
+def _sellable_routes(path: str, id_name: str) -> list[Route]:
+    """The routes of a sellable (product, combo); ``id_name`` is the handler's path parameter."""
+    item = f"{path}/{{{id_name}}}"
     return [
         Route("GET", path, public=True),
-        Route("GET", f"{path}/{{id}}", public=True),
+        Route("GET", item, public=True),
         Route("POST", path),
-        Route("PUT", f"{path}/{{id}}"),
-        Route("POST", f"{path}/{{id}}/disponibilidad"),
-        Route("POST", f"{path}/{{id}}/imagen"),
+        Route("PUT", item),
+        Route("POST", f"{item}/disponibilidad"),
+        Route("POST", f"{item}/imagen"),
     ]
 
 
@@ -66,7 +68,7 @@ def add_catalog_services(api: ApiStack) -> None:
     productos = api.add_microservice(
         "productos",
         handler="productos.handler.lambda_handler",
-        routes=_sellable_routes("/producto"),
+        routes=_sellable_routes("/producto", "product_id"),
         environment={**base_env, "PRODUCTS_TABLE": data.products.table_name, "IMAGES_BUCKET": data.images.bucket_name},
     )
     _allow(productos.role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
@@ -76,7 +78,7 @@ def add_catalog_services(api: ApiStack) -> None:
     combos = api.add_microservice(
         "combos",
         handler="combos.handler.lambda_handler",
-        routes=_sellable_routes("/combos"),
+        routes=_sellable_routes("/combos", "combo_id"),
         environment={
             **base_env,
             "COMBOS_TABLE": data.combos.table_name,
@@ -94,10 +96,10 @@ def add_catalog_services(api: ApiStack) -> None:
         handler="locales.handler.lambda_handler",
         routes=[
             Route("GET", "/locales", public=True),
-            Route("GET", "/locales/{id}", public=True),
+            Route("GET", "/locales/{location_id}", public=True),
             Route("POST", "/locales"),
-            Route("PUT", "/locales/{id}"),
-            Route("POST", "/locales/{id}/pausa"),
+            Route("PUT", "/locales/{location_id}"),
+            Route("POST", "/locales/{location_id}/pausa"),
         ],
         environment=base_env,
     )
