@@ -132,7 +132,7 @@ def _webhook(api: ApiStack) -> None:
     service = api.add_microservice(
         "pagos",
         handler="pagos.handler.lambda_handler",
-        routes=[Route("POST", "/pagos/webhook/{tenant_id}", public=True)],
+        routes=[Route("POST", "/pagos/webhook/{tenant}", public=True)],
         environment={
             "ORDERS_TABLE": data.orders.table_name,
             "TENANTS_TABLE": data.tenants.table_name,

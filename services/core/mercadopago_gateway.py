@@ -22,6 +22,7 @@ from mercadopago.config import RequestOptions
 
 from core.errors import DependencyFailed, DomainError
 from core.mercadopago_client import MERCADOPAGO_API_URL, sdk_for
+from core.observability import logger
 
 CACHE_SECONDS = 300.0
 TIMEOUT_SECONDS = 5.0  # well inside the functions' timeouts
@@ -93,6 +94,7 @@ class MercadoPagoGateway:
         try:
             result = action(sdk)
         except Exception as exc:  # the SDK raises requests' and its own errors
+            logger.warning("Mercado Pago call failed", extra={"call": what, "error": f"{type(exc).__name__}: {exc}"})
             raise DependencyFailed(f"Mercado Pago did not answer ({what})") from exc
         status = int(result.get("status") or 0)
         response = result.get("response")

@@ -15,7 +15,6 @@ from typing import Any
 
 from core import contracts
 from core.payment_events import OrderStatusDetail, Receipt
-
 from notificaciones.models import Attachment, Email
 from notificaciones.templates import LIMA, _html, _text
 

@@ -4,8 +4,6 @@
 200 once the payment is settled; 5xx only when a retry can help (Mercado Pago retries).
 """
 
-from __future__ import annotations
-
 import functools
 import json
 import time
@@ -44,7 +42,7 @@ class Received(BaseModel):
 
 @functools.cache
 def settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # read from the environment
+    return Settings()  # read from the environment
 
 
 @functools.cache
@@ -87,11 +85,11 @@ def _body() -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-@app.post("/pagos/webhook/<tenant_id>")
-def webhook(tenant_id: TenantPath) -> Received:
+@app.post("/pagos/webhook/<tenant>")
+def webhook(tenant: TenantPath) -> Received:
     event = app.current_event
-    notification = logic.notification_from(tenant_id, event.query_string_parameters or {}, event.headers or {}, _body())
-    logger.append_keys(tenant_id=tenant_id, data_id=notification.data_id)
+    notification = logic.notification_from(tenant, event.query_string_parameters or {}, event.headers or {}, _body())
+    logger.append_keys(tenant_id=tenant, data_id=notification.data_id)
     outcome = logic.handle_notification(
         notification,
         tenants=tenants(),

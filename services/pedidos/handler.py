@@ -4,8 +4,6 @@ Customers create, pay and list their own orders; staff of the order's location a
 any order of their tenant; only admins cancel. The tenant always comes from the session.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 

@@ -363,6 +363,11 @@ def start_checkout(
     return CheckoutStarted(checkout_url=checkout_url, preference_id=preference_id)
 
 
+def card_payment_key(order_id: str, card_token: str) -> str:
+    """``X-Idempotency-Key`` of a card payment: the same order and card token never pay twice (<= 64 chars)."""
+    return f"pay-{order_id}-{hashlib.sha256(card_token.encode()).hexdigest()[:16]}"
+
+
 def pay_with_card(
     principal: Principal,
     order_id: str,
@@ -393,7 +398,7 @@ def pay_with_card(
             "statement_descriptor": tenant.name[:22],
             "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
         },
-        idempotency_key=f"pay-{order.order_id}-{card.card_token}",
+        idempotency_key=card_payment_key(order.order_id, card.card_token),
     )
     facts = PaymentFacts.from_mercadopago(payment)
     with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
 @functools.cache
 def settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # read from the environment
+    return Settings()  # read from the environment
 
 
 @functools.cache

@@ -7,7 +7,6 @@ retried by the queue alone, then lands in the DLQ. Redeliveries are harmless (se
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -36,6 +35,6 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=functools.partial(record_handler), processor=processor, context=context
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )

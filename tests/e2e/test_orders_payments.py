@@ -93,7 +93,9 @@ def order_body(menu: Menu, **overrides: Any) -> dict[str, Any]:
         "location_id": "larco",
         "dispatch": "delivery",
         "address": "Av. Pardo 620, Miraflores",
-        "items": [{"kind": "producto", "item_id": menu.burger, "size": "regular", "quantity": 2, "notes": "sin cebolla"}],
+        "items": [
+            {"kind": "producto", "item_id": menu.burger, "size": "regular", "quantity": 2, "notes": "sin cebolla"}
+        ],
     }
     body.update(overrides)
     return body
@@ -279,24 +281,55 @@ def test_forged_or_stale_webhook_is_refused_and_changes_nothing(cloud, menu) -> 
 # -- cancelling -------------------------------------------------------------------------------------
 
 
-def test_admin_cancel_of_a_paid_order_refunds_once_even_when_retried(cloud, menu) -> None:
+def _paid_order_in_kitchen(cloud: Any, menu: Menu) -> tuple[Customer, dict[str, Any], str]:
     customer = new_customer(cloud)
     order = new_order(cloud, customer, menu)
     payment_id = pay_by_card(cloud, customer, order["order_id"]).json()["payment_id"]
-    wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
+    wait_state(cloud, customer, order["order_id"], {"COCINA"})  # the stage consumer holds its task token
+    return customer, order, payment_id
+
+
+def _execution_status(order_id: str) -> str:
+    return str(executions_named(order_id)[0]["status"])
+
+
+def test_admin_cancel_of_an_order_in_a_stage_fails_its_task_and_refunds_once_even_when_retried(cloud, menu) -> None:
+    customer, order, payment_id = _paid_order_in_kitchen(cloud, menu)
     admin = staff_headers(cloud, "admin")
     url = f"{cloud.urls.api}pedidos/{order['order_id']}/cancelar"
 
     first = httpx.post(url, json={"reason": "Cliente llamó para cancelar"}, headers=admin, timeout=30)
     assert first.status_code == 200, first.text
+    assert first.json()["via"] == "workflow"
     assert first.json()["refund_id"]
-    after = wait_state(cloud, customer, order["order_id"], {"CANCELADO"})
+    eventually(lambda: _execution_status(order["order_id"]) != "RUNNING")  # the waiting task was failed
     second = httpx.post(url, json={"reason": "otra vez"}, headers=admin, timeout=30)
 
-    assert second.status_code == 409
+    # AWS refuses the spent token (409 here); moto accepts it again (200). Either way: no second refund.
+    assert second.status_code in (200, 409)
+    assert second.status_code == 409 or second.json()["refund_id"] == first.json()["refund_id"]
+    after = get_order(cloud, customer.headers, order["order_id"]).json()
     assert after["payment"]["refund_id"] == first.json()["refund_id"]
-    assert after["history"][-1]["reason"] == "Cliente llamó para cancelar"
     assert len(cloud.mercadopago.list_refunds(mercadopago_credentials(TENANT)["access_token"], payment_id)) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="moto 5.2.5's SendTaskFailure handler drops `cause` (responses.py), so the workflow's Cancelado "
+    "state writes a null reason and fails with States.Runtime; AWS passes the cause",
+)
+def test_admin_cancel_of_an_order_in_a_stage_ends_in_cancelado_with_the_reason(cloud, menu) -> None:
+    customer, order, _ = _paid_order_in_kitchen(cloud, menu)
+
+    httpx.post(
+        f"{cloud.urls.api}pedidos/{order['order_id']}/cancelar",
+        json={"reason": "Cliente llamó para cancelar"},
+        headers=staff_headers(cloud, "admin"),
+        timeout=30,
+    )
+
+    after = wait_state(cloud, customer, order["order_id"], {"CANCELADO"})
+    assert after["history"][-1]["reason"] == "Cliente llamó para cancelar"
 
 
 def test_admin_cancel_of_an_unpaid_order_cancels_it_directly(cloud, menu) -> None:
@@ -350,8 +383,9 @@ def test_bad_orders_get_a_clear_4xx_and_write_nothing(cloud, menu, case: str, st
         "client_total": {**order_body(menu), "total_cents": 1},
         "delivery_without_address": order_body(menu, address=None),
         "unknown_size": order_body(menu, items=[{**item, "size": "mega"}]),
-        "combo_over_stock": order_body(menu, items=[{"kind": "combo", "item_id": menu.combo, "size": "regular",
-                                                     "quantity": 3}]),  # fmt: skip
+        "combo_over_stock": order_body(
+            menu, items=[{"kind": "combo", "item_id": menu.combo, "size": "regular", "quantity": 3}]
+        ),
         "unknown_location": order_body(menu, location_id="no-existe"),
     }
 

@@ -1,0 +1,204 @@
+"""Creating, pricing, reading and starting orders against moto tables; AWS calls counted per action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from orders_support import TENANT, CallCounter
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.payment_settlement import DynamoSettlementStore, PaymentFacts, settle
+from core.principal import Principal
+from core.tenant_config import TenantConfigs
+from pedidos import logic
+from pedidos.dal import OrdersDal
+from pedidos.models import CreateOrder
+
+NOW = "2026-05-01T12:00:00.000+00:00"
+CUSTOMER = Principal(tenant_id=TENANT, subject_id="cust-1", kind="customer", rol="cliente")
+
+
+def body(**overrides: Any) -> CreateOrder:
+    values: dict[str, Any] = {
+        "location_id": "larco",
+        "dispatch": "delivery",
+        "address": "Av. Pardo 620",
+        "items": [{"kind": "producto", "item_id": "clasica", "size": "grande", "quantity": 2}],
+    }
+    values.update(overrides)
+    return CreateOrder.model_validate(values)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def publish(self, *args: Any) -> None:
+        self.messages.append(args)
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.started: dict[str, Any] = {}
+
+    def start(self, order_id: str, execution_input: Any) -> bool:
+        if order_id in self.started:
+            return False
+        self.started[order_id] = execution_input
+        return True
+
+
+def test_order_is_priced_from_the_catalog_and_stored_pending_payment(dal: OrdersDal) -> None:
+    order, created = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+
+    assert created
+    assert (order.subtotal_cents, order.delivery_fee_cents, order.total_cents) == (3980, 500, 4480)
+    stored = dal.get_order(TENANT, order.order_id)
+    assert stored is not None and stored.estado_pedido == "PENDIENTE_PAGO"
+    assert stored.customer_email == "ana@example.pe"
+    assert [h.estado for h in stored.history] == ["PENDIENTE_PAGO"]
+
+
+def test_pickup_has_no_delivery_fee_and_no_address(dal: OrdersDal) -> None:
+    order, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address="x y z w"), None, dal=dal, now=NOW)
+
+    assert (order.delivery_fee_cents, order.address) == (0, None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "code"),
+    [
+        ({"items": [{"kind": "producto", "item_id": "nope", "size": "regular", "quantity": 1}]}, ValidationFailed,
+         "unknown_item"),
+        ({"items": [{"kind": "producto", "item_id": "agotada", "size": "regular", "quantity": 1}]}, Conflict,
+         "item_unavailable"),
+        ({"items": [{"kind": "producto", "item_id": "sin-larco", "size": "regular", "quantity": 1}]}, Conflict,
+         "item_unavailable"),
+        ({"items": [{"kind": "producto", "item_id": "clasica", "size": "mega", "quantity": 1}]}, ValidationFailed,
+         "unknown_size"),
+        ({"items": [{"kind": "combo", "item_id": "combo-1", "size": "regular", "quantity": 3}]}, Conflict,
+         "out_of_stock"),
+        ({"location_id": "cerrado", "dispatch": "pickup", "address": None}, Conflict, "location_paused"),
+        ({"location_id": "benavides"}, ValidationFailed, "dispatch_not_offered"),
+        ({"location_id": "nowhere"}, NotFound, "location_not_found"),
+    ],
+)  # fmt: skip
+def test_bad_orders_are_refused_and_write_nothing(
+    dal: OrdersDal, dynamodb: Any, overrides: dict[str, Any], error: type[Exception], code: str
+) -> None:
+    with pytest.raises(error) as raised:
+        logic.create_order(CUSTOMER, body(**overrides), None, dal=dal, now=NOW)
+
+    assert raised.value.code == code  # type: ignore[attr-defined]
+    assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 0}]},
+        {"items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 51}]},
+        {"items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1, "price_cents": 1}]},
+        {"items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1, "notes": "x" * 201}]},
+        {"total_cents": 1},
+        {"tenant_id": "tenant-b"},
+        {"address": None},
+    ],
+)
+def test_the_request_model_refuses_client_prices_and_bad_quantities(values: dict[str, Any]) -> None:
+    base = body().model_dump()
+    with pytest.raises(ValueError):
+        CreateOrder.model_validate({**base, **values})
+
+
+def test_idempotency_key_replays_the_order_without_a_second_write(dal: OrdersDal, dynamodb: Any) -> None:
+    first, created = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, now=NOW)
+    again, created_again = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, now=NOW)
+
+    assert (created, created_again) == (True, False)
+    assert again.order_id == first.order_id
+    assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 2  # the order and its key record
+    with pytest.raises(Conflict) as raised:
+        logic.create_order(CUSTOMER, body(dispatch="pickup"), "key-12345678", dal=dal, now=NOW)
+    assert raised.value.code == "idempotency_key_reused"
+
+
+def test_a_concurrent_retry_losing_the_key_race_gets_the_winners_order(dal: OrdersDal) -> None:
+    winner, _ = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, now=NOW)
+    original = dal.idempotency_record
+    dal.idempotency_record = lambda *args: None  # type: ignore[method-assign]  # it looked before the winner wrote
+
+    loser, created = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, now=NOW)
+
+    dal.idempotency_record = original  # type: ignore[method-assign]
+    assert not created and loser.order_id == winner.order_id
+
+
+def test_other_customers_and_tenants_do_not_see_the_order(dal: OrdersDal) -> None:
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    neighbour = Principal(tenant_id=TENANT, subject_id="cust-2", kind="customer", rol="cliente")
+    other_tenant = Principal(tenant_id="tenant-b", subject_id="adm", kind="employee", rol="admin")
+    cook_elsewhere = Principal(tenant_id=TENANT, subject_id="e", kind="employee", rol="cocinero", location_id="x")
+
+    for principal in (neighbour, other_tenant, cook_elsewhere):
+        with pytest.raises(NotFound):
+            logic.get_order(principal, order.order_id, dal=dal)
+    admin = Principal(tenant_id=TENANT, subject_id="adm", kind="employee", rol="admin")
+    assert logic.get_order(admin, order.order_id, dal=dal).order_id == order.order_id
+
+
+def test_customer_orders_are_listed_newest_first_and_a_foreign_cursor_is_refused(dal: OrdersDal) -> None:
+    ids = [
+        logic.create_order(CUSTOMER, body(), None, dal=dal, now=f"2026-05-01T12:00:0{i}.000+00:00")[0].order_id
+        for i in range(3)
+    ]
+
+    page = logic.list_orders(CUSTOMER, limit=2, cursor=None, dal=dal)
+    rest = logic.list_orders(CUSTOMER, limit=2, cursor=page.next_cursor, dal=dal)
+
+    assert [o.order_id for o in page.items + rest.items] == list(reversed(ids))
+    neighbour = Principal(tenant_id=TENANT, subject_id="cust-2", kind="customer", rol="cliente")
+    with pytest.raises(ValidationFailed):
+        logic.list_orders(neighbour, limit=2, cursor=page.next_cursor, dal=dal)
+
+
+def test_aws_calls_per_action(dal: OrdersDal, dynamodb: Any, counter: CallCounter) -> None:
+    """Measured: create = 2 (BatchGetItem + PutItem), with a key 3; a webhook approval 2 + SNS; start 4."""
+    logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    assert dict(counter.calls) == {"BatchGetItem": 1, "PutItem": 1}
+
+    counter.reset()
+    order, _ = logic.create_order(CUSTOMER, body(), "key-measured", dal=dal, now=NOW)
+    assert dict(counter.calls) == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+
+    counter.reset()
+    topic, bus = Recorder(), Recorder()
+    facts = PaymentFacts(payment_id="77", status="approved", amount_cents=4480, currency="PEN",
+                         external_reference=f"{TENANT}:{order.order_id}")  # fmt: skip
+    store = DynamoSettlementStore(dynamodb, dal.tables.orders)
+    assert settle(TENANT, facts, store=store, topic=topic, bus=bus, now=NOW) == "published"
+    assert dict(counter.calls) == {"UpdateItem": 2}  # + 1 SNS Publish (the topic)
+    assert len(topic.messages) == 1
+
+    counter.reset()
+    assert settle(TENANT, facts, store=store, topic=topic, bus=bus, now=NOW) == "duplicate"
+    assert dict(counter.calls) == {"UpdateItem": 1} and len(topic.messages) == 1
+
+    counter.reset()
+    tenants = TenantConfigs(dynamodb, dal.tables.tenants)
+    workflow = FakeWorkflow()
+    message = logic.PaymentApprovedMessage(tenant_id=TENANT, order_id=order.order_id, location_id="larco",
+                                           payment_id="77")  # fmt: skip
+    assert logic.start_paid_order(message, dal=dal, workflow=workflow, tenants=tenants, bus=bus, now=NOW) == "started"  # type: ignore[arg-type]
+    assert dict(counter.calls) == {"UpdateItem": 2, "GetItem": 1}  # + StartExecution + PutEvents; tenant cached
+    assert workflow.started[order.order_id]["sla"] == {"cocina": 900, "empaquetamiento": 300, "delivery": 2700}
+    receipt = bus.messages[-1][2]["receipt"]
+    assert receipt["total_cents"] == 4480 and receipt["payment_id"] == "77"
+
+    counter.reset()
+    again = logic.start_paid_order(message, dal=dal, workflow=workflow, tenants=tenants, bus=bus, now=NOW)  # type: ignore[arg-type]
+    assert again == "duplicate"
+    assert dict(counter.calls) == {"UpdateItem": 1}  # no second receipt, no second execution
+    stored = dal.get_order(TENANT, order.order_id)
+    assert stored is not None and [h.estado for h in stored.history] == ["PENDIENTE_PAGO", "PAGADO"]

@@ -1,0 +1,156 @@
+"""Webhook signatures, the settlement's edge cases, and the receipt (boleta) email."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import pytest
+from orders_support import TENANT
+from test_orders import CUSTOMER, NOW, Recorder, body
+
+from core.payment_events import receipt_for, status_detail
+from core.payment_settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
+from notificaciones.receipts import receipt_email, with_receipts
+from pagos.logic import BadSignature, Notification, notification_from, verify
+from pedidos import logic
+from pedidos.dal import OrdersDal
+
+SECRET = "s3cret"
+CLOCK = 1_780_000_000.0
+
+
+def signed(data_id: str = "123", ts: str | None = None, secret: str = SECRET) -> Notification:
+    ts = ts or str(int(CLOCK * 1000))
+    manifest = f"id:{data_id};request-id:req-1;ts:{ts};"
+    v1 = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
+    return Notification(TENANT, data_id, "payment", "req-1", f"ts={ts},v1={v1}")
+
+
+@pytest.mark.parametrize("ts", [str(int(CLOCK * 1000)), str(int(CLOCK)), str(int(CLOCK - 200))])
+def test_a_fresh_signature_in_seconds_or_milliseconds_is_accepted(ts: str) -> None:
+    verify(signed(ts=ts), SECRET, CLOCK)
+
+
+@pytest.mark.parametrize(
+    "notification",
+    [
+        signed(secret="other"),
+        signed(ts=str(int((CLOCK - 301) * 1000))),
+        signed(ts=str(int(CLOCK + 400))),
+        Notification(TENANT, "123", "payment", "req-1", ""),
+        Notification(TENANT, "123", "payment", "", signed().signature),
+        Notification(TENANT, "999", "payment", "req-1", signed().signature),  # signature of another payment
+    ],
+)
+def test_a_forged_stale_or_missing_signature_is_refused(notification: Notification) -> None:
+    with pytest.raises(BadSignature):
+        verify(notification, SECRET, CLOCK)
+
+
+def test_the_data_id_comes_from_the_query_and_the_headers_are_case_insensitive() -> None:
+    notification = notification_from(
+        TENANT, {"data.id": "ABC123", "type": "payment"}, {"X-Signature": "ts=1,v1=a", "X-Request-Id": "r"}, {}
+    )
+    assert (notification.data_id, notification.topic, notification.request_id) == ("abc123", "payment", "r")
+
+
+@pytest.fixture
+def order_id(dal: OrdersDal) -> str:
+    return logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)[0].order_id
+
+
+def facts(order_id: str, **values: Any) -> PaymentFacts:
+    base = {"payment_id": "77", "status": "approved", "amount_cents": 4480, "currency": "PEN",
+            "external_reference": f"{TENANT}:{order_id}"}  # fmt: skip
+    return PaymentFacts.model_validate({**base, **values})
+
+
+def test_an_approval_racing_a_live_winner_is_retried_later_and_then_publishes(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
+    store.approve(TENANT, order_id, facts(order_id), NOW)  # a winner that died before publishing
+
+    with pytest.raises(PaymentInFlight):
+        settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW)
+    later = "2026-05-01T12:05:00.000+00:00"
+    assert settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=later) == "published"
+    assert len(topic.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [({"amount_cents": 100}, "payment_amount_mismatch"), ({"currency": "USD"}, "payment_amount_mismatch")],
+)
+def test_an_approved_payment_that_does_not_match_the_order_goes_to_an_admin(
+    dal: OrdersDal, dynamodb: Any, order_id: str, values: dict[str, Any], reason: str
+) -> None:
+    store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
+
+    assert settle(TENANT, facts(order_id, **values), store=store, topic=topic, bus=bus, now=NOW) == "needs_admin"
+
+    assert topic.messages == []
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.needs_admin == reason and order.estado_pedido == "PENDIENTE_PAGO"
+    assert bus.messages[0][2]["estado_pedido"] == "REQUIERE_ADMIN"
+
+
+def test_a_second_approved_payment_of_a_paid_order_goes_to_an_admin(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
+    settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW)
+
+    outcome = settle(TENANT, facts(order_id, payment_id="78"), store=store, topic=topic, bus=bus, now=NOW)
+
+    assert outcome == "needs_admin" and len(topic.messages) == 1
+
+
+def test_rejected_keeps_the_order_payable_and_a_foreign_reference_is_ignored(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
+
+    assert settle(TENANT, facts(order_id, status="rejected"), store=store, topic=topic, bus=bus, now=NOW) == "recorded"
+    foreign = facts(order_id, external_reference=f"tenant-b:{order_id}")
+    assert settle(TENANT, foreign, store=store, topic=topic, bus=bus, now=NOW) == "ignored"
+
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.estado_pedido == "PENDIENTE_PAGO" and order.payment
+    assert order.payment.status == "rejected" and topic.messages == []
+
+
+def test_a_chargeback_flags_the_order_for_an_admin_once(dal: OrdersDal, dynamodb: Any, order_id: str) -> None:
+    store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
+    settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW)
+
+    for _ in range(2):
+        settle(TENANT, facts(order_id, status="charged_back"), store=store, topic=topic, bus=bus, now=NOW)
+
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.needs_admin == "payment_charged_back"
+    assert len(bus.messages) == 1
+
+
+def test_the_receipt_email_carries_the_boleta_as_a_txt_attachment(dal: OrdersDal, order_id: str) -> None:
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None
+    detail = status_detail(
+        order,
+        estado="PAGADO",
+        at=NOW,
+        by="mercadopago",
+        tenant_name="Bembos A",
+        receipt=receipt_for(order, "Bembos A", NOW),
+    )
+
+    email = with_receipts({})["OrderStatusChanged"](detail)
+
+    assert email is not None and email.to == ("ana@example.pe",)
+    [attachment] = email.attachments
+    text = attachment.content.decode()
+    assert attachment.filename.endswith(".txt") and attachment.content_type.startswith("text/plain")
+    assert "TOTAL" in text and "S/ 44.80" in text and "S/ 5.00" in text and "2 x Clásica (grande)" in text
+    assert receipt_email({**detail, "estado_pedido": "COCINA"}) is None
