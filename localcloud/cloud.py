@@ -199,7 +199,8 @@ class LocalCloud:
         port = free_port()
         env = {**os.environ, "MOTO_PORT": str(port), "MOTO_ACCOUNT_ID": ACCOUNT_ID}
         self._moto = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "localcloud.moto_launcher", "-H", "127.0.0.1", "-p", str(port)],
+            cwd=self.root,  # moto with the local cloud's Step Functions fidelity fix
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

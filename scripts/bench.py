@@ -23,6 +23,7 @@ What is measured, and how:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import sys
@@ -30,6 +31,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +119,15 @@ class ActionStats:
         return sum(self.per_action().values())
 
 
+def _finished(sfn: Any, execution_arn: str) -> bool:
+    return bool(sfn.describe_execution(executionArn=execution_arn)["status"] != "RUNNING")
+
+
+def _service(module: str) -> Any:
+    """A module of ``services/``, imported as Lambda imports it (``services/`` on the path)."""
+    return importlib.import_module(module)
+
+
 def _wait(probe: Callable[[], Any], timeout: float = 60.0, interval: float = 0.01) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -129,9 +140,8 @@ def _wait(probe: Callable[[], Any], timeout: float = 60.0, interval: float = 0.0
 
 class Bench:
     def __init__(self, cloud: LocalCloud, orders: int) -> None:
-        from core.principal import Principal
-        from etapas.dal import StageDal
-
+        Principal = _service("core.principal").Principal  # noqa: N806
+        StageDal = _service("etapas.dal").StageDal  # noqa: N806
         self.cloud = cloud
         self.orders = orders
         self.counted = Counted()
@@ -143,7 +153,10 @@ class Bench:
             stage_tables=tables,
         )
         self.plain = StageDal(
-            boto3.client("dynamodb"), boto3.client("stepfunctions"), orders_table=cloud.table("pedidos"), stage_tables=tables
+            boto3.client("dynamodb"),
+            boto3.client("stepfunctions"),
+            orders_table=cloud.table("pedidos"),
+            stage_tables=tables,
         )
         self.principal = Principal
         self.actions: dict[str, ActionStats] = defaultdict(ActionStats)
@@ -151,7 +164,11 @@ class Bench:
 
     def staff(self, tenant: str, location: str, stage: str) -> Any:
         return self.principal(
-            tenant_id=tenant, subject_id=f"bench-{ROLES[stage]}", kind="employee", rol=ROLES[stage], location_id=location
+            tenant_id=tenant,
+            subject_id=f"bench-{ROLES[stage]}",
+            kind="employee",
+            rol=ROLES[stage],
+            location_id=location,
         )
 
     def _timed(self, name: str, action: Callable[[], Any]) -> Any:
@@ -162,8 +179,7 @@ class Bench:
         return result
 
     def run_orders(self) -> list[tuple[str, str, str, str]]:
-        from etapas import logic
-
+        logic = _service("etapas.logic")
         sfn = boto3.client("stepfunctions")
         machine = state_machine_arn(sfn)
         placed = []
@@ -183,34 +199,41 @@ class Bench:
             stages = STAGES if dispatch == "delivery" else STAGES[:2]
             for index, stage in enumerate(stages):
                 who = self.staff(tenant, location, stage)
-                _wait(lambda s=stage, t=tenant, o=order_id: self.plain.get_ticket(s, t, o))
+                _wait(partial(self.plain.get_ticket, stage, tenant, order_id))
                 self._timed(
                     f"GET /{stage.lower()} (queue view)",
-                    lambda w=who, s=stage: logic.queue_view(
-                        w, s, location_id=None, cursor=None, limit=50, dal=self.dal, now=logic.utc_now()
+                    partial(
+                        logic.queue_view,
+                        who,
+                        stage,
+                        location_id=None,
+                        cursor=None,
+                        limit=50,
+                        dal=self.dal,
+                        now=logic.utc_now(),
                     ),
                 )
                 self._timed(
                     f"POST /{stage.lower()}/{{id}}/tomar",
-                    lambda w=who, s=stage, o=order_id: logic.claim(w, s, o, dal=self.dal, now=logic.utc_now()),
+                    partial(logic.claim, who, stage, order_id, dal=self.dal, now=logic.utc_now()),
                 )
                 self._timed(
                     f"POST /{stage.lower()}/{{id}}/completar",
-                    lambda w=who, s=stage, o=order_id: logic.complete(w, s, o, dal=self.dal, now=logic.utc_now()),
+                    partial(logic.complete, who, stage, order_id, dal=self.dal, now=logic.utc_now()),
                 )
                 done = time.perf_counter()
                 if index + 1 < len(stages):
                     following = stages[index + 1]
-                    _wait(lambda f=following, t=tenant, o=order_id: self.plain.get_ticket(f, t, o))
+                    _wait(partial(self.plain.get_ticket, following, tenant, order_id))
                     self.hops_ms[f"{stage} complete -> {following} queue"].append((time.perf_counter() - done) * 1000)
                 else:
-                    _wait(lambda t=tenant, o=order_id: self._estado(t, o) == "ENTREGADO")
+                    _wait(partial(self._delivered, tenant, order_id))
                     self.hops_ms[f"{stage} complete -> ENTREGADO"].append((time.perf_counter() - done) * 1000)
         return placed
 
-    def _estado(self, tenant: str, order_id: str) -> str | None:
+    def _delivered(self, tenant: str, order_id: str) -> bool:
         order = self.plain.get_order(tenant, order_id)
-        return order.estado_pedido if order else None
+        return bool(order and order.estado_pedido == "ENTREGADO")
 
     def transitions(self, placed: list[tuple[str, str, str, str]]) -> dict[str, float]:
         sfn = boto3.client("stepfunctions")
@@ -218,7 +241,7 @@ class Bench:
         per_dispatch: dict[str, list[int]] = defaultdict(list)
         for _, _, dispatch, order_id in placed:
             execution = f"{arn}:{order_id}"
-            _wait(lambda e=execution: sfn.describe_execution(executionArn=e)["status"] != "RUNNING", interval=0.1)
+            _wait(partial(_finished, sfn, execution), interval=0.1)
             assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", order_id
             events = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
             per_dispatch[dispatch].append(sum(1 for e in events if e["type"].endswith("StateEntered")))
@@ -226,15 +249,18 @@ class Bench:
 
     def consumer_and_notifier(self) -> None:
         """The consumer's and notifier's calls, by the same code, on a probe order at a probe location."""
-        from etapas import logic
-        from etapas.models import StageMessage
-        from realtime.dal import TopicConnections
-        from realtime.notifier import OrderEvent, push
+        logic = _service("etapas.logic")
+        StageMessage = _service("etapas.models").StageMessage  # noqa: N806
+        TopicConnections = _service("realtime.dal").TopicConnections  # noqa: N806
+        notifier = _service("realtime.notifier")
+        EventPublisher = _service("core.events").EventPublisher  # noqa: N806
 
-        from core.events import EventPublisher
-
-        spec = next(s for s in self.cloud.assembly.functions.values() if s.handler == "realtime.notifier.lambda_handler")
-        consumer = next(s for s in self.cloud.assembly.functions.values() if s.handler == "etapas.consumer.lambda_handler")
+        spec = next(
+            s for s in self.cloud.assembly.functions.values() if s.handler == "realtime.notifier.lambda_handler"
+        )
+        consumer = next(
+            s for s in self.cloud.assembly.functions.values() if s.handler == "etapas.consumer.lambda_handler"
+        )
         publisher = EventPublisher(self.counted.client("events"), consumer.environment["EVENT_BUS_NAME"])
         tenant = "bembos-miraflores"
         for i in range(5):
@@ -257,12 +283,12 @@ class Bench:
             )
             self._timed(
                 "consumer: order enters a stage",
-                lambda m=message: logic.record_entry(m, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+                partial(logic.record_entry, message, dal=self.dal, publisher=publisher, now=logic.utc_now()),
             )
             rotated = message.model_copy(update={"task_token": f"probe-token-{i}-b"})
             self._timed(
                 "consumer: overdue re-entry (new token)",
-                lambda m=rotated: logic.record_entry(m, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+                partial(logic.record_entry, rotated, dal=self.dal, publisher=publisher, now=logic.utc_now()),
             )
         connections = TopicConnections(
             self.counted.client("dynamodb"),
@@ -279,9 +305,13 @@ class Bench:
             "customer_id": "cli-bench",
             "at": logic.iso(logic.utc_now()),
         }
-        event = OrderEvent.model_validate({"id": "probe", "detail-type": "OrderStatusChanged", "detail": detail})
+        event = notifier.OrderEvent.model_validate(
+            {"id": "probe", "detail-type": "OrderStatusChanged", "detail": detail}
+        )
         for _ in range(5):
-            self._timed("realtime notifier: one status change (no client connected)", lambda: push(event, connections))
+            self._timed(
+                "realtime notifier: one status change (no client connected)", lambda: notifier.push(event, connections)
+            )
 
 
 def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, float]]:
@@ -298,7 +328,9 @@ def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, float]]:
     return report
 
 
-def cost_per_thousand(bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, float]]) -> dict[str, float]:
+def cost_per_thousand(
+    bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, float]]
+) -> dict[str, float]:
     """USD per 1,000 delivered orders (delivery dispatch), for the workflow part of an order's life."""
     actions = {name: stats.per_action() for name, stats in bench.actions.items()}
 
@@ -317,7 +349,7 @@ def cost_per_thousand(bench: Bench, transitions: dict[str, float], functions: di
         per_order_calls.update(action("realtime notifier"))
     rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
     wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
-    wru += 2 * 4  # the workflow's own writes: DeliveryAEntregado (UpdateItem on the order)... and the email ledger
+    wru += 2 + 4 * 2  # the workflow's final UpdateItem on the order; the email ledger's put + update per email
     rest_requests = 9  # view, claim, complete per stage
     lambda_invocations = rest_requests + 3 + 2 * status_events  # + consumer + realtime and email notifiers
     median_ms = statistics.median([f["median_ms"] for f in functions.values()] or [50.0])
@@ -329,7 +361,7 @@ def cost_per_thousand(bench: Bench, transitions: dict[str, float], functions: di
         "lambda_compute": gb_seconds * LAMBDA_ARM_GB_SECOND,
         "dynamodb": rru * DYNAMODB_RRU + wru * DYNAMODB_WRU,
         "sqs": 9 * SQS_FIFO_REQUEST + (sqs_requests - 9) * SQS_STANDARD_REQUEST,
-        "eventbridge": (status_events + per_order_calls.get("PutEvents", 0) * 0) * EVENTBRIDGE_EVENT,
+        "eventbridge": status_events * EVENTBRIDGE_EVENT,
         "sns": 1 * SNS_PUBLISH,  # the payment-approved publish that starts the workflow
         "api_gateway_rest": rest_requests * APIGW_REST_REQUEST,
         "api_gateway_websocket": status_events * 3 * APIGW_WS_MESSAGE,  # customer, staff, admin
@@ -356,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "orders": args.orders,
         "aws_calls_per_action": {
-            name: {"calls": round(s.calls(), 2), "by_api": s.per_action(), "median_ms": round(statistics.median(s.durations_ms), 1)}
+            name: {
+                "calls": round(s.calls(), 2),
+                "by_api": s.per_action(),
+                "median_ms": round(statistics.median(s.durations_ms), 1),
+            }
             for name, s in bench.actions.items()
         },
         "state_transitions_per_order": transitions,
@@ -387,9 +423,10 @@ def print_table(report: dict[str, Any]) -> None:
     for name, row in report["aws_calls_per_action"].items():
         which = ", ".join(f"{op}×{n:g}" for op, n in row["by_api"].items())
         print(f"{name:<58} {row['calls']:>9g}  {which:<52} {row['median_ms']:>7}")
-    print("\nStep Functions state transitions per order: " + ", ".join(
-        f"{k} {v:g}" for k, v in report["state_transitions_per_order"].items()
-    ))
+    print(
+        "\nStep Functions state transitions per order: "
+        + ", ".join(f"{k} {v:g}" for k, v in report["state_transitions_per_order"].items())
+    )
     print("\nstaff complete -> next stage visible (ms)      median      p90")
     for name, row in report["hop_latency_ms"].items():
         print(f"  {name:<44} {row['median']:>7} {row['p90']:>8}")

@@ -14,9 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from boto3.dynamodb.types import TypeSerializer
 
-from services.core.dynamo import to_item
-from services.core.orders import customer_key, location_state_key
+_serializer = TypeSerializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
 
 DEFAULT_SLA = {"cocina": 900, "empaquetamiento": 300, "delivery": 2700}
 STAGE_PATHS = {"COCINA": "cocina", "EMPAQUETAMIENTO": "empaquetamiento", "DELIVERY": "delivery"}
@@ -31,7 +36,9 @@ def new_order_id() -> str:
 
 
 def state_machine_arn(sfn: Any) -> str:
-    return next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("pedido"))
+    return next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("pedido")
+    )
 
 
 def seed_paid_order(
@@ -55,11 +62,11 @@ def seed_paid_order(
                 "tenant_id": tenant_id,
                 "order_id": order_id,
                 "customer_id": customer_id,
-                "customer_key": customer_key(tenant_id, customer_id),
+                "customer_key": f"{tenant_id}#{customer_id}",  # core.orders.customer_key
                 "customer_email": customer_email,
                 "customer_name": "Cliente Demo",
                 "location_id": location_id,
-                "location_state_key": location_state_key(tenant_id, location_id, "PAGADO"),
+                "location_state_key": f"{tenant_id}#{location_id}#PAGADO",  # core.orders.location_state_key
                 "dispatch": dispatch,
                 "address": "Av. José Larco 345, Miraflores" if dispatch == "delivery" else None,
                 "items": [

@@ -17,13 +17,13 @@ from constructs.microservice import Microservice, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 
+from stacks.catalog_services import add_catalog_services, add_email_notifier
 from stacks.config import StageConfig
 from stacks.data import DataStack
-from stacks.messaging import MessagingStack
-from stacks.workflow import WorkflowStack
-from stacks.catalog_services import add_catalog_services, add_email_notifier
 from stacks.identity_services import add_identity_services
+from stacks.messaging import MessagingStack
 from stacks.order_services import add_order_services
+from stacks.workflow import WorkflowStack
 from stacks.workflow_services import add_workflow_services
 
 # Headers a browser may send: the session token, the tenant of an unauthenticated call,

@@ -149,11 +149,17 @@ class ComboRecord(Record, ComboFields):
     image_key: str | None = None
 
 
-class LocationRecord(Record, LocationFields):
+class LocationRecord(LocationFields):
+    """Not a ``Record``: its timestamps are optional (see below)."""
+
     model_config = ConfigDict(extra="ignore")
 
+    tenant_id: str
     location_id: str
     paused: bool = False
+    # Tenant onboarding (constructs/tenant.py) writes the first locations at deploy time, without timestamps.
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 # -- responses ------------------------------------------------------------------------------------
@@ -182,7 +188,7 @@ class Location(LocationFields):
 
     location_id: str
     paused: bool
-    updated_at: datetime
+    updated_at: datetime | None = Field(description="Last change; null for a location untouched since onboarding")
 
 
 class ProductPage(BaseModel):

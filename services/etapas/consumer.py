@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
@@ -20,7 +21,6 @@ from pydantic_settings import BaseSettings
 from core import contracts
 from core.events import EventPublisher
 from core.observability import logger, tracer
-
 from etapas import logic
 from etapas.dal import StageDal
 from etapas.models import StageMessage
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
 @functools.cache
 def collaborators() -> tuple[StageDal, EventPublisher]:
     """Created on first use and kept for the warm container."""
-    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    settings = Settings()  # read from the environment
     dal = StageDal(
         boto3.client("dynamodb"),
         boto3.client("stepfunctions"),
@@ -66,10 +66,11 @@ def record_handler(record: SQSRecord) -> str:
         publisher=publisher,
         now=logic.utc_now(),
         sequence_number=record.attributes.sequence_number,
+        sent_timestamp=int(record.attributes.sent_timestamp),
     )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

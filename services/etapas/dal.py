@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict
 from core.dynamo import from_item, to_item, to_value
 from core.errors import DependencyFailed
 from core.orders import HistoryEntry, location_state_key
-
 from etapas.models import StageTicket
 
 QUEUE_INDEX = "by_queue"
@@ -173,7 +172,9 @@ class StageDal:
             self._dynamodb.update_item(
                 TableName=self._tables[stage],
                 Key=self._key(tenant_id, order_id),
-                UpdateExpression="SET #status = :claimed, claimed_by = :by, claimed_at = if_not_exists(claimed_at, :at)",
+                UpdateExpression=(
+                    "SET #status = :claimed, claimed_by = :by, claimed_at = if_not_exists(claimed_at, :at)"
+                ),
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
@@ -185,9 +186,7 @@ class StageDal:
                 raise ConditionFailed(["row"], from_item(old) if old else None) from exc
             raise DependencyFailed("The stage tables are not available") from exc
 
-    def complete(
-        self, ticket: StageTicket, *, by: str, at: str, expires_at: int, entry: HistoryEntry
-    ) -> None:
+    def complete(self, ticket: StageTicket, *, by: str, at: str, expires_at: int, entry: HistoryEntry) -> None:
         """One transaction: the row completed (off the queue index) and the completion in the order's timeline.
 
         Guarded by what was read: the same status, claimant and token (a concurrent claim, complete or
@@ -254,7 +253,9 @@ class StageDal:
             if _code(exc) != "TransactionCanceledException":
                 raise DependencyFailed("The orders tables are not available") from exc
             reasons = exc.response.get("CancellationReasons") or []
-            failed = [name for (name, _), r in zip(parts, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"]
+            failed = [
+                name for (name, _), r in zip(parts, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"
+            ]
             if not failed and any(r.get("Code") not in (None, "None") for r in reasons):
                 raise DependencyFailed(f"The transaction was cancelled: {reasons}") from exc
             raise ConditionFailed(failed) from exc
@@ -270,4 +271,3 @@ class StageDal:
     @staticmethod
     def _key(tenant_id: str, order_id: str) -> dict[str, Any]:
         return {"tenant_id": {"S": tenant_id}, "order_id": {"S": order_id}}
-

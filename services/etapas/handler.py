@@ -22,7 +22,6 @@ from core.api import create_resolver, current_principal
 from core.observability import logger, tracer
 from core.principal import requires
 from core.request_limits import oversized
-
 from etapas import logic
 from etapas.dal import StageDal
 from etapas.models import LOCATION_ID_PATTERN, ORDER_ID_PATTERN, QueueView, StageAction
@@ -43,7 +42,7 @@ class Settings(BaseSettings):
 @functools.cache
 def dal() -> StageDal:
     """Created on first use and kept for the warm container."""
-    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    settings = Settings()  # read from the environment
     return StageDal(
         boto3.client("dynamodb"),
         boto3.client("stepfunctions"),

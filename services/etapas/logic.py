@@ -17,7 +17,6 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.observability import logger
 from core.orders import NEXT_AFTER, HistoryEntry, queue_key
 from core.principal import Principal
-
 from etapas.dal import ConditionFailed, OrderFacts, StageDal
 from etapas.models import (
     PREVIOUS_STATE,
@@ -60,7 +59,7 @@ def employee_actor(principal: Principal) -> str:
 # -- the consumer ------------------------------------------------------------------------------------
 
 
-def _ticket(message: StageMessage, order: OrderFacts, sequence_number: str | None) -> StageTicket:
+def _ticket(message: StageMessage, order: OrderFacts, sqs: tuple[str | None, int | None]) -> StageTicket:
     lines = [
         TicketLine(
             name=str(line.get("name", line.get("item_id", "?"))),
@@ -83,7 +82,8 @@ def _ticket(message: StageMessage, order: OrderFacts, sequence_number: str | Non
         customer_name=order.customer_name,
         address=order.address if message.dispatch == "delivery" else None,
         lines=lines,
-        sequence_number=sequence_number,
+        sequence_number=sqs[0],
+        sent_timestamp=sqs[1],
     )
 
 
@@ -104,13 +104,14 @@ def status_changed_detail(message: StageMessage, order: OrderFacts, at: str) -> 
     }
 
 
-def record_entry(
+def record_entry(  # noqa: PLR0911 - one return per outcome reads best
     message: StageMessage,
     *,
     dal: StageDal,
     publisher: Publisher,
     now: datetime,
     sequence_number: str | None = None,
+    sent_timestamp: int | None = None,
 ) -> EntryOutcome:
     """The order entered ``message.stage``: record it once, whatever SQS or the workflow redelivers.
 
@@ -131,8 +132,10 @@ def record_entry(
         return "stale"
     at = iso(now)
     if order.estado_pedido == PREVIOUS_STATE[stage]:
-        entry = HistoryEntry(estado=stage, at=at, by=WORKFLOW_ACTOR)  # type: ignore[arg-type]
-        dal.enter_stage(_ticket(message, order, sequence_number), previous=PREVIOUS_STATE[stage], entry=entry)
+        entry = HistoryEntry(estado=stage, at=at, by=WORKFLOW_ACTOR)
+        dal.enter_stage(
+            _ticket(message, order, (sequence_number, sent_timestamp)), previous=PREVIOUS_STATE[stage], entry=entry
+        )
         publisher.publish(
             contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, status_changed_detail(message, order, at)
         )
@@ -143,7 +146,7 @@ def record_entry(
         return "stale"
     ticket = dal.get_ticket(stage, message.tenant_id, message.order_id)
     if ticket is None:
-        dal.put_ticket(_ticket(message, order, sequence_number))
+        dal.put_ticket(_ticket(message, order, (sequence_number, sent_timestamp)))
         logger.warning("order was in the stage without a tracking row: row written")
         return "entered"
     if ticket.task_token == message.task_token:
@@ -215,7 +218,7 @@ def queue_view(
         for t in tickets
         if t.status != "completed"
     ]
-    return QueueView(stage=stage, location_id=location, orders=entries, next_cursor=encode_cursor(last))  # type: ignore[arg-type]
+    return QueueView(stage=stage, location_id=location, orders=entries, next_cursor=encode_cursor(last))
 
 
 def _absent(principal: Principal, stage: str, order_id: str, dal: StageDal) -> Exception:
@@ -260,7 +263,7 @@ def claim(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now
             raise _absent(principal, stage, order_id, dal) from failed
         _refuse(principal, ticket)
         raise Conflict(f"The order was taken by {ticket.claimed_by}", code="claimed_by_other") from failed
-    return StageAction(order_id=order_id, stage=stage, status="claimed", by=principal.subject_id, at=at)  # type: ignore[arg-type]
+    return StageAction(order_id=order_id, stage=stage, status="claimed", by=principal.subject_id, at=at)
 
 
 def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now: datetime) -> StageAction:
@@ -275,7 +278,7 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
         if ticket is None:
             raise _absent(principal, stage, order_id, dal)
         _refuse(principal, ticket)
-        entry = HistoryEntry(estado=stage, at=at, by=actor, rol=principal.rol, note="completado")  # type: ignore[arg-type]
+        entry = HistoryEntry(estado=stage, at=at, by=actor, rol=principal.rol, note="completado")
         expires_at = int((now + timedelta(days=COMPLETED_ROW_DAYS)).timestamp())
         try:
             dal.complete(ticket, by=principal.subject_id, at=at, expires_at=expires_at, entry=entry)
@@ -291,7 +294,7 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
             logger.warning("the stage's token had expired; its re-entry carries the completion on")
         return StageAction(
             order_id=order_id,
-            stage=stage,  # type: ignore[arg-type]
+            stage=stage,
             status="completed",
             by=principal.subject_id,
             at=at,

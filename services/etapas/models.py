@@ -68,6 +68,7 @@ class StageTicket(TrackingRow):
     address: str | None = None
     lines: list[TicketLine] = Field(default_factory=list)
     sequence_number: str | None = None  # the SQS FIFO sequence number of the message that entered it
+    sent_timestamp: int | None = None  # when that message was sent to the queue (epoch ms)
 
 
 class QueueEntry(BaseModel):

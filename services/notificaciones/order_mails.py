@@ -73,7 +73,7 @@ class OrderMailDirectory:
             {"tenant_id": {"S": tenant_id}, "order_id": {"S": order_id}},
             "customer_email, customer_name, dispatch",
         )
-        return tuple(item.get(k, {}).get("S") for k in ("customer_email", "customer_name", "dispatch"))  # type: ignore[return-value]
+        return tuple(item.get(k, {}).get("S") for k in ("customer_email", "customer_name", "dispatch"))
 
     def tenant(self, tenant_id: str) -> tuple[str, str | None]:
         """``(name, admin email)`` of the tenant."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, World, staff
+from workflow_world import NOW, World, staff
 
 from core.dynamo import to_item
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -16,7 +16,9 @@ from etapas.models import StageMessage
 TENANT = "bembos-miraflores"
 
 
-def in_kitchen(world: World, order_id: str, *, location: str = "larco", entered: str = "2026-05-04T18:00:00.000Z") -> None:
+def in_kitchen(
+    world: World, order_id: str, *, location: str = "larco", entered: str = "2026-05-04T18:00:00.000Z"
+) -> None:
     world.seed_order(TENANT, order_id, "PAGADO", location=location)
     msg = StageMessage(
         tenant_id=TENANT,
@@ -32,7 +34,13 @@ def in_kitchen(world: World, order_id: str, *, location: str = "larco", entered:
 
 def view(world: World, principal, *, location: str | None = None, minutes: int = 5):
     return logic.queue_view(
-        principal, "COCINA", location_id=location, cursor=None, limit=50, dal=world.dal, now=NOW + timedelta(minutes=minutes)
+        principal,
+        "COCINA",
+        location_id=location,
+        cursor=None,
+        limit=50,
+        dal=world.dal,
+        now=NOW + timedelta(minutes=minutes),
     )
 
 
@@ -97,7 +105,11 @@ def test_complete_records_who_and_when_removes_it_from_the_queue_and_tells_the_w
 
     assert done.next_estado == "EMPAQUETAMIENTO"
     row = world.row("COCINA", TENANT, "o-1")
-    assert (row["status"], row["completed_by"], row["completed_at"]) == ("completed", "emp-1", "2026-05-04T18:07:00.000Z")
+    assert (row["status"], row["completed_by"], row["completed_at"]) == (
+        "completed",
+        "emp-1",
+        "2026-05-04T18:07:00.000Z",
+    )
     assert "queue_key" not in row
     assert world.order(TENANT, "o-1")["history"][-1] == {
         "estado": "COCINA",
