@@ -1,9 +1,12 @@
-"""Start moto's server with one fidelity fix to its Step Functions interpreter.
+"""Start moto's server with two fidelity fixes to its Step Functions support.
 
-AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
-``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
-The order workflow catches the heartbeat (the stage's SLA) to raise ``OrderOverdue`` and wait again,
-and leaves ``States.Timeout`` (the hard limit) to the admins, so the distinction matters here.
+1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
+   ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
+   The order workflow catches the heartbeat (the stage's SLA) to raise ``OrderOverdue`` and wait again,
+   and leaves ``States.Timeout`` (the hard limit) to the admins, so the distinction matters here.
+2. ``SendTaskFailure`` carries an ``error`` and a ``cause``; moto 5.2.5's HTTP handler drops the
+   cause, so a ``Catch`` with ``ResultPath`` sees no ``Cause`` (the cancel path records the admin's
+   reason from it). The handler below passes both on, as AWS does.
 
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto.core.responses import EmptyResult
 from moto.server import main
 from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
@@ -22,6 +26,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.responses import StepFunctionResponse
 
 _moto_from_error = StateTaskServiceCallback._from_error
 _details: Any = EventDetails  # a TypedDict whose every key is declared required
@@ -46,6 +51,19 @@ def _from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
 
 
 StateTaskServiceCallback._from_error = _from_error  # type: ignore[method-assign]
+
+
+def _send_task_failure(self: Any) -> EmptyResult:
+    backend = self.stepfunction_backend
+    token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
+    if "cause" in backend.send_task_failure.__code__.co_varnames:  # the executing (parser) backend
+        backend.send_task_failure(token, error=error, cause=cause)
+    else:
+        backend.send_task_failure(token, error=error)
+    return EmptyResult()
+
+
+StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main()

@@ -104,6 +104,8 @@ def _orders_api(api: ApiStack) -> None:
         [t.table_arn for t in (data.tenants, data.locations, data.users, data.products, data.combos)],
     )
     _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *(t.table_arn for t in stages.values())])
+    # A cancel takes the order off its stage's staff queue.
+    _allow(role, ["dynamodb:UpdateItem"], [t.table_arn for t in stages.values()])
     _allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
     _allow(role, ["dynamodb:Query"], [f"{data.orders.table_arn}/index/by_customer"])
     _allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])

@@ -166,6 +166,25 @@ class OrdersDal:
         item = response.get("Item")
         return TrackingRow.model_validate(from_item(item)) if item else None
 
+    def withdraw_from_tray(self, stage: str, tenant_id: str, order_id: str, at: str) -> None:
+        """Take a cancelled order off its stage's staff queue (the sparse ``by_queue`` index drops it)."""
+        table = self.tables.stages.get(stage)
+        if not table:
+            return
+        try:
+            self._call(
+                "update_item",
+                TableName=table,
+                Key=self._order_key(tenant_id, order_id),
+                UpdateExpression="REMOVE queue_key SET cancelled_at = :at",
+                ConditionExpression="attribute_exists(order_id) AND #status <> :completed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":at": {"S": at}, ":completed": {"S": "completed"}},
+            )
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise DependencyFailed(f"The staff queue could not be updated: {_code(exc)}") from exc
+
     def idempotency_record(self, tenant_id: str, customer_id: str, key: str) -> IdempotencyRecord | None:
         response = self._call(
             "get_item",

@@ -465,6 +465,7 @@ def cancel_order(
         row = dal.tracking_row(stage, principal.tenant_id, order_id) if stage else None
         if row is not None and row.status != "completed":
             if workflow.fail_task(row.task_token, body.reason):
+                dal.withdraw_from_tray(row.stage, principal.tenant_id, order_id, now)
                 refund_id = _refund(order, gateways(tenant), dal, now)
                 return CancelResult(order_id=order_id, estado_pedido=estado, via="workflow", refund_id=refund_id)
             continue  # the stage moved on meanwhile: look again

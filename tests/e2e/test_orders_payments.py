@@ -313,11 +313,6 @@ def test_admin_cancel_of_an_order_in_a_stage_fails_its_task_and_refunds_once_eve
     assert len(cloud.mercadopago.list_refunds(mercadopago_credentials(TENANT)["access_token"], payment_id)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="moto 5.2.5's SendTaskFailure handler drops `cause` (responses.py), so the workflow's Cancelado "
-    "state writes a null reason and fails with States.Runtime; AWS passes the cause",
-)
 def test_admin_cancel_of_an_order_in_a_stage_ends_in_cancelado_with_the_reason(cloud, menu) -> None:
     customer, order, _ = _paid_order_in_kitchen(cloud, menu)
 
@@ -330,6 +325,9 @@ def test_admin_cancel_of_an_order_in_a_stage_ends_in_cancelado_with_the_reason(c
 
     after = wait_state(cloud, customer, order["order_id"], {"CANCELADO"})
     assert after["history"][-1]["reason"] == "Cliente llamó para cancelar"
+    kitchen = httpx.get(f"{cloud.urls.api}cocina", headers=staff_headers(cloud, "cocinero"), timeout=30)
+    assert kitchen.status_code == 200
+    assert order["order_id"] not in kitchen.text  # off the cooks' tray at once
 
 
 def test_admin_cancel_of_an_unpaid_order_cancels_it_directly(cloud, menu) -> None:
