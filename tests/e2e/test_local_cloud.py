@@ -70,20 +70,32 @@ def test_tenant_onboarding_seeded_tenants_locations_and_first_admin(cloud) -> No
     assert {item["location_id"]["S"] for item in locations} == {"larco", "benavides"}
 
 
-def test_sns_publish_is_delivered_to_the_subscribed_queue(cloud) -> None:
+def test_sns_publish_reaches_the_subscribed_queues_consumer(cloud) -> None:
+    """SNS "pago aprobado" -> SQS -> the order starter: the message is delivered, handled and deleted."""
+    starter = "bembos-dev-pedidos-iniciador"
+    before = cloud.runtime.stats().get(starter)
+    handled_before = before.invocations if before else 0
     sns = boto3.client("sns")
     topic_arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("pago-aprobado"))
-    marker = str(uuid.uuid4())
-    sns.publish(TopicArn=topic_arn, Message=json.dumps({"probe": marker}))
-    sqs = boto3.client("sqs")
-    url = queue_url(cloud, "pago-aprobado")
+    probe = {"type": "PaymentApproved", "tenant_id": TENANT, "order_id": f"sonda-{uuid.uuid4().hex[:8]}",
+             "location_id": "larco", "payment_id": "0"}  # fmt: skip
 
-    def delivered() -> bool:
-        # the raw message lands on the queue (or was already taken by its consumer, if one is wired)
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        return any(marker in m["Body"] for m in messages)
+    sns.publish(TopicArn=topic_arn, Message=json.dumps(probe))
 
-    assert eventually(delivered, timeout=20)
+    def handled() -> bool:
+        stats = cloud.runtime.stats().get(starter)
+        return bool(stats and stats.invocations > handled_before and not stats.errors)
+
+    assert eventually(handled, timeout=30)
+
+    def drained() -> bool:
+        attributes = boto3.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url(cloud, "pago-aprobado"),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return all(count == "0" for count in attributes.values())
+
+    assert eventually(drained, timeout=20)
 
 
 def test_state_machine_waits_on_the_kitchen_fifo_queue_and_continues_after_send_task_success(cloud) -> None:
