@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.grants import allow
 from constructs.microservice import Microservice, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -20,10 +20,6 @@ if TYPE_CHECKING:  # the ApiStack calls these from its __init__
     from stacks.api import ApiStack
 
 DEFAULT_MAIL_FROM = "Bembos <notificaciones@bembos.com.pe>"
-
-
-def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
 
 
 def _sellable_routes(path: str, id_name: str) -> list[Route]:
@@ -49,7 +45,7 @@ def _image_prefix_access(service: Microservice, bucket_arn: tuple[str, str], fol
     """Presigned GETs and PUTs are signed with the function's role: it may read and write only its prefix."""
     arn, export_name = bucket_arn
     prefix = f"tenants/*/{folder}/*"
-    _allow(service.role, ["s3:GetObject", "s3:PutObject"], [f"{arn}/{prefix}"])
+    allow(service.role, ["s3:GetObject", "s3:PutObject"], [f"{arn}/{prefix}"])
     acknowledge(
         service.role,
         f"AwsSolutions-IAM5[Resource::{export_name}/{prefix}]",
@@ -71,8 +67,8 @@ def add_catalog_services(api: ApiStack) -> None:
         routes=_sellable_routes("/producto", "product_id"),
         environment={**base_env, "PRODUCTS_TABLE": data.products.table_name, "IMAGES_BUCKET": data.images.bucket_name},
     )
-    _allow(productos.role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
-    _allow(productos.role, read_write, [data.products.table_arn])
+    allow(productos.role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
+    allow(productos.role, read_write, [data.products.table_arn])
     _image_prefix_access(productos, images_arn, "productos")
 
     combos = api.add_microservice(
@@ -86,9 +82,9 @@ def add_catalog_services(api: ApiStack) -> None:
             "IMAGES_BUCKET": data.images.bucket_name,
         },
     )
-    _allow(combos.role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
-    _allow(combos.role, ["dynamodb:BatchGetItem"], [data.products.table_arn])  # a combo's products exist
-    _allow(combos.role, read_write, [data.combos.table_arn])
+    allow(combos.role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
+    allow(combos.role, ["dynamodb:BatchGetItem"], [data.products.table_arn])  # a combo's products exist
+    allow(combos.role, read_write, [data.combos.table_arn])
     _image_prefix_access(combos, images_arn, "combos")
 
     locales = api.add_microservice(
@@ -103,8 +99,8 @@ def add_catalog_services(api: ApiStack) -> None:
         ],
         environment=base_env,
     )
-    _allow(locales.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-    _allow(locales.role, read_write, [data.locations.table_arn])
+    allow(locales.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    allow(locales.role, read_write, [data.locations.table_arn])
 
 
 def add_email_notifier(api: ApiStack, *, dedup_table: dynamodb.ITable, mail_from: str | None = None) -> ServiceFunction:
@@ -135,7 +131,7 @@ def add_email_notifier(api: ApiStack, *, dedup_table: dynamodb.ITable, mail_from
     notifier.function.add_event_source(
         event_sources.SqsEventSource(work.queue, batch_size=10, report_batch_item_failures=True)
     )
-    _allow(
+    allow(
         notifier.role,
         ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         [dedup_table.table_arn],
@@ -146,5 +142,5 @@ def add_email_notifier(api: ApiStack, *, dedup_table: dynamodb.ITable, mail_from
         resource_name=f"{secret_name}-??????",  # Secrets Manager appends 6 random characters
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
-    _allow(notifier.role, ["secretsmanager:GetSecretValue"], [secret_arn])
+    allow(notifier.role, ["secretsmanager:GetSecretValue"], [secret_arn])
     return notifier

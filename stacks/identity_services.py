@@ -9,22 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.service_function import ServiceFunction
 
 if TYPE_CHECKING:  # the ApiStack calls add_identity_services from its __init__
     from stacks.api import ApiStack
-
-
-def _index_arn(table: dynamodb.ITable, index: str) -> str:
-    return f"{table.table_arn}/index/{index}"
-
-
-def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
 
 
 def staff_app_url(api: ApiStack) -> str:
@@ -59,21 +51,21 @@ def add_identity_services(api: ApiStack) -> None:
         # argon2id (19 MiB, t=2) takes tens of milliseconds; a cold start plus a login fits easily.
         timeout=cdk.Duration.seconds(15),
     )
-    _allow(users.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-    _allow(
+    allow(users.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    allow(
         users.role,
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         [data.users.table_arn],
     )
-    _allow(users.role, ["dynamodb:Query"], [_index_arn(data.users, "by_email"), _index_arn(data.employees, "by_email")])
-    _allow(users.role, ["dynamodb:UpdateItem"], [data.employees.table_arn])
-    _allow(
+    allow(users.role, ["dynamodb:Query"], [index_arn(data.users, "by_email"), index_arn(data.employees, "by_email")])
+    allow(users.role, ["dynamodb:UpdateItem"], [data.employees.table_arn])
+    allow(
         users.role,
         ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
         [data.tokens.table_arn],
     )
-    _allow(users.role, ["dynamodb:Query"], [_index_arn(data.tokens, "by_subject")])
-    _allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
+    allow(users.role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
+    allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
 
     employees_env = {
         "TENANTS_TABLE": data.tenants.table_name,
@@ -110,10 +102,10 @@ def add_identity_services(api: ApiStack) -> None:
         timeout=cdk.Duration.seconds(30),
     )
     # The worker reads the employee and the tenant, stores the invitation token, marks the employee, publishes.
-    _allow(worker.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-    _allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
-    _allow(worker.role, ["dynamodb:PutItem"], [data.tokens.table_arn])
-    _allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
+    allow(worker.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+    allow(worker.role, ["dynamodb:PutItem"], [data.tokens.table_arn])
+    allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
     invitations = api.messaging.invitation_requests.queue
     worker.function.add_event_source(
         event_sources.SqsEventSource(invitations, batch_size=10, report_batch_item_failures=True)
@@ -123,15 +115,13 @@ def add_identity_services(api: ApiStack) -> None:
 def _grant_employees(role: iam.IRole, api: ApiStack) -> None:
     """What the employees DAL calls: tenants/locations reads, employees writes, tokens, the bus."""
     data = api.data
-    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
-    _allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
-    _allow(
+    allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, data.locations.table_arn])
+    allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+    allow(
         role,
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
         [data.tokens.table_arn],
     )
-    _allow(role, ["dynamodb:Query"], [_index_arn(data.tokens, "by_subject")])
-    _allow(
-        role, ["dynamodb:Query"], [_index_arn(data.employees, "by_email"), _index_arn(data.employees, "by_location")]
-    )
-    _allow(role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])
+    allow(role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
+    allow(role, ["dynamodb:Query"], [index_arn(data.employees, "by_email"), index_arn(data.employees, "by_location")])
+    allow(role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])

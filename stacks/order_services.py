@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.grants import allow
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -28,10 +29,6 @@ STARTER_BATCH_SIZE = 10
 DEFAULT_CUSTOMER_APP_URL = "https://pedidos.bembos.com.pe"
 
 
-def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
-
-
 def _secrets_arn(api: ApiStack) -> str:
     """Every tenant's Mercado Pago secret (tenants are data: one statement covers them all)."""
     return api.format_arn(
@@ -43,7 +40,7 @@ def _secrets_arn(api: ApiStack) -> str:
 
 
 def _read_secrets(api: ApiStack, role: iam.IRole) -> None:
-    _allow(role, ["secretsmanager:GetSecretValue"], [_secrets_arn(api)])
+    allow(role, ["secretsmanager:GetSecretValue"], [_secrets_arn(api)])
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{api.region}:<AWS::AccountId>:"
@@ -98,27 +95,27 @@ def _orders_api(api: ApiStack) -> None:
     )
     role = service.role
     # Pricing an order: tenant, location, customer, products and combos in one BatchGetItem.
-    _allow(
+    allow(
         role,
         ["dynamodb:BatchGetItem"],
         [t.table_arn for t in (data.tenants, data.locations, data.users, data.products, data.combos)],
     )
-    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *(t.table_arn for t in stages.values())])
+    allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *(t.table_arn for t in stages.values())])
     # A cancel takes the order off its stage's staff queue.
-    _allow(role, ["dynamodb:UpdateItem"], [t.table_arn for t in stages.values()])
-    _allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
-    _allow(role, ["dynamodb:Query"], [f"{data.orders.table_arn}/index/by_customer"])
-    _allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
-    _allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    allow(role, ["dynamodb:UpdateItem"], [t.table_arn for t in stages.values()])
+    allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+    allow(role, ["dynamodb:Query"], [f"{data.orders.table_arn}/index/by_customer"])
+    allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
+    allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
     state_machine = api.workflow.state_machine
-    _allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
+    allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
     execution_arn = api.format_arn(
         service="states",
         resource="execution",
         resource_name=f"{api.stage.prefix}-pedido:*",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
-    _allow(role, ["states:StopExecution"], [execution_arn])
+    allow(role, ["states:StopExecution"], [execution_arn])
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::arn:aws:states:{api.region}:<AWS::AccountId>:"
@@ -145,10 +142,10 @@ def _webhook(api: ApiStack) -> None:
         timeout=cdk.Duration.seconds(15),
     )
     role = service.role
-    _allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-    _allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
-    _allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
-    _allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+    allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
+    allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
     _read_secrets(api, role)
 
 
@@ -175,7 +172,7 @@ def _starter(api: ApiStack) -> None:
             messaging.payment_approved.queue, batch_size=STARTER_BATCH_SIZE, report_batch_item_failures=True
         )
     )
-    _allow(starter.role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
-    _allow(starter.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-    _allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
-    _allow(starter.role, ["states:StartExecution"], [api.workflow.state_machine.state_machine_arn])
+    allow(starter.role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+    allow(starter.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+    allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+    allow(starter.role, ["states:StartExecution"], [api.workflow.state_machine.state_machine_arn])

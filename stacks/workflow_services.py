@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -29,14 +28,6 @@ if TYPE_CHECKING:  # the ApiStack calls add_workflow_services at the end of its 
 STAGE_PATHS = ("cocina", "empaquetamiento", "delivery")
 CONSUMER_BATCH_SIZE = 10
 NOTIFIER_BATCH_SIZE = 10
-
-
-def _allow(role: iam.IRole, actions: list[str], resources: list[str]) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
-
-
-def _index_arn(table: dynamodb.ITable, index: str) -> str:
-    return f"{table.table_arn}/index/{index}"
 
 
 def _stage_environment(api: ApiStack) -> dict[str, str]:
@@ -80,11 +71,11 @@ def _stage_consumer(api: ApiStack) -> ServiceFunction:
             )
         )
     stage_arns = [t.table_arn for t in data.stage_tables.values()]
-    _allow(consumer.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
-    _allow(consumer.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], stage_arns)
-    _allow(consumer.role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])
+    allow(consumer.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+    allow(consumer.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], stage_arns)
+    allow(consumer.role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])
     # An overdue re-entry of a stage completed meanwhile is completed with its new token.
-    _allow(consumer.role, ["states:SendTaskSuccess"], [api.workflow.state_machine.state_machine_arn])
+    allow(consumer.role, ["states:SendTaskSuccess"], [api.workflow.state_machine.state_machine_arn])
     return consumer
 
 
@@ -101,10 +92,10 @@ def _staff_routes(api: ApiStack) -> None:
         "etapas", handler="etapas.handler.lambda_handler", routes=routes, environment=_stage_environment(api)
     )
     tables = list(data.stage_tables.values())
-    _allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
-    _allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [t.table_arn for t in tables])
-    _allow(staff.role, ["dynamodb:Query"], [_index_arn(t, "by_queue") for t in tables])
-    _allow(staff.role, ["states:SendTaskSuccess"], [api.workflow.state_machine.state_machine_arn])
+    allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+    allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [t.table_arn for t in tables])
+    allow(staff.role, ["dynamodb:Query"], [index_arn(t, "by_queue") for t in tables])
+    allow(staff.role, ["states:SendTaskSuccess"], [api.workflow.state_machine.state_machine_arn])
 
 
 def _realtime_notifier(api: ApiStack) -> None:
@@ -130,9 +121,9 @@ def _realtime_notifier(api: ApiStack) -> None:
             report_batch_item_failures=True,
         )
     )
-    _allow(notifier.role, ["dynamodb:Query"], [_index_arn(data.connections, "by_topic")])
-    _allow(notifier.role, ["dynamodb:DeleteItem"], [data.connections.table_arn])
-    _allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn])
+    allow(notifier.role, ["dynamodb:Query"], [index_arn(data.connections, "by_topic")])
+    allow(notifier.role, ["dynamodb:DeleteItem"], [data.connections.table_arn])
+    allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn])
     api.websocket_stage.grant_management_api_access(notifier.function)
     api_logical_id = api.get_logical_id(cast(cdk.CfnElement, api.websocket.node.default_child))
     acknowledge(
@@ -149,5 +140,5 @@ def grant_order_mails(api: ApiStack, notifier: ServiceFunction) -> None:
     notifier.function.add_environment("ORDERS_TABLE", data.orders.table_name)
     notifier.function.add_environment("TENANTS_TABLE", data.tenants.table_name)
     notifier.function.add_environment("EMPLOYEES_TABLE", data.employees.table_name)
-    _allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn, data.tenants.table_arn])
-    _allow(notifier.role, ["dynamodb:Query"], [_index_arn(data.employees, "by_location")])
+    allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn, data.tenants.table_arn])
+    allow(notifier.role, ["dynamodb:Query"], [index_arn(data.employees, "by_location")])
