@@ -34,11 +34,11 @@ install: $(VENV)/.installed node_modules/.installed
 synth: install
 	$(CDK) synth --quiet -c stage=$(STAGE) --app "$(PY) app.py"
 
+# mypy runs three times: the CDK app imports the shared contracts as services.core, while the
+# services, the local cloud and the scripts import them as core (services/ on the path).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	# Three runs: the CDK app imports the shared contracts as services.core, while the
-	# services, the local cloud and the scripts import them as core (services/ on the path).
 	$(VENV)/bin/mypy app.py stacks constructs workflow
 	$(VENV)/bin/mypy localcloud scripts
 	cd services && ../$(VENV)/bin/mypy --config-file ../pyproject.toml .

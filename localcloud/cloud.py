@@ -211,18 +211,26 @@ class LocalCloud:
         _wait_http(f"{url}/moto-api/")
         return url
 
-    @staticmethod
-    def _set_client_environment(aws: str) -> None:
-        """This process (seeding, tests) reaches moto exactly as the functions do."""
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": aws,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
-            }
-        )
+    def _set_client_environment(self, aws: str) -> None:
+        """This process (seeding, tests) reaches moto exactly as the functions do, until ``stop()``."""
+        values = {
+            "AWS_ENDPOINT_URL": aws,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+        previous = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+
+        def restore() -> None:
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+        self._stoppers.insert(0, restore)  # stoppers run in reverse: the environment goes back last
 
     def _report_assembly(self) -> None:
         for item in self.assembly.unsupported:
