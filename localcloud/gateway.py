@@ -307,10 +307,47 @@ def _split(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
+# The gateway's own errors, by the x-amzn-ErrorType it reports -> the GatewayResponse type that shapes them.
+_RESPONSE_TYPES = {
+    "MissingAuthenticationTokenException": "MISSING_AUTHENTICATION_TOKEN",
+    "UnauthorizedException": "UNAUTHORIZED",
+    "AccessDeniedException": "ACCESS_DENIED",
+    "AuthorizerConfigurationException": "AUTHORIZER_CONFIGURATION_ERROR",
+    "RequestTooLongException": "REQUEST_TOO_LARGE",
+    "InternalServerErrorException": "DEFAULT_5XX",
+}
+
+
+def _render_template(template: str, message: str | None, response_type: str, request_id: str) -> str:
+    """The few ``$context`` variables a gateway response template uses, substituted as API Gateway does."""
+    return (
+        template.replace("$context.error.messageString", json.dumps(message))
+        .replace("$context.error.message", message or "")
+        .replace("$context.error.responseType", response_type)
+        .replace("$context.requestId", request_id)
+    )
+
+
 class _RestApi:
     def __init__(self, spec: RestApiSpec) -> None:
         self.spec = spec
         self.templates = [_Template(p, tuple(_split(p))) for p in sorted({r.resource_path for r in spec.routes})]
+
+    def error(self, status: int, body: dict[str, Any] | None, error_type: str, request_id: str) -> Response:
+        """An error of the gateway itself, shaped by the API's ``GatewayResponse`` for its type (or the default)."""
+        response_type = _RESPONSE_TYPES.get(error_type, "")
+        default = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        shape = self.spec.gateway_responses.get(response_type) or self.spec.gateway_responses.get(default)
+        if shape is None:
+            return _error_response(status, body, error_type, request_id)
+        headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": error_type, **shape.headers}
+        status = shape.status_code or status
+        template = shape.templates.get("application/json")
+        if template is None:
+            return JSONResponse(body, status_code=status, headers=headers)
+        message = next(iter((body or {}).values()), None)
+        content = _render_template(template, message, response_type or default, request_id)
+        return Response(content, status_code=status, headers=headers, media_type="application/json")
 
     def match(self, path: str, method: str) -> tuple[RestRoute, dict[str, str]] | None:
         segments = _split(path)
@@ -407,7 +444,8 @@ class Gateway:
         path = "/" + sub_path
         found = api.match(path, method) if api is not None else None
         if api is None or found is None:
-            return _error_response(
+            error = api.error if api is not None else _error_response
+            return error(
                 403,
                 {"message": "Missing Authentication Token"},
                 "MissingAuthenticationTokenException",
@@ -419,7 +457,7 @@ class Gateway:
 
         body = await self._read_body(request)
         if body is None:
-            return _error_response(
+            return api.error(
                 413,
                 {"message": "Request Too Long"},
                 "RequestTooLongException",
@@ -524,7 +562,7 @@ class Gateway:
                 auth_event = {"type": "TOKEN", "authorizationToken": token or "", "methodArn": method_arn}
             outcome = await self.authorizers.authorize(route.authorizer, spec.api_id, auth_event, headers, query)
             if outcome.status != 200:
-                return _error_response(outcome.status, outcome.body, outcome.error_type, request_id)
+                return api.error(outcome.status, outcome.body, outcome.error_type, request_id)
             request_context["authorizer"] = outcome.authorizer_context
 
         assert route.function_name is not None

@@ -79,6 +79,7 @@ class GatewayResponse:
 
     status_code: int | None  # None: keep the status of the error
     headers: dict[str, str]  # header name -> value, quotes already stripped
+    templates: dict[str, str] = field(default_factory=dict)  # content type -> body template (VTL)
 
 
 @dataclass(frozen=True)

@@ -869,7 +869,8 @@ class _Provisioner:
             if key.startswith("gatewayresponse.header.")
         }
         status = c.prop("StatusCode")
-        response = GatewayResponse(status_code=int(status) if status else None, headers=headers)
+        templates = {str(k): _text(v) for k, v in (c.prop("ResponseTemplates") or {}).items()}
+        response = GatewayResponse(status_code=int(status) if status else None, headers=headers, templates=templates)
         self.rest.responses.setdefault(c.prop("RestApiId"), {})[c.prop("ResponseType")] = response
 
     def _rest_stage(self, c: _Context) -> None:

@@ -30,6 +30,16 @@ from stacks.workflow_services import add_workflow_services
 # the client's idempotency key for order creation.
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(5)
+# API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
+GATEWAY_ERRORS = [
+    (apigw.ResponseType.UNAUTHORIZED, None, "unauthenticated"),
+    (apigw.ResponseType.ACCESS_DENIED, None, "forbidden"),
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "not_found"),
+    (apigw.ResponseType.THROTTLED, None, "too_many_requests"),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, None, "payload_too_large"),
+    (apigw.ResponseType.DEFAULT_4_XX, None, "bad_request"),
+    (apigw.ResponseType.DEFAULT_5_XX, None, "internal_error"),
+]
 
 
 class ApiStack(cdk.Stack):
@@ -119,13 +129,16 @@ class ApiStack(cdk.Stack):
                 max_age=cdk.Duration.hours(1),
             ),
         )
-        # Errors produced by API Gateway itself (401/403 from the authorizer, throttling) carry
-        # CORS headers too, so the web apps can read them.
-        for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+        # Errors produced by API Gateway itself (the authorizer's 401/403, unknown routes, throttling)
+        # speak the platform's error shape {"error", "message"} and carry CORS headers, so the web
+        # apps read them like any handler error.
+        for response_type, status, code in GATEWAY_ERRORS:
             api.add_gateway_response(
-                f"Cors{response_type.response_type}",
+                f"Error{response_type.response_type}",
                 type=response_type,
+                status_code=status,
                 response_headers={"Access-Control-Allow-Origin": "'*'"},
+                templates={"application/json": f'{{"error": "{code}", "message": $context.error.messageString}}'},
             )
         acknowledge(
             api,

@@ -44,11 +44,20 @@ def test_protected_route_runs_the_authorizer_and_passes_its_principal(cloud) -> 
     }
 
 
-def test_protected_route_without_or_with_a_forged_token_is_refused(cloud) -> None:
-    assert httpx.get(f"{cloud.urls.api}sesion").status_code == 401
+def test_protected_route_without_or_with_a_forged_token_is_refused_in_the_platform_error_shape(cloud) -> None:
+    missing = httpx.get(f"{cloud.urls.api}sesion")
+    assert missing.status_code == 401
+    assert missing.json() == {"error": "unauthenticated", "message": "Unauthorized"}
     forged = f"{TENANT}.{'A' * 43}"
     response = httpx.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_unknown_route_is_a_404_in_the_platform_error_shape(cloud) -> None:
+    response = httpx.get(f"{cloud.urls.api}no-existe")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
 
 
 def test_web_apps_get_their_config_file_from_the_api(cloud) -> None:
