@@ -185,24 +185,30 @@ class UsersDal:
             failed_window_start=record.get("failed_window_start"),
         )
 
-    def record_failed_login(self, account: Account, now: int, window_seconds: int) -> None:
-        """Count a failure in the account's current window, or open a new window (conditional writes only)."""
+    def reserve_login_attempt(self, account: Account, now: int, window_seconds: int, max_attempts: int) -> bool:
+        """Count this attempt before the password is checked; False when the window's attempts are used up.
+
+        The reservation is one conditional write, so parallel guesses cannot all slip past a
+        stale read of the counter: at most ``max_attempts`` passwords are checked per window.
+        A successful login clears the counter (``reset_failed_logins``).
+        """
         floor = now - window_seconds
         for _attempt in range(2):
             if self._conditional_update(
                 account,
                 "SET failed_logins = failed_logins + :one",
-                "failed_window_start > :floor",
-                {":one": {"N": "1"}, ":floor": {"N": str(floor)}},
+                "failed_window_start > :floor AND failed_logins < :max",
+                {":one": {"N": "1"}, ":floor": {"N": str(floor)}, ":max": {"N": str(max_attempts)}},
             ):
-                return
+                return True
             if self._conditional_update(
                 account,
                 "SET failed_logins = :one, failed_window_start = :now",
                 "attribute_not_exists(failed_window_start) OR failed_window_start <= :floor",
                 {":one": {"N": "1"}, ":now": {"N": str(now)}, ":floor": {"N": str(floor)}},
             ):
-                return
+                return True
+        return False
 
     def reset_failed_logins(self, account: Account) -> None:
         self._conditional_update(account, "REMOVE failed_logins, failed_window_start", None, None)

@@ -108,12 +108,19 @@ def login(
         raise TooManyRequests(
             f"Too many failed logins: try again in {policy.window_seconds // 60} minutes", code="login_throttled"
         )
+    reserved = account is not None and account.password_hash is not None
+    if (
+        account is not None
+        and reserved
+        and not dal.reserve_login_attempt(account, epoch, policy.window_seconds, policy.max_failures)
+    ):
+        raise TooManyRequests(
+            f"Too many failed logins: try again in {policy.window_seconds // 60} minutes", code="login_throttled"
+        )
     password_ok = verify_password(account.password_hash if account else None, request.password)
     if account is None or not password_ok or not account.active:
-        if account is not None and account.password_hash:
-            dal.record_failed_login(account, epoch, policy.window_seconds)
-        raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
-    if account.failed_logins:
+        raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")  # the attempt stays counted
+    if reserved:
         dal.reset_failed_logins(account)
     if account.password_hash and needs_rehash(account.password_hash):
         dal.store_password_hash(account, hash_password(request.password))

@@ -190,6 +190,18 @@ def test_five_failed_logins_lock_the_account_for_the_window_even_with_the_right_
     assert cloud.items("tokens") == []
 
 
+def test_parallel_guesses_that_all_read_an_unlocked_account_still_get_only_five_tries(cloud, monkeypatch) -> None:
+    # Given requests that all read the account before any failure was counted (a stale read),
+    register(cloud)
+    monkeypatch.setattr(handler.logic, "_locked", lambda *args: False)
+
+    # when seven wrong passwords arrive,
+    statuses = [login(password="Wrong-password-1")[0] for _ in range(7)]
+
+    # then the conditional reservation lets five be checked and refuses the rest.
+    assert statuses == [401] * 5 + [429] * 2
+
+
 def test_the_lock_ends_when_the_window_has_passed(cloud, monkeypatch) -> None:
     register(cloud)
     for _ in range(5):
