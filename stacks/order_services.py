@@ -109,20 +109,7 @@ def _orders_api(api: ApiStack) -> None:
     allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
     state_machine = api.workflow.state_machine
     allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
-    execution_arn = api.format_arn(
-        service="states",
-        resource="execution",
-        resource_name=f"{api.stage.prefix}-pedido:*",
-        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-    )
-    allow(role, ["states:StopExecution"], [execution_arn])
-    acknowledge(
-        role,
-        f"AwsSolutions-IAM5[Resource::arn:aws:states:{api.region}:<AWS::AccountId>:"
-        f"execution:{api.stage.prefix}-pedido:*]",
-        "Executions are named after orders at run time; StopExecution is limited to the order state machine's "
-        "executions (an admin cancel of a paid order that no stage holds yet).",
-    )
+    grant_stop_order_executions(api, role)
     _read_secrets(api, role)
 
 
@@ -176,3 +163,21 @@ def _starter(api: ApiStack) -> None:
     allow(starter.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
     allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
     allow(starter.role, ["states:StartExecution"], [api.workflow.state_machine.state_machine_arn])
+
+
+def grant_stop_order_executions(api: ApiStack, role: iam.IRole) -> None:
+    """``states:StopExecution`` on the order state machine's executions (named after orders at run time)."""
+    execution_arn = api.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{api.stage.prefix}-pedido:*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    allow(role, ["states:StopExecution"], [execution_arn])
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::arn:aws:states:{api.region}:<AWS::AccountId>:"
+        f"execution:{api.stage.prefix}-pedido:*]",
+        "Executions are named after orders at run time; StopExecution is limited to the order state machine's "
+        "executions (a cancelled order whose workflow must not go on).",
+    )

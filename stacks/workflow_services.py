@@ -21,6 +21,7 @@ from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 
 from services.core import contracts
+from stacks.order_services import grant_stop_order_executions
 
 if TYPE_CHECKING:  # the ApiStack calls add_workflow_services at the end of its __init__
     from stacks.api import ApiStack
@@ -59,7 +60,11 @@ def _stage_consumer(api: ApiStack) -> ServiceFunction:
         handler="etapas.consumer.lambda_handler",
         layer=api.layer,
         timeout=cdk.Duration.seconds(30),  # below the work queues' 60 s visibility timeout
-        environment={**_stage_environment(api), "EVENT_BUS_NAME": api.messaging.bus.event_bus_name},
+        environment={
+            **_stage_environment(api),
+            "EVENT_BUS_NAME": api.messaging.bus.event_bus_name,
+            "STATE_MACHINE_ARN": api.workflow.state_machine.state_machine_arn,
+        },
         description="PagadoACocina, CocinaAEmpaquetamiento, EmpaquetamientoADelivery",
     )
     for stage in (contracts.COCINA, contracts.EMPAQUETAMIENTO, contracts.DELIVERY):
@@ -76,6 +81,7 @@ def _stage_consumer(api: ApiStack) -> ServiceFunction:
     allow(consumer.role, ["events:PutEvents"], [api.messaging.bus.event_bus_arn])
     # An overdue re-entry of a stage completed meanwhile is completed with its new token.
     allow(consumer.role, ["states:SendTaskSuccess"], [api.workflow.state_machine.state_machine_arn])
+    grant_stop_order_executions(api, consumer.role)  # an order cancelled before its stage took it
     return consumer
 
 

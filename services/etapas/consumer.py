@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     despachador_table: str
     delivery_table: str
     event_bus_name: str
+    state_machine_arn: str
 
     def stage_tables(self) -> dict[str, str]:
         return {
@@ -50,6 +51,7 @@ def collaborators() -> tuple[StageDal, EventPublisher]:
         boto3.client("stepfunctions"),
         orders_table=settings.orders_table,
         stage_tables=settings.stage_tables(),
+        state_machine_arn=settings.state_machine_arn,
     )
     return dal, EventPublisher(boto3.client("events"), settings.event_bus_name)
 

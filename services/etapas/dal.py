@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
+from core import contracts
 from core.dynamo import from_item, to_item, to_value
 from core.errors import DependencyFailed
 from core.orders import HistoryEntry, location_state_key
@@ -60,10 +61,17 @@ class StageDal:
     """The only place the stages talk to AWS. Keys start from the tenant the caller hands in."""
 
     def __init__(
-        self, dynamodb: Any, stepfunctions: Any, *, orders_table: str, stage_tables: Mapping[str, str]
+        self,
+        dynamodb: Any,
+        stepfunctions: Any,
+        *,
+        orders_table: str,
+        stage_tables: Mapping[str, str],
+        state_machine_arn: str | None = None,
     ) -> None:
         self._dynamodb = dynamodb
         self._sfn = stepfunctions
+        self._state_machine_arn = state_machine_arn
         self._orders = orders_table
         self._tables = dict(stage_tables)  # stage (COCINA, ...) -> tracking table name
 
@@ -244,6 +252,19 @@ class StageDal:
         except BotoCoreError as exc:
             raise DependencyFailed("The order workflow is not available") from exc
         return True
+
+    def stop_workflow(self, order_id: str, reason: str) -> None:
+        """Stop the order's execution (named after the order); an execution already over is fine."""
+        if not self._state_machine_arn:
+            raise DependencyFailed("The consumer does not know the order state machine")
+        execution_arn = self._state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{order_id}"
+        try:
+            self._sfn.stop_execution(executionArn=execution_arn, error=contracts.ORDER_CANCELLED_ERROR, cause=reason)
+        except ClientError as exc:
+            if _code(exc) not in ("ExecutionDoesNotExist",):
+                raise DependencyFailed(f"The order workflow could not be stopped: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("The order workflow could not be stopped") from exc
 
     # -- helpers --------------------------------------------------------------------------------
     def _transact(self, parts: list[tuple[str, dict[str, Any]]]) -> None:

@@ -141,6 +141,12 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
         )
         logger.info("order entered the stage")
         return "entered"
+    if order.estado_pedido == contracts.CANCELADO:
+        # Cancelled before this stage took it (the cancel stopped nothing, or raced the start):
+        # the workflow must not wait here and raise overdue alerts for an order nobody will make.
+        dal.stop_workflow(message.order_id, "the order was cancelled before the stage took it")
+        logger.info("stage message for a cancelled order: its workflow stopped")
+        return "stale"
     if order.estado_pedido != stage:
         logger.warning("stage message for an order in another state", extra={"estado_pedido": order.estado_pedido})
         return "stale"

@@ -103,6 +103,19 @@ def test_the_packing_consumer_takes_only_an_order_that_left_the_kitchen(world: W
     assert world.publisher.events == []
 
 
+def test_a_stage_message_for_a_cancelled_order_stops_its_workflow(world: World) -> None:
+    # Given an order cancelled before the kitchen took it (the cancel raced the workflow's start),
+    world.seed_order(TENANT, "o-9", "CANCELADO")
+
+    # when the kitchen's message arrives,
+    outcome = enter(world, message("o-9", "COCINA"))
+
+    # then nothing is recorded and the execution is stopped instead of waiting for overdue alerts.
+    assert outcome == "stale"
+    assert world.row("COCINA", TENANT, "o-9") == {}
+    assert world.sfn.stopped == ["arn:aws:states:us-east-1:123456789012:execution:bembos-test-pedido:o-9"]
+
+
 def test_each_stage_moves_the_order_from_the_state_before_it(world: World) -> None:
     world.seed_order(TENANT, "o-6", "EMPAQUETAMIENTO")
 

@@ -31,6 +31,11 @@ class FakeStepFunctions:
 
     successes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     expired: set[str] = field(default_factory=set)
+    stopped: list[str] = field(default_factory=list)
+
+    def stop_execution(self, executionArn: str, error: str, cause: str) -> dict[str, Any]:  # noqa: N803
+        self.stopped.append(executionArn)
+        return {}
 
     def send_task_success(self, taskToken: str, output: str) -> dict[str, Any]:  # noqa: N803 - boto3 argument name
         from botocore.exceptions import ClientError
@@ -151,7 +156,13 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         for name in TABLES.values():
             _table(client, name, ("queue_key", "enqueued_at"))
         sfn = FakeStepFunctions()
-        dal = StageDal(client, sfn, orders_table=ORDERS, stage_tables=TABLES)
+        dal = StageDal(
+            client,
+            sfn,
+            orders_table=ORDERS,
+            stage_tables=TABLES,
+            state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:bembos-test-pedido",
+        )
         yield World(client, dal, sfn, FakePublisher(), CallCounter(client))
 
 
