@@ -11,10 +11,25 @@ What is measured, and how:
   the functions run, call for call; the Lambda functions themselves have no counting code path.
   The staff actions done this way *are* the run's staff actions: they drive the real workflow.
   The REST hop adds the authorizer's one GetItem per token and 5 minutes (API Gateway caches it).
+- **The customer's and the payment's actions** the same way (``scripts/bench_orders.py``): every
+  order of the run is created (``pedidos.logic.create_order``, every other one with an
+  ``Idempotency-Key`` and then retried with it), paid by card (a test card, cardholder APRO,
+  tokenized through the real SDK; ``pay_with_card``), and its approval published to the real SNS
+  topic, so the order starter's *Lambda* (SNS -> SQS) starts its workflow. The fake Mercado Pago's
+  signed notification of each payment is handled by the webhook's logic (``pagos.logic``: a
+  duplicate, the card route settled first) and forwarded to the real webhook route as well. A
+  few probe orders pay through Checkout Pro, so that the webhook is the first delivery; their
+  approval goes to a topic of the bench whose message the starter's logic takes here (first
+  delivery and a redelivery), and an admin then cancels them in the kitchen (fail the task,
+  refund). Mercado Pago's HTTP calls are counted apart: they are not AWS calls.
 - **Step Functions state transitions per delivered order**: ``*StateEntered`` events of each
   execution's history (what Step Functions Standard bills).
 - **Latency**: from the moment a staff complete returns to the moment the next stage's tracking
-  row is readable (the order is in the next role's queue view), polled every 10 ms.
+  row is readable (the order is in the next role's queue view), polled every 10 ms; the same from
+  the card payment's answer to the order in the kitchen's queue (SNS, SQS, starter, workflow,
+  stage consumer).
+- **Cold starts**: the local cloud's Lambda runtime times each new worker's start (the handler's
+  module imported in a fresh interpreter): its ``Init Duration``, per function.
 - **Cost per 1,000 orders** at list prices (us-east-1, constants below with their source), from
   the measured counts and the local Lambda durations (a laptop's durations, not Graviton's: an
   estimate of the order of magnitude).
@@ -28,17 +43,21 @@ import json
 import statistics
 import sys
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import httpx
 
 from localcloud.cloud import LocalCloud, free_port
-from scripts.order_driver import seed_paid_order, start_workflow, state_machine_arn
+from scripts.bench_orders import MercadoPagoCalls, OrderingSide, WebhookSink, take_message
+from scripts.order_driver import seed_paid_order, state_machine_arn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "bench.json"
@@ -76,7 +95,8 @@ APIGW_WS_MESSAGE = 1.00 / 1_000_000
 
 # Request units per call (items here are under 1 KB, orders under 4 KB). A transactional write costs
 # 2 WRU per item; a write to a tracking row also writes its queue index (1 more WRU per write).
-RRU_PER_CALL = {"GetItem": 1.0, "Query": 0.5, "BatchGetItem": 1.0}
+# The order context (BatchGetItem) reads 4 items, eventually consistent: 2 RRU.
+RRU_PER_CALL = {"GetItem": 1.0, "Query": 0.5, "BatchGetItem": 2.0}
 WRU_PER_CALL = {"PutItem": 2.0, "UpdateItem": 2.0, "DeleteItem": 1.0, "TransactWriteItems": 6.0}
 
 
@@ -100,23 +120,32 @@ class Counted:
         return taken
 
 
+def _mean(samples: list[Counter[str]]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for sample in samples:
+        total.update(sample)
+    return {op: count / len(samples) for op, count in sorted(total.items())} if samples else {}
+
+
 @dataclass
 class ActionStats:
     samples: list[Counter[str]] = field(default_factory=list)
     durations_ms: list[float] = field(default_factory=list)
+    mercadopago: list[Counter[str]] = field(default_factory=list)  # HTTP calls to Mercado Pago (not AWS)
 
-    def add(self, calls: Counter[str], duration_ms: float) -> None:
+    def add(self, calls: Counter[str], duration_ms: float, mercadopago: Counter[str] | None = None) -> None:
         self.samples.append(calls)
         self.durations_ms.append(duration_ms)
+        self.mercadopago.append(mercadopago or Counter())
 
     def per_action(self) -> dict[str, float]:
-        total: Counter[str] = Counter()
-        for sample in self.samples:
-            total.update(sample)
-        return {op: count / len(self.samples) for op, count in sorted(total.items())}
+        return _mean(self.samples)
 
     def calls(self) -> float:
         return sum(self.per_action().values())
+
+    def mercadopago_per_action(self) -> dict[str, float]:
+        return _mean(self.mercadopago)
 
 
 def _finished(sfn: Any, execution_arn: str) -> bool:
@@ -161,6 +190,9 @@ class Bench:
         self.principal = Principal
         self.actions: dict[str, ActionStats] = defaultdict(ActionStats)
         self.hops_ms: dict[str, list[float]] = defaultdict(list)
+        self.mercadopago = MercadoPagoCalls()
+        self.sink = WebhookSink()
+        self.ordering = OrderingSide(cloud, self.counted.client, self.sink)
 
     def staff(self, tenant: str, location: str, stage: str) -> Any:
         return self.principal(
@@ -173,28 +205,85 @@ class Bench:
 
     def _timed(self, name: str, action: Callable[[], Any]) -> Any:
         self.counted.take()
+        self.mercadopago.take()
         started = time.perf_counter()
         result = action()
-        self.actions[name].add(self.counted.take(), (time.perf_counter() - started) * 1000)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.actions[name].add(self.counted.take(), elapsed_ms, self.mercadopago.take())
         return result
+
+    def close(self) -> None:
+        self.sink.close()
+
+    def warm_containers(self) -> None:
+        """Each in-process container reads its tenant configs and Mercado Pago secrets once, uncounted."""
+        tenants = sorted({tenant for tenant, _, _ in LOCATIONS})
+        for tenant in tenants:
+            self._timed(
+                "cold orders container, per tenant: tenant config + MP secret",
+                partial(self.ordering.cold_container_extra, tenant),
+            )
+            self.ordering.warm(tenant)
+
+    def place_order(self, i: int) -> tuple[str, str, str, str]:
+        """Create -> pay by card (APRO) -> the real SNS -> SQS -> starter Lambda -> workflow -> kitchen queue."""
+        tenant, location, dispatch = LOCATIONS[i % len(LOCATIONS)]
+        ordering = self.ordering
+        ordering.warm(tenant)  # a warm container's caches (refilled, uncounted, when their minute is over)
+        key = f"bench-{uuid.uuid4().hex}" if i % 2 == 0 else None
+        order_id = ordering.create(self._timed, tenant, location, dispatch, key=key)
+        payment_id = ordering.pay_by_card(self._timed, tenant, order_id)
+        paid = time.perf_counter()
+        _wait(partial(self.plain.get_ticket, "COCINA", tenant, order_id))
+        self.hops_ms["card approved -> COCINA queue"].append((time.perf_counter() - paid) * 1000)
+        captured = self.sink.wait_for(payment_id, "payment.created")
+        duplicate = "POST /pagos/webhook/{tenant} (approved, duplicate)"
+        assert ordering.handle_webhook(self._timed, duplicate, captured) == "duplicate"
+        assert ordering.forward_webhook(captured) == "duplicate"  # the real function says the same
+        ordering.get_order(self._timed, tenant, order_id)
+        ordering.list_orders(self._timed, tenant)
+        return tenant, location, dispatch, order_id
+
+    def payments_probe(self, count: int = 4) -> None:
+        """Checkout Pro orders: the webhook's first delivery, the starter's logic here, an admin's cancel."""
+        ordering = self.ordering
+        topic, queue_url = ordering.approved_topic_to_own_queue()
+        tenant, location, dispatch = LOCATIONS[0]
+        for _ in range(count):
+            ordering.warm(tenant)
+            order_id = ordering.create(self._timed, tenant, location, dispatch, key=None)
+            checkout_url = ordering.start_checkout(self._timed, tenant, order_id)
+            buyer = httpx.post(checkout_url, data={"decision": "approve"}, follow_redirects=False, timeout=30)
+            assert buyer.status_code == 303, buyer.text  # back to the store, with the payment's id
+            payment_id = parse_qs(urlsplit(buyer.headers["location"]).query)["payment_id"][0]
+            captured = self.sink.wait_for(payment_id, "payment.created")
+            first = ordering.handle_webhook(
+                self._timed, "POST /pagos/webhook/{tenant} (approved, first)", captured, topic=topic
+            )
+            assert first == "published", first
+            again = ordering.handle_webhook(
+                self._timed, "POST /pagos/webhook/{tenant} (approved, duplicate)", captured, topic=topic
+            )
+            assert again == "duplicate", again
+            message = take_message(queue_url)
+            assert ordering.start_paid(self._timed, "order starter: one payment-approved message", message) == "started"
+            # A redelivery while the execution runs: StartExecution with the same name and input succeeds
+            # again without a second execution (AWS and moto), so the starter says "started" once more.
+            again_started = ordering.start_paid(self._timed, "order starter: the same message again", message)
+            assert again_started in ("started", "duplicate"), again_started
+            _wait(partial(self.plain.get_ticket, "COCINA", tenant, order_id))
+            cancelled = ordering.cancel(
+                self._timed, "POST /pedidos/{id}/cancelar (in the kitchen; refund)", tenant, order_id
+            )
+            assert cancelled.via == "workflow" and cancelled.refund_id, cancelled
+            unpaid = ordering.create(self._timed, tenant, location, dispatch, key=None)
+            direct = ordering.cancel(self._timed, "POST /pedidos/{id}/cancelar (unpaid)", tenant, unpaid)
+            assert direct.via == "direct" and direct.estado_pedido == "CANCELADO", direct
 
     def run_orders(self) -> list[tuple[str, str, str, str]]:
         logic = _service("etapas.logic")
-        sfn = boto3.client("stepfunctions")
-        machine = state_machine_arn(sfn)
-        placed = []
-        for i in range(self.orders):
-            tenant, location, dispatch = LOCATIONS[i % len(LOCATIONS)]
-            order_id = seed_paid_order(
-                boto3.client("dynamodb"),
-                self.cloud.table("pedidos"),
-                tenant_id=tenant,
-                location_id=location,
-                dispatch=dispatch,
-                customer_id="cli-bench",
-            )
-            start_workflow(sfn, machine, tenant_id=tenant, order_id=order_id, location_id=location, dispatch=dispatch)
-            placed.append((tenant, location, dispatch, order_id))
+        self.warm_containers()
+        placed = [self.place_order(i) for i in range(self.orders)]
         for tenant, location, dispatch, order_id in placed:
             stages = STAGES if dispatch == "delivery" else STAGES[:2]
             for index, stage in enumerate(stages):
@@ -314,22 +403,26 @@ class Bench:
             )
 
 
-def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, float]]:
+def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, Any]]:
+    """Per function the run invoked: invocations, cold starts, median duration, measured init (cold import)."""
     stats = cloud.runtime.stats()
-    report = {}
-    for name, s in stats.items():
+    report: dict[str, dict[str, Any]] = {}
+    for name, s in sorted(stats.items()):
         if s.durations_ms:
+            init = s.init_durations_ms
             report[name] = {
+                "handler": cloud.assembly.functions[name].handler,
                 "invocations": s.invocations,
                 "cold_starts": s.cold_starts,
                 "median_ms": statistics.median(s.durations_ms),
-                "median_init_ms": statistics.median(s.init_durations_ms) if s.init_durations_ms else 0.0,
+                "median_init_ms": statistics.median(init) if init else 0.0,
+                "max_init_ms": round(max(init), 1) if init else 0.0,
             }
     return report
 
 
 def cost_per_thousand(
-    bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, float]]
+    bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, Any]]
 ) -> dict[str, float]:
     """USD per 1,000 delivered orders (delivery dispatch), for the workflow part of an order's life."""
     actions = {name: stats.per_action() for name, stats in bench.actions.items()}
@@ -352,7 +445,10 @@ def cost_per_thousand(
     wru += 2 + 4 * 2  # the workflow's final UpdateItem on the order; the email ledger's put + update per email
     rest_requests = 9  # view, claim, complete per stage
     lambda_invocations = rest_requests + 3 + 2 * status_events  # + consumer + realtime and email notifiers
-    median_ms = statistics.median([f["median_ms"] for f in functions.values()] or [50.0])
+    workflow_functions = [
+        f["median_ms"] for f in functions.values() if f["handler"].split(".")[0] not in ("pedidos", "pagos")
+    ]
+    median_ms = statistics.median(workflow_functions or [50.0])
     gb_seconds = lambda_invocations * (median_ms / 1000) * 0.25  # 256 MB
     sqs_requests = 3 * 3 + 2 * status_events * 3  # FIFO: send, receive, delete; standard: the same per notifier
     lines = {
@@ -369,21 +465,71 @@ def cost_per_thousand(
     return {k: round(v * 1000, 4) for k, v in lines.items()} | {"total": round(sum(lines.values()) * 1000, 4)}
 
 
+def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """USD per 1,000 orders for the part before the workflow: order, pay, webhook, starter, two reads.
+
+    Per order: create (no Idempotency-Key), card payment, one webhook delivery (a duplicate of the
+    card route's settlement), the starter's message, one GET /pedidos/{id} and one GET /pedidos.
+    The SNS publish is in the workflow's line already; the PAGADO status event adds one EventBridge
+    event, the two notifiers' invocations and queue requests, and the realtime pushes.
+    """
+    actions = {name: stats.per_action() for name, stats in bench.actions.items()}
+    per_order: Counter[str] = Counter()
+    for name in (
+        "POST /pedidos (no Idempotency-Key)",
+        "POST /pedidos/{id}/pago (card, approved)",
+        "POST /pagos/webhook/{tenant} (approved, duplicate)",
+        "order starter: one payment-approved message",
+        "GET /pedidos/{id}",
+        "GET /pedidos (20 per page)",
+    ):
+        per_order.update(actions.get(name, {}))
+    per_order.update(next((v for k, v in actions.items() if k.startswith("realtime notifier")), {}))
+    rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
+    wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
+    wru += 2 * 2  # the email ledger's put + update for the receipt email
+    rest_requests = 5  # create, pay, webhook, read, list
+    lambda_invocations = rest_requests + 1 + 2  # + the starter + the realtime and email notifiers (PAGADO)
+    ordering_functions = [
+        f["median_ms"] for f in functions.values() if f["handler"].split(".")[0] in ("pedidos", "pagos")
+    ]
+    median_ms = statistics.median(ordering_functions or [50.0])
+    lines = {
+        "lambda_requests": lambda_invocations * LAMBDA_REQUEST,
+        "lambda_compute": lambda_invocations * (median_ms / 1000) * 0.25 * LAMBDA_ARM_GB_SECOND,
+        "dynamodb": rru * DYNAMODB_RRU + wru * DYNAMODB_WRU,
+        "sqs": (2 + 2 * 3) * SQS_STANDARD_REQUEST,  # payment queue receive + delete; the notifiers' queues
+        "eventbridge": 1 * EVENTBRIDGE_EVENT,
+        "api_gateway_rest": rest_requests * APIGW_REST_REQUEST,
+        "api_gateway_websocket": 3 * APIGW_WS_MESSAGE,
+        "secrets_manager": 0.0,  # one GetSecretValue per tenant per warm container per 5 min: negligible
+    }
+    return {k: round(v * 1000, 4) for k, v in lines.items()} | {"total": round(sum(lines.values()) * 1000, 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--no-synth", action="store_true", help="reuse cdk.out")
+    parser.add_argument("--payment-probes", type=int, default=4, help="Checkout Pro orders, cancelled in the kitchen")
     args = parser.parse_args(argv)
+    _service("core.observability").logger.setLevel("WARNING")  # the in-process services' INFO lines (seeding too)
     cloud = LocalCloud(port=free_port(), synth=not args.no_synth, quiet_functions=True)
     cloud.start()
+    bench: Bench | None = None
     try:
         bench = Bench(cloud, args.orders)
-        placed = bench.run_orders()
-        transitions = bench.transitions(placed)
-        bench.consumer_and_notifier()
+        with bench.mercadopago.installed():
+            placed = bench.run_orders()
+            transitions = bench.transitions(placed)
+            bench.payments_probe(args.payment_probes)
+            bench.consumer_and_notifier()
         functions = lambda_seconds(cloud)
         cost = cost_per_thousand(bench, transitions, functions)
+        ordering_cost = ordering_cost_per_thousand(bench, functions)
     finally:
+        if bench is not None:
+            bench.close()
         cloud.stop()
     report = {
         "orders": args.orders,
@@ -391,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
             name: {
                 "calls": round(s.calls(), 2),
                 "by_api": s.per_action(),
+                "mercadopago_http": s.mercadopago_per_action(),
+                "samples": len(s.samples),
                 "median_ms": round(statistics.median(s.durations_ms), 1),
             }
             for name, s in bench.actions.items()
@@ -402,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "lambda": functions,
         "usd_per_1000_delivered_orders": cost,
+        "usd_per_1000_orders_ordering_and_payment": ordering_cost,
         "targets": {
             "transitions_per_delivered_order<=6": transitions.get("delivery", 99) <= 6,
             "aws_calls_per_complete<=3": all(
@@ -419,20 +568,31 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(report: dict[str, Any]) -> None:
     print(f"\nWorkflow benchmark: {report['orders']} orders through the local cloud\n")
-    print(f"{'user action':<58} {'AWS calls':>9}  {'which':<52} {'ms':>7}")
+    print(f"{'user action':<72} {'AWS calls':>9}  {'which':<62} {'ms':>7}  {'Mercado Pago HTTP (not AWS)'}")
     for name, row in report["aws_calls_per_action"].items():
         which = ", ".join(f"{op}×{n:g}" for op, n in row["by_api"].items())
-        print(f"{name:<58} {row['calls']:>9g}  {which:<52} {row['median_ms']:>7}")
+        mp = ", ".join(f"{op}×{n:g}" for op, n in row["mercadopago_http"].items()) or "-"
+        print(f"{name:<72} {row['calls']:>9g}  {which:<62} {row['median_ms']:>7}  {mp}")
     print(
         "\nStep Functions state transitions per order: "
         + ", ".join(f"{k} {v:g}" for k, v in report["state_transitions_per_order"].items())
     )
-    print("\nstaff complete -> next stage visible (ms)      median      p90")
+    print("\nhop: action returns -> order visible there (ms)  median      p90")
     for name, row in report["hop_latency_ms"].items():
         print(f"  {name:<44} {row['median']:>7} {row['p90']:>8}")
-    print("\nUSD per 1,000 delivered orders (list prices, us-east-1)")
-    for name, usd in report["usd_per_1000_delivered_orders"].items():
-        print(f"  {name:<24} {usd:>10.4f}")
+    print("\nLambda functions (local runtime)         invocations  cold  median ms  init median ms  init max ms")
+    for row in report["lambda"].values():
+        print(
+            f"  {row['handler']:<40} {row['invocations']:>9} {row['cold_starts']:>5} {row['median_ms']:>10.1f}"
+            f" {row['median_init_ms']:>15.1f} {row['max_init_ms']:>12.1f}"
+        )
+    print("\nUSD per 1,000 orders (list prices, us-east-1)   workflow part   ordering + payment part")
+    workflow, ordering = report["usd_per_1000_delivered_orders"], report["usd_per_1000_orders_ordering_and_payment"]
+    names = [k for k in workflow if k != "total"] + [k for k in ordering if k not in workflow] + ["total"]
+    for name in names:
+        left = f"{workflow[name]:>10.4f}" if name in workflow else f"{'-':>10}"
+        right = f"{ordering[name]:>10.4f}" if name in ordering else f"{'-':>10}"
+        print(f"  {name:<44} {left}      {right}")
     print("\ntargets: " + ", ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in report["targets"].items()))
 
 

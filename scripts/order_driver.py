@@ -2,7 +2,8 @@
 
 Used by ``make bench`` and the workflow's end-to-end tests. ``seed_paid_order`` writes an order the
 way the orders service stores a paid one; ``start_workflow`` starts its execution the way the order
-starter does (execution name = order id, the tenant's SLA in seconds); ``Staff`` calls the REST routes.
+starter does (execution name = order id, the tenant's SLA in seconds); ``Staff`` calls the REST routes;
+``card_token`` tokenizes a Mercado Pago test card (what Mercado Pago JS does in the customer's browser).
 """
 
 from __future__ import annotations
@@ -33,6 +34,31 @@ def now_iso() -> str:
 
 def new_order_id() -> str:
     return uuid.uuid4().hex
+
+
+def card_token(mercadopago_url: str, access_token: str, holder: str = "APRO") -> str:
+    """A card token from Mercado Pago (the local cloud's fake: ``mercadopago_url``) through the real SDK.
+
+    The cardholder name decides the test outcome: ``APRO`` approved, ``OTHE`` rejected, ...
+    """
+    from core.mercadopago_client import sdk_for  # services/ on the path, as the functions import it
+
+    answer = (
+        sdk_for(access_token, mercadopago_url)
+        .card_token()
+        .create(
+            {
+                "card_number": "4009175332806176",
+                "security_code": "123",
+                "expiration_month": 11,
+                "expiration_year": 2030,
+                "cardholder": {"name": holder},
+            }
+        )
+    )
+    if answer.get("status") != 201:
+        raise RuntimeError(f"Mercado Pago refused the card token: {answer}")
+    return str(answer["response"]["id"])
 
 
 def state_machine_arn(sfn: Any) -> str:

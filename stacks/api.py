@@ -29,7 +29,7 @@ from stacks.workflow_services import add_workflow_services
 # Headers a browser may send: the session token, the tenant of an unauthenticated call,
 # the client's idempotency key for order creation.
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
-AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(5)
+AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
 # API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
 GATEWAY_ERRORS = [
     (apigw.ResponseType.UNAUTHORIZED, None, "unauthenticated"),

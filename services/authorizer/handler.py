@@ -3,7 +3,7 @@
 Reads the session token (REST: ``Authorization: Bearer <token>``; WebSocket:
 ``?token=<token>`` on ``$connect``), looks up its SHA-256 in the tokens table
 (one ``GetItem``) and answers with an Allow policy and the principal as context.
-The REST policy covers the whole stage so that API Gateway's cache (5 minutes,
+The REST policy covers the whole stage so that API Gateway's cache (1 minute,
 keyed by the header) serves every route: a revoked token keeps working for at most
 that long. Role checks happen on each route (``core.principal.requires``).
 """

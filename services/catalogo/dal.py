@@ -147,7 +147,9 @@ class ItemTable(Generic[R]):
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found") from exc
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found") from exc
+            raise DependencyFailed(f"The {self.label} could not be updated") from exc
         return self._record.model_validate(from_item(response["Attributes"]))
 
     def missing(self, tenant_id: str, item_ids: Sequence[str]) -> list[str]:

@@ -268,9 +268,7 @@ def _readable(principal: Principal, order: StoredOrder | None) -> StoredOrder:
     if order is not None:
         if principal.kind == "customer" and order.customer_id == principal.subject_id:
             return order
-        if principal.kind == "employee" and (
-            principal.is_admin or not principal.location_id or principal.location_id == order.location_id
-        ):
+        if principal.kind == "employee" and (principal.is_admin or principal.location_id == order.location_id):
             return order
     raise NotFound("There is no such order", code="order_not_found")
 

@@ -223,7 +223,7 @@ def test_logout_revokes_the_token_in_use(cloud) -> None:
     assert response.json() == {"revoked": True}
     assert stored(cloud, "tokens", MIRAFLORES, hash_token(token)) is None
     # and the authorizer refuses it. API Gateway (and the local gateway) caches the authorizer's answer for
-    # 300 s keyed by the exact Authorization header value, so the very same header may keep working until
+    # 60 s keyed by the exact Authorization header value, so the very same header may keep working until
     # the cache entry expires (documented in services/authorizer/handler.py); a header the cache has not
     # seen ("bearer" in lower case, which the authorizer also accepts) makes the authorizer look again.
     assert call(cloud, "GET", "perfil", authorization=f"bearer {token}").status_code == 401
