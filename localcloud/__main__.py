@@ -22,9 +22,11 @@ def main() -> None:
 
     started = time.monotonic()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     cloud = LocalCloud(port=args.port, synth=not args.no_synth, quiet_functions=args.quiet)
-    cloud.start()
+    cloud.start()  # Ctrl-C here raises KeyboardInterrupt, and start() cleans up what it started
+    # Explicit handlers from here on: a shell's background job inherits SIGINT as ignored.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         print(f"\nBembos local cloud ready in {time.monotonic() - started:.1f} s  (URLs in {STATE_DIR}/urls.json)")
         for name, url in cloud.urls.to_json().items():

@@ -197,7 +197,12 @@ class LocalCloud:
 
     def _start_moto(self) -> str:
         port = free_port()
-        env = {**os.environ, "MOTO_PORT": str(port), "MOTO_ACCOUNT_ID": ACCOUNT_ID}
+        env = {
+            **os.environ,
+            "MOTO_PORT": str(port),
+            "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+            "LOCALCLOUD_PARENT_PID": str(os.getpid()),
+        }
         self._moto = subprocess.Popen(
             [sys.executable, "-m", "localcloud.moto_launcher", "-H", "127.0.0.1", "-p", str(port)],
             cwd=self.root,  # moto with the local cloud's Step Functions fidelity fix

@@ -13,6 +13,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from typing import Any
 
 from moto.core.responses import EmptyResult
@@ -65,5 +68,25 @@ def _send_task_failure(self: Any) -> EmptyResult:
 
 StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
 
+
+def _exit_with_parent() -> None:
+    """The server runs in its own session (Ctrl-C goes to the local cloud, which stops it cleanly);
+    if the local cloud dies without stopping it (SIGKILL, a killed test run), it exits too."""
+    parent = int(os.environ.get("LOCALCLOUD_PARENT_PID", "0"))
+    if not parent:
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 if __name__ == "__main__":
+    _exit_with_parent()
     main()
