@@ -84,6 +84,7 @@ def add_identity_services(api: ApiStack) -> None:
             Route("GET", "/empleados/{employee_id}"),
             Route("PATCH", "/empleados/{employee_id}"),
             Route("DELETE", "/empleados/{employee_id}"),
+            Route("POST", "/empleados/{employee_id}/invitacion"),
             Route("POST", "/empleados/activar", public=True),
         ],
         environment=employees_env,

@@ -113,6 +113,12 @@ def deactivate_employee(employee_id: EmployeeId) -> Deactivated:
     return logic.deactivate_employee(current_principal(), employee_id, services=collaborators(), now=logic.utc_now())
 
 
+@empleados.post("/empleados/<employee_id>/invitacion")
+@requires("admin")
+def reinvite_employee(employee_id: EmployeeId) -> EmployeeCreated:
+    return logic.reinvite_employee(current_principal(), employee_id, services=collaborators(), now=logic.utc_now())
+
+
 @empleados.post("/empleados/activar")
 def activate(body: ActivateRequest) -> Activated:
     return logic.activate(body, services=collaborators(), now=logic.utc_now())

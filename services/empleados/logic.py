@@ -137,6 +137,19 @@ def list_employees(
     return EmployeePage(items=[r.public() for r in records], next_cursor=next_cursor)
 
 
+def reinvite_employee(principal: Principal, employee_id: str, *, services: Services, now: datetime) -> EmployeeCreated:
+    """A fresh invitation for an employee who has not activated yet (a lost email, or an expired link).
+
+    Earlier links stay valid until they expire; the first one used activates the account, after
+    which the others are refused (activation is conditional on ``status = invited``).
+    """
+    record = _existing(principal, employee_id, services.dal)
+    if record.status != "invited":
+        raise Conflict("This employee has already activated the account", code="already_active")
+    expires_at = invite(record, services=services, now=now)
+    return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
+
+
 def get_employee(principal: Principal, employee_id: str, *, services: Services) -> Employee:
     return _existing(principal, employee_id, services.dal).public()
 

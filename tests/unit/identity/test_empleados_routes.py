@@ -236,6 +236,48 @@ def test_an_admin_of_another_tenant_does_not_find_the_employee_and_changes_nothi
     assert cloud.snapshot() == before
 
 
+def reinvite(employee_id, who=ADMIN_A):
+    return call(
+        handler,
+        rest_event(
+            "POST",
+            f"/empleados/{employee_id}/invitacion",
+            principal=who,
+            resource="/empleados/{employee_id}/invitacion",
+            path_parameters={"employee_id": employee_id},
+        ),
+    )
+
+
+def test_an_admin_sends_a_fresh_invitation_and_its_link_activates_the_account(cloud) -> None:
+    # Given an invited employee whose first email was lost,
+    _, created = create()
+    employee_id = created["employee"]["employee_id"]
+
+    # when the admin asks for a new invitation,
+    status, body = reinvite(employee_id)
+
+    # then a second EmployeeInvited goes out with a new link that activates the account,
+    assert status == 200 and body["employee"]["employee_id"] == employee_id
+    links = [e["detail"]["invite_url"] for e in cloud.events("EmployeeInvited")]
+    assert len(links) == 2 and links[0] != links[1]
+    token = parse_qs(urlparse(links[1]).query)["token"][0]
+    assert activate(token)[0] == 200
+    # and once active, no more invitations.
+    assert reinvite(employee_id)[1]["error"] == "already_active"
+
+
+def test_an_admin_of_another_tenant_cannot_reinvite_and_nothing_is_sent(cloud) -> None:
+    _, created = create()
+    before = cloud.snapshot()
+
+    status, answer = reinvite(created["employee"]["employee_id"], who=ADMIN_B)
+
+    assert (status, answer["error"]) == (404, "not_found")
+    assert cloud.snapshot() == before
+    assert len(cloud.events("EmployeeInvited")) == 1
+
+
 def test_the_email_lock_item_is_not_an_employee(cloud) -> None:
     create()
     status, _ = call(
@@ -257,6 +299,7 @@ ADMIN_ROUTES = [
     ("GET", "/empleados/{id}", None),
     ("PATCH", "/empleados/{id}", {"name": "Otro Nombre"}),
     ("DELETE", "/empleados/{id}", None),
+    ("POST", "/empleados/{id}/invitacion", None),
 ]
 
 
