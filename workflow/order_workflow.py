@@ -39,7 +39,7 @@ Attr = tasks.DynamoAttributeValue
 
 # The longest any stage may wait before the order is handed to an admin.
 STAGE_HARD_LIMIT = cdk.Duration.hours(6)
-WORKFLOW_ACTOR = "workflow"
+WORKFLOW_ACTOR = contracts.WORKFLOW_ACTOR
 
 
 @dataclass(frozen=True)

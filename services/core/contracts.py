@@ -39,5 +39,8 @@ STAGES: Final = {
 ROLES: Final = ("admin", "cocinero", "empaquetador", "repartidor")
 CUSTOMER_ROLE: Final = "cliente"
 
+# Who the timeline names when the state machine itself changed the order.
+WORKFLOW_ACTOR: Final = "workflow"
+
 # Error name of SendTaskFailure when an admin cancels an order.
 ORDER_CANCELLED_ERROR: Final = "OrderCancelled"

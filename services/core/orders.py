@@ -99,6 +99,7 @@ class StoredOrder(BaseModel):
     history: list[HistoryEntry]
     payment: Payment | None = None
     needs_admin: str | None = None  # set when a refund/charge-back needs a person
+    cancel_announced_at: str | None = None  # a direct cancel's CANCELADO event went out (retries finish it)
 
 
 class TrackingRow(BaseModel):

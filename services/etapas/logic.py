@@ -30,7 +30,7 @@ from etapas.models import (
     TicketLine,
 )
 
-WORKFLOW_ACTOR = "workflow"
+WORKFLOW_ACTOR = contracts.WORKFLOW_ACTOR
 COMPLETED_ROW_DAYS = 30  # completed tracking rows expire (TTL) after this long
 COMPLETE_ATTEMPTS = 3  # a concurrent token rotation (overdue re-entry) is retried transparently
 

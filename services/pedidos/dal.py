@@ -280,6 +280,15 @@ class OrdersDal:
             ExpressionAttributeValues=to_item({":now": now}),
         )
 
+    def record_cancel_announced(self, tenant_id: str, order_id: str, now: str) -> None:
+        self._conditional_update(
+            tenant_id,
+            order_id,
+            UpdateExpression="SET cancel_announced_at = :now",
+            ConditionExpression="attribute_exists(order_id)",
+            ExpressionAttributeValues=to_item({":now": now}),
+        )
+
     def record_refund(self, tenant_id: str, order_id: str, refund_id: str, now: str) -> bool:
         held, _ = self._conditional_update(
             tenant_id,

@@ -412,6 +412,33 @@ def pay_with_card(
 # -- cancelling -------------------------------------------------------------------------------------
 
 
+def _announcement_owed(order: StoredOrder) -> bool:
+    """A direct cancel (not the workflow's, which announces itself) whose CANCELADO event has not gone out."""
+    last = order.history[-1] if order.history else None
+    cancelled_here = last is not None and last.estado == contracts.CANCELADO and last.by != contracts.WORKFLOW_ACTOR
+    return cancelled_here and order.cancel_announced_at is None
+
+
+def _announce_cancel(
+    order: StoredOrder, bus: Bus, dal: OrdersDal, tenant_name: str, now: str, *, reason: str, refund_id: str | None
+) -> None:
+    last = order.history[-1] if order.history else None
+    bus.publish(
+        contracts.EVENT_SOURCE_ORDERS,
+        contracts.ORDER_STATUS_CHANGED,
+        status_detail(
+            order,
+            estado=contracts.CANCELADO,
+            at=last.at if last else now,
+            by=last.by if last else "admin",
+            tenant_name=tenant_name,
+            reason=reason,
+            refund_id=refund_id,
+        ),
+    )
+    dal.record_cancel_announced(order.tenant_id, order.order_id, now)
+
+
 def _refund_owed(order: StoredOrder) -> bool:
     payment = order.payment
     return bool(payment and payment.payment_id and payment.status == "approved" and not payment.refund_id)
@@ -455,9 +482,13 @@ def cancel_order(
         if estado == contracts.ENTREGADO:
             raise Conflict("This order was already delivered", code="order_delivered")
         if estado == contracts.CANCELADO:
-            if not _refund_owed(order):
+            if not (_refund_owed(order) or _announcement_owed(order)):
                 raise Conflict("This order is already cancelled", code="order_cancelled")
-            refund_id = _refund(order, gateways(tenant), dal, now)  # finish an interrupted cancel
+            # An earlier cancel stopped half-way: finish what it left (stop, refund, announcement).
+            workflow.stop(order_id, body.reason)
+            refund_id = _refund(order, gateways(tenant), dal, now)
+            if _announcement_owed(order):
+                _announce_cancel(order, bus, dal, tenant.name, now, reason=body.reason, refund_id=refund_id)
             return CancelResult(order_id=order_id, estado_pedido=estado, via="direct", refund_id=refund_id)
         stage = estado if estado in contracts.STAGES else (contracts.COCINA if estado == contracts.PAGADO else None)
         row = dal.tracking_row(stage, principal.tenant_id, order_id) if stage else None
@@ -476,19 +507,7 @@ def cancel_order(
         if estado == contracts.PAGADO:
             workflow.stop(order_id, body.reason)
         refund_id = _refund(order, gateways(tenant), dal, now)
-        bus.publish(
-            contracts.EVENT_SOURCE_ORDERS,
-            contracts.ORDER_STATUS_CHANGED,
-            status_detail(
-                current or order,
-                estado=contracts.CANCELADO,
-                at=now,
-                by=actor,
-                tenant_name=tenant.name,
-                reason=body.reason,
-                refund_id=refund_id,
-            ),
-        )
+        _announce_cancel(current or order, bus, dal, tenant.name, now, reason=body.reason, refund_id=refund_id)
         return CancelResult(order_id=order_id, estado_pedido=contracts.CANCELADO, via="direct", refund_id=refund_id)
     raise Conflict("The order is changing stage right now; try again", code="order_in_transition")
 

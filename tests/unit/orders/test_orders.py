@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from orders_support import TENANT, CallCounter
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
 from core.payment_settlement import DynamoSettlementStore, PaymentFacts, settle
 from core.principal import Principal
 from core.tenant_config import TenantConfigs
 from pedidos import logic
 from pedidos.dal import OrdersDal
-from pedidos.models import CreateOrder
+from pedidos.models import CancelOrder, CreateOrder
 
 NOW = "2026-05-01T12:00:00.000+00:00"
 CUSTOMER = Principal(tenant_id=TENANT, subject_id="cust-1", kind="customer", rol="cliente")
@@ -202,3 +202,57 @@ def test_aws_calls_per_action(dal: OrdersDal, dynamodb: Any, counter: CallCounte
     assert dict(counter.calls) == {"UpdateItem": 1}  # no second receipt, no second execution
     stored = dal.get_order(TENANT, order.order_id)
     assert stored is not None and [h.estado for h in stored.history] == ["PENDIENTE_PAGO", "PAGADO"]
+
+
+class FlakyBus(Recorder):
+    """Fails its first publish, as EventBridge may: the cancel stops half-way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def publish(self, *args: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise DependencyFailed("EventBridge is not available")
+        super().publish(*args)
+
+
+class StoppableWorkflow(FakeWorkflow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped: list[str] = []
+
+    def stop(self, order_id: str, reason: str) -> None:
+        self.stopped.append(order_id)
+
+
+def test_a_cancel_retried_after_a_lost_announcement_announces_it_once(dal: OrdersDal, dynamodb: Any) -> None:
+    # Given an unpaid order whose first cancel wrote CANCELADO but could not announce it,
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin", location_id="larco")
+    bus, workflow = FlakyBus(), StoppableWorkflow()
+    collaborators: dict[str, Any] = {
+        "dal": dal,
+        "workflow": workflow,
+        "tenants": TenantConfigs(dynamodb, dal.tables.tenants),
+        "gateways": lambda tenant: None,
+        "bus": bus,
+        "now": NOW,
+        "pause": lambda seconds: None,
+    }
+    reason = CancelOrder(reason="Cliente llamó")
+    with pytest.raises(DependencyFailed):
+        logic.cancel_order(admin, order.order_id, reason, **collaborators)
+    assert dal.get_order(TENANT, order.order_id).estado_pedido == "CANCELADO"
+    assert bus.messages == []
+
+    # when the admin retries,
+    result = logic.cancel_order(admin, order.order_id, reason, **collaborators)
+
+    # then the CANCELADO event goes out once, and a third try is a plain conflict.
+    assert result.estado_pedido == "CANCELADO"
+    assert [m[2]["estado_pedido"] for m in bus.messages] == ["CANCELADO"]
+    with pytest.raises(Conflict):
+        logic.cancel_order(admin, order.order_id, reason, **collaborators)
+    assert len(bus.messages) == 1
