@@ -346,7 +346,7 @@ class Resolver:
 
     def resolve_str(self, value: Any) -> str:
         """Resolve to a string (numbers and booleans as CloudFormation renders them)."""
-        return _to_str(self.resolve(value))
+        return as_text(self.resolve(value))
 
     def condition(self, name: str) -> bool:
         if name not in self._conditions:
@@ -371,9 +371,9 @@ class Resolver:
         if rule.prop and properties.get(rule.prop) is not None:
             return self.resolve_str(properties[rule.prop])
         extension = ""
-        if kind == "AWS::SQS::Queue" and _truthy(self.resolve(properties.get("FifoQueue"))):
+        if kind == "AWS::SQS::Queue" and truthy(self.resolve(properties.get("FifoQueue"))):
             extension = ".fifo"
-        if kind == "AWS::SNS::Topic" and _truthy(self.resolve(properties.get("FifoTopic"))):
+        if kind == "AWS::SNS::Topic" and truthy(self.resolve(properties.get("FifoTopic"))):
             extension = ".fifo"
         return generated_name(
             self.stack.stack_name,
@@ -499,7 +499,7 @@ class Resolver:
                 return self.condition(argument)
             if key == "Fn::Equals":
                 left, right = (self.resolve(v) for v in argument)
-                return _to_str(left) == _to_str(right)
+                return as_text(left) == as_text(right)
             if key == "Fn::Not":
                 return not self._evaluate_condition(argument[0])
             if key == "Fn::And":
@@ -508,7 +508,7 @@ class Resolver:
                 return any(self._evaluate_condition(v) for v in argument)
             if key == "Fn::Contains":
                 haystack, needle = (self.resolve(v) for v in argument)
-                return _to_str(needle) in [_to_str(v) for v in haystack]
+                return as_text(needle) in [as_text(v) for v in haystack]
         resolved = self.resolve(value)
         if isinstance(resolved, bool):
             return resolved
@@ -531,7 +531,7 @@ def _fn_join(resolver: Resolver, argument: Any) -> str:
     values = resolver._resolve(items)
     if not isinstance(values, list):
         raise UnresolvableError(f"Fn::Join needs a list, got {values!r}")
-    return resolver.resolve_str(delimiter).join(_to_str(v) for v in values)
+    return resolver.resolve_str(delimiter).join(as_text(v) for v in values)
 
 
 def _fn_sub(resolver: Resolver, argument: Any) -> str:
@@ -545,11 +545,11 @@ def _fn_sub(resolver: Resolver, argument: Any) -> str:
             return "${" + match.group(2) + "}"
         name = match.group(2).strip()
         if name in variables:
-            return _to_str(variables[name])
+            return as_text(variables[name])
         if "." in name and name.split(".", 1)[0] in resolver.stack.resources:
             logical_id, attribute = name.split(".", 1)
-            return _to_str(resolver._get_att(logical_id, attribute))
-        return _to_str(resolver._ref(name))
+            return as_text(resolver._get_att(logical_id, attribute))
+        return as_text(resolver._ref(name))
 
     return _SUB_ANY.sub(replace, template)
 
@@ -577,7 +577,7 @@ def _fn_find_in_map(resolver: Resolver, argument: Any) -> Any:
     map_name, top, second = (resolver.resolve(v) for v in argument[:3])
     mappings = resolver.stack.template.get("Mappings", {})
     try:
-        return resolver._resolve(mappings[map_name][_to_str(top)][_to_str(second)])
+        return resolver._resolve(mappings[map_name][as_text(top)][as_text(second)])
     except KeyError:
         if len(argument) > 3 and isinstance(argument[3], dict) and "DefaultValue" in argument[3]:
             return resolver._resolve(argument[3]["DefaultValue"])
@@ -644,7 +644,8 @@ _FUNCTIONS: dict[str, Any] = {
 }
 
 
-def _to_str(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A resolved template value as CloudFormation turns it into a string (booleans lower-case, JSON)."""
     if value is None or value is NO_VALUE:
         return ""
     if isinstance(value, bool):
@@ -654,7 +655,8 @@ def _to_str(value: Any) -> str:
     return str(value)
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """CloudFormation's booleans: ``true`` or the string ``"true"`` in any case."""
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 

@@ -75,9 +75,11 @@ from localcloud.assembly import (
     Resolver,
     ResourceValues,
     StackArtifact,
+    as_text,
     load_stacks,
     references,
     resource_order,
+    truthy,
 )
 from localcloud.model import (
     Assembly,
@@ -362,7 +364,7 @@ class _Provisioner:
                 raise ProvisionError(f"cannot provision {context.key} ({kind}): {exc}") from exc
             self.assembly.physical_ids[context.key] = values.ref
         for key, value in resolver.outputs().items():
-            self.assembly.outputs[f"{stack.stack_name}.{key}"] = _text(value)
+            self.assembly.outputs[f"{stack.stack_name}.{key}"] = as_text(value)
         self.exports.update(resolver.exported())
 
     # ---------------------------------------------------------------- data
@@ -399,7 +401,7 @@ class _Provisioner:
                 raise
             table = ddb.describe_table(TableName=name)["Table"]
         ttl = c.prop("TimeToLiveSpecification")
-        if ttl and _truthy(ttl.get("Enabled", True)) and ttl.get("AttributeName"):
+        if ttl and truthy(ttl.get("Enabled", True)) and ttl.get("AttributeName"):
             current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
             if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
                 ddb.update_time_to_live(
@@ -428,7 +430,7 @@ class _Provisioner:
         ):
             value = c.prop(prop)
             if value is not None:
-                attributes[prop] = _text(value)
+                attributes[prop] = as_text(value)
         for prop in ("RedrivePolicy", "RedriveAllowPolicy"):
             value = c.prop(prop)
             if value is not None:
@@ -450,7 +452,7 @@ class _Provisioner:
         sns = self._client("sns")
         name = c.resolver.physical_name(c.logical_id)
         attributes = {
-            prop: _text(c.prop(prop))
+            prop: as_text(c.prop(prop))
             for prop in ("FifoTopic", "ContentBasedDeduplication", "DisplayName")
             if c.prop(prop) is not None
         }
@@ -462,7 +464,7 @@ class _Provisioner:
     def _subscription(self, c: _Context) -> None:
         attributes: dict[str, str] = {}
         if c.prop("RawMessageDelivery") is not None:
-            attributes["RawMessageDelivery"] = _text(c.prop("RawMessageDelivery"))
+            attributes["RawMessageDelivery"] = as_text(c.prop("RawMessageDelivery"))
         for prop in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
             value = c.prop(prop)
             if value is not None:
@@ -503,7 +505,7 @@ class _Provisioner:
     def _rule(self, c: _Context) -> None:
         events = self._client("events")
         name = c.resolver.physical_name(c.logical_id)
-        bus = _text(c.prop("EventBusName", "default")).split("/")[-1]
+        bus = as_text(c.prop("EventBusName", "default")).split("/")[-1]
         request: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": c.prop("State", "ENABLED")}
         pattern = c.prop("EventPattern")
         if pattern is not None:
@@ -562,8 +564,8 @@ class _Provisioner:
         """CDK's ``BucketDeployment``: copy its source assets into the destination bucket."""
         s3 = self._client("s3")
         bucket = c.prop("DestinationBucketName")
-        prefix = _text(c.prop("DestinationBucketKeyPrefix", "")).strip("/")
-        extract = _truthy(c.prop("Extract", True))
+        prefix = as_text(c.prop("DestinationBucketKeyPrefix", "")).strip("/")
+        extract = truthy(c.prop("Extract", True))
         if c.prop("SourceMarkers"):
             self.assembly.warnings.append(f"{c.key}: deploy-time markers in the sources are not substituted")
         for object_key in c.prop("SourceObjectKeys", []):
@@ -583,7 +585,7 @@ class _Provisioner:
         (a seed must not overwrite data changed since).
         """
         create, update = c.prop("Create"), c.prop("Update")
-        digest = hashlib.sha256(_text([create, update]).encode()).hexdigest()
+        digest = hashlib.sha256(as_text([create, update]).encode()).hexdigest()
         marker = f"/localcloud/custom-resources/{c.stack.stack_name}/{c.logical_id}"
         ssm = self._client("ssm")
         try:
@@ -632,7 +634,7 @@ class _Provisioner:
         else:
             raise ProvisionError("only DefinitionString or Definition are supported (not DefinitionS3Location)")
         for key, value in (c.prop("DefinitionSubstitutions") or {}).items():
-            definition = definition.replace("${" + key + "}", _text(value))
+            definition = definition.replace("${" + key + "}", as_text(value))
         role = c.prop("RoleArn") or c.resolver.arn("iam", "role/local-states", region=False)
         kind = c.prop("StateMachineType", "STANDARD")
         arn = c.resolver.arn("states", f"stateMachine:{name}")
@@ -721,7 +723,7 @@ class _Provisioner:
 
     def _ssm_parameter(self, c: _Context) -> None:
         name = c.resolver.physical_name(c.logical_id)
-        kind, value = c.prop("Type", "String"), _text(c.prop("Value"))
+        kind, value = c.prop("Type", "String"), as_text(c.prop("Value"))
         self._client("ssm").put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
         c.record(name, Type=kind, Value=value)
 
@@ -730,13 +732,13 @@ class _Provisioner:
     def _function(self, c: _Context) -> None:
         name = c.resolver.physical_name(c.logical_id)
         c.record(name, Arn=c.resolver.arn("lambda", f"function:{name}"))
-        runtime = _text(c.prop("Runtime", ""))
+        runtime = as_text(c.prop("Runtime", ""))
         code = c.properties.get("Code", {})
         if c.prop("PackageType") == "Image" or "ImageUri" in code or not runtime.startswith("python"):
             self.assembly.unsupported.append(f"{c.key} (AWS::Lambda::Function runtime {runtime or 'image'})")
             return
         environment = {
-            key: _text(value) for key, value in ((c.prop("Environment") or {}).get("Variables") or {}).items()
+            key: as_text(value) for key, value in ((c.prop("Environment") or {}).get("Variables") or {}).items()
         }
         layer_dirs = []
         for layer_arn in c.prop("Layers", []):
@@ -777,8 +779,8 @@ class _Provisioner:
         c.record(values.ref, **values.attributes)
 
     def _event_source_mapping(self, c: _Context) -> None:
-        source_arn = _text(c.prop("EventSourceArn", ""))
-        function = _function_name(_text(c.prop("FunctionName")))
+        source_arn = as_text(c.prop("EventSourceArn", ""))
+        function = _function_name(as_text(c.prop("FunctionName")))
         if source_arn.split(":")[2:3] != ["sqs"]:
             self.assembly.unsupported.append(f"{c.key} (AWS::Lambda::EventSourceMapping from {source_arn})")
             return
@@ -795,7 +797,7 @@ class _Provisioner:
                 batch_size=int(c.prop("BatchSize", 10)),
                 max_batching_window_seconds=int(c.prop("MaximumBatchingWindowInSeconds", 0)),
                 report_batch_item_failures="ReportBatchItemFailures" in (c.prop("FunctionResponseTypes") or []),
-                enabled=_truthy(c.prop("Enabled", True)),
+                enabled=truthy(c.prop("Enabled", True)),
             )
         )
 
@@ -805,7 +807,7 @@ class _Provisioner:
         values = c.resolver.values(c.logical_id)
         if c.properties.get("Body") is not None or c.properties.get("BodyS3Location") is not None:
             self.assembly.unsupported.append(f"{c.key} (AWS::ApiGateway::RestApi from an OpenAPI body)")
-        name = _text(c.prop("Name", c.logical_id))
+        name = as_text(c.prop("Name", c.logical_id))
         root = values.attributes["RootResourceId"]
         self.rest.apis[values.ref] = (name, root)
 
@@ -818,9 +820,9 @@ class _Provisioner:
         if kind not in ("REQUEST", "TOKEN"):
             self.assembly.unsupported.append(f"{c.key} (AWS::ApiGateway::Authorizer type {kind})")
             return
-        sources = [s.strip() for s in _text(c.prop("IdentitySource", "")).split(",") if s.strip()]
+        sources = [s.strip() for s in as_text(c.prop("IdentitySource", "")).split(",") if s.strip()]
         spec = AuthorizerSpec(
-            function_name=_function_name(_text(c.prop("AuthorizerUri"))),
+            function_name=_function_name(as_text(c.prop("AuthorizerUri"))),
             identity_sources=tuple(sources),
             result_ttl_seconds=int(c.prop("AuthorizerResultTtlInSeconds", 300)),
             type=kind,
@@ -834,11 +836,11 @@ class _Provisioner:
         function: str | None = None
         mock: MockResponse | None = None
         if kind == "AWS_PROXY":
-            function = _function_name(_text(integration.get("Uri", "")))
+            function = _function_name(as_text(integration.get("Uri", "")))
         elif kind == "MOCK":
             responses = integration.get("IntegrationResponses") or [{}]
             headers = {
-                key.removeprefix("method.response.header."): _text(value).strip("'")
+                key.removeprefix("method.response.header."): as_text(value).strip("'")
                 for key, value in (responses[0].get("ResponseParameters") or {}).items()
                 if key.startswith("method.response.header.")
             }
@@ -864,12 +866,12 @@ class _Provisioner:
 
     def _rest_gateway_response(self, c: _Context) -> None:
         headers = {
-            key.removeprefix("gatewayresponse.header."): _text(value).strip("'")
+            key.removeprefix("gatewayresponse.header."): as_text(value).strip("'")
             for key, value in (c.prop("ResponseParameters") or {}).items()
             if key.startswith("gatewayresponse.header.")
         }
         status = c.prop("StatusCode")
-        templates = {str(k): _text(v) for k, v in (c.prop("ResponseTemplates") or {}).items()}
+        templates = {str(k): as_text(v) for k, v in (c.prop("ResponseTemplates") or {}).items()}
         response = GatewayResponse(status_code=int(status) if status else None, headers=headers, templates=templates)
         self.rest.responses.setdefault(c.prop("RestApiId"), {})[c.prop("ResponseType")] = response
 
@@ -917,7 +919,7 @@ class _Provisioner:
         if c.prop("ProtocolType") != "WEBSOCKET":
             self.assembly.unsupported.append(f"{c.key} (AWS::ApiGatewayV2::Api protocol {c.prop('ProtocolType')})")
             return
-        name = _text(c.prop("Name", c.logical_id))
+        name = as_text(c.prop("Name", c.logical_id))
         self.ws.apis[c.resolver.values(c.logical_id).ref] = (name, c.prop("RouteSelectionExpression", ""))
 
     def _ws_integration(self, c: _Context) -> None:
@@ -925,21 +927,21 @@ class _Provisioner:
             self.assembly.unsupported.append(f"{c.key} (integration {c.prop('IntegrationType')})")
             return
         key = (c.prop("ApiId"), c.resolver.values(c.logical_id).ref)
-        self.ws.integrations[key] = _function_name(_text(c.prop("IntegrationUri")))
+        self.ws.integrations[key] = _function_name(as_text(c.prop("IntegrationUri")))
 
     def _ws_authorizer(self, c: _Context) -> None:
         if c.prop("AuthorizerType") != "REQUEST":
             self.assembly.unsupported.append(f"{c.key} (authorizer type {c.prop('AuthorizerType')})")
             return
         spec = AuthorizerSpec(
-            function_name=_function_name(_text(c.prop("AuthorizerUri"))),
+            function_name=_function_name(as_text(c.prop("AuthorizerUri"))),
             identity_sources=tuple(c.prop("IdentitySource", [])),
             result_ttl_seconds=0,  # WebSocket authorizers are not cached
         )
         self.ws.authorizers[(c.prop("ApiId"), c.resolver.values(c.logical_id).ref)] = spec
 
     def _ws_route(self, c: _Context) -> None:
-        target = _text(c.prop("Target", ""))
+        target = as_text(c.prop("Target", ""))
         if not target.startswith("integrations/"):
             self.assembly.unsupported.append(f"{c.key} (route without an integration target)")
             return
@@ -995,7 +997,7 @@ class _Provisioner:
 
 
 def _required(parameters: dict[str, Any] | None) -> bool:
-    return any(_truthy(required) for required in (parameters or {}).values())
+    return any(truthy(required) for required in (parameters or {}).values())
 
 
 _BOTO3_SERVICES = {
@@ -1031,7 +1033,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
     elif isinstance(value, list):
         items = ((str(i), v) for i, v in enumerate(value))
     else:
-        return {prefix: _text(value)} if prefix else {}
+        return {prefix: as_text(value)} if prefix else {}
     result: dict[str, str] = {}
     for key, inner in items:
         result.update(_flatten(inner, f"{prefix}.{key}" if prefix else key))
@@ -1083,8 +1085,8 @@ def _echoed_origins(headers: dict[str, str], templates: dict[str, Any]) -> tuple
     echoed = [
         origin
         for template in templates.values()
-        if "responseOverride.header.Access-Control-Allow-Origin" in _text(template)
-        for origin in _ORIGIN_TEST.findall(_text(template))
+        if "responseOverride.header.Access-Control-Allow-Origin" in as_text(template)
+        for origin in _ORIGIN_TEST.findall(as_text(template))
     ]
     if not echoed:
         return ()
@@ -1112,15 +1114,15 @@ def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _generate_secret(spec: dict[str, Any]) -> str:
     alphabet = ""
-    if not _truthy(spec.get("ExcludeLowercase", False)):
+    if not truthy(spec.get("ExcludeLowercase", False)):
         alphabet += string.ascii_lowercase
-    if not _truthy(spec.get("ExcludeUppercase", False)):
+    if not truthy(spec.get("ExcludeUppercase", False)):
         alphabet += string.ascii_uppercase
-    if not _truthy(spec.get("ExcludeNumbers", False)):
+    if not truthy(spec.get("ExcludeNumbers", False)):
         alphabet += string.digits
-    if not _truthy(spec.get("ExcludePunctuation", False)):
+    if not truthy(spec.get("ExcludePunctuation", False)):
         alphabet += "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
-    if _truthy(spec.get("IncludeSpace", False)):
+    if truthy(spec.get("IncludeSpace", False)):
         alphabet += " "
     excluded = set(spec.get("ExcludeCharacters", ""))
     alphabet = "".join(ch for ch in alphabet if ch not in excluded) or string.ascii_letters
@@ -1135,20 +1137,6 @@ def _generate_secret(spec: dict[str, Any]) -> str:
 
 def _int_values(value: dict[str, Any]) -> dict[str, int]:
     return {k: int(v) for k, v in value.items()}
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def _code(exc: ClientError) -> str:
