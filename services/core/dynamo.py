@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
 
-from core.errors import ValidationFailed
+from core.errors import Conflict, DependencyFailed, ValidationFailed
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -72,3 +73,41 @@ def decode_cursor(cursor: str | None, *, tenant_id: str) -> dict[str, Any] | Non
     if not isinstance(values, dict) or values.get("tenant_id") != tenant_id:
         raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
     return to_item(values)
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def condition_failed(exc: ClientError) -> bool:
+    """A conditional write refused, alone or inside a cancelled transaction."""
+    if error_code(exc) == "ConditionalCheckFailedException":
+        return True
+    reasons = [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons", [])]
+    return error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
+
+
+def put_with_email_lock(
+    client: Any, *, table: str, sort_key: str, item: Mapping[str, Any], lock_id: str, taken: str, failed: str
+) -> None:
+    """Put ``item`` and its email-lock item (``sort_key = lock_id``) in one transaction.
+
+    Neither may exist yet, so an email names one account per tenant without a read-then-write:
+    a taken email is a ``Conflict`` (``taken``) and nothing is written.
+    """
+    owner = item[sort_key]
+    lock = {"tenant_id": item["tenant_id"], sort_key: lock_id, "owner_id": owner}
+    condition = f"attribute_not_exists({sort_key})"
+    try:
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": condition}},
+                {"Put": {"TableName": table, "Item": to_item(lock), "ConditionExpression": condition}},
+            ]
+        )
+    except ClientError as exc:
+        if condition_failed(exc):
+            raise Conflict(taken, code="email_taken") from exc
+        raise DependencyFailed(failed) from exc
+    except BotoCoreError as exc:
+        raise DependencyFailed(failed) from exc

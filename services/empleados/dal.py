@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.dynamo import decode_cursor, encode_cursor, from_item, to_item, to_value
+from core.dynamo import condition_failed, decode_cursor, encode_cursor, from_item, put_with_email_lock, to_value
 from core.errors import Conflict, DependencyFailed
 from empleados.models import EmployeeRecord
 
@@ -25,17 +25,6 @@ EMAIL_LOCK_PREFIX = "email#"
 
 class StaleInvitation(Exception):
     """The invitation was used, expired, or the employee is no longer waiting for one."""
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _conditional_failure(exc: ClientError) -> bool:
-    if _code(exc) == "ConditionalCheckFailedException":
-        return True
-    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-    return _code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
 
 
 class EmployeesDal:
@@ -56,32 +45,15 @@ class EmployeesDal:
 
     def create(self, record: EmployeeRecord) -> None:
         item = {**record.model_dump(mode="json"), "tenant_location": record.tenant_location}
-        lock = {"tenant_id": record.tenant_id, "employee_id": EMAIL_LOCK_PREFIX + record.email}
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._employees,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(employee_id)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._employees,
-                            "Item": to_item({**lock, "owner_id": record.employee_id}),
-                            "ConditionExpression": "attribute_not_exists(employee_id)",
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if _conditional_failure(exc):
-                raise Conflict("An employee with this email already exists", code="email_taken") from exc
-            raise DependencyFailed("Could not create the employee") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not create the employee") from exc
+        put_with_email_lock(
+            self._client,
+            table=self._employees,
+            sort_key="employee_id",
+            item=item,
+            lock_id=EMAIL_LOCK_PREFIX + record.email,
+            taken="An employee with this email already exists",
+            failed="Could not create the employee",
+        )
 
     def get(self, tenant_id: str, employee_id: str) -> EmployeeRecord | None:
         if employee_id.startswith(EMAIL_LOCK_PREFIX):
@@ -145,7 +117,7 @@ class EmployeesDal:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as exc:
-            if _conditional_failure(exc):
+            if condition_failed(exc):
                 raise Conflict("The employee changed or cannot take this change", code="employee_state") from exc
             raise DependencyFailed("Could not update the employee") from exc
         except BotoCoreError as exc:
@@ -187,7 +159,7 @@ class EmployeesDal:
                 ]
             )
         except ClientError as exc:
-            if _conditional_failure(exc):
+            if condition_failed(exc):
                 raise StaleInvitation from exc
             raise DependencyFailed("Could not activate the employee") from exc
         except BotoCoreError as exc:

@@ -15,19 +15,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.dynamo import from_item, to_item, to_value
-from core.errors import Conflict, DependencyFailed, NotFound
+from core.dynamo import condition_failed, from_item, put_with_email_lock, to_value
+from core.errors import DependencyFailed, NotFound
 from usuarios.models import Account, AccountKind, Customer
 
 EMAIL_LOCK_PREFIX = "email#"
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _reasons(exc: ClientError) -> list[str]:
-    return [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons", [])]
 
 
 class UsersDal:
@@ -40,32 +32,15 @@ class UsersDal:
     def create_customer(self, customer: Customer) -> None:
         """Customer + email lock in one transaction: a taken email is a ``Conflict``, nothing written."""
         assert customer.email
-        lock = {"tenant_id": customer.tenant_id, "user_id": EMAIL_LOCK_PREFIX + customer.email}
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._users,
-                            "Item": to_item(customer.model_dump(mode="json")),
-                            "ConditionExpression": "attribute_not_exists(user_id)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._users,
-                            "Item": to_item({**lock, "owner_id": customer.user_id}),
-                            "ConditionExpression": "attribute_not_exists(user_id)",
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if _code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in _reasons(exc):
-                raise Conflict("An account with this email already exists", code="email_taken") from exc
-            raise DependencyFailed("Could not register the customer") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not register the customer") from exc
+        put_with_email_lock(
+            self._client,
+            table=self._users,
+            sort_key="user_id",
+            item=customer.model_dump(mode="json"),
+            lock_id=EMAIL_LOCK_PREFIX + customer.email,
+            taken="An account with this email already exists",
+            failed="Could not register the customer",
+        )
 
     def get_customer(self, tenant_id: str, user_id: str) -> Customer | None:
         if user_id.startswith(EMAIL_LOCK_PREFIX):
@@ -99,7 +74,7 @@ class UsersDal:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise NotFound("No active account") from exc
             raise DependencyFailed("Could not update the profile") from exc
         except BotoCoreError as exc:
@@ -138,7 +113,7 @@ class UsersDal:
                 ]
             )
         except ClientError as exc:
-            if _code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in _reasons(exc):
+            if condition_failed(exc):
                 raise NotFound("No active account") from exc
             raise DependencyFailed("Could not deactivate the account") from exc
         except BotoCoreError as exc:
@@ -233,7 +208,7 @@ class UsersDal:
         try:
             self._client.update_item(**kwargs)
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise DependencyFailed("Could not update the account") from exc
         except BotoCoreError as exc:
