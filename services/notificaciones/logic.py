@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, Protocol
 
+from core import contracts
 from core.observability import logger
 from notificaciones.dal import Claim, DependencyError
 from notificaciones.models import Email, EventEnvelope
@@ -27,8 +28,22 @@ class EmailInFlight(Exception):
     """Another delivery of the same event is sending it right now; retry after its lease."""
 
 
+def dedup_key(event: EventEnvelope) -> str:
+    """What "the same email" means for ``event``.
+
+    A status change is one email per order and state, whatever event carries it: the stage
+    consumer may publish the same change again after a redelivery, under a new event id.
+    Other emails are one per event (each overdue alert, each invitation is its own).
+    """
+    if event.detail_type == contracts.ORDER_STATUS_CHANGED:
+        order_id, estado = event.detail.get("order_id"), event.detail.get("estado_pedido")
+        if order_id and estado:
+            return f"estado#{order_id}#{estado}"
+    return event.id
+
+
 def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: Ledger, mailer: Mailer) -> Outcome:
-    """Send the email of ``event`` at most once per event id (as far as SMTP lets anyone know).
+    """Send the email of ``event`` at most once per ``dedup_key`` (as far as SMTP lets anyone know).
 
     Unknown detail types are acknowledged (logged, not retried). A detail that does not match its
     model, or a failed send, raises: the queue redelivers it and, after its receive limit, moves it
@@ -43,7 +58,8 @@ def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: 
         return "ignored"
     tenant_id = str(event.detail["tenant_id"])
     logger.append_keys(tenant_id=tenant_id, event_id=event.id)
-    claim = ledger.claim(tenant_id, event.id)
+    key = dedup_key(event)
+    claim = ledger.claim(tenant_id, key)
     if claim == "already_sent":
         logger.info("email already sent for this event", extra={"detail_type": event.detail_type})
         return "duplicate"
@@ -53,12 +69,12 @@ def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: 
         mailer.send(email)
     except Exception:
         try:
-            ledger.release(tenant_id, event.id)
+            ledger.release(tenant_id, key)
         except DependencyError:
             logger.exception("could not release the claim; it expires with its lease")
         raise
     try:
-        ledger.confirm(tenant_id, event.id)
+        ledger.confirm(tenant_id, key)
     except DependencyError:
         # The email is out: retrying now would send it twice. The claim's lease covers the redelivery window.
         logger.exception("email sent but not recorded as sent")

@@ -25,3 +25,50 @@ def test_attachments_wrap_the_alternatives_in_mixed() -> None:
     assert attached.get_filename() == "boleta-123.txt"
     assert attached.get_payload(decode=True) == b"Total: S/ 25.80"
     assert message["To"] == "a@example.pe, b@example.pe"
+
+
+def test_a_status_change_published_twice_under_new_event_ids_is_mailed_once() -> None:
+    from notificaciones import logic
+    from notificaciones.models import Email, EventEnvelope
+
+    class Ledger:
+        def __init__(self) -> None:
+            self.sent: set[str] = set()
+
+        def claim(self, tenant_id: str, key: str) -> str:
+            return "already_sent" if key in self.sent else "claimed"
+
+        def confirm(self, tenant_id: str, key: str) -> None:
+            self.sent.add(key)
+
+        def release(self, tenant_id: str, key: str) -> None:
+            self.sent.discard(key)
+
+    class Mailer:
+        def __init__(self) -> None:
+            self.sent: list[Email] = []
+
+        def send(self, email: Email) -> None:
+            self.sent.append(email)
+
+    def event(event_id: str, estado: str) -> EventEnvelope:
+        return EventEnvelope.model_validate(
+            {
+                "id": event_id,
+                "source": "bembos.orders",
+                "detail-type": "OrderStatusChanged",
+                "detail": {"tenant_id": "t", "order_id": "o-1", "estado_pedido": estado},
+            }
+        )
+
+    email = Email(to=("ana@example.pe",), subject="Tu pedido", text="x", html="<p>x</p>")
+    renderers = {"OrderStatusChanged": lambda detail: email}
+    ledger, mailer = Ledger(), Mailer()
+
+    outcomes = [
+        logic.deliver(event(event_id, estado), renderers=renderers, ledger=ledger, mailer=mailer)
+        for event_id, estado in (("evt-1", "COCINA"), ("evt-2", "COCINA"), ("evt-3", "EMPAQUETAMIENTO"))
+    ]
+
+    assert outcomes == ["sent", "duplicate", "sent"]
+    assert len(mailer.sent) == 2
