@@ -272,19 +272,17 @@ class OrdersDal:
         )
 
     def record_receipt_sent(self, tenant_id: str, order_id: str, now: str) -> None:
-        self._conditional_update(
-            tenant_id,
-            order_id,
-            UpdateExpression="SET payment.receipt_at = :now",
-            ConditionExpression="attribute_exists(order_id)",
-            ExpressionAttributeValues=to_item({":now": now}),
-        )
+        self._stamp(tenant_id, order_id, "payment.receipt_at", now)
 
     def record_cancel_announced(self, tenant_id: str, order_id: str, now: str) -> None:
+        self._stamp(tenant_id, order_id, "cancel_announced_at", now)
+
+    def _stamp(self, tenant_id: str, order_id: str, attribute: str, now: str) -> None:
+        """Record when a side effect of the order went out (``attribute`` is a fixed path, never input)."""
         self._conditional_update(
             tenant_id,
             order_id,
-            UpdateExpression="SET cancel_announced_at = :now",
+            UpdateExpression=f"SET {attribute} = :now",
             ConditionExpression="attribute_exists(order_id)",
             ExpressionAttributeValues=to_item({":now": now}),
         )
