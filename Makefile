@@ -9,11 +9,12 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install dev test synth lint format bench deploy diff clean
+.PHONY: help install web dev test synth lint format bench deploy diff clean
 
 help:
 	@echo "make dev     run the whole platform locally (the local cloud) with demo data"
 	@echo "make test    install everything, lint, synthesize and run every test"
+	@echo "make web     build the two web apps (frontends/dist)"
 	@echo "make synth   cdk synth (STAGE=dev|prod)"
 	@echo "make lint    ruff + mypy"
 	@echo "make bench   benchmarks through the local cloud (table + JSON)"
@@ -25,18 +26,27 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt services/requirements.
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed
 
-synth: install
+# The web apps' build (Vite): what FrontendStack deploys and the local cloud serves.
+WEB_SOURCES := $(shell find frontends -path frontends/dist -prune -o -type f -print)
+frontends/dist/.built: node_modules/.installed $(WEB_SOURCES)
+	npm run --silent web:build
+	touch $@
+
+web: frontends/dist/.built
+
+synth: install web
 	$(CDK) synth --quiet -c stage=$(STAGE) --app "$(PY) app.py"
 
 # mypy runs three times: the CDK app imports the shared contracts as services.core, while the
 # services, the local cloud and the scripts import them as core (services/ on the path).
 lint: install
+	npm run --silent web:check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app.py stacks constructs workflow
@@ -48,19 +58,20 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 test: install lint synth
+	npm run --silent web:test
 	$(PY) -m pytest
 
-dev: install
+dev: install web
 	$(PY) -m localcloud --port $(PORT)
 
-bench: install
+bench: install web
 	$(PY) -m scripts.bench
 
-deploy: install
+deploy: install web
 	$(CDK) deploy --all -c stage=$(STAGE) --app "$(PY) app.py" --require-approval broadening
 
-diff: install
+diff: install web
 	$(CDK) diff --all -c stage=$(STAGE) --app "$(PY) app.py"
 
 clean:
-	rm -rf cdk.out .localcloud .cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .localcloud .cache .mypy_cache .ruff_cache frontends/dist

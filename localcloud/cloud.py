@@ -41,10 +41,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from localcloud import mailbox as mailbox_module
-from localcloud import mercadopago_fake, openapi
+from localcloud import mercadopago_fake, openapi, webapps
 from localcloud.esm import EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.lambda_runtime import LambdaRuntime
@@ -59,7 +58,7 @@ STATE_DIR = ROOT / ".localcloud"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STAGE = "dev"
-# web app folder under frontends/ -> path it is served at (the Amplify app names)
+# web app -> the path it is served at (its build's base; the same as core.contracts.WEB_APP_PATHS)
 WEB_APPS = {"customer": "clientes", "staff": "staff"}
 
 
@@ -250,6 +249,7 @@ class LocalCloud:
             "SMTP_PORT": str(smtp_port),
             "SMTP_STARTTLS": "false",
             "MERCADOPAGO_API_URL": self.urls.mercadopago,
+            "MERCADOPAGO_SDK_URL": f"{self.urls.mercadopago}/js/v2",
             "CUSTOMER_APP_URL": self.urls.customer_app.rstrip("/"),
             "STAFF_APP_URL": self.urls.staff_app.rstrip("/"),
         }
@@ -300,8 +300,8 @@ class LocalCloud:
             Mount("/mercadopago", mercadopago_fake.create_app(self.mercadopago)),
         ]
         for folder, path in WEB_APPS.items():
-            routes.append(Route(f"/{path}/config.json", self._config_route(folder)))
-            routes.append(Mount(f"/{path}", StaticFiles(directory=self.root / "frontends" / folder, html=True)))
+            built = self.root / "frontends" / "dist" / folder / path
+            routes.append(Mount(f"/{path}", webapps.create_app(built, self._config_route(folder))))
         routes.append(Mount("/", gateway))
         return routes
 

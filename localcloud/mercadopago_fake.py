@@ -10,6 +10,9 @@ signed notifications from a background thread, retrying with backoff.
 - ``POST /v1/card_tokens``, ``GET /v1/card_tokens/{id}``
 - ``POST /v1/payments``, ``GET /v1/payments/search``, ``GET /v1/payments/{id}``
 - ``GET|POST /v1/payments/{id}/refunds``
+- ``GET /v1/payment_methods/search?public_key=&bins=``: the card brand of a BIN
+- ``GET /js/v2``: a stand-in for Mercado Pago's browser SDK (``static/mercadopago-sdk.js``), the
+  subset the customer app uses (Secure Fields, ``createCardToken``, ``getPaymentMethods``)
 
 and a few test-only paths under ``/_fake`` (register an account, list webhook
 deliveries, simulate a chargeback).
@@ -32,6 +35,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -40,13 +44,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 CURRENCY_ID = "PEN"
 _T = TypeVar("_T")
 
 # First word of the cardholder name -> (status, status_detail), as in Mercado Pago's test cards.
+SDK_SCRIPT = Path(__file__).resolve().parent / "static" / "mercadopago-sdk.js"
 CARDHOLDER_OUTCOMES: dict[str, tuple[str, str]] = {
     "APRO": ("approved", "accredited"),
     "OTHE": ("rejected", "cc_rejected_other_reason"),
@@ -445,6 +450,15 @@ class FakeMercadoPago:
             )
             return _copy(payment)
 
+    # ----- payment methods (what the browser SDK's getPaymentMethods asks)
+
+    def search_payment_methods(self, public_key: str, bins: str) -> dict[str, Any]:
+        """The card brand of a BIN, for the account of ``public_key``; no results for an unknown BIN."""
+        self._account_by_public_key(public_key)
+        method = _card_brand(bins)
+        results = [method] if method else []
+        return {"paging": {"total": len(results), "limit": 30, "offset": 0}, "results": results}
+
     # ----- card tokens and payments
 
     def create_card_token(
@@ -701,6 +715,24 @@ class FakeMercadoPago:
         )
 
 
+# BIN prefixes of the test cards' brands (Mercado Pago Peru's test cards are Visa, Mastercard, Amex).
+_BRANDS: list[tuple[tuple[str, ...], str, str]] = [
+    (("4",), "visa", "Visa"),
+    (("51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27"), "master", "Mastercard"),
+    (("34", "37"), "amex", "American Express"),
+    (("36", "38"), "diners", "Diners"),
+]
+
+
+def _card_brand(bin_digits: str) -> dict[str, Any] | None:
+    if not bin_digits.isdigit() or len(bin_digits) < 6:
+        return None
+    for prefixes, method_id, name in _BRANDS:
+        if bin_digits.startswith(prefixes):
+            return {"id": method_id, "name": name, "payment_type_id": "credit_card", "status": "active"}
+    return None
+
+
 def _copy(value: _T) -> _T:
     """A deep copy of JSON-like data, so callers never share state with the fake."""
     copied: _T = json.loads(json.dumps(value))
@@ -751,13 +783,13 @@ def _checkout_html(preference: dict[str, Any]) -> str:
         for item in preference["items"]
     )
     email = html.escape(str((preference.get("payer") or {}).get("email") or ""))
-    action = f"/checkout/{html.escape(preference['id'])}"
     return (
         "<table><thead><tr><th>Producto</th><th class='num'>Cant.</th><th class='num'>Precio</th>"
         f"<th class='num'>Subtotal</th></tr></thead><tbody>{rows}</tbody>"
         f"<tfoot><tr><th colspan='3'>Total</th><th class='num' id='total'>{_soles(_preference_total(preference))}"
         f"</th></tr></tfoot></table>"
-        f"<form method='post' action='{action}'>"
+        # No action: the form posts back to this page's own URL, wherever the fake is mounted.
+        "<form method='post'>"
         f"<p><label>Correo del comprador <input type='email' name='email' value='{email}'></label></p>"
         "<button type='submit' name='decision' value='approve'>Aprobar pago</button>"
         "<button type='submit' name='decision' value='reject'>Rechazar pago</button>"
@@ -853,6 +885,14 @@ class _Api:
         token = self.state.create_card_token(await _json_body(request), owner=owner, public_key=public_key)
         return JSONResponse(token, status_code=201)
 
+    async def search_payment_methods(self, request: Request) -> Response:
+        params = request.query_params
+        return JSONResponse(self.state.search_payment_methods(params.get("public_key", ""), params.get("bins", "")))
+
+    async def sdk(self, request: Request) -> Response:
+        """The stand-in for Mercado Pago's browser SDK (``https://sdk.mercadopago.com/js/v2``)."""
+        return FileResponse(SDK_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
     async def get_card_token(self, request: Request) -> Response:
         return JSONResponse(self.state.get_card_token(self._owner(request), request.path_params["token_id"]))
 
@@ -910,6 +950,8 @@ def create_app(state: FakeMercadoPago) -> Starlette:
         Route("/checkout/preferences/{preference_id}", api.get_preference, methods=["GET"]),
         Route("/checkout/{preference_id}", api.checkout_page, methods=["GET"]),
         Route("/checkout/{preference_id}", api.checkout_submit, methods=["POST"]),
+        Route("/js/v2", api.sdk, methods=["GET"]),
+        Route("/v1/payment_methods/search", api.search_payment_methods, methods=["GET"]),
         Route("/v1/card_tokens", api.create_card_token, methods=["POST"]),
         Route("/v1/card_tokens/{token_id}", api.get_card_token, methods=["GET"]),
         Route("/v1/payments", api.create_payment, methods=["POST"]),

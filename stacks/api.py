@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.dependencies_layer import DependenciesLayer
+from constructs.grants import allow
 from constructs.microservice import Microservice, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -22,13 +23,14 @@ from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.identity_services import add_identity_services
 from stacks.messaging import MessagingStack
-from stacks.order_services import add_order_services
+from stacks.order_services import add_order_services, grant_mercadopago_secrets
 from stacks.workflow import WorkflowStack
 from stacks.workflow_services import add_workflow_services
 
 # Headers a browser may send: the session token, the tenant of an unauthenticated call,
 # the client's idempotency key for order creation.
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
+MERCADOPAGO_SDK_URL = "https://sdk.mercadopago.com/js/v2"  # Mercado Pago's browser SDK (card Secure Fields)
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
 # API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
 GATEWAY_ERRORS = [
@@ -203,19 +205,25 @@ class ApiStack(cdk.Stack):
         return service
 
     def _platform_service(self) -> None:
-        self.add_microservice(
+        service = self.add_microservice(
             "plataforma",
             handler="health.handler.lambda_handler",
             routes=[
                 Route("GET", "/health", public=True),
                 Route("GET", "/config/{app}", public=True),
                 Route("GET", "/sesion"),
+                Route("GET", "/tienda", public=True),
             ],
             environment={
                 "REST_API_URL": self.rest_api_url,
                 "WEBSOCKET_URL": self.websocket_stage.url,
+                "TENANTS_TABLE": self.data.tenants.table_name,
+                "MERCADOPAGO_SDK_URL": MERCADOPAGO_SDK_URL,
             },
         )
+        # The storefront profile: the tenant's item, and the public key kept in its Mercado Pago secret.
+        allow(service.role, ["dynamodb:GetItem"], [self.data.tenants.table_arn])
+        grant_mercadopago_secrets(self, service.role)
 
     # -- WebSocket ------------------------------------------------------------------------------
     def _websocket_api(self) -> tuple[apigwv2.WebSocketApi, apigwv2.WebSocketStage]:

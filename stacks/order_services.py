@@ -20,6 +20,7 @@ from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 
+from services.core import contracts
 from services.core.mercadopago_client import MERCADOPAGO_API_URL
 
 if TYPE_CHECKING:  # the ApiStack calls add_order_services at the end of its __init__
@@ -39,7 +40,8 @@ def _secrets_arn(api: ApiStack) -> str:
     )
 
 
-def _read_secrets(api: ApiStack, role: iam.IRole) -> None:
+def grant_mercadopago_secrets(api: ApiStack, role: iam.IRole) -> None:
+    """Read every tenant's Mercado Pago secret (and nothing else of Secrets Manager)."""
     allow(role, ["secretsmanager:GetSecretValue"], [_secrets_arn(api)])
     acknowledge(
         role,
@@ -51,8 +53,10 @@ def _read_secrets(api: ApiStack, role: iam.IRole) -> None:
 
 
 def _customer_app_url(api: ApiStack) -> str:
+    """The customer app's base (origin + its path); each tenant's app is ``<base>/<tenant>/``."""
     origins = [o for o in api.stage.allowed_origins if o.startswith("https://")]
-    return str(api.node.try_get_context("customer_app_url") or (origins[0] if origins else DEFAULT_CUSTOMER_APP_URL))
+    origin = str(api.node.try_get_context("customer_app_url") or (origins[0] if origins else DEFAULT_CUSTOMER_APP_URL))
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}"
 
 
 def add_order_services(api: ApiStack) -> None:
@@ -110,7 +114,7 @@ def _orders_api(api: ApiStack) -> None:
     state_machine = api.workflow.state_machine
     allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
     grant_stop_order_executions(api, role)
-    _read_secrets(api, role)
+    grant_mercadopago_secrets(api, role)
 
 
 def _webhook(api: ApiStack) -> None:
@@ -133,7 +137,7 @@ def _webhook(api: ApiStack) -> None:
     allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
     allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
     allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
-    _read_secrets(api, role)
+    grant_mercadopago_secrets(api, role)
 
 
 def _starter(api: ApiStack) -> None:

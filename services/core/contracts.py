@@ -20,6 +20,10 @@ EMPLOYEE_INVITED: Final = "EmployeeInvited"
 EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"
 PAYMENT_APPROVED: Final = "PaymentApproved"
 
+# Where each web app lives on its origin (its build's base path). One app serves every tenant, each
+# below it by id: /clientes/<tenant>/, /staff/<tenant>/.
+WEB_APP_PATHS: Final = {"customer": "clientes", "staff": "staff"}
+
 # Order states (estado_pedido), as the business names them.
 PENDIENTE_PAGO: Final = "PENDIENTE_PAGO"
 PAGADO: Final = "PAGADO"

@@ -11,29 +11,18 @@ Used by the orders service (preferences, card payments, refunds) and the payment
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from mercadopago.config import RequestOptions
 
 from core.errors import DependencyFailed, DomainError
 from core.mercadopago_client import MERCADOPAGO_API_URL, sdk_for
+from core.mercadopago_credentials import CredentialStore  # re-exported: the services build it with the gateway
 from core.observability import logger
 
-CACHE_SECONDS = 300.0
 TIMEOUT_SECONDS = 5.0  # well inside the functions' timeouts
 MAX_RETRIES = 1
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_token: str
-    public_key: str
-    webhook_secret: str
 
 
 class PaymentRejectedByProvider(DomainError):
@@ -41,35 +30,6 @@ class PaymentRejectedByProvider(DomainError):
 
     status = 402
     code = "payment_failed"
-
-
-class CredentialStore:
-    """Tenant secret name -> ``Credentials``, one ``GetSecretValue`` per secret per ``CACHE_SECONDS``."""
-
-    def __init__(self, client: Any, clock: Callable[[], float] = time.monotonic) -> None:
-        self._client = client
-        self._clock = clock
-        self._cache: dict[str, tuple[float, Credentials]] = {}
-
-    def get(self, secret_name: str) -> Credentials:
-        cached = self._cache.get(secret_name)
-        if cached and self._clock() - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        try:
-            raw = self._client.get_secret_value(SecretId=secret_name)["SecretString"]
-            values = json.loads(raw)
-            credentials = Credentials(
-                access_token=values["access_token"],
-                public_key=values.get("public_key", ""),
-                webhook_secret=values["webhook_secret"],
-            )
-        except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as exc:
-            raise DependencyFailed("The payment account of this store is not configured") from exc
-        self._cache[secret_name] = (self._clock(), credentials)
-        return credentials
-
-    def forget(self, secret_name: str) -> None:
-        self._cache.pop(secret_name, None)
 
 
 def _options(idempotency_key: str | None = None) -> RequestOptions:

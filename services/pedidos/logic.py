@@ -67,11 +67,12 @@ class GatewayFactory(Protocol):
 
 @dataclass(frozen=True)
 class Links:
-    customer_app_url: str  # no trailing slash
+    customer_app_url: str  # the app's base, every tenant's app is below it: <base>/<tenant>/
     rest_api_url: str  # with trailing slash
 
-    def order_page(self, order_id: str, result: str) -> str:
-        return f"{self.customer_app_url.rstrip('/')}/pedido/{order_id}?pago={result}"
+    def order_page(self, tenant_id: str, order_id: str, result: str) -> str:
+        """The order's live page in the tenant's app, where Checkout Pro sends the buyer back."""
+        return f"{self.customer_app_url.rstrip('/')}/{tenant_id}/pedido/{order_id}?pago={result}"
 
     def webhook(self, tenant_id: str) -> str:
         return f"{self.rest_api_url.rstrip('/')}/pagos/webhook/{tenant_id}"
@@ -340,9 +341,9 @@ def start_checkout(
             "payer": {"email": order.customer_email, "name": order.customer_name},
             "external_reference": external_reference(order.tenant_id, order.order_id),
             "back_urls": {
-                "success": links.order_page(order.order_id, "aprobado"),
-                "failure": links.order_page(order.order_id, "rechazado"),
-                "pending": links.order_page(order.order_id, "pendiente"),
+                "success": links.order_page(order.tenant_id, order.order_id, "aprobado"),
+                "failure": links.order_page(order.tenant_id, order.order_id, "rechazado"),
+                "pending": links.order_page(order.tenant_id, order.order_id, "pendiente"),
             },
             "auto_return": "approved",
             "notification_url": links.webhook(order.tenant_id),

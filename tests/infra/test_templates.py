@@ -13,6 +13,7 @@ from services.core import contracts
 PUBLIC_ALLOWED = {
     ("GET", "/health"),
     ("GET", "/config/{app}"),
+    ("GET", "/tienda"),
     ("GET", "/producto"),
     ("GET", "/producto/{product_id}"),
     ("GET", "/combos"),

@@ -1,0 +1,94 @@
+/** The customer app: the header and the screen the address names. */
+import { CartIcon, ListIcon, UserIcon } from "../../shared/icons";
+import { Link, match, useLocation } from "../../shared/router";
+import { useStore } from "../../shared/store";
+import { itemCount } from "./cart";
+import { AppContext, type CustomerApp, useApp } from "./context";
+import { AccountPage } from "./pages/AccountPage";
+import { CartPage } from "./pages/CartPage";
+import { CheckoutPage } from "./pages/CheckoutPage";
+import { LocationsPage } from "./pages/LocationsPage";
+import { LoginPage, RegisterPage } from "./pages/LoginPage";
+import { MenuPage } from "./pages/MenuPage";
+import { OrderPage } from "./pages/OrderPage";
+import { OrdersPage } from "./pages/OrdersPage";
+import { PayPage } from "./pages/PayPage";
+
+function Screen() {
+  const { path } = useLocation();
+  let params: Record<string, string> | null;
+  if (path === "/") return <MenuPage />;
+  if (path === "/locales") return <LocationsPage />;
+  if (path === "/carrito") return <CartPage />;
+  if (path === "/checkout") return <CheckoutPage />;
+  if (path === "/ingresar") return <LoginPage />;
+  if (path === "/registro") return <RegisterPage />;
+  if (path === "/perfil") return <AccountPage />;
+  if (path === "/pedidos") return <OrdersPage />;
+  if ((params = match("/pedido/:id/pagar", path))) return <PayPage orderId={params.id} />;
+  if ((params = match("/pedido/:id", path))) return <OrderPage key={params.id} orderId={params.id} />;
+  return (
+    <main id="contenido" class="narrow">
+      <h1>Página no encontrada</h1>
+      <p>
+        Esta dirección no existe. <Link to="/">Ir a la carta</Link>
+      </p>
+    </main>
+  );
+}
+
+function Header() {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const cart = useStore(app.cart);
+  const count = itemCount(cart);
+  return (
+    <header class="topbar">
+      <Link to="/" class="brand">
+        <span class="brand__mark" aria-hidden="true">
+          B
+        </span>
+        <span class="brand__name">{app.tenant.name}</span>
+      </Link>
+      <nav aria-label="Principal">
+        {session ? (
+          <>
+            <Link to="/pedidos" class="topbar__link">
+              <ListIcon />
+              <span class="topbar__label">Mis pedidos</span>
+            </Link>
+            <Link to="/perfil" class="topbar__link">
+              <UserIcon />
+              <span class="topbar__label">Mi cuenta</span>
+            </Link>
+          </>
+        ) : (
+          <Link to="/ingresar" class="topbar__link">
+            <UserIcon />
+            <span>Ingresar</span>
+          </Link>
+        )}
+        <Link to="/carrito" class="topbar__link" aria-label={`Carrito, ${count} ${count === 1 ? "producto" : "productos"}`}>
+          <CartIcon />
+          {count > 0 && (
+            <span class="badge-count" aria-hidden="true">
+              {count}
+            </span>
+          )}
+        </Link>
+      </nav>
+    </header>
+  );
+}
+
+export function App({ app }: { app: CustomerApp }) {
+  return (
+    <AppContext.Provider value={app}>
+      <a class="skip-link" href="#contenido">
+        Saltar al contenido
+      </a>
+      <Header />
+      <Screen />
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,111 @@
+/** The customer's profile: edit name and phone, log out, delete the account. */
+import { useEffect, useState } from "preact/hooks";
+import { useAction, useLoad } from "../../../shared/hooks";
+import { currentPath, navigate } from "../../../shared/router";
+import { useStore } from "../../../shared/store";
+import { Button, Dialog, Field, Loading, Notice } from "../../../shared/ui";
+import { useApp } from "../context";
+
+interface Profile {
+  user_id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+}
+
+export function AccountPage() {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const profile = useLoad(() => (session ? app.api.get<Profile>("perfil") : Promise.resolve(null)), [session?.token]);
+  const [name, setName] = useState("");
+  const [phone, setPhone] = useState("");
+  const [saved, setSaved] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  useEffect(() => {
+    if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
+  }, [session]);
+  useEffect(() => {
+    if (profile.data) {
+      setName(profile.data.name);
+      setPhone(profile.data.phone ?? "");
+    }
+  }, [profile.data]);
+
+  const save = useAction(async () => {
+    setSaved(false);
+    const updated = await app.api.patch<Profile>("perfil", { name, phone: phone.trim() ? phone : null });
+    profile.set(updated);
+    setSaved(true);
+  });
+  const logout = useAction(async () => {
+    try {
+      await app.api.post("usuarios/logout");
+    } finally {
+      app.sessions.set(null);
+      navigate("/");
+    }
+  });
+  const remove = useAction(async () => {
+    await app.api.delete("perfil");
+    app.sessions.set(null);
+    navigate("/");
+  });
+
+  if (!session) return null;
+  if (profile.error) {
+    return (
+      <main id="contenido" class="narrow">
+        <Notice kind="error">{profile.error}</Notice>
+      </main>
+    );
+  }
+  if (!profile.data) {
+    return (
+      <main id="contenido" class="narrow">
+        <Loading />
+      </main>
+    );
+  }
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void save.run();
+  };
+  return (
+    <main id="contenido" class="narrow stack">
+      <h1>Mi cuenta</h1>
+      <form class="card stack" onSubmit={submit} noValidate aria-labelledby="datos">
+        <h2 id="datos">Tus datos</h2>
+        <p class="small muted">Correo: {profile.data.email}</p>
+        <Field label="Nombre y apellido" name="name" autocomplete="name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} error={save.error?.fieldMessage("name")} />
+        <Field label="Celular" type="tel" name="phone" autocomplete="tel" value={phone} onInput={(e) => setPhone((e.target as HTMLInputElement).value)} error={save.error?.fieldMessage("phone")} />
+        {save.error && <Notice kind="error">{save.error.message}</Notice>}
+        {saved && <Notice kind="success">Guardamos tus datos.</Notice>}
+        <Button type="submit" busy={save.busy} busyLabel="Guardando…">
+          Guardar
+        </Button>
+      </form>
+      <div class="card stack">
+        <Button variant="secondary" busy={logout.busy} onClick={() => void logout.run()}>
+          Cerrar sesión
+        </Button>
+        <Button variant="danger" onClick={() => setConfirming(true)}>
+          Eliminar mi cuenta
+        </Button>
+      </div>
+      <Dialog title="¿Eliminar tu cuenta?" open={confirming} onClose={() => setConfirming(false)}>
+        <div class="dialog__body stack">
+          <p>Cerraremos tu sesión y no podrás volver a ingresar con esta cuenta. Tus pedidos ya hechos se mantienen.</p>
+          {remove.error && <Notice kind="error">{remove.error.message}</Notice>}
+          <div class="row">
+            <Button variant="danger" busy={remove.busy} onClick={() => void remove.run()}>
+              Sí, eliminar mi cuenta
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              No, volver
+            </Button>
+          </div>
+        </div>
+      </Dialog>
+    </main>
+  );
+}

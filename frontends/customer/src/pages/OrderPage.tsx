@@ -1,0 +1,107 @@
+/** One order, followed live: the timeline moves as the kitchen, packing and delivery complete their steps. */
+import { useEffect } from "preact/hooks";
+import { dateAndTime } from "../../../shared/dates";
+import { useLoad } from "../../../shared/hooks";
+import { soles } from "../../../shared/money";
+import { Link, navigate, useLocation } from "../../../shared/router";
+import { useStore } from "../../../shared/store";
+import { Loading, Notice } from "../../../shared/ui";
+import { dispatchLabel } from "../components/LocationCard";
+import { Timeline } from "../components/Timeline";
+import { Totals } from "../components/Totals";
+import { useApp } from "../context";
+import { LiveBadge, useLive } from "../live";
+import { FINAL, type Order, estadoLabel, paymentMessage, shortId } from "../orders";
+
+function ReturnNotice({ result, order }: { result: string | null; order: Order }) {
+  if (!result || order.estado_pedido !== "PENDIENTE_PAGO") return null;
+  if (result === "aprobado") return <Notice kind="success">¡Pago aprobado! Estamos confirmando tu pedido con el local.</Notice>;
+  if (result === "pendiente") return <Notice kind="info">{paymentMessage("pending", order.payment.status_detail)}</Notice>;
+  return <Notice kind="error">{paymentMessage("rejected", order.payment.status_detail)}</Notice>;
+}
+
+export function OrderPage({ orderId }: { orderId: string }) {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const { query } = useLocation();
+  const order = useLoad(() => app.api.get<Order>(`pedidos/${orderId}`), [orderId]);
+  const status = useLive(
+    (message) => {
+      if (message.order_id === orderId) void order.reload();
+    },
+    () => void order.reload(),
+  );
+  useEffect(() => {
+    if (!session) navigate(`/ingresar?volver=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  }, [session]);
+  const locationName = app.cachedMenu()?.locations.find((l) => l.location_id === order.data?.location_id)?.name;
+  useEffect(() => {
+    if (!app.cachedMenu()) void app.loadMenu();
+  }, []);
+
+  if (order.error && !order.data) {
+    return (
+      <main id="contenido" class="narrow">
+        <Notice kind="error">{order.error}</Notice>
+        <Link to="/pedidos">Ver mis pedidos</Link>
+      </main>
+    );
+  }
+  if (!order.data) {
+    return (
+      <main id="contenido" class="narrow">
+        <Loading label="Cargando tu pedido…" />
+      </main>
+    );
+  }
+  const current = order.data;
+  const final = FINAL.includes(current.estado_pedido);
+  return (
+    <main id="contenido" class="narrow">
+      <div class="page-title">
+        <h1>Pedido {shortId(current.order_id)}</h1>
+        {!final && <LiveBadge status={status} />}
+      </div>
+      <ReturnNotice result={query.get("pago")} order={current} />
+      <section class="card stack" aria-labelledby="estado">
+        <h2 id="estado">
+          <span class="visually-hidden">Estado: </span>
+          <span aria-live="polite" data-testid="estado">
+            {estadoLabel(current.estado_pedido, current.dispatch)}
+          </span>
+        </h2>
+        <Timeline order={current} />
+        {current.estado_pedido === "PENDIENTE_PAGO" && (
+          <Link to={`/pedido/${current.order_id}/pagar`} class="button button--primary button--block">
+            Pagar {soles(current.total_cents)}
+          </Link>
+        )}
+        {current.estado_pedido === "CANCELADO" && current.payment.refund_id && (
+          <p class="small">Te devolvimos el pago (reembolso {current.payment.refund_id}).</p>
+        )}
+      </section>
+      <section class="card stack" aria-labelledby="detalle">
+        <h2 id="detalle">Detalle</h2>
+        <p class="small muted">
+          {dateAndTime(current.created_at)} · {dispatchLabel(current.dispatch)}
+          {locationName ? ` · ${locationName}` : ""}
+          {current.address ? ` · ${current.address}` : ""}
+        </p>
+        <ul class="summary-lines">
+          {current.items.map((line) => (
+            <li key={`${line.kind}:${line.item_id}:${line.size}:${line.notes ?? ""}`} class="spread">
+              <span>
+                {line.quantity} × {line.name} ({line.size}){line.notes ? ` · “${line.notes}”` : ""}
+              </span>
+              <span class="num">{soles(line.line_total_cents)}</span>
+            </li>
+          ))}
+        </ul>
+        <Totals totals={current} />
+      </section>
+      <p>
+        <Link to="/pedidos">Ver todos mis pedidos</Link> · <Link to="/">Volver a la carta</Link>
+      </p>
+    </main>
+  );
+}
