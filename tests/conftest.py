@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,3 +48,16 @@ def dev_app() -> Synthesized:
 @pytest.fixture(scope="session")
 def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
+
+
+@pytest.fixture(scope="session")
+def cloud(dev_app) -> Iterator[Any]:  # dev_app: the synthesized cdk.out
+    """The local cloud, started once per test session from the session's synthesized dev stage (e2e, browser)."""
+    from localcloud.cloud import LocalCloud, free_port
+
+    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()

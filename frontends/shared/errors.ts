@@ -95,17 +95,18 @@ function fieldProblem(detail: { loc?: unknown[]; msg?: string; type?: string }):
   const field = String(loc[loc.length - 1] ?? "");
   if (!field) return null;
   const msg = detail.msg ?? "";
+  const type = detail.type ?? "";
   let message = "Revisa este dato.";
-  if (/email/i.test(msg)) message = "Escribe un correo válido.";
-  else if (/Peruvian mobile/i.test(msg)) message = "Escribe un celular peruano: 9 dígitos que empiezan con 9.";
+  if (field === "phone") message = "Escribe un celular peruano: 9 dígitos que empiezan con 9.";
+  else if (field === "email") message = "Escribe un correo válido.";
+  else if (field === "password" && /digits only/i.test(msg)) message = "La contraseña no puede tener solo números.";
+  else if (field === "password" && /must not be the email/i.test(msg)) message = "La contraseña no puede ser tu correo.";
+  else if (field === "password" && type === "string_too_short") message = "Usa al menos 10 caracteres.";
   else if (/letters, spaces/i.test(msg)) message = "Usa solo letras, espacios, apóstrofos y guiones.";
-  else if (/digits only/i.test(msg)) message = "La contraseña no puede tener solo números.";
-  else if (/must not be the email/i.test(msg)) message = "La contraseña no puede ser tu correo.";
-  else if (detail.type === "string_too_short" && field === "password") message = "Usa al menos 10 caracteres.";
-  else if (detail.type === "string_too_short") message = "Es muy corto.";
-  else if (detail.type === "string_too_long") message = "Es muy largo.";
-  else if (detail.type === "missing") message = "Este dato es obligatorio.";
   else if (/address/i.test(msg)) message = "Escribe la dirección de entrega.";
+  else if (type === "string_too_short") message = "Es muy corto.";
+  else if (type === "string_too_long") message = "Es muy largo.";
+  else if (type === "missing") message = "Este dato es obligatorio.";
   return { field, message };
 }
 

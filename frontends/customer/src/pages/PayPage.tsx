@@ -104,7 +104,7 @@ function CardForm({ order }: { order: Order }) {
         </div>
         <div class="field">
           <span class="field__label" id="mp-card-code-label">
-            Código de seguridad
+            Código (CVV)
           </span>
           <div id="mp-card-code" class="secure-field" aria-labelledby="mp-card-code-label" />
         </div>

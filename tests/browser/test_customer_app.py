@@ -1,0 +1,284 @@
+"""The customer web app in Chromium, against the local cloud: what a customer on a phone does."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from browser_support import (
+    MIRAFLORES,
+    SAN_ISIDRO,
+    add_to_cart,
+    admin,
+    assert_accessible,
+    choose_location,
+    customer_app,
+    estado,
+    fill_card,
+    log_in,
+    order_id_from,
+    register,
+    work_stage,
+)
+from playwright.sync_api import expect
+
+from tests.e2e.identity_support import call, location_body, product_body, token_of, unique_email
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+PASSWORD = "Hamburguesa-2026"
+
+
+def new_customer(page, cloud, tenant: str = MIRAFLORES) -> str:
+    """A customer who registers in the app (and is logged in by it); returns the e-mail."""
+    email = unique_email("web")
+    page.goto(customer_app(cloud, tenant, "ingresar"))
+    register(page, "Rosa Quispe", email, PASSWORD)
+    page.get_by_role("link", name="Mi cuenta").wait_for()
+    return email
+
+
+def order_lines(page) -> None:
+    """A burger with a size, two of them, a note; and a combo."""
+    add_to_cart(page, "Hamburguesas", "Hamburguesa Clásica", size="Grande", more=1, notes="sin cebolla")
+    add_to_cart(page, "Combos", "Combo Royal")
+
+
+def checkout_delivery(page, address: str = "Av. Pardo 610, Miraflores") -> None:
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    page.get_by_role("radio", name="Delivery").check()
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Dirección de entrega").fill(address)
+    page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
+    page.get_by_role("heading", name=re.compile("^Pagar pedido")).wait_for()
+
+
+def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivered(page, cloud) -> None:
+    # Given a new customer who registers, logs out and logs in again
+    email = new_customer(page, cloud)
+    page.get_by_role("link", name="Mi cuenta").click()
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.get_by_role("link", name="Ingresar").click()
+    log_in(page, email, PASSWORD)
+    # When they pick a location, add a burger (size, quantity, note) and a combo, and check out with delivery
+    choose_location(page, "Bembos Larco")
+    order_lines(page)
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    # the cart prices as the server will: 2 × 21.90 + 26.90 + 5.00 delivery
+    expect(page.get_by_test_id("total")).to_have_text("S/ 75.70")
+    checkout_delivery(page)
+    expect(page.get_by_test_id("total")).to_have_text("S/ 75.70")  # the server's figure on the order
+    order_id = order_id_from(page.url)
+    # ...and pay by card (APRO)
+    fill_card(page, "APRO")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+    page.evaluate("() => { window.__sameDocument = true; }")
+    # Then the timeline moves live as the staff work each stage, without a reload
+    work_stage(cloud, MIRAFLORES, "COCINA", order_id)
+    expect(estado(page)).to_have_text("Empaquetando", timeout=30_000)
+    work_stage(cloud, MIRAFLORES, "EMPAQUETAMIENTO", order_id)
+    expect(estado(page)).to_have_text("En camino", timeout=30_000)
+    work_stage(cloud, MIRAFLORES, "DELIVERY", order_id)
+    expect(estado(page)).to_have_text("Entregado", timeout=30_000)
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    steps = page.locator(".timeline__step--done")
+    expect(steps).to_have_count(6)
+    # And the order is in "Mis pedidos", delivered
+    page.get_by_role("link", name="Mis pedidos", exact=True).click()
+    row = page.get_by_role("link", name=re.compile(f"Pedido {order_id[:8].upper()}"))
+    expect(row).to_contain_text("Entregado")
+    expect(row).to_contain_text("S/ 75.70")
+
+
+def test_checkout_pro_returns_to_the_order_page_with_the_outcome(page, cloud) -> None:
+    new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    add_to_cart(page, "Bebidas", "Inca Kola")
+    checkout_delivery(page)
+    order_id = order_id_from(page.url)
+    page.get_by_role("tab", name="Mercado Pago").click()
+    page.get_by_role("button", name="Ir a Mercado Pago").click()
+    # on Mercado Pago's checkout page (the local fake), the buyer approves
+    page.get_by_role("heading", name="Pagar con Mercado Pago").wait_for()
+    expect(page.locator("#total")).to_have_text("S/ 10.50")
+    page.get_by_role("button", name="Aprobar pago").click()
+    # back on the order's page, with the outcome, and the order moves on once Mercado Pago notifies
+    page.wait_for_url(re.compile(f"/clientes/{MIRAFLORES}/pedido/{order_id}\\?pago=aprobado"))
+    expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+
+
+def test_a_declined_card_shows_mercado_pagos_reason_and_the_customer_retries(page, cloud) -> None:
+    new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    add_to_cart(page, "Postres", "Sundae")
+    checkout_delivery(page)
+    fill_card(page, "FUND")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(page.get_by_role("alert")).to_have_text("Tu tarjeta no tiene fondos suficientes.")
+    assert "/pagar" in page.url  # still on the payment page, nothing lost
+    fill_card(page, "OTHE")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(page.get_by_role("alert")).to_have_text("Tu banco rechazó el pago. Usa otra tarjeta o medio de pago.")
+    fill_card(page, "APRO")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+
+
+def test_a_paused_location_cannot_be_ordered_from(page, cloud) -> None:
+    # Given a location whose online orders an admin paused
+    name = f"Bembos Pausa {uuid.uuid4().hex[:4]}"
+    location = admin(cloud, MIRAFLORES, "POST", "locales", location_body(name=name))
+    email = new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES, "locales"))
+    choose_location(page, name)
+    add_to_cart(page, "Bebidas", "Inca Kola")
+    admin(cloud, MIRAFLORES, "POST", f"locales/{location['location_id']}/pausa", {"paused": True})
+    # When the customer tries to order there
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Dirección de entrega").fill("Calle Schell 120, Miraflores")
+    page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
+    # Then the app says why and no order is made
+    expect(page.get_by_role("alert")).to_have_text("Este local pausó los pedidos en línea. Elige otro local.")
+    orders = call(cloud, "GET", "pedidos", token=token_of(cloud, MIRAFLORES, email, PASSWORD))
+    assert orders.json()["items"] == []
+    # and the location list shows it paused, with no way to order from it
+    page.goto(customer_app(cloud, MIRAFLORES, "locales"))
+    card = page.get_by_role("article", name=name)
+    expect(card.get_by_text("Pausado")).to_be_visible()
+    expect(card.get_by_role("button")).to_have_count(0)
+
+
+def test_an_item_unavailable_at_the_location_is_greyed_out_and_cannot_be_added(page, cloud) -> None:
+    product = admin(cloud, MIRAFLORES, "POST", "producto", product_body(name="Hamburguesa Del Día", category="hamburguesas"))
+    admin(
+        cloud, MIRAFLORES, "POST", f"producto/{product['product_id']}/disponibilidad", {"location_id": "larco", "available": False}
+    )
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    page.get_by_role("tab", name="Hamburguesas").click()
+    item = page.get_by_role("button", name=re.compile("^Hamburguesa Del Día"))
+    expect(item).to_be_disabled()
+    expect(item).to_contain_text("No disponible en este local")
+    # at another location it can be ordered
+    page.get_by_role("link", name="Cambiar local").click()
+    choose_location(page, "Bembos Benavides")
+    page.get_by_role("tab", name="Hamburguesas").click()
+    expect(page.get_by_role("button", name=re.compile("^Hamburguesa Del Día"))).to_be_enabled()
+
+
+def test_another_tenants_app_shows_another_menu(page, cloud) -> None:
+    only_here = f"Hamburguesa San Isidro {uuid.uuid4().hex[:4]}"
+    admin(cloud, SAN_ISIDRO, "POST", "producto", product_body(name=only_here, category="hamburguesas"))
+    page.goto(customer_app(cloud, SAN_ISIDRO))
+    expect(page.get_by_role("link", name=re.compile("Bembos San Isidro"))).to_be_visible()
+    choose_location(page, "Bembos Camino Real")
+    page.get_by_role("tab", name="Hamburguesas").click()
+    expect(page.get_by_role("button", name=re.compile(f"^{only_here}"))).to_be_visible()
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    page.get_by_role("tab", name="Hamburguesas").click()
+    expect(page.get_by_role("button", name=re.compile("^Hamburguesa Clásica"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(f"^{only_here}"))).to_have_count(0)
+
+
+def test_an_unknown_tenant_gets_a_clear_page(page, cloud) -> None:
+    page.goto(customer_app(cloud, "no-existe"))
+    expect(page.get_by_role("heading", name="No encontramos este restaurante")).to_be_visible()
+    page.goto(cloud.urls.customer_app)
+    expect(page.get_by_role("heading", name="Elige tu restaurante")).to_be_visible()
+
+
+def test_the_cart_survives_a_reload_and_a_double_click_makes_one_order(page, cloud) -> None:
+    email = new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    add_to_cart(page, "Acompañamientos", "Papas Fritas", size="Grandes")
+    page.reload()
+    expect(page.get_by_role("link", name=re.compile("^Carrito, 1 producto"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    page.get_by_role("radio", name="Recojo en tienda").check()
+    expect(page.get_by_test_id("total")).to_have_text("S/ 10.90")
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_role("button", name=re.compile("^Confirmar pedido")).dblclick()
+    page.get_by_role("heading", name=re.compile("^Pagar pedido")).wait_for()
+    orders = call(cloud, "GET", "pedidos", token=token_of(cloud, MIRAFLORES, email, PASSWORD)).json()["items"]
+    assert len(orders) == 1 and orders[0]["dispatch"] == "pickup" and orders[0]["total_cents"] == 1090
+
+
+def test_an_expired_session_sends_the_customer_to_log_in_and_back(page, cloud) -> None:
+    email = new_customer(page, cloud)
+    page.evaluate(
+        """(tenant) => {
+          const key = `bembos.customer.${tenant}.session`;
+          const session = JSON.parse(localStorage.getItem(key));
+          localStorage.setItem(key, JSON.stringify({ ...session, token: `${tenant}.revocado` }));
+        }""",
+        MIRAFLORES,
+    )
+    page.goto(customer_app(cloud, MIRAFLORES, "pedidos"))
+    page.wait_for_url(re.compile("/ingresar\\?volver="))
+    log_in(page, email, PASSWORD)
+    page.get_by_role("heading", name="Mis pedidos").wait_for()
+    assert page.url.endswith("/pedidos")
+
+
+def test_the_customer_edits_the_profile_and_deletes_the_account(page, cloud) -> None:
+    email = new_customer(page, cloud)
+    page.get_by_role("link", name="Mi cuenta").click()
+    page.get_by_label("Celular").fill("123")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Escribe un celular peruano: 9 dígitos que empiezan con 9.")).to_be_visible()
+    page.get_by_label("Celular").fill("987 654 321")
+    page.get_by_label("Nombre y apellido").fill("Rosa María Quispe")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Guardamos tus datos.")).to_be_visible()
+    token = token_of(cloud, MIRAFLORES, email, PASSWORD)
+    profile = call(cloud, "GET", "perfil", token=token).json()
+    assert profile["name"] == "Rosa María Quispe" and profile["phone"] == "+51987654321"
+    page.get_by_role("button", name="Eliminar mi cuenta").click()
+    page.get_by_role("dialog").get_by_role("button", name="Sí, eliminar mi cuenta").click()
+    page.get_by_role("link", name="Ingresar").wait_for()
+    assert call(cloud, "POST", "usuarios/login", tenant=MIRAFLORES, json={"email": email, "password": PASSWORD}).status_code == 401
+
+
+def test_the_main_screens_are_accessible_at_phone_size(page, cloud) -> None:
+    page.goto(customer_app(cloud, MIRAFLORES))
+    page.get_by_role("heading", name="¿Dónde quieres pedir?").wait_for()
+    assert_accessible(page, "locations")
+    choose_location(page, "Bembos Larco")
+    assert_accessible(page, "menu")
+    page.get_by_role("tab", name="Hamburguesas").click()
+    page.get_by_role("button", name=re.compile("^Hamburguesa Clásica")).click()
+    assert_accessible(page, "item dialog")
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("^Agregar ·")).click()
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    assert_accessible(page, "cart")
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_role("heading", name="Ingresar").wait_for()
+    assert_accessible(page, "login")
+    page.get_by_role("link", name="Regístrate").click()
+    assert_accessible(page, "register")
+    page.get_by_label("Nombre y apellido").fill("Ana Torres")
+    page.get_by_label("Correo").fill(unique_email("axe"))
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Crear cuenta").click()
+    page.get_by_role("heading", name="Confirmar pedido").wait_for()
+    assert_accessible(page, "checkout")
+    page.get_by_label("Dirección de entrega").fill("Av. Pardo 610, Miraflores")
+    page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
+    page.locator("[data-mp-field=cardNumber]").wait_for()
+    assert_accessible(page, "payment")
+    fill_card(page, "APRO")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+    assert_accessible(page, "order")
+    page.get_by_role("link", name="Mis pedidos", exact=True).click()
+    page.get_by_role("heading", name="Mis pedidos").wait_for()
+    assert_accessible(page, "orders")
+    page.get_by_role("link", name="Mi cuenta").click()
+    page.get_by_role("heading", name="Mi cuenta").wait_for()
+    assert_accessible(page, "account")
