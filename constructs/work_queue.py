@@ -54,7 +54,7 @@ class WorkQueue(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             removal_policy=stage.removal_policy,
-            **fifo_settings,  # type: ignore[arg-type]
+            **fifo_settings,
         )
         self.queue = sqs.Queue(
             self,
@@ -66,7 +66,7 @@ class WorkQueue(Construct):
             enforce_ssl=True,
             removal_policy=stage.removal_policy,
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
-            **fifo_settings,  # type: ignore[arg-type]
+            **fifo_settings,
         )
         self._alarms(name, alarm_topic, max_age or cdk.Duration.minutes(15))
 

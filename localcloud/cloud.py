@@ -105,6 +105,8 @@ class LocalCloud:
     synth: bool = True
     seed: bool = True
     quiet_functions: bool = False
+    # The cloud assembly to run (``cdk.out`` of ``root`` unless given; synthesized there when ``synth``).
+    assembly_dir: Path | None = None
     assembly: Assembly = field(init=False)
     urls: Urls = field(init=False)
     credentials: dict[str, Any] = field(default_factory=dict, init=False)
@@ -134,7 +136,7 @@ class LocalCloud:
             )
             self._set_client_environment(aws)
             self.assembly = provision(
-                self.root / "cdk.out",
+                self._assembly_dir(),
                 endpoint_url=aws,
                 region=REGION,
                 local_urls=LocalUrls(
@@ -182,7 +184,7 @@ class LocalCloud:
     def _synthesize(self) -> None:
         env = {
             **os.environ,
-            "CDK_OUTDIR": str(self.root / "cdk.out"),
+            "CDK_OUTDIR": str(self._assembly_dir()),
             "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         }
         env.setdefault("CDK_DEFAULT_REGION", REGION)
@@ -193,6 +195,9 @@ class LocalCloud:
         if result.returncode != 0:  # jsii's Node notices are noise unless synth failed
             sys.stderr.write(result.stdout[-5000:] + result.stderr[-10000:])
             raise RuntimeError("cdk synth failed (output above)")
+
+    def _assembly_dir(self) -> Path:
+        return self.assembly_dir or self.root / "cdk.out"
 
     def _start_moto(self) -> str:
         port = free_port()

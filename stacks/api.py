@@ -56,7 +56,7 @@ class ApiStack(cdk.Stack):
         workflow: WorkflowStack,
         **kwargs: object,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
         self.data = data
         self.messaging = messaging

@@ -29,7 +29,7 @@ class DataStack(cdk.Stack):
     """Every table is partitioned by ``tenant_id``; each access pattern is a GetItem or a Query."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
         self.tenants = self._table("Tenants", "tenants", sort_key=None)
         self.users = self._table("Users", "usuarios", "user_id", gsis=[Gsi("by_email", "tenant_id", "email")])

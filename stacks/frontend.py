@@ -32,7 +32,7 @@ class FrontendStack(cdk.Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, stage: StageConfig, api: ApiStack, **kwargs: object
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, **kwargs)
         self.apps: dict[str, amplify.App] = {}
         for folder, name in WEB_APP_PATHS.items():
             built = BUILT_APPS / folder

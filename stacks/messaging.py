@@ -20,7 +20,7 @@ class MessagingStack(cdk.Stack):
     """Every asynchronous hop lands in an SQS queue (retries, DLQ, partial batch failures)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
         self.alarm_topic = self._topic("Alarms", "alarmas")
         if stage.alarm_email:

@@ -25,7 +25,7 @@ class WorkflowStack(cdk.Stack):
         messaging: MessagingStack,
         **kwargs: object,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        super().__init__(scope, construct_id, **kwargs)
         workflow = OrderWorkflow(
             self,
             "Order",

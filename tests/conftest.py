@@ -39,10 +39,21 @@ def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
     return Synthesized(platform=platform, outdir=outdir)
 
 
+CLOUD_TESTS = ("e2e", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``), every test of the local cloud runs in one worker: one cloud."""
+    for item in items:
+        if item.path.parent.name in CLOUD_TESTS:
+            item.add_marker(pytest.mark.xdist_group("cloud"))
+
+
 @pytest.fixture(scope="session")
-def dev_app() -> Synthesized:
-    """The dev stage, synthesized into ``cdk.out`` (the same assembly ``make dev`` runs)."""
-    return synthesize("dev", ROOT / "cdk.out")
+def dev_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The dev stage (the assembly ``make dev`` runs), synthesized once per test process into its own folder."""
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-dev"))
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +66,7 @@ def cloud(dev_app) -> Iterator[Any]:  # dev_app: the synthesized cdk.out
     """The local cloud, started once per test session from the session's synthesized dev stage (e2e, browser)."""
     from localcloud.cloud import LocalCloud, free_port
 
-    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True)
+    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_app.outdir)
     local.start()
     try:
         yield local

@@ -126,14 +126,21 @@ export class SessionStore {
     });
   }
 
+  private raw: string | null = null;
+  private parsed: Session | null = null;
+
+  /** The session, the same object until it changes (screens compare it to know when to load again). */
   get(): Session | null {
-    try {
-      const session = JSON.parse(localStorage.getItem(this.key) ?? "null") as Session | null;
-      if (session && session.expires_at * 1000 > Date.now()) return session;
-    } catch {
-      /* a corrupt entry is no session */
+    const raw = localStorage.getItem(this.key);
+    if (raw !== this.raw) {
+      this.raw = raw;
+      try {
+        this.parsed = JSON.parse(raw ?? "null") as Session | null;
+      } catch {
+        this.parsed = null; // a corrupt entry is no session
+      }
     }
-    return null;
+    return this.parsed && this.parsed.expires_at * 1000 > Date.now() ? this.parsed : null;
   }
 
   set(session: Session | null): void {

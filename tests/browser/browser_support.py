@@ -66,7 +66,9 @@ def choose_location(page: Any, name: str) -> None:
     page.get_by_role("heading", name="Carta").wait_for()
 
 
-def add_to_cart(page: Any, category: str, item: str, *, size: str | None = None, more: int = 0, notes: str = "") -> None:
+def add_to_cart(
+    page: Any, category: str, item: str, *, size: str | None = None, more: int = 0, notes: str = ""
+) -> None:
     page.get_by_role("tab", name=category).click()
     page.get_by_role("button", name=re.compile(f"^{re.escape(item)}")).click()
     dialog = page.get_by_role("dialog", name=item)

@@ -6,6 +6,7 @@ failing test leaves a screenshot of its page in ``.localcloud/browser-failures/`
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,10 +49,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call" and report.failed:
         for page in getattr(item, "_pages", []):
             FAILURES.mkdir(parents=True, exist_ok=True)
-            try:
+            with contextlib.suppress(Exception):  # a screenshot is a courtesy, never a second failure
                 page.screenshot(path=str(FAILURES / f"{item.name}-{id(page)}.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - a screenshot is a courtesy, never a second failure
-                pass
 
 
 @pytest.fixture

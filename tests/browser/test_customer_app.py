@@ -153,10 +153,9 @@ def test_a_paused_location_cannot_be_ordered_from(page, cloud) -> None:
 
 
 def test_an_item_unavailable_at_the_location_is_greyed_out_and_cannot_be_added(page, cloud) -> None:
-    product = admin(cloud, MIRAFLORES, "POST", "producto", product_body(name="Hamburguesa Del Día", category="hamburguesas"))
-    admin(
-        cloud, MIRAFLORES, "POST", f"producto/{product['product_id']}/disponibilidad", {"location_id": "larco", "available": False}
-    )
+    product = admin(cloud, MIRAFLORES, "POST", "producto", product_body(name="Hamburguesa Del Día"))
+    eighty_six = {"location_id": "larco", "available": False}
+    admin(cloud, MIRAFLORES, "POST", f"producto/{product['product_id']}/disponibilidad", eighty_six)
     page.goto(customer_app(cloud, MIRAFLORES))
     choose_location(page, "Bembos Larco")
     page.get_by_role("tab", name="Hamburguesas").click()
@@ -242,7 +241,8 @@ def test_the_customer_edits_the_profile_and_deletes_the_account(page, cloud) -> 
     page.get_by_role("button", name="Eliminar mi cuenta").click()
     page.get_by_role("dialog").get_by_role("button", name="Sí, eliminar mi cuenta").click()
     page.get_by_role("link", name="Ingresar").wait_for()
-    assert call(cloud, "POST", "usuarios/login", tenant=MIRAFLORES, json={"email": email, "password": PASSWORD}).status_code == 401
+    again = call(cloud, "POST", "usuarios/login", tenant=MIRAFLORES, json={"email": email, "password": PASSWORD})
+    assert again.status_code == 401
 
 
 def test_the_main_screens_are_accessible_at_phone_size(page, cloud) -> None:

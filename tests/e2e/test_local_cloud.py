@@ -63,8 +63,15 @@ def test_unknown_route_is_a_404_in_the_platform_error_shape(cloud) -> None:
 def test_web_apps_get_their_config_file_from_the_api(cloud) -> None:
     for app, url in (("customer", cloud.urls.customer_app), ("staff", cloud.urls.staff_app)):
         config = httpx.get(f"{url}config.json").json()
-        assert config == {"app": app, "stage": "dev", "api_url": cloud.urls.api, "websocket_url": cloud.urls.websocket}
-        assert httpx.get(url).status_code == 200
+        assert config == {
+            "app": app,
+            "stage": "dev",
+            "api_url": cloud.urls.api,
+            "websocket_url": cloud.urls.websocket,
+            "mercadopago_sdk_url": f"{cloud.urls.mercadopago}/js/v2",  # the fake's stand-in for Mercado Pago's SDK
+        }
+        page = httpx.get(url)
+        assert page.status_code == 200 and '<div id="app">' in page.text
 
 
 def test_tenant_onboarding_seeded_tenants_locations_and_first_admin(cloud) -> None:

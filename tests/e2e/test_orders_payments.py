@@ -59,15 +59,18 @@ def menu(cloud) -> Menu:
     sizes = [{"size": "regular", "price_cents": PRICE}, {"size": "grande", "price_cents": 1990}]
     common = {"tenant_id": TENANT, "description": "", "points": 0, "created_at": now, "updated_at": now}
     menu = Menu(f"burger-{suffix}", f"agotado-{suffix}", f"combo-{suffix}", f"pausado-{suffix}")
-    _put(cloud, "productos", {**common, "product_id": menu.burger, "name": "Hamburguesa Clásica",
+    _put(cloud, "productos", {**common, "product_id": menu.burger, "name": f"Hamburguesa Prueba {suffix}",
                               "category": "hamburguesas", "sizes": sizes, "available": True})  # fmt: skip
-    _put(cloud, "productos", {**common, "product_id": menu.gone, "name": "Hamburguesa Agotada",
+    _put(cloud, "productos", {**common, "product_id": menu.gone, "name": f"Hamburguesa Agotada {suffix}",
                               "category": "hamburguesas", "sizes": sizes, "available": True,
                               "unavailable_at": ["larco"]})  # fmt: skip
-    _put(cloud, "combos", {**common, "combo_id": menu.combo, "name": "Combo Clásico", "stock": 2,
+    _put(cloud, "combos", {**common, "combo_id": menu.combo, "name": f"Combo Prueba {suffix}", "stock": 2,
                            "items": [{"product_id": menu.burger, "quantity": 1}],
                            "sizes": [{"size": "regular", "price_cents": 2490}], "available": True})  # fmt: skip
-    _put(cloud, "locales", {"tenant_id": TENANT, "location_id": menu.paused_location, "name": "Pausado",
+    # A whole location item, as the catalog writes one: the public location list reads every field.
+    _put(cloud, "locales", {"tenant_id": TENANT, "location_id": menu.paused_location, "name": f"Pausado {suffix}",
+                            "address": "Av. Prueba 100", "district": "Miraflores", "lat": -12.12, "lng": -77.03,
+                            "phone": "+51 1 4450000", "opening_hours": {"lun": "11:00-23:00"},
                             "dispatch_types": ["delivery", "pickup"], "paused": True})  # fmt: skip
     return menu
 

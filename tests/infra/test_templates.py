@@ -237,14 +237,26 @@ def test_functions_are_python312_arm64_traced_with_their_own_role(dev_app) -> No
         assert "ManagedPolicyArns" not in iam_roles[role_id]["Properties"], role_id
 
 
-def test_amplify_hosts_both_apps_with_their_config_rewrite(dev_app) -> None:
+def test_amplify_hosts_both_built_apps_below_their_paths_with_config_and_spa_rewrites(dev_app) -> None:
     template = dev_app.template("frontend")
     apps = resources(template, "AWS::Amplify::App")
     assert len(apps) == 2
+    paths = set()
     for amplify_app in apps.values():
-        rules = amplify_app["Properties"]["CustomRules"]
-        assert rules[0]["Source"] == "/config.json" and rules[0]["Status"] == "200"
+        rules = {rule["Source"]: rule for rule in amplify_app["Properties"]["CustomRules"]}
+        path = next(p for p in contracts.WEB_APP_PATHS.values() if f"/{p}/config.json" in rules)
+        paths.add(path)
+        assert rules[f"/{path}/config.json"]["Status"] == "200"
+        assert rules["/"]["Target"] == f"/{path}/" and rules["/"]["Status"] == "302"
+        spa = [r for r in rules.values() if r["Target"] == f"/{path}/index.html"]
+        assert len(spa) == 1 and spa[0]["Status"] == "200"
+    assert paths == set(contracts.WEB_APP_PATHS.values())
     assert len(resources(template, "AWS::Amplify::Branch")) == 2
+    # the deployed folders are the Vite builds: each holds <path>/index.html and its hashed assets
+    built = [d for d in dev_app.outdir.glob("asset.*") if d.is_dir() and any(d.glob("*/index.html"))]
+    assert {next(d.glob("*/index.html")).parent.name for d in built} == paths
+    for folder in built:
+        assert list(folder.glob("*/assets/index-*.js")), folder
 
 
 def test_dev_data_is_disposable(dev_app) -> None:

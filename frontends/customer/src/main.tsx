@@ -31,8 +31,9 @@ async function boot(): Promise<void> {
     session: () => sessions.get(),
     onUnauthenticated: () => {
       sessions.set(null);
-      const back = location.pathname + location.search;
-      navigate(`/ingresar?volver=${encodeURIComponent(back)}`, { replace: true });
+      // Already on the login page (a second request failed too): keep where it will send the customer back.
+      if (location.pathname.endsWith("/ingresar")) return;
+      navigate(`/ingresar?volver=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
     },
   });
   let tenant: TenantProfile;

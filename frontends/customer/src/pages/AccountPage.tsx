@@ -23,7 +23,7 @@ export function AccountPage() {
   const [confirming, setConfirming] = useState(false);
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
-  }, [session]);
+  }, [session?.token]);
   useEffect(() => {
     if (profile.data) {
       setName(profile.data.name);

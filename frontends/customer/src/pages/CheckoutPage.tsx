@@ -41,7 +41,7 @@ export function CheckoutPage() {
 
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
-  }, [session]);
+  }, [session?.token]);
   useEffect(() => {
     app.loadMenu().then((menu) => setLocation(menu.locations.find((l) => l.location_id === cart.location_id) ?? null));
   }, [cart.location_id]);

@@ -8,8 +8,9 @@ import { useApp } from "../context";
 
 function backTo(query: URLSearchParams): string {
   const target = query.get("volver");
-  // Only a path of this app: never an outside address (no open redirect).
-  return target && target.startsWith(href("/")) && !target.startsWith("//") ? target : href("/");
+  // Only a path of this app (never an outside address: no open redirect), and never a login page again.
+  const ours = target && target.startsWith(href("/")) && !target.startsWith("//");
+  return ours && !/\/(ingresar|registro)(\?|$)/.test(target) ? target : href("/");
 }
 
 function useLogin() {

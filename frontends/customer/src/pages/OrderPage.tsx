@@ -33,7 +33,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
   );
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
-  }, [session]);
+  }, [session?.token]);
   const locationName = app.cachedMenu()?.locations.find((l) => l.location_id === order.data?.location_id)?.name;
   useEffect(() => {
     if (!app.cachedMenu()) void app.loadMenu();

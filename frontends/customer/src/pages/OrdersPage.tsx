@@ -38,7 +38,7 @@ export function OrdersPage() {
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
     else void load(null);
-  }, [session]);
+  }, [session?.token]);
   useLive(
     (message) => {
       if (!message.order_id || !message.estado_pedido) return;
