@@ -1,0 +1,98 @@
+"""Screenshots of the web apps for the README (``docs/screenshots/``), taken in Chromium on the local cloud.
+
+``python -m scripts.web_screenshots [--url http://127.0.0.1:8000]``: without ``--url`` it starts a local
+cloud of its own. The customer screens are taken at phone size (360 x 780) as a demo customer orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.measure_web import CHROMIUM_ARGS, platform
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TENANT = "bembos-miraflores"
+PHONE = {"width": 360, "height": 780}
+
+
+def customer_screens(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport=PHONE, locale="es-PE", device_scale_factor=1)
+    page = context.new_page()
+    app = f"{base}/clientes/{TENANT}"
+    page.goto(f"{app}/")
+    page.get_by_role("heading", name="¿Dónde quieres pedir?").wait_for()
+    page.screenshot(path=OUT / "cliente-locales.png")
+    page.get_by_role("button", name="Pedir en Bembos Larco").click()
+    page.get_by_role("tab", name="Hamburguesas").click()
+    page.locator(".menu-item img").first.wait_for()
+    page.screenshot(path=OUT / "cliente-carta.png")
+    page.get_by_role("button", name=re.compile("^Hamburguesa Queso Tocino")).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("radio", name=re.compile("Mediana")).check()
+    dialog.get_by_label("Indicaciones (opcional)").fill("sin cebolla, extra queso")
+    page.screenshot(path=OUT / "cliente-producto.png")
+    dialog.get_by_role("button", name=re.compile("^Agregar ·")).click()
+    page.get_by_role("tab", name="Combos").click()
+    page.get_by_role("button", name=re.compile("^Combo Clásico")).click()
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("^Agregar ·")).click()
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    page.get_by_role("heading", name="Tu carrito").wait_for()
+    page.screenshot(path=OUT / "cliente-carrito.png", full_page=True)
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Correo").fill("cliente@demo.pe")
+    page.get_by_label("Contraseña").fill("Bembos2026!")
+    page.get_by_role("button", name="Ingresar", exact=True).click()
+    page.get_by_label("Dirección de entrega").fill("Av. Pardo 610, dpto. 301, Miraflores")
+    page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
+    page.locator("[data-mp-field=cardNumber]").fill("4009175332806176")
+    page.locator("[data-mp-field=expirationDate]").fill("11/30")
+    page.locator("[data-mp-field=securityCode]").fill("123")
+    page.get_by_label("Nombre del titular").fill("APRO")
+    page.screenshot(path=OUT / "cliente-pago.png", full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    page.get_by_test_id("estado").filter(has_text="En cocina").wait_for(timeout=30_000)
+    _advance_kitchen(base, page.url)
+    page.get_by_test_id("estado").filter(has_text="Empaquetando").wait_for(timeout=30_000)
+    page.screenshot(path=OUT / "cliente-seguimiento.png", full_page=True)
+    context.close()
+
+
+def _advance_kitchen(base: str, url: str) -> None:
+    """The demo cook claims and completes the order, so the timeline shows a step done live."""
+    order_id = url.split("/pedido/")[1].split("?")[0]
+    api = f"{base}/dev/"
+    login = httpx.post(
+        f"{api}usuarios/login",
+        headers={"X-Tenant-Id": TENANT},
+        json={"email": f"cocina.larco@{TENANT}.pe", "password": "Bembos2026!"},
+    )
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    for _ in range(100):
+        queue = httpx.get(f"{api}cocina", headers=headers).json()
+        if any(entry["order_id"] == order_id for entry in queue["orders"]):
+            break
+    httpx.post(f"{api}cocina/{order_id}/tomar", headers=headers).raise_for_status()
+    httpx.post(f"{api}cocina/{order_id}/completar", headers=headers).raise_for_status()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", help="a running local cloud (default: start one)")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with platform(args.url) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        customer_screens(browser, base)
+        browser.close()
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
