@@ -42,7 +42,7 @@ def one_load(browser: Any, base: str) -> dict[str, Any]:
     context.add_init_script(f"localStorage.setItem('bembos.customer.{TENANT}.location', JSON.stringify('{LOCATION}'))")
     page = context.new_page()
     responses: list[Any] = []
-    page.on("requestfinished", lambda request: responses.append(request))
+    page.on("requestfinished", lambda request: responses.append(request))  # noqa: PLW0108 - Playwright tags handlers
     page.goto(f"{base}/clientes/{TENANT}/")
     page.locator(".menu-item").first.wait_for(timeout=30_000)
     visible_ms = float(page.evaluate("() => performance.now()"))
@@ -87,7 +87,11 @@ def main() -> None:
     times = [r["menu_visible_ms"] for r in runs]
     report = {
         "runs": args.runs,
-        "menu_visible_ms": {"median": round(statistics.median(times)), "min": round(min(times)), "max": round(max(times))},
+        "menu_visible_ms": {
+            "median": round(statistics.median(times)),
+            "min": round(min(times)),
+            "max": round(max(times)),
+        },
         "bytes_compressed": runs[-1]["bytes"],
         "requests": runs[-1]["requests"],
         "budget_code_bytes": 150 * 1024,

@@ -64,7 +64,7 @@ def customer_screens(browser: Any, base: str) -> None:
 
 def _advance_kitchen(base: str, url: str) -> None:
     """The demo cook claims and completes the order, so the timeline shows a step done live."""
-    order_id = url.split("/pedido/")[1].split("?")[0]
+    order_id = url.split("/pedido/")[1].split("?", maxsplit=1)[0]
     api = f"{base}/dev/"
     login = httpx.post(
         f"{api}usuarios/login",

@@ -91,7 +91,7 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
     expect(row).to_contain_text("S/ 75.70")
 
 
-def test_checkout_pro_returns_to_the_order_page_with_the_outcome(page, cloud) -> None:
+def test_checkout_pro_returns_to_the_order_page_with_the_outcome_and_a_rejection_can_be_retried(page, cloud) -> None:
     new_customer(page, cloud)
     page.goto(customer_app(cloud, MIRAFLORES))
     choose_location(page, "Bembos Larco")
@@ -100,13 +100,78 @@ def test_checkout_pro_returns_to_the_order_page_with_the_outcome(page, cloud) ->
     order_id = order_id_from(page.url)
     page.get_by_role("tab", name="Mercado Pago").click()
     page.get_by_role("button", name="Ir a Mercado Pago").click()
-    # on Mercado Pago's checkout page (the local fake), the buyer approves
+    # on Mercado Pago's checkout page (the local fake), the buyer rejects first
     page.get_by_role("heading", name="Pagar con Mercado Pago").wait_for()
     expect(page.locator("#total")).to_have_text("S/ 10.50")
+    page.get_by_role("button", name="Rechazar pago").click()
+    page.wait_for_url(re.compile(f"/clientes/{MIRAFLORES}/pedido/{order_id}\\?pago=rechazado"))
+    expect(page.get_by_role("alert")).to_have_text(re.compile("rechazó el pago|no fue aprobado"))
+    expect(estado(page)).to_have_text("Esperando el pago")
+    # and pays again from the order's page, approving this time
+    page.get_by_role("link", name=re.compile(r"^Pagar S\/")).click()
+    page.get_by_role("tab", name="Mercado Pago").click()
+    page.get_by_role("button", name="Ir a Mercado Pago").click()
     page.get_by_role("button", name="Aprobar pago").click()
     # back on the order's page, with the outcome, and the order moves on once Mercado Pago notifies
     page.wait_for_url(re.compile(f"/clientes/{MIRAFLORES}/pedido/{order_id}\\?pago=aprobado"))
     expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+
+
+def test_the_live_page_reconnects_after_a_drop_and_shows_what_happened_meanwhile(page, cloud) -> None:
+    # Given a customer following a paid order live, through a connection the test can cut
+    sockets: list = []
+    cut = {"on": False}
+
+    def relay(socket) -> None:
+        if cut["on"]:
+            socket.close()  # the network is down: every reconnection attempt fails
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    page.route_web_socket(re.compile(r"/ws/dev"), relay)
+    new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    add_to_cart(page, "Postres", "Pie de Manzana")
+    checkout_delivery(page)
+    order_id = order_id_from(page.url)
+    fill_card(page, "APRO")
+    page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
+    expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+    expect(page.get_by_role("status").filter(has_text="En vivo")).to_be_visible()
+    # When the connection drops and the kitchen completes the order while the customer is offline
+    cut["on"] = True
+    sockets[-1].close()
+    expect(page.get_by_role("status").filter(has_text="Reconectando")).to_be_visible()
+    work_stage(cloud, MIRAFLORES, "COCINA", order_id)
+    expect(estado(page)).to_have_text("En cocina")  # nothing can arrive while the connection is down
+    cut["on"] = False
+    # Then, once reconnected, the page re-reads the order: the change pushed during the drop is not missed
+    expect(page.get_by_role("status").filter(has_text="En vivo")).to_be_visible(timeout=40_000)
+    expect(estado(page)).to_have_text("Empaquetando", timeout=10_000)
+
+
+def test_my_orders_are_listed_newest_first_a_page_at_a_time(page, cloud) -> None:
+    email = new_customer(page, cloud)
+    token = token_of(cloud, MIRAFLORES, email, PASSWORD)
+    item = {"kind": "producto", "item_id": "inca-kola", "size": "500 ml", "quantity": 1}
+    created = []
+    for quantity in range(1, 13):
+        body = {"location_id": "larco", "dispatch": "pickup", "items": [{**item, "quantity": quantity}]}
+        answer = call(cloud, "POST", "pedidos", token=token, json=body)
+        assert answer.status_code == 201, answer.text
+        created.append(answer.json()["order_id"])
+    page.get_by_role("link", name="Mis pedidos", exact=True).click()
+    rows = page.locator(".order-row")
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_contain_text(created[-1][:8].upper())  # newest first
+    page.get_by_role("button", name="Ver pedidos anteriores").click()
+    expect(rows).to_have_count(12)
+    expect(rows.last).to_contain_text(created[0][:8].upper())
+    expect(page.get_by_role("button", name="Ver pedidos anteriores")).to_have_count(0)
+    rows.nth(3).click()
+    expect(page.get_by_role("heading", name=f"Pedido {created[-4][:8].upper()}")).to_be_visible()
 
 
 def test_a_declined_card_shows_mercado_pagos_reason_and_the_customer_retries(page, cloud) -> None:
