@@ -15,14 +15,17 @@ from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.service_function import ServiceFunction
 
+from services.core import contracts
+
 if TYPE_CHECKING:  # the ApiStack calls add_identity_services from its __init__
     from stacks.api import ApiStack
 
 
 def staff_app_url(api: ApiStack) -> str:
-    """Base URL of the staff web app (invitation links); the local cloud overrides it."""
+    """Base URL of the staff web app (its origin + path; each tenant's is below it). The local cloud overrides it."""
     origins = list(api.stage.allowed_origins)
-    return next((o for o in origins if "staff" in o), origins[-1])
+    origin = next((o for o in origins if "staff" in o), origins[-1])
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['staff']}"
 
 
 def add_identity_services(api: ApiStack) -> None:

@@ -49,6 +49,7 @@ def authenticate(raw_token: str | None, now: float) -> Principal | None:
         kind=record["kind"],
         rol=record["rol"],
         location_id=record.get("location_id"),
+        name=record.get("name"),
     )
 
 

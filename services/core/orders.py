@@ -84,6 +84,7 @@ class StoredOrder(BaseModel):
     customer_key: str
     customer_email: str
     customer_name: str
+    customer_phone: str | None = None  # for the driver (the delivery ticket only)
     location_id: str
     location_state_key: str
     dispatch: Dispatch
@@ -115,6 +116,7 @@ class TrackingRow(BaseModel):
     enqueued_at: str
     task_token: str
     claimed_by: str | None = None
+    claimed_by_name: str | None = None
     claimed_at: str | None = None
     completed_by: str | None = None
     completed_at: str | None = None

@@ -29,6 +29,7 @@ class Principal(BaseModel):
     kind: Kind
     rol: str
     location_id: str | None = None
+    name: str | None = None  # as it was at login; for display only, never for a decision
 
     @property
     def is_admin(self) -> bool:

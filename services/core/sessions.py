@@ -33,6 +33,7 @@ class SessionRecord(BaseModel):
     kind: Literal["customer", "employee", "invite"]
     rol: str
     location_id: str | None = None
+    name: str | None = None  # the account holder's name at login (staff boards show who took an order)
     expires_at: int
 
     @property

@@ -107,7 +107,10 @@ def invite(record: EmployeeRecord, *, services: Services, now: datetime) -> date
         email=record.email,
         rol=record.rol,
         location_id=record.location_id,
-        invite_url=f"{services.invitations.staff_app_url.rstrip('/')}/activar?token={quote(token, safe='')}",
+        # The staff app's activation page of the tenant; the token travels in the fragment, which browsers
+        # never send to a server, so it stays out of every access log.
+        invite_url=f"{services.invitations.staff_app_url.rstrip('/')}/{record.tenant_id}/activar"
+        f"#token={quote(token, safe='')}",
         expires_at=expires_at,
     )
     services.publisher.publish(

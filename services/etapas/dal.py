@@ -36,6 +36,7 @@ class OrderFacts(BaseModel):
     customer_id: str | None = None
     customer_email: str | None = None
     customer_name: str | None = None
+    customer_phone: str | None = None
     address: str | None = None
     items: list[dict[str, Any]] = []
 
@@ -164,14 +165,20 @@ class StageDal:
             raise DependencyFailed("The stage tables are not available") from exc
 
     # -- the staff's writes -------------------------------------------------------------------------
-    def claim(self, stage: str, tenant_id: str, order_id: str, *, by: str, at: str, location_id: str | None) -> None:
-        """pending -> claimed by ``by`` (or already claimed by ``by``: a double click). ALL_OLD on refusal."""
+    def claim(
+        self, stage: str, tenant_id: str, order_id: str, *, by: str, at: str, location_id: str | None, name: str | None
+    ) -> None:
+        """pending -> claimed by ``by`` (or already claimed by ``by``: a double click). ALL_OLD on refusal.
+
+        ``name`` is who the board shows as having taken it (the employee's name at login).
+        """
         condition = "attribute_exists(order_id) AND (#status = :pending OR (#status = :claimed AND claimed_by = :by))"
         values: dict[str, Any] = {
             ":pending": {"S": "pending"},
             ":claimed": {"S": "claimed"},
             ":by": {"S": by},
             ":at": {"S": at},
+            ":name": {"S": name or by},
         }
         if location_id is not None:
             condition += " AND location_id = :location"
@@ -181,7 +188,8 @@ class StageDal:
                 TableName=self._tables[stage],
                 Key=self._key(tenant_id, order_id),
                 UpdateExpression=(
-                    "SET #status = :claimed, claimed_by = :by, claimed_at = if_not_exists(claimed_at, :at)"
+                    "SET #status = :claimed, claimed_by = :by, claimed_by_name = :name, "
+                    "claimed_at = if_not_exists(claimed_at, :at)"
                 ),
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},

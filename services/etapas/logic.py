@@ -81,6 +81,8 @@ def _ticket(message: StageMessage, order: OrderFacts, sqs: tuple[str | None, int
         task_token=message.task_token,
         customer_name=order.customer_name,
         address=order.address if message.dispatch == "delivery" else None,
+        # The phone only reaches the driver's ticket: the kitchen and the packers do not need it.
+        customer_phone=order.customer_phone if message.stage == contracts.DELIVERY else None,
         lines=lines,
         sequence_number=sqs[0],
         sent_timestamp=sqs[1],
@@ -216,8 +218,10 @@ def queue_view(
             enqueued_at=t.enqueued_at,
             elapsed_seconds=max(0, int((now - _parse(t.enqueued_at)).total_seconds())),
             claimed_by=t.claimed_by,
+            claimed_by_name=t.claimed_by_name,
             claimed_at=t.claimed_at,
             customer_name=t.customer_name,
+            customer_phone=t.customer_phone,
             address=t.address,
             lines=t.lines,
         )
@@ -258,7 +262,15 @@ def claim(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now
     at = iso(now)
     location = None if principal.is_admin else (principal.location_id or "-")
     try:
-        dal.claim(stage, principal.tenant_id, order_id, by=principal.subject_id, at=at, location_id=location)
+        dal.claim(
+            stage,
+            principal.tenant_id,
+            order_id,
+            by=principal.subject_id,
+            at=at,
+            location_id=location,
+            name=principal.name,
+        )
     except ConditionFailed as failed:
         ticket = (
             StageTicket.model_validate(failed.item)

@@ -65,6 +65,7 @@ class StageTicket(TrackingRow):
     """A tracking row plus the few order details the staff's queue view shows."""
 
     customer_name: str | None = None
+    customer_phone: str | None = None
     address: str | None = None
     lines: list[TicketLine] = Field(default_factory=list)
     sequence_number: str | None = None  # the SQS FIFO sequence number of the message that entered it
@@ -78,8 +79,10 @@ class QueueEntry(BaseModel):
     enqueued_at: str
     elapsed_seconds: int
     claimed_by: str | None = None
+    claimed_by_name: str | None = None
     claimed_at: str | None = None
     customer_name: str | None = None
+    customer_phone: str | None = None
     address: str | None = None
     lines: list[TicketLine]
 

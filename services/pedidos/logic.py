@@ -219,6 +219,7 @@ def create_order(
         customer_key=customer_key(tenant_id, customer_id),
         customer_email=str(customer["email"]),
         customer_name=str(customer.get("name") or customer["email"]),
+        customer_phone=customer.get("phone"),
         location_id=body.location_id,
         location_state_key=location_state_key(tenant_id, body.location_id, contracts.PENDIENTE_PAGO),
         dispatch=body.dispatch,

@@ -133,6 +133,7 @@ def login(
         kind=account.kind,
         rol=account.rol,
         location_id=account.location_id,
+        name=account.name,
         expires_at=epoch + hours * 3600,
     )
     sessions.put(record)
@@ -143,6 +144,7 @@ def login(
         rol=account.rol,
         subject_id=account.subject_id,
         location_id=account.location_id,
+        name=account.name,
     )
 
 

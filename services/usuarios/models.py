@@ -44,6 +44,7 @@ class LoginResponse(BaseModel):
     rol: str
     subject_id: str
     location_id: str | None = None
+    name: str | None = Field(default=None, description="The account holder's name, to greet them")
 
 
 class ProfileReplace(_Request):
@@ -112,6 +113,7 @@ class Account(BaseModel):
     email: str
     rol: str
     location_id: str | None = None
+    name: str | None = None
     password_hash: str | None = None
     active: bool
     failed_logins: int = 0

@@ -147,9 +147,9 @@ def invite_token(cloud: LocalCloud, email: str, timeout: float = 20) -> str:
     """The one-time token of the newest invitation link mailed to ``email``."""
     messages = cloud.mailbox.wait_for(to=email, count=1, timeout=timeout)
     assert messages, f"no invitation mailed to {email}"
-    link = re.search(r"https?://\S+/activar\?token=\S+", messages[-1].text or "")
+    link = re.search(r"https?://\S+/activar#token=\S+", messages[-1].text or "")
     assert link, messages[-1].text
-    return unquote(parse_qs(urlparse(link.group(0)).query)["token"][0])
+    return unquote(parse_qs(urlparse(link.group(0)).fragment)["token"][0])
 
 
 def create_employee(

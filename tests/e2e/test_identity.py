@@ -243,7 +243,7 @@ def test_onboarding_invited_the_first_admin_of_each_tenant(cloud) -> None:
         assert (admin["rol"]["S"], admin["status"]["S"]) == ("admin", "invited")
         [mail] = cloud.mailbox.wait_for(to=admin_email, count=1, timeout=20)
         assert "invitación" in mail.subject
-        assert f"{cloud.urls.staff_app}activar?token={tenant}." in mail.text
+        assert f"{cloud.urls.staff_app}{tenant}/activar#token={tenant}." in mail.text
         assert mail.html and "Crear mi contraseña" in mail.html
 
 

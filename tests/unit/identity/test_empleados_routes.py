@@ -72,7 +72,7 @@ def test_an_admin_creates_an_invited_employee_and_the_invitation_is_announced(cl
     detail = event["detail"]
     assert event["source"] == "bembos.identity"
     assert detail["tenant_name"] == "Bembos A" and detail["employee_name"] == "Carla Cocinera"
-    assert detail["invite_url"].startswith(f"{STAFF_APP_URL}/activar?token=tenant-a.")
+    assert detail["invite_url"].startswith(f"{STAFF_APP_URL}/tenant-a/activar#token=tenant-a.")
     token = invite_token(cloud)
     assert token not in json.dumps(cloud.items("tokens"))
 

@@ -152,11 +152,13 @@ def test_login_returns_a_session_token_that_the_authorizer_accepts(cloud) -> Non
     assert status == 200
     assert body["kind"] == "customer" and body["rol"] == "cliente" and body["subject_id"] == profile["user_id"]
     assert body["token"].startswith("tenant-a.")
+    assert body["name"] == "Ana María Pérez"
     assert authorize(body["token"]) == {
         "tenant_id": "tenant-a",
         "subject_id": profile["user_id"],
         "kind": "customer",
         "rol": "cliente",
+        "name": "Ana María Pérez",  # for display (who took an order), never for a decision
     }
     [token_item] = cloud.items("tokens")
     assert body["token"] not in json.dumps(token_item)

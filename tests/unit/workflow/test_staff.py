@@ -81,6 +81,35 @@ def test_claim_takes_a_pending_order_and_a_double_click_changes_nothing(world: W
     assert (row["claimed_by"], row["claimed_at"]) == ("emp-1", "2026-05-04T18:00:00.000Z")
 
 
+def test_the_queue_shows_who_took_an_order_by_name(world: World) -> None:
+    in_kitchen(world, "o-1")
+    in_kitchen(world, "o-2")
+
+    logic.claim(staff("cocinero", who="emp-2", name="Luis Rojas"), "COCINA", "o-1", dal=world.dal, now=NOW)
+
+    entries = {o.order_id: o for o in view(world, staff("cocinero")).orders}
+    assert (entries["o-1"].claimed_by, entries["o-1"].claimed_by_name) == ("emp-2", "Luis Rojas")
+    assert entries["o-2"].claimed_by is None and entries["o-2"].claimed_by_name is None
+
+
+def test_only_the_drivers_ticket_carries_the_customers_phone(world: World) -> None:
+    for stage, previous in (("EMPAQUETAMIENTO", "COCINA"), ("DELIVERY", "EMPAQUETAMIENTO")):
+        world.seed_order(TENANT, "o-1", previous, customer_phone="+51987654321")
+        message = StageMessage(
+            tenant_id=TENANT,
+            order_id="o-1",
+            location_id="larco",
+            dispatch="delivery",
+            stage=stage,
+            task_token=f"token-{stage}",
+            entered_at="2026-05-04T18:00:00.000Z",
+        )
+        assert logic.record_entry(message, dal=world.dal, publisher=world.publisher, now=NOW) == "entered"
+
+    assert world.row("EMPAQUETAMIENTO", TENANT, "o-1").get("customer_phone") is None
+    assert world.row("DELIVERY", TENANT, "o-1")["customer_phone"] == "+51987654321"
+
+
 def test_an_order_claimed_by_another_cook_is_refused_with_the_reason(world: World) -> None:
     in_kitchen(world, "o-1")
     logic.claim(staff("cocinero", who="emp-2"), "COCINA", "o-1", dal=world.dal, now=NOW)

@@ -167,6 +167,11 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 
 
 def staff(
-    rol: str, *, tenant: str = "bembos-miraflores", location: str | None = "larco", who: str = "emp-1"
+    rol: str,
+    *,
+    tenant: str = "bembos-miraflores",
+    location: str | None = "larco",
+    who: str = "emp-1",
+    name: str | None = None,
 ) -> Principal:
-    return Principal(tenant_id=tenant, subject_id=who, kind="employee", rol=rol, location_id=location)
+    return Principal(tenant_id=tenant, subject_id=who, kind="employee", rol=rol, location_id=location, name=name)
