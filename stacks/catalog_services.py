@@ -30,6 +30,7 @@ def _sellable_routes(path: str, id_name: str) -> list[Route]:
         Route("GET", item, public=True),
         Route("POST", path),
         Route("PUT", item),
+        Route("DELETE", item),  # archive: off the menu for good, past orders keep their lines
         Route("POST", f"{item}/disponibilidad"),
         Route("POST", f"{item}/imagen"),
     ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
-from constructs.grants import allow
+from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -77,6 +77,7 @@ def _orders_api(api: ApiStack) -> None:
             Route("GET", "/pedidos/{order_id}"),
             Route("POST", "/pedidos/{order_id}/pago"),
             Route("POST", "/pedidos/{order_id}/cancelar"),
+            Route("GET", "/locales/{location_id}/pedidos"),
         ],
         environment={
             "ORDERS_TABLE": data.orders.table_name,
@@ -108,7 +109,8 @@ def _orders_api(api: ApiStack) -> None:
     # A cancel takes the order off its stage's staff queue.
     allow(role, ["dynamodb:UpdateItem"], [t.table_arn for t in stages.values()])
     allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
-    allow(role, ["dynamodb:Query"], [f"{data.orders.table_arn}/index/by_customer"])
+    # A customer's own orders; an admin's list of a location's orders by state and day.
+    allow(role, ["dynamodb:Query"], [index_arn(data.orders, i) for i in ("by_customer", "by_location_state")])
     allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
     allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
     state_machine = api.workflow.state_machine

@@ -30,8 +30,15 @@ class Page(Generic[R]):
     next_cursor: str | None
 
 
+NOT_ARCHIVED = "attribute_not_exists(archived_at)"
+
+
 class ItemTable(Generic[R]):
-    """One catalog table (``tenant_id`` / ``<key>``) holding one kind of record."""
+    """One catalog table (``tenant_id`` / ``<key>``) holding one kind of record.
+
+    An archived item (``archived_at`` set) is gone for every read and write here; it stays stored so
+    that what referred to it (past orders copy their lines, metrics) keeps its meaning.
+    """
 
     def __init__(self, client: Any, table_name: str, key: str, record: type[R], label: str) -> None:
         if not table_name:
@@ -57,7 +64,7 @@ class ItemTable(Generic[R]):
 
     def get(self, tenant_id: str, item_id: str) -> R:
         response = self._call("get_item", TableName=self.name, Key=self.key_of(tenant_id, item_id))
-        if "Item" not in response:
+        if "Item" not in response or "archived_at" in response["Item"]:
             raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found")
         return self._record.model_validate(from_item(response["Item"]))
 
@@ -67,10 +74,10 @@ class ItemTable(Generic[R]):
             "get_item",
             TableName=self.name,
             Key=self.key_of(tenant_id, item_id),
-            ProjectionExpression="#k",
+            ProjectionExpression="#k, archived_at",
             ExpressionAttributeNames={"#k": self.key},
         )
-        if "Item" not in response:
+        if "Item" not in response or "archived_at" in response["Item"]:
             raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found")
 
     def query(self, tenant_id: str, *, limit: int, cursor: str | None, location_id: str | None = None) -> Page[R]:
@@ -86,8 +93,9 @@ class ItemTable(Generic[R]):
             if set(start) != {"tenant_id", self.key}:
                 raise ValidationFailed("The page cursor does not belong to this list", code="invalid_cursor")
             kwargs["ExclusiveStartKey"] = start
+        kwargs["FilterExpression"] = NOT_ARCHIVED
         if location_id is not None:
-            kwargs["FilterExpression"] = "available = :yes AND NOT contains(unavailable_at, :loc)"
+            kwargs["FilterExpression"] += " AND available = :yes AND NOT contains(unavailable_at, :loc)"
             kwargs["ExpressionAttributeValues"].update({":yes": {"BOOL": True}, ":loc": {"S": location_id}})
         response = self._call("query", **kwargs)
         items = [self._record.model_validate(from_item(item)) for item in response.get("Items", [])]
@@ -141,7 +149,7 @@ class ItemTable(Generic[R]):
                 TableName=self.name,
                 Key=self.key_of(tenant_id, item_id),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(tenant_id)",
+                ConditionExpression=f"attribute_exists(tenant_id) AND {NOT_ARCHIVED}",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -152,20 +160,35 @@ class ItemTable(Generic[R]):
             raise DependencyFailed(f"The {self.label} could not be updated") from exc
         return self._record.model_validate(from_item(response["Attributes"]))
 
+    def archive(self, tenant_id: str, item_id: str, at: str) -> None:
+        """Take an item off the catalog for good (404 if there is none, or it was archived already)."""
+        try:
+            self._call(
+                "update_item",
+                TableName=self.name,
+                Key=self.key_of(tenant_id, item_id),
+                UpdateExpression="SET archived_at = :at, updated_at = :at",
+                ConditionExpression=f"attribute_exists(tenant_id) AND {NOT_ARCHIVED}",
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as exc:
+            raise NotFound(f"No {self.label} {item_id!r}", code=f"{self.label}_not_found") from exc
+
     def missing(self, tenant_id: str, item_ids: Sequence[str]) -> list[str]:
         """Which of ``item_ids`` the tenant does not have (one BatchGetItem, <= 100 ids)."""
         wanted = list(dict.fromkeys(item_ids))
         request: dict[str, Any] = {
             self.name: {
                 "Keys": [self.key_of(tenant_id, item_id) for item_id in wanted],
-                "ProjectionExpression": "#k",
+                "ProjectionExpression": "#k, archived_at",
                 "ExpressionAttributeNames": {"#k": self.key},
             }
         }
         found: set[str] = set()
         for _attempt in range(5):
             response = self._call("batch_get_item", RequestItems=request)
-            found.update(item[self.key]["S"] for item in response.get("Responses", {}).get(self.name, []))
+            items = response.get("Responses", {}).get(self.name, [])
+            found.update(item[self.key]["S"] for item in items if "archived_at" not in item)
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break

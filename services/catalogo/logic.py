@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from catalogo.dal import CatalogDal, ImageStore, ItemTable
 from catalogo.models import (
     IMAGE_TYPES,
+    Archived,
     Availability,
     AvailabilityChange,
     Combo,
@@ -148,6 +150,12 @@ def update_combo(
 
 def _table(dal: CatalogDal, kind: Sellable) -> ItemTable[Any]:
     return dal.products if kind == "producto" else dal.combos
+
+
+def archive(dal: CatalogDal, tenant_id: str, kind: Sellable, item_id: str, *, now: datetime) -> Archived:
+    """Take a product or combo off the menu (one UpdateItem); past orders keep their lines, copied at order time."""
+    _table(dal, kind).archive(tenant_id, item_id, now.isoformat())
+    return Archived(id=item_id, archived_at=now)
 
 
 def set_availability(

@@ -212,6 +212,13 @@ class Availability(BaseModel):
     available: bool
 
 
+class Archived(BaseModel):
+    """A product or combo taken off the menu: no longer listed, read or sold; past orders keep their lines."""
+
+    id: str
+    archived_at: datetime
+
+
 class ImageUpload(BaseModel):
     """Upload with ``PUT upload_url`` sending exactly ``headers`` (both are signed into the URL)."""
 

@@ -1,11 +1,13 @@
 """Combos (``/combos``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's combos."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalogo import logic, runtime
 from catalogo.models import (
+    Archived,
     Availability,
     AvailabilityChange,
     Combo,
@@ -54,6 +56,12 @@ def update_combo(combo_id: ItemId, body: ComboFields) -> Combo:
     return logic.update_combo(
         runtime.dal(), runtime.images(), runtime.admin_tenant(), combo_id, body, urls=runtime.urls()
     )
+
+
+@app.delete("/combos/<combo_id>")
+@requires("admin")
+def archive_combo(combo_id: ItemId) -> Archived:
+    return logic.archive(runtime.dal(), runtime.admin_tenant(), "combo", combo_id, now=datetime.now(UTC))
 
 
 @app.post("/combos/<combo_id>/disponibilidad")

@@ -156,6 +156,31 @@ class OrdersDal:
         orders = [StoredOrder.model_validate(from_item(item)) for item in response.get("Items", [])]
         return orders, encode_cursor(response.get("LastEvaluatedKey"))
 
+    def location_orders(
+        self, state_key: str, *, created_from: str, created_to: str, limit: int, cursor: str | None
+    ) -> tuple[list[StoredOrder], str | None]:
+        """One ``Query`` on ``by_location_state``: a location's orders in one state created in a range, newest first."""
+        start = decode_cursor(cursor, tenant_id=state_key.split("#", 1)[0])
+        if start is not None and from_item(start).get("location_state_key") != state_key:
+            raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
+        kwargs: dict[str, Any] = {
+            "TableName": self.tables.orders,
+            "IndexName": "by_location_state",
+            "KeyConditionExpression": "location_state_key = :k AND created_at BETWEEN :from AND :to",
+            "ExpressionAttributeValues": {
+                ":k": {"S": state_key},
+                ":from": {"S": created_from},
+                ":to": {"S": created_to},
+            },
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start is not None:
+            kwargs["ExclusiveStartKey"] = start
+        response = self._call("query", **kwargs)
+        orders = [StoredOrder.model_validate(from_item(item)) for item in response.get("Items", [])]
+        return orders, encode_cursor(response.get("LastEvaluatedKey"))
+
     def tracking_row(self, stage: str, tenant_id: str, order_id: str) -> TrackingRow | None:
         table = self.tables.stages.get(stage)
         if not table:

@@ -1,10 +1,12 @@
-"""Orders API: ``/pedidos`` (create, list, read), ``/pedidos/{id}/pago`` (pay), ``/pedidos/{id}/cancelar``.
+"""Orders API: ``/pedidos`` (create, list, read), ``/pedidos/{id}/pago`` (pay), ``/pedidos/{id}/cancelar``,
+and ``/locales/{id}/pedidos`` (a location's orders by state and day, for admins).
 
 Customers create, pay and list their own orders; staff of the order's location and admins read
 any order of their tenant; only admins cancel. The tenant always comes from the session.
 """
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -14,6 +16,7 @@ from core import contracts
 from core.api import create_resolver, current_principal
 from core.errors import ValidationFailed
 from core.observability import logger, tracer
+from core.orders import Estado
 from core.principal import requires
 from core.request_limits import oversized
 from pedidos import logic, runtime
@@ -25,12 +28,16 @@ from pedidos.models import (
     CardPaymentResult,
     CheckoutStarted,
     CreateOrder,
+    LocationOrderPage,
     OrderPage,
     OrderView,
 )
 
 CUSTOMER = contracts.CUSTOMER_ROLE
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="The order id")]
+LocationId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="The location id")]
+EstadoFilter = Annotated[Estado, Query(description="The orders' state")]
+Day = Annotated[date | None, Query(description="Lima calendar day, YYYY-MM-DD (default: today)")]
 Limit = Annotated[int, Query(ge=1, le=50, description="Page size (1-50)")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="Opaque cursor from the previous page")]
 
@@ -66,6 +73,22 @@ def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
 @requires(CUSTOMER, *contracts.ROLES)
 def get_order(order_id: OrderId) -> OrderView:
     return logic.get_order(current_principal(), order_id, dal=runtime.dal())
+
+
+@app.get("/locales/<location_id>/pedidos")
+@requires("admin")
+def list_location_orders(
+    location_id: LocationId,
+    estado: EstadoFilter = "COCINA",
+    dia: Day = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> LocationOrderPage:
+    """A location's orders in one state on one Lima day (today by default), newest first: the admins' list."""
+    day = dia or logic.lima_today()
+    return logic.list_location_orders(
+        current_principal(), location_id, estado=estado, day=day, limit=limit, cursor=cursor, dal=runtime.dal()
+    )
 
 
 @app.post("/pedidos/<order_id>/pago")

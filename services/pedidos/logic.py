@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -44,6 +44,8 @@ from pedidos.models import (
     CardPaymentResult,
     CheckoutStarted,
     CreateOrder,
+    LocationOrderPage,
+    LocationOrderSummary,
     OrderItemIn,
     OrderPage,
     OrderSummary,
@@ -130,7 +132,7 @@ def _request_hash(body: CreateOrder) -> str:
 
 def _price(item: OrderItemIn, record: dict[str, Any] | None, location_id: str) -> OrderLine:
     label = f"{item.kind} {item.item_id!r}"
-    if record is None:
+    if record is None or record.get("archived_at"):
         raise ValidationFailed(f"There is no {label} in this store's menu", code="unknown_item")
     if record.get("available") is False or location_id in (record.get("unavailable_at") or []):
         raise Conflict(f"{record.get('name', label)} is not available at this store now", code="item_unavailable")
@@ -284,6 +286,53 @@ def list_orders(principal: Principal, *, limit: int, cursor: str | None, dal: Or
         principal.tenant_id, customer_key(principal.tenant_id, principal.subject_id), limit=limit, cursor=cursor
     )
     return OrderPage(items=[_summary(o) for o in orders], next_cursor=next_cursor)
+
+
+LIMA = timezone(timedelta(hours=-5))  # Peru keeps UTC-5 all year (no daylight saving)
+
+
+def lima_today() -> date:
+    return datetime.now(LIMA).date()
+
+
+def lima_day_bounds(day: date) -> tuple[str, str]:
+    """The first and last instant of a Lima calendar day, as ``created_at`` stores them (UTC ISO 8601)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=LIMA).astimezone(UTC)
+    end = start + timedelta(days=1) - timedelta(milliseconds=1)
+    return start.isoformat(timespec="milliseconds"), end.isoformat(timespec="milliseconds")
+
+
+def list_location_orders(
+    principal: Principal,
+    location_id: str,
+    *,
+    estado: str,
+    day: date,
+    limit: int,
+    cursor: str | None,
+    dal: OrdersDal,
+) -> LocationOrderPage:
+    """An admin's view of one location's orders in one state on one (Lima) day: one Query per page."""
+    created_from, created_to = lima_day_bounds(day)
+    orders, next_cursor = dal.location_orders(
+        location_state_key(principal.tenant_id, location_id, estado),
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [
+        LocationOrderSummary(
+            **_summary(order).model_dump(),
+            customer_name=order.customer_name,
+            address=order.address,
+            needs_admin=order.needs_admin,
+        )
+        for order in orders
+    ]
+    return LocationOrderPage(
+        location_id=location_id, estado_pedido=estado, dia=day.isoformat(), items=items, next_cursor=next_cursor
+    )
 
 
 # -- paying -----------------------------------------------------------------------------------------

@@ -91,6 +91,22 @@ class OrderSummary(BaseModel):
     items_count: int
 
 
+class LocationOrderSummary(OrderSummary):
+    """An order as the admins' order list shows it."""
+
+    customer_name: str
+    address: str | None
+    needs_admin: str | None = None
+
+
+class LocationOrderPage(BaseModel):
+    location_id: str
+    estado_pedido: Estado
+    dia: str = Field(description="The Lima calendar day listed (YYYY-MM-DD)")
+    items: list[LocationOrderSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
+
+
 class OrderPage(BaseModel):
     items: list[OrderSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")

@@ -1,11 +1,13 @@
 """Products (``/producto``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's products."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalogo import logic, runtime
 from catalogo.models import (
+    Archived,
     Availability,
     AvailabilityChange,
     ImageUpload,
@@ -58,6 +60,12 @@ def create_product(body: ProductCreate) -> tuple[Product, int]:
 def update_product(product_id: ItemId, body: ProductFields) -> Product:
     tenant_id = runtime.admin_tenant()
     return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, urls=runtime.urls())
+
+
+@app.delete("/producto/<product_id>")
+@requires("admin")
+def archive_product(product_id: ItemId) -> Archived:
+    return logic.archive(runtime.dal(), runtime.admin_tenant(), "producto", product_id, now=datetime.now(UTC))
 
 
 @app.post("/producto/<product_id>/disponibilidad")

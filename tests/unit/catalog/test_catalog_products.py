@@ -297,3 +297,20 @@ def test_image_upload_for_an_unknown_product_is_404(productos, catalog) -> None:
     )
     assert response.status == 404
     assert catalog.items("productos") == []
+
+
+def test_an_archived_product_leaves_the_menu_for_good_and_only_an_admin_archives(productos, catalog) -> None:
+    productos("POST", "/producto", body=product_body(), principal=ADMIN_A)
+    productos("POST", "/producto", body=product_body("otra", name="Otra"), principal=ADMIN_A)
+
+    assert productos("DELETE", "/producto/clasica", principal=customer()).status == 403
+    assert productos("DELETE", "/producto/clasica", principal=ADMIN_B).status == 404  # another tenant's admin
+    archived = productos("DELETE", "/producto/clasica", principal=ADMIN_A)
+
+    assert archived.status == 200 and archived.body["id"] == "clasica" and archived.body["archived_at"]
+    listed = productos("GET", "/producto", tenant=TENANT_A)
+    assert [p["product_id"] for p in listed.body["items"]] == ["otra"]
+    assert productos("GET", "/producto/clasica", tenant=TENANT_A).status == 404
+    assert productos("PUT", "/producto/clasica", body=product_body(None), principal=ADMIN_A).status == 404
+    assert productos("DELETE", "/producto/clasica", principal=ADMIN_A).status == 404  # once
+    assert "archived_at" in catalog.items("productos", TENANT_A)[0]  # kept for what refers to it

@@ -27,17 +27,22 @@ def dynamodb() -> Iterator[Any]:
             if name == TABLES.orders:
                 attributes += [
                     {"AttributeName": "customer_key", "AttributeType": "S"},
+                    {"AttributeName": "location_state_key", "AttributeType": "S"},
                     {"AttributeName": "created_at", "AttributeType": "S"},
                 ]
                 extra["GlobalSecondaryIndexes"] = [
                     {
-                        "IndexName": "by_customer",
+                        "IndexName": index,
                         "KeySchema": [
-                            {"AttributeName": "customer_key", "KeyType": "HASH"},
+                            {"AttributeName": partition, "KeyType": "HASH"},
                             {"AttributeName": "created_at", "KeyType": "RANGE"},
                         ],
                         "Projection": {"ProjectionType": "ALL"},
                     }
+                    for index, partition in (
+                        ("by_customer", "customer_key"),
+                        ("by_location_state", "location_state_key"),
+                    )
                 ]
             client.create_table(
                 TableName=name,

@@ -62,5 +62,6 @@ def seed(client: Any) -> None:
     put(TABLES.products, {"product_id": "clasica", "name": "Clásica", "sizes": sizes, "available": True})
     put(TABLES.products, {"product_id": "agotada", "name": "Agotada", "sizes": sizes, "available": False})
     put(TABLES.products, {"product_id": "sin-larco", "name": "Sin Larco", "sizes": sizes, "unavailable_at": ["larco"]})
+    put(TABLES.products, {"product_id": "archivada", "name": "Archivada", "sizes": sizes, "archived_at": "2026-01-02"})
     put(TABLES.combos, {"combo_id": "combo-1", "name": "Combo", "stock": 2,
                         "sizes": [{"size": "regular", "price_cents": 2490}]})  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -70,6 +71,8 @@ def test_pickup_has_no_delivery_fee_and_no_address(dal: OrdersDal) -> None:
     ("overrides", "error", "code"),
     [
         ({"items": [{"kind": "producto", "item_id": "nope", "size": "regular", "quantity": 1}]}, ValidationFailed,
+         "unknown_item"),
+        ({"items": [{"kind": "producto", "item_id": "archivada", "size": "regular", "quantity": 1}]}, ValidationFailed,
          "unknown_item"),
         ({"items": [{"kind": "producto", "item_id": "agotada", "size": "regular", "quantity": 1}]}, Conflict,
          "item_unavailable"),
@@ -256,3 +259,34 @@ def test_a_cancel_retried_after_a_lost_announcement_announces_it_once(dal: Order
     with pytest.raises(Conflict):
         logic.cancel_order(admin, order.order_id, reason, **collaborators)
     assert len(bus.messages) == 1
+
+
+def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_one_query(
+    dal: OrdersDal, counter: CallCounter
+) -> None:
+    # Given orders made late on 30 April and early on 1 May (Lima time, UTC-5)
+    made = {}
+    for at in ("2026-05-01T04:59:59.000+00:00", "2026-05-01T05:00:00.000+00:00", "2026-05-02T04:30:00.000+00:00"):
+        order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=at)
+        made[at] = order.order_id
+    other, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address=None), None, dal=dal, now=NOW)
+    admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin")
+    counter.reset()
+    # When an admin lists Larco's unpaid orders of 1 May (Lima)
+    page = logic.list_location_orders(
+        admin, "larco", estado="PENDIENTE_PAGO", day=date(2026, 5, 1), limit=2, cursor=None, dal=dal
+    )
+    # Then they get that day's orders only, newest first, a page at a time, one Query per page
+    assert [o.order_id for o in page.items] == [made["2026-05-02T04:30:00.000+00:00"], other.order_id]
+    assert page.items[0].customer_name and page.dia == "2026-05-01"
+    assert dict(counter.calls) == {"Query": 1}
+    rest = logic.list_location_orders(
+        admin, "larco", estado="PENDIENTE_PAGO", day=date(2026, 5, 1), limit=2, cursor=page.next_cursor, dal=dal
+    )
+    assert [o.order_id for o in rest.items] == [made["2026-05-01T05:00:00.000+00:00"]]
+    assert (
+        logic.list_location_orders(
+            admin, "larco", estado="COCINA", day=date(2026, 5, 1), limit=2, cursor=None, dal=dal
+        ).items
+        == []
+    )
