@@ -143,6 +143,7 @@ class LocalCloud:
                     rest=f"{base}/{{stage}}/",
                     websocket=f"ws://127.0.0.1:{self.port}/ws/{{stage}}",
                     websocket_callback=f"{base}/ws/{{stage}}",
+                    web_origin=base,
                 ),
             )
             self._report_assembly()

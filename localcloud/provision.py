@@ -131,6 +131,9 @@ class LocalUrls:
     rest: str = "http://127.0.0.1:3000/{stage}"
     websocket: str = "ws://127.0.0.1:3001/{stage}"
     websocket_callback: str = "http://127.0.0.1:3001/{stage}"
+    # The origin the web apps are served from here. The stage's CORS rules name its deployed origins;
+    # a bucket's CORS rules also allow this one, so the apps can upload to it from the local cloud.
+    web_origin: str | None = None
 
     def localize(self, value: str, apis: dict[str, tuple[str, str, str]]) -> str:
         """Replace AWS execute-api URLs of known APIs in ``value``.
@@ -545,7 +548,7 @@ class _Provisioner:
                 raise
         cors = c.prop("CorsConfiguration")
         if cors:
-            rules = [_cors_rule(rule) for rule in cors.get("CorsRules", [])]
+            rules = [_cors_rule(rule, self.local_urls.web_origin) for rule in cors.get("CorsRules", [])]
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         versioning = c.prop("VersioningConfiguration")
         if versioning:
@@ -1107,9 +1110,13 @@ def _index(index: dict[str, Any], throughput: dict[str, Any] | None) -> dict[str
     return result
 
 
-def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+def _cors_rule(rule: dict[str, Any], local_origin: str | None = None) -> dict[str, Any]:
     renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
-    return {renamed.get(k, k): (int(v) if k == "MaxAge" else v) for k, v in rule.items()}
+    converted = {renamed.get(k, k): (int(v) if k == "MaxAge" else v) for k, v in rule.items()}
+    origins = list(converted.get("AllowedOrigins", []))
+    if local_origin and "*" not in origins and local_origin not in origins:
+        converted["AllowedOrigins"] = [*origins, local_origin]
+    return converted
 
 
 def _generate_secret(spec: dict[str, Any]) -> str:

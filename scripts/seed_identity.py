@@ -93,7 +93,7 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
             now = employees_logic.utc_now()
             body = EmployeeCreate(name=name, email=email, rol=rol, location_id=location)
             employees_logic.create_employee(seeder, body, services=services, now=now)
-            token = parse_qs(urlparse(capture.invite_url).query)["token"][0]
+            token = parse_qs(urlparse(capture.invite_url).fragment)["token"][0]
             employees_logic.activate(ActivateRequest(token=token, password=DEMO_PASSWORD), services=services, now=now)
         staff.append({"rol": rol, "email": email, "password": DEMO_PASSWORD, "location_id": location})
     with contextlib.suppress(Conflict):  # registered by an earlier run

@@ -11,6 +11,8 @@ export interface Session {
   rol: string;
   subject_id: string;
   location_id?: string | null;
+  /** The account holder's name, to greet them. */
+  name?: string | null;
   email?: string;
 }
 

@@ -5,6 +5,7 @@ Who hears an event (topics of ``realtime.handler.topic_for``):
 - the customer of the order (``<tenant>#cliente#<customer>``), of every status change;
 - the staff of the order's location whose tray changed: the role of the new stage, and the role of
   the stage the order left (``<tenant>#<location>#<rol>``); for an overdue stage, that stage's role;
+  for a cancellation that does not say which stage it left, every stage's role;
 - the tenant's admins (``<tenant>#admin``), of everything.
 
 A connection whose client went away (410 Gone) is deleted. Every topic starts with the event's
@@ -55,6 +56,10 @@ def topics(detail_type: str, detail: Mapping[str, Any], customer_id: str | None)
     roles = [_role(estado)]
     if detail_type == contracts.ORDER_STATUS_CHANGED:
         roles.append(_role(detail.get("previous")))
+        if estado == contracts.CANCELADO and not detail.get("previous"):
+            # The workflow's cancel does not say which tray the order left: every board of the location
+            # re-reads its queue, so the ticket disappears wherever it was.
+            roles += [_role(stage) for stage in contracts.STAGES]
     found = [f"{tenant}#admin"]
     if location:
         found += [f"{tenant}#{location}#{rol}" for rol in dict.fromkeys(roles) if rol]

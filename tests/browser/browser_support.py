@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from localcloud.cloud import LocalCloud
 from scripts.order_driver import Staff
@@ -116,3 +119,76 @@ def admin(cloud: LocalCloud, tenant: str, method: str, path: str, body: Any = No
     answer = call(cloud, method, path, token=role_token(cloud, tenant, "admin"), json=body)
     assert answer.status_code in (200, 201), answer.text
     return dict(answer.json())
+
+
+def staff_app(cloud: LocalCloud, tenant: str, path: str = "") -> str:
+    return f"{cloud.urls.staff_app}{tenant}/{path.lstrip('/')}"
+
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def staff_log_in(page: Any, cloud: LocalCloud, tenant: str, email: str, password: str = "Bembos2026!") -> None:
+    """Open the staff app and log in; the app lands on the person's own screen."""
+    page.goto(staff_app(cloud, tenant, "ingresar"))
+    page.get_by_label("Correo").fill(email)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(re.compile(r"/(cocina|empaquetamiento|delivery|admin/pedidos)$"))
+
+
+def paid_order(
+    cloud: LocalCloud,
+    tenant: str,
+    *,
+    location: str = "larco",
+    dispatch: str = "delivery",
+    customer_token: str | None = None,
+    notes: str = "sin cebolla",
+) -> str:
+    """A customer orders and pays by card through the public API (what the customer app does)."""
+    if customer_token is None:
+        customer = {"email": f"web-{uuid.uuid4().hex[:8]}@demo.pe", "password": "Hamburguesa-2026"}
+        registered = call(
+            cloud, "POST", "usuarios", tenant=tenant, json={**customer, "name": "Lucía Flores", "phone": "987654321"}
+        )
+        assert registered.status_code == 201, registered.text
+        customer_token = call(cloud, "POST", "usuarios/login", tenant=tenant, json=customer).json()["token"]
+    body = {
+        "location_id": location,
+        "dispatch": dispatch,
+        **({"address": "Calle Berlín 260, Miraflores"} if dispatch == "delivery" else {}),
+        "items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 2, "notes": notes}],
+    }
+    created = call(cloud, "POST", "pedidos", token=customer_token, json=body)
+    assert created.status_code == 201, created.text
+    order_id = str(created.json()["order_id"])
+    public_key = call(cloud, "GET", "tienda", tenant=tenant).json()["mercadopago_public_key"]
+    card = httpx.post(
+        f"{cloud.urls.mercadopago}/v1/card_tokens",
+        params={"public_key": public_key},
+        json={
+            "card_number": VISA,
+            "security_code": "123",
+            "expiration_month": 11,
+            "expiration_year": 2030,
+            "cardholder": {"name": "APRO"},
+        },
+        timeout=30,
+    )
+    assert card.status_code == 201, card.text
+    paid = call(
+        cloud,
+        "POST",
+        f"pedidos/{order_id}/pago",
+        token=customer_token,
+        json={"card_token": card.json()["id"], "payment_method_id": "visa"},
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "approved", paid.text
+    return order_id
+
+
+def order_state(cloud: LocalCloud, tenant: str, order_id: str) -> str:
+    answer = call(cloud, "GET", f"pedidos/{order_id}", token=role_token(cloud, tenant, "admin"))
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["estado_pedido"])

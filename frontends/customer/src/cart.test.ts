@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { type Cart, EMPTY_CART, type NewLine, addLine, fingerprint, itemCount, orderItems, removeLine, reprice, totals, updateLine } from "./cart";
-import type { MenuItem } from "./catalog";
+import type { MenuItem } from "../../shared/catalog";
 
 const burger: MenuItem = {
   kind: "producto",

@@ -3,7 +3,8 @@
  * localStorage so it survives a reload. Its totals are an estimate made with the same rule as the
  * server (lines + the tenant's delivery fee on delivery); the order the server answers is the truth.
  */
-import type { Kind, MenuItem } from "./catalog";
+import type { Kind, MenuItem } from "../../shared/catalog";
+import type { Dispatch } from "../../shared/orders";
 
 export const MAX_LINES = 30;
 export const MAX_QUANTITY = 50;
@@ -25,7 +26,7 @@ export interface Cart {
   lines: CartLine[];
 }
 
-export type Dispatch = "delivery" | "pickup";
+export type { Dispatch };
 
 export const EMPTY_CART: Cart = { location_id: null, lines: [] };
 

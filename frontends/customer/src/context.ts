@@ -5,7 +5,7 @@ import type { ApiClient, SessionStore } from "../../shared/api";
 import type { AppConfig } from "../../shared/config";
 import type { StoredValue } from "../../shared/store";
 import type { CartStore, Dispatch } from "./cart";
-import type { Combo, Location, Product, TenantProfile } from "./catalog";
+import type { Combo, Location, Product, TenantProfile } from "../../shared/catalog";
 
 export interface Menu {
   locations: Location[];

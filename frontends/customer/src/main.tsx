@@ -1,51 +1,14 @@
-/** Boot: which tenant this address is, its config and profile, then the app (or a clear page why not). */
+/** The customer app: started for the tenant of the address (see shared/boot), with its cart and menu. */
 import "../../shared/styles.css";
 import "./customer.css";
-import { render } from "preact";
-import { ApiClient, SessionStore } from "../../shared/api";
-import { loadConfig, tenantFromPath } from "../../shared/config";
-import { ApiError } from "../../shared/errors";
-import { navigate, setRoot } from "../../shared/router";
+import { start } from "../../shared/boot";
+import type { Combo, Location, Product } from "../../shared/catalog";
 import { StoredValue } from "../../shared/store";
 import { App } from "./App";
 import { CartStore, type Dispatch } from "./cart";
-import type { Combo, Location, Product, TenantProfile } from "./catalog";
 import type { CustomerApp, Menu } from "./context";
-import { BootProblem } from "./pages/BootProblem";
 
-const mount = document.getElementById("app") as HTMLElement;
-mount.textContent = ""; // the static "Cargando…" of index.html, shown until this script runs
-
-async function boot(): Promise<void> {
-  const tenantId = tenantFromPath(location.pathname);
-  if (!tenantId) {
-    render(<BootProblem kind="no-tenant" />, mount);
-    return;
-  }
-  setRoot(`${import.meta.env.BASE_URL}${tenantId}/`);
-  const config = await loadConfig();
-  const sessions = new SessionStore("customer", tenantId);
-  const api = new ApiClient({
-    baseUrl: config.api_url,
-    tenantId,
-    session: () => sessions.get(),
-    onUnauthenticated: () => {
-      sessions.set(null);
-      // Already on the login page (a second request failed too): keep where it will send the customer back.
-      if (location.pathname.endsWith("/ingresar")) return;
-      navigate(`/ingresar?volver=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
-    },
-  });
-  let tenant: TenantProfile;
-  try {
-    tenant = await api.get<TenantProfile>("tienda", { auth: false });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      render(<BootProblem kind="unknown-tenant" tenantId={tenantId} />, mount);
-      return;
-    }
-    throw error;
-  }
+void start("customer", ({ tenantId, config, api, sessions, tenant }) => {
   document.title = `${tenant.name} · Pide en línea`;
   let menu: Menu | null = null;
   const app: CustomerApp = {
@@ -68,7 +31,5 @@ async function boot(): Promise<void> {
     },
     cachedMenu: () => menu,
   };
-  render(<App app={app} />, mount);
-}
-
-boot().catch(() => render(<BootProblem kind="offline" />, mount));
+  return <App app={app} />;
+});

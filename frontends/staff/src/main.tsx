@@ -1,14 +1,16 @@
-/** The staff app (boards and admin console): built on the customer app's stack; screens in progress. */
+/** The staff app: started for the tenant of the address (see shared/boot). */
 import "../../shared/styles.css";
-import { render } from "preact";
+import "./staff.css";
+import { start } from "../../shared/boot";
+import { StoredValue } from "../../shared/store";
+import { App } from "./App";
+import { unlockSound } from "./board/sound";
 
-function Placeholder() {
-  return (
-    <main id="contenido" class="narrow">
-      <h1>Bembos · Personal</h1>
-      <p>Los tableros de cocina, empaquetado y delivery llegan pronto.</p>
-    </main>
-  );
-}
+// Browsers let a page make sound only after a tap: the first tap anywhere unlocks the boards' chime.
+document.addEventListener("pointerdown", unlockSound, { once: true });
 
-render(<Placeholder />, document.getElementById("app") as HTMLElement);
+void start("staff", ({ tenantId, config, api, sessions, tenant }) => {
+  document.title = `${tenant.name} · Personal`;
+  const sound = new StoredValue<boolean>(`bembos.staff.${tenantId}.sound`, true);
+  return <App app={{ tenantId, config, api, sessions, tenant, sound }} />;
+});

@@ -46,7 +46,7 @@ def by_id(method, employee_id, who=ADMIN_A, body=None):
 
 def invite_token(cloud, email="carla@bembos.pe"):
     [event] = [e for e in cloud.events("EmployeeInvited") if e["detail"]["email"] == email]
-    return parse_qs(urlparse(event["detail"]["invite_url"]).query)["token"][0]
+    return parse_qs(urlparse(event["detail"]["invite_url"]).fragment)["token"][0]
 
 
 def activate(token, password=PASSWORD):
@@ -261,7 +261,7 @@ def test_an_admin_sends_a_fresh_invitation_and_its_link_activates_the_account(cl
     assert status == 200 and body["employee"]["employee_id"] == employee_id
     links = [e["detail"]["invite_url"] for e in cloud.events("EmployeeInvited")]
     assert len(links) == 2 and links[0] != links[1]
-    token = parse_qs(urlparse(links[1]).query)["token"][0]
+    token = parse_qs(urlparse(links[1]).fragment)["token"][0]
     assert activate(token)[0] == 200
     # and once active, no more invitations.
     assert reinvite(employee_id)[1]["error"] == "already_active"

@@ -464,3 +464,14 @@ def test_provisioning_again_is_idempotent(assembly: Assembly, cdk_out: Path, end
 
 def test_account_defaults_to_the_servers(assembly: Assembly) -> None:
     assert _physical(assembly, "Test-Api", "OrderFlow").startswith(f"arn:aws:states:{REGION}:{ACCOUNT}:")
+
+
+def test_a_buckets_cors_rules_also_allow_the_local_clouds_own_web_origin() -> None:
+    from localcloud.provision import _cors_rule
+
+    rule = {"AllowedMethods": ["PUT"], "AllowedOrigins": ["https://pedidos.example.pe"], "MaxAge": "3600"}
+    local = _cors_rule(rule, "http://127.0.0.1:51234")
+    assert local["AllowedOrigins"] == ["https://pedidos.example.pe", "http://127.0.0.1:51234"]
+    assert local["MaxAgeSeconds"] == 3600
+    assert _cors_rule({**rule, "AllowedOrigins": ["*"]}, "http://127.0.0.1:51234")["AllowedOrigins"] == ["*"]
+    assert _cors_rule(rule)["AllowedOrigins"] == ["https://pedidos.example.pe"]

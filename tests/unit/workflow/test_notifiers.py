@@ -55,6 +55,19 @@ def test_a_status_change_reaches_the_customer_the_staff_of_both_trays_and_the_ad
     ]
 
 
+def test_a_cancellation_that_does_not_name_the_stage_it_left_reaches_every_board_of_the_location() -> None:
+    found = topics(
+        "OrderStatusChanged", {"tenant_id": TENANT, "location_id": "larco", "estado_pedido": "CANCELADO"}, None
+    )
+
+    assert found == [
+        f"{TENANT}#admin",
+        f"{TENANT}#larco#cocinero",
+        f"{TENANT}#larco#empaquetador",
+        f"{TENANT}#larco#repartidor",
+    ]
+
+
 def test_an_overdue_stage_reaches_its_role_and_the_admins_but_not_the_customer() -> None:
     found = topics("OrderOverdue", {"tenant_id": TENANT, "location_id": "larco", "estado_pedido": "COCINA"}, "cli-1")
 

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { soles } from "../../../shared/money";
 import { Button, Dialog, TextArea } from "../../../shared/ui";
 import { MAX_NOTES, MAX_QUANTITY } from "../cart";
-import type { MenuItem } from "../catalog";
+import type { MenuItem } from "../../../shared/catalog";
 
 export interface ItemChoice {
   size: string;

@@ -1,7 +1,7 @@
 /** One location: where it is, what it offers, whether it takes online orders now. */
 import { limaWeekday } from "../../../shared/dates";
 import { PinIcon } from "../../../shared/icons";
-import type { Location } from "../catalog";
+import type { Location } from "../../../shared/catalog";
 
 const DISPATCH_LABELS = { delivery: "Delivery", pickup: "Recojo en tienda" } as const;
 

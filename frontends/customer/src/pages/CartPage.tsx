@@ -5,7 +5,7 @@ import { Link, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Notice } from "../../../shared/ui";
 import { type CartLine, type Dispatch, removeLine, reprice, totals, updateLine } from "../cart";
-import { type MenuItem, menuItems } from "../catalog";
+import { type MenuItem, menuItems } from "../../../shared/catalog";
 import { ItemDialog, Stepper } from "../components/ItemDialog";
 import { useApp } from "../context";
 import { DispatchChoice } from "../components/DispatchChoice";

@@ -10,11 +10,11 @@ import { Link, currentPath, navigate } from "../../../shared/router";
 import { randomId, useStore } from "../../../shared/store";
 import { Button, Field, Notice } from "../../../shared/ui";
 import { EMPTY_CART, type Dispatch, fingerprint, orderItems, totals } from "../cart";
-import type { Location } from "../catalog";
+import type { Location } from "../../../shared/catalog";
 import { dispatchLabel } from "../components/LocationCard";
 import { Totals } from "../components/Totals";
 import { useApp } from "../context";
-import type { Order } from "../orders";
+import type { Order } from "../../../shared/orders";
 
 interface PendingOrder {
   fingerprint: string;

@@ -3,7 +3,7 @@ import { useLoad } from "../../../shared/hooks";
 import { navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Loading, Notice } from "../../../shared/ui";
-import type { Location } from "../catalog";
+import type { Location } from "../../../shared/catalog";
 import { LocationCard } from "../components/LocationCard";
 import { useApp } from "../context";
 

@@ -6,7 +6,7 @@ import { Link } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Loading, Notice } from "../../../shared/ui";
 import { CartFull, addLine, itemCount, totals } from "../cart";
-import { type MenuItem, categories, categoryLabel, lowestPrice, menuItems } from "../catalog";
+import { type MenuItem, categories, categoryLabel, lowestPrice, menuItems } from "../../../shared/catalog";
 import { ItemDialog, type ItemChoice } from "../components/ItemDialog";
 import { useApp } from "../context";
 import { LocationList } from "./LocationsPage";

@@ -7,11 +7,11 @@ import { Link, navigate, useLocation } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Loading, Notice } from "../../../shared/ui";
 import { dispatchLabel } from "../components/LocationCard";
-import { Timeline } from "../components/Timeline";
+import { Timeline } from "../../../shared/Timeline";
 import { Totals } from "../components/Totals";
 import { useApp } from "../context";
 import { LiveBadge, useLive } from "../live";
-import { FINAL, type Order, estadoLabel, paymentMessage, shortId } from "../orders";
+import { FINAL, type Order, estadoLabel, paymentMessage, shortId } from "../../../shared/orders";
 
 function ReturnNotice({ result, order }: { result: string | null; order: Order }) {
   if (!result || order.estado_pedido !== "PENDIENTE_PAGO") return null;

@@ -8,7 +8,7 @@ import { useStore } from "../../../shared/store";
 import { Button, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { useLive } from "../live";
-import { FINAL, type OrderSummary, estadoLabel, shortId } from "../orders";
+import { FINAL, type OrderSummary, estadoLabel, shortId } from "../../../shared/orders";
 
 const PAGE = 10;
 

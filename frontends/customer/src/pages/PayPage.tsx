@@ -10,7 +10,7 @@ import { Link, navigate } from "../../../shared/router";
 import { Button, Field, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { type MercadoPagoInstance, cardFormMessage, mercadoPago } from "../mercadopago";
-import { type Order, paymentMessage, shortId } from "../orders";
+import { type Order, paymentMessage, shortId } from "../../../shared/orders";
 
 interface CardPaymentResult {
   payment_id: string;

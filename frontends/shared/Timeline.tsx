@@ -1,6 +1,6 @@
 /** The order's way from payment to the door, step by step, with when each step happened (Lima time). */
-import { clock } from "../../../shared/dates";
-import { type Order, timeline } from "../orders";
+import { clock } from "./dates";
+import { type Order, timeline } from "./orders";
 
 export function Timeline({ order }: { order: Pick<Order, "estado_pedido" | "dispatch" | "history"> }) {
   const steps = timeline(order);

@@ -1,5 +1,6 @@
 /** Orders as the API returns them, and the customer's timeline of one order. */
-import type { Dispatch } from "./cart";
+
+export type Dispatch = "delivery" | "pickup";
 
 export type Estado = "PENDIENTE_PAGO" | "PAGADO" | "COCINA" | "EMPAQUETAMIENTO" | "DELIVERY" | "ENTREGADO" | "CANCELADO";
 

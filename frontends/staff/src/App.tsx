@@ -1,0 +1,152 @@
+/** The staff app: login and activation for everyone; then each person's screen by role. */
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { Link, currentPath, match, navigate, useLocation } from "../../shared/router";
+import { useStore } from "../../shared/store";
+import { Notice } from "../../shared/ui";
+import { AdminLayout } from "./admin/AdminLayout";
+import { LocationsAdmin } from "./admin/LocationsAdmin";
+import { MenuAdmin } from "./admin/MenuAdmin";
+import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
+import { StaffAdmin } from "./admin/StaffAdmin";
+import { LocationsContext, useLocations, useLocationsLoader } from "./admin/common";
+import { Board } from "./board/Board";
+import { AppContext, type StaffApp, useApp } from "./context";
+import { ActivatePage } from "./pages/ActivatePage";
+import { LoginPage } from "./pages/LoginPage";
+import { BOARDS, ROLE_LABELS, type Rol, homeFor, mayOpen } from "./roles";
+
+function AdminBoard({ path }: { path: string }) {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const locations = useLocations();
+  const [location, setLocation] = useState("");
+  const board = BOARDS.find((b) => `/${b.path}` === path);
+  const own = locations.data?.find((l) => l.location_id === session?.location_id);
+  const chosen = location || own?.location_id || locations.data?.[0]?.location_id;
+  if (!board || !chosen) return null;
+  return (
+    <>
+      <label class="field board__picker">
+        <span>Local</span>
+        <select value={chosen} onChange={(e) => setLocation((e.target as HTMLSelectElement).value)}>
+          {(locations.data ?? []).map((l) => (
+            <option key={l.location_id} value={l.location_id}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Board board={board} locationId={chosen} />
+    </>
+  );
+}
+
+/** The admin's screens share one read of the tenant's locations. */
+function AdminScreens({ children }: { children: ComponentChildren }) {
+  const locations = useLocationsLoader();
+  return <LocationsContext.Provider value={locations}>{children}</LocationsContext.Provider>;
+}
+
+function Screen() {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const { path } = useLocation();
+  const open = path === "/ingresar" || path === "/activar";
+  useEffect(() => {
+    if (!session && !open) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
+    else if (session && path === "/") navigate(homeFor(session.rol), { replace: true });
+  }, [session?.token, path]);
+  if (path === "/ingresar") return <LoginPage />;
+  if (path === "/activar") return <ActivatePage />;
+  if (!session || path === "/") return null;
+  if (!mayOpen(session.rol, path)) {
+    return (
+      <main id="contenido" class="narrow">
+        <h1>No tienes acceso a esta pantalla</h1>
+        <Notice kind="warning">Tu cuenta es de {ROLE_LABELS[session.rol as Rol] ?? session.rol}.</Notice>
+        <Link to={homeFor(session.rol)} class="button button--primary">
+          Ir a mi pantalla
+        </Link>
+      </main>
+    );
+  }
+  const board = BOARDS.find((b) => `/${b.path}` === path);
+  if (board) {
+    return session.rol === "admin" ? (
+      <AdminScreens>
+        <AdminBoard path={path} />
+      </AdminScreens>
+    ) : (
+      <Board board={board} />
+    );
+  }
+  let params: Record<string, string> | null;
+  if (path.startsWith("/admin")) {
+    let screen = null;
+    if (path === "/admin" || path === "/admin/pedidos") screen = <OrdersAdmin />;
+    else if ((params = match("/admin/pedidos/:id", path))) screen = <OrderDetail key={params.id} orderId={params.id} />;
+    else if (path === "/admin/personal") screen = <StaffAdmin />;
+    else if (path === "/admin/carta") screen = <MenuAdmin />;
+    else if (path === "/admin/locales") screen = <LocationsAdmin />;
+    if (screen) {
+      return (
+        <AdminScreens>
+          <AdminLayout>{screen}</AdminLayout>
+        </AdminScreens>
+      );
+    }
+  }
+  return (
+    <main id="contenido" class="narrow">
+      <h1>Página no encontrada</h1>
+      <Link to={homeFor(session.rol)}>Ir a mi pantalla</Link>
+    </main>
+  );
+}
+
+function Header() {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const logout = async () => {
+    try {
+      await app.api.post("usuarios/logout");
+    } catch {
+      /* the session ends here whatever the server says */
+    }
+    app.sessions.set(null);
+    navigate("/ingresar");
+  };
+  return (
+    <header class="topbar">
+      <Link to="/" class="brand">
+        <span class="brand__mark" aria-hidden="true">
+          B
+        </span>
+        <span class="brand__name">{app.tenant.name}</span>
+      </Link>
+      {session && (
+        <nav aria-label="Cuenta">
+          <span class="topbar__who">
+            {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
+          </span>
+          <button type="button" class="topbar__link" onClick={() => void logout()}>
+            Salir
+          </button>
+        </nav>
+      )}
+    </header>
+  );
+}
+
+export function App({ app }: { app: StaffApp }) {
+  return (
+    <AppContext.Provider value={app}>
+      <a class="skip-link" href="#contenido">
+        Saltar al contenido
+      </a>
+      <Header />
+      <Screen />
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,78 @@
+/** The admin console's frame: its sections, the live channel, and overdue orders as they happen. */
+import type { ComponentChildren } from "preact";
+import { useMemo, useState } from "preact/hooks";
+import { clock } from "../../../shared/dates";
+import type { LiveMessage } from "../../../shared/live";
+import { Link, useLocation } from "../../../shared/router";
+import { LiveBadge, useLive } from "../../../shared/useLive";
+import { useApp } from "../context";
+import { BOARDS } from "../roles";
+import { AdminEvents, AdminEventsContext } from "./live";
+
+const SECTIONS = [
+  { path: "/admin/pedidos", label: "Pedidos" },
+  { path: "/admin/personal", label: "Personal" },
+  { path: "/admin/carta", label: "Carta" },
+  { path: "/admin/locales", label: "Locales" },
+];
+const STAGE_NAMES: Record<string, string> = { COCINA: "cocina", EMPAQUETAMIENTO: "empaquetado", DELIVERY: "delivery" };
+
+export function AdminLayout({ children }: { children: ComponentChildren }) {
+  const app = useApp();
+  const { path } = useLocation();
+  const events = useMemo(() => new AdminEvents(), []);
+  const [overdue, setOverdue] = useState<LiveMessage[]>([]);
+  const status = useLive(
+    app.config.websocket_url,
+    app.sessions,
+    (message) => {
+      if (message.type === "OrderOverdue") {
+        setOverdue((list) => [message, ...list.filter((m) => m.order_id !== message.order_id)].slice(0, 5));
+      }
+      events.emit(message);
+    },
+    () => events.emit(null),
+  );
+  return (
+    <AdminEventsContext.Provider value={events}>
+      <div class="admin">
+        <nav class="admin__nav" aria-label="Consola">
+          {SECTIONS.map((section) => (
+            <Link key={section.path} to={section.path} class="tab" aria-current={path.startsWith(section.path) ? "page" : undefined}>
+              {section.label}
+            </Link>
+          ))}
+          <span class="admin__boards small">
+            Tableros:{" "}
+            {BOARDS.map((board) => (
+              <Link key={board.path} to={`/${board.path}`} class="admin__board-link">
+                {board.title}
+              </Link>
+            ))}
+          </span>
+          <LiveBadge status={status} />
+        </nav>
+        {overdue.length > 0 && (
+          <section class="alerts" aria-label="Pedidos atrasados" role="alert">
+            {overdue.map((alert) => (
+              <div class="notice notice--warning alert-row" key={alert.order_id}>
+                <span>
+                  <strong>Atrasado:</strong> pedido {String(alert.order_id).slice(0, 8).toUpperCase()} en{" "}
+                  {STAGE_NAMES[String(alert.estado_pedido)] ?? alert.estado_pedido} ({alert.location_id})
+                  {alert.at ? ` desde las ${clock(String(alert.at))}` : ""}
+                </span>
+                <span class="row">
+                  <Link to={`/admin/pedidos/${alert.order_id}`}>Ver pedido</Link>
+                  <button type="button" class="button button--ghost" onClick={() => setOverdue((list) => list.filter((m) => m !== alert))}>
+                    Descartar
+                  </button>
+                </span>
+              </div>
+            ))}
+          </section>
+        )}
+        {children}
+      </div>
+    </AdminEventsContext.Provider>
+  );
+}

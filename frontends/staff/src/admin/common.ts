@@ -1,0 +1,32 @@
+/** Small helpers of the console: the tenant's locations (read once per visit), money typed as soles. */
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
+import type { Location } from "../../../shared/catalog";
+import { type Loaded, useLoad } from "../../../shared/hooks";
+import { useApp } from "../context";
+
+export const LocationsContext = createContext<Loaded<Location[]> | null>(null);
+
+/** Read the tenant's locations (the console's frame does it once and shares them). */
+export function useLocationsLoader(): Loaded<Location[]> {
+  const app = useApp();
+  return useLoad(() => app.api.all<Location>("locales", { query: { limit: 100 } }), []);
+}
+
+/** The tenant's locations, read once for the admin's screens (see ``App``). */
+export function useLocations(): Loaded<Location[]> {
+  const shared = useContext(LocationsContext);
+  if (!shared) throw new Error("LocationsContext missing");
+  return shared;
+}
+
+/** "15.90" or "15,90" -> 1590 céntimos; null when it is not an amount. */
+export function centsFromSoles(text: string): number | null {
+  const clean = text.trim().replace(/^S\/\s*/i, "").replace(",", ".");
+  if (!/^\d{1,6}(\.\d{1,2})?$/.test(clean)) return null;
+  return Math.round(Number(clean) * 100);
+}
+
+export function solesInput(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
