@@ -1,7 +1,8 @@
 """Screenshots of the web apps for the README (``docs/screenshots/``), taken in Chromium on the local cloud.
 
 ``python -m scripts.web_screenshots [--url http://127.0.0.1:8000]``: without ``--url`` it starts a local
-cloud of its own. The customer screens are taken at phone size (360 x 780) as a demo customer orders.
+cloud of its own. The customer screens are taken at phone size (360 x 780) as a demo customer orders;
+the staff screens at tablet size (1024 x 768), with a few paid orders on the boards.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from scripts.measure_web import CHROMIUM_ARGS, platform
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TENANT = "bembos-miraflores"
 PHONE = {"width": 360, "height": 780}
+TABLET = {"width": 1024, "height": 768}
+PASSWORD = "Bembos2026!"  # noqa: S105 - the demo accounts of the local cloud (README)
 
 
 def customer_screens(browser: Any, base: str) -> None:
@@ -80,6 +83,90 @@ def _advance_kitchen(base: str, url: str) -> None:
     httpx.post(f"{api}cocina/{order_id}/completar", headers=headers).raise_for_status()
 
 
+def _login(api: str, email: str) -> str:
+    answer = httpx.post(
+        f"{api}usuarios/login", headers={"X-Tenant-Id": TENANT}, json={"email": email, "password": PASSWORD}
+    )
+    answer.raise_for_status()
+    return str(answer.json()["token"])
+
+
+def _paid_orders(base: str, lines: list[list[dict[str, Any]]]) -> list[str]:
+    """The demo customer orders and pays (by card, through the fake Mercado Pago), as the customer app does."""
+    api = f"{base}/dev/"
+    headers = {"Authorization": f"Bearer {_login(api, 'cliente@demo.pe')}"}
+    public_key = httpx.get(f"{api}tienda", headers={"X-Tenant-Id": TENANT}).json()["mercadopago_public_key"]
+    ids = []
+    for items in lines:
+        body = {
+            "location_id": "larco",
+            "dispatch": "delivery",
+            "address": "Calle Berlín 260, Miraflores",
+            "items": items,
+        }
+        order = httpx.post(f"{api}pedidos", headers=headers, json=body).json()
+        card = httpx.post(
+            f"{base}/mercadopago/v1/card_tokens",
+            params={"public_key": public_key},
+            json={
+                "card_number": "4009175332806176",
+                "security_code": "123",
+                "expiration_month": 11,
+                "expiration_year": 2030,
+                "cardholder": {"name": "APRO"},
+            },
+        ).json()
+        httpx.post(
+            f"{api}pedidos/{order['order_id']}/pago",
+            headers=headers,
+            json={"card_token": card["id"], "payment_method_id": "visa"},
+        ).raise_for_status()
+        ids.append(order["order_id"])
+    return ids
+
+
+def staff_screens(browser: Any, base: str) -> None:
+    burger = {"kind": "producto", "item_id": "clasica", "size": "grande", "quantity": 2, "notes": "sin cebolla"}
+    drink = {"kind": "producto", "item_id": "inca-kola", "size": "500 ml", "quantity": 2}
+    combo = {
+        "kind": "combo",
+        "item_id": "combo-royal",
+        "size": "mediano",
+        "quantity": 1,
+        "notes": "papas bien crocantes",
+    }
+    _paid_orders(base, [[burger, drink], [combo], [{**burger, "quantity": 1, "notes": None}, drink]])
+    app = f"{base}/staff/{TENANT}"
+    context = browser.new_context(viewport=TABLET, locale="es-PE")
+    page = context.new_page()
+    page.goto(f"{app}/ingresar")
+    page.screenshot(path=OUT / "staff-ingreso.png")
+    page.get_by_label("Correo").fill(f"cocina.larco@{TENANT}.pe")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.locator(".ticket").nth(2).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Tomar").first.click()
+    page.get_by_text("Lo tomaste tú").first.wait_for()
+    page.screenshot(path=OUT / "staff-cocina.png")
+    context.close()
+    context = browser.new_context(viewport=TABLET, locale="es-PE")
+    page = context.new_page()
+    page.goto(f"{app}/ingresar")
+    page.get_by_label("Correo").fill(f"admin.larco@{TENANT}.pe")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.get_by_role("table").wait_for(timeout=30_000)
+    page.screenshot(path=OUT / "staff-consola-pedidos.png")
+    page.get_by_role("link", name="Carta").click()
+    page.locator(".menu-admin__item").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=OUT / "staff-consola-carta.png")
+    page.get_by_role("link", name="Personal").click()
+    page.get_by_role("table").wait_for()
+    page.screenshot(path=OUT / "staff-consola-personal.png")
+    context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running local cloud (default: start one)")
@@ -90,6 +177,7 @@ def main() -> None:
     with platform(args.url) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         customer_screens(browser, base)
+        staff_screens(browser, base)
         browser.close()
     print(f"screenshots in {OUT}")
 

@@ -248,7 +248,7 @@ function ItemCard({ item, locations, onChanged, onEdit }: { item: Item; location
         ))}
       </fieldset>
       {problem && <Notice kind="error">{problem}</Notice>}
-      <div class="row">
+      <div class="row row--tight">
         <Button variant="secondary" onClick={onEdit}>
           Editar
         </Button>

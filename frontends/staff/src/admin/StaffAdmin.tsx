@@ -22,8 +22,10 @@ const ROLES = Object.keys(ROLE_LABELS) as Rol[];
 function InviteForm({ onInvited }: { onInvited: (email: string) => void }) {
   const app = useApp();
   const locations = useLocations();
+  const session = useStore(app.sessions);
   const [form, setForm] = useState({ name: "", email: "", rol: "cocinero" as Rol, location_id: "" });
-  const location_id = form.location_id || locations.data?.[0]?.location_id || "";
+  const own = locations.data?.find((l) => l.location_id === session?.location_id)?.location_id;
+  const location_id = form.location_id || own || locations.data?.[0]?.location_id || "";
   const invite = useAction(async () => {
     await app.api.post("empleados", { ...form, location_id });
     onInvited(form.email);
@@ -139,7 +141,7 @@ function EmployeeRow({ employee, onChanged }: { employee: Employee; onChanged: (
         </span>
       </td>
       <td>
-        <div class="row">
+        <div class="row row--tight">
         {employee.status === "invited" && (
           <button type="button" class="button button--ghost" onClick={() => void act("reinvite")}>
             Reenviar invitación

@@ -153,6 +153,14 @@ export function Board({ board, locationId }: { board: BoardInfo; locationId?: st
   const soundRef = useRef(soundOn);
   soundRef.current = soundOn;
   const now = useNow();
+  const [locationName, setLocationName] = useState<string | null>(null);
+  useEffect(() => {
+    if (!view) return;
+    app.api
+      .get<{ name: string }>(`locales/${view.location_id}`, { auth: false })
+      .then((found) => setLocationName(found.name))
+      .catch(() => setLocationName(null));
+  }, [view?.location_id]);
 
   const load = async () => {
     try {
@@ -209,7 +217,7 @@ export function Board({ board, locationId }: { board: BoardInfo; locationId?: st
       <div class="board__bar">
         <h1>
           {board.title}
-          {view && <span class="board__location"> · {view.location_id}</span>}
+          {view && <span class="board__location"> · {locationName ?? view.location_id}</span>}
         </h1>
         <p class="board__counts" aria-live="polite">
           {orders.length} {orders.length === 1 ? "pedido" : "pedidos"} · {waiting} sin tomar
