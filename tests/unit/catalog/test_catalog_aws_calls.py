@@ -33,6 +33,8 @@ def test_aws_calls_per_route(productos, combos, locales, catalog, with_locations
     measure("GET /combos", combos, "GET", "/combos", tenant=TENANT_A, query={"location_id": "larco"})
     measure("GET /locales/{id}", locales, "GET", "/locales/larco", tenant=TENANT_A)
     measure("POST /locales/{id}/pausa", locales, "POST", "/locales/larco/pausa", body={"paused": True}, principal=ADMIN)
+    measure("DELETE /combos/{id}", combos, "DELETE", "/combos/combo-clasico", principal=ADMIN)
+    measure("DELETE /producto/{id}", productos, "DELETE", "/producto/clasica", principal=ADMIN)
 
     assert measured == {
         "GET /producto (cold tenant cache)": ["GetItem", "Query"],
@@ -47,4 +49,6 @@ def test_aws_calls_per_route(productos, combos, locales, catalog, with_locations
         "GET /combos": ["Query"],
         "GET /locales/{id}": ["GetItem"],
         "POST /locales/{id}/pausa": ["UpdateItem"],
+        "DELETE /combos/{id}": ["UpdateItem"],
+        "DELETE /producto/{id}": ["UpdateItem"],
     }
