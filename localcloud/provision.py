@@ -1113,7 +1113,7 @@ def _index(index: dict[str, Any], throughput: dict[str, Any] | None) -> dict[str
 def _cors_rule(rule: dict[str, Any], local_origin: str | None = None) -> dict[str, Any]:
     renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
     converted = {renamed.get(k, k): (int(v) if k == "MaxAge" else v) for k, v in rule.items()}
-    origins = list(converted.get("AllowedOrigins", []))
+    origins = [str(origin) for origin in rule.get("AllowedOrigins", [])]
     if local_origin and "*" not in origins and local_origin not in origins:
         converted["AllowedOrigins"] = [*origins, local_origin]
     return converted

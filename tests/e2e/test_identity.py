@@ -111,6 +111,7 @@ def test_customer_login_returns_a_token_the_authorizer_turns_into_the_customer_p
         "kind": "customer",
         "rol": "cliente",
         "location_id": None,
+        "name": "Cliente Prueba",  # as registered, kept in the session for display
     }
 
 

@@ -41,6 +41,7 @@ def test_protected_route_runs_the_authorizer_and_passes_its_principal(cloud) -> 
         "kind": "employee",
         "rol": "cocinero",
         "location_id": "larco",
+        "name": None,  # a token written without one (the login route stores the account's name)
     }
 
 
