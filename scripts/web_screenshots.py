@@ -148,7 +148,26 @@ def staff_screens(browser: Any, base: str) -> None:
     page.get_by_role("button", name="Tomar").first.click()
     page.get_by_text("Lo tomaste tú").first.wait_for()
     page.screenshot(path=OUT / "staff-cocina.png")
+    page.get_by_role("button", name="Listo").first.click()  # on to packing
     context.close()
+    for rol, email, shot in (
+        ("empaquetador", f"empaque.larco@{TENANT}.pe", "staff-empaquetado.png"),
+        ("repartidor", f"delivery.larco@{TENANT}.pe", "staff-delivery.png"),
+    ):
+        context = browser.new_context(viewport=TABLET, locale="es-PE")
+        page = context.new_page()
+        page.goto(f"{app}/ingresar")
+        page.get_by_label("Correo").fill(email)
+        page.get_by_label("Contraseña").fill(PASSWORD)
+        page.get_by_role("button", name="Ingresar").click()
+        page.locator(".ticket").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Tomar").first.click()
+        page.get_by_text("Lo tomaste tú").first.wait_for()
+        page.screenshot(path=OUT / shot)
+        if rol == "empaquetador":
+            page.get_by_role("button", name="Listo").first.click()  # on to delivery
+            page.get_by_text("Lo tomaste tú").wait_for(state="detached")
+        context.close()
     context = browser.new_context(viewport=TABLET, locale="es-PE")
     page = context.new_page()
     page.goto(f"{app}/ingresar")

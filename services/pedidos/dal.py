@@ -139,39 +139,50 @@ class OrdersDal:
         self, tenant_id: str, customer_key: str, *, limit: int, cursor: str | None
     ) -> tuple[list[StoredOrder], str | None]:
         """One ``Query`` on ``by_customer``, newest first."""
-        start = decode_cursor(cursor, tenant_id=tenant_id)
-        if start is not None and from_item(start).get("customer_key") != customer_key:
-            raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
-        kwargs: dict[str, Any] = {
-            "TableName": self.tables.orders,
-            "IndexName": "by_customer",
-            "KeyConditionExpression": "customer_key = :k",
-            "ExpressionAttributeValues": {":k": {"S": customer_key}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if start is not None:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._call("query", **kwargs)
-        orders = [StoredOrder.model_validate(from_item(item)) for item in response.get("Items", [])]
-        return orders, encode_cursor(response.get("LastEvaluatedKey"))
+        return self._newest_first(tenant_id, "by_customer", "customer_key", customer_key, limit=limit, cursor=cursor)
 
     def location_orders(
         self, state_key: str, *, created_from: str, created_to: str, limit: int, cursor: str | None
     ) -> tuple[list[StoredOrder], str | None]:
         """One ``Query`` on ``by_location_state``: a location's orders in one state created in a range, newest first."""
-        start = decode_cursor(cursor, tenant_id=state_key.split("#", 1)[0])
-        if start is not None and from_item(start).get("location_state_key") != state_key:
+        return self._newest_first(
+            state_key.split("#", 1)[0],
+            "by_location_state",
+            "location_state_key",
+            state_key,
+            limit=limit,
+            cursor=cursor,
+            created=(created_from, created_to),
+        )
+
+    def _newest_first(
+        self,
+        tenant_id: str,
+        index: str,
+        key_name: str,
+        key: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        created: tuple[str, str] | None = None,
+    ) -> tuple[list[StoredOrder], str | None]:
+        """One page of an orders index (partition ``key_name``, sort ``created_at``), newest first.
+
+        A cursor of another tenant's (or another list's) page is refused, never followed.
+        """
+        start = decode_cursor(cursor, tenant_id=tenant_id)
+        if start is not None and from_item(start).get(key_name) != key:
             raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
+        condition = f"{key_name} = :k"
+        values: dict[str, Any] = {":k": {"S": key}}
+        if created is not None:
+            condition += " AND created_at BETWEEN :from AND :to"
+            values.update({":from": {"S": created[0]}, ":to": {"S": created[1]}})
         kwargs: dict[str, Any] = {
             "TableName": self.tables.orders,
-            "IndexName": "by_location_state",
-            "KeyConditionExpression": "location_state_key = :k AND created_at BETWEEN :from AND :to",
-            "ExpressionAttributeValues": {
-                ":k": {"S": state_key},
-                ":from": {"S": created_from},
-                ":to": {"S": created_to},
-            },
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
             "ScanIndexForward": False,
             "Limit": limit,
         }

@@ -1,6 +1,7 @@
 /** The customer app: the header and the screen the address names. */
 import { CartIcon, ListIcon, UserIcon } from "../../shared/icons";
 import { Link, match, useLocation } from "../../shared/router";
+import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
 import { itemCount } from "./cart";
 import { AppContext, type CustomerApp, useApp } from "./context";
@@ -37,58 +38,48 @@ function Screen() {
   );
 }
 
-function Header() {
+function Navigation() {
   const app = useApp();
   const session = useStore(app.sessions);
   const cart = useStore(app.cart);
   const count = itemCount(cart);
   return (
-    <header class="topbar">
-      <Link to="/" class="brand">
-        <span class="brand__mark" aria-hidden="true">
-          B
-        </span>
-        <span class="brand__name">{app.tenant.name}</span>
-      </Link>
-      <nav aria-label="Principal">
-        {session ? (
-          <>
-            <Link to="/pedidos" class="topbar__link">
-              <ListIcon />
-              <span class="topbar__label">Mis pedidos</span>
-            </Link>
-            <Link to="/perfil" class="topbar__link">
-              <UserIcon />
-              <span class="topbar__label">Mi cuenta</span>
-            </Link>
-          </>
-        ) : (
-          <Link to="/ingresar" class="topbar__link">
-            <UserIcon />
-            <span>Ingresar</span>
+    <nav aria-label="Principal">
+      {session ? (
+        <>
+          <Link to="/pedidos" class="topbar__link">
+            <ListIcon />
+            <span class="topbar__label">Mis pedidos</span>
           </Link>
-        )}
-        <Link to="/carrito" class="topbar__link" aria-label={`Carrito, ${count} ${count === 1 ? "producto" : "productos"}`}>
-          <CartIcon />
-          {count > 0 && (
-            <span class="badge-count" aria-hidden="true">
-              {count}
-            </span>
-          )}
+          <Link to="/perfil" class="topbar__link">
+            <UserIcon />
+            <span class="topbar__label">Mi cuenta</span>
+          </Link>
+        </>
+      ) : (
+        <Link to="/ingresar" class="topbar__link">
+          <UserIcon />
+          <span>Ingresar</span>
         </Link>
-      </nav>
-    </header>
+      )}
+      <Link to="/carrito" class="topbar__link" aria-label={`Carrito, ${count} ${count === 1 ? "producto" : "productos"}`}>
+        <CartIcon />
+        {count > 0 && (
+          <span class="badge-count" aria-hidden="true">
+            {count}
+          </span>
+        )}
+      </Link>
+    </nav>
   );
 }
 
 export function App({ app }: { app: CustomerApp }) {
   return (
     <AppContext.Provider value={app}>
-      <a class="skip-link" href="#contenido">
-        Saltar al contenido
-      </a>
-      <Header />
-      <Screen />
+      <Shell brand={app.tenant.name} nav={<Navigation />}>
+        <Screen />
+      </Shell>
     </AppContext.Provider>
   );
 }

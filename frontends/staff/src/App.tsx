@@ -1,7 +1,8 @@
 /** The staff app: login and activation for everyone; then each person's screen by role. */
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { Link, currentPath, match, navigate, useLocation } from "../../shared/router";
+import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
 import { Notice } from "../../shared/ui";
 import { AdminLayout } from "./admin/AdminLayout";
@@ -9,7 +10,7 @@ import { LocationsAdmin } from "./admin/LocationsAdmin";
 import { MenuAdmin } from "./admin/MenuAdmin";
 import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
 import { StaffAdmin } from "./admin/StaffAdmin";
-import { LocationsContext, useLocations, useLocationsLoader } from "./admin/common";
+import { LocationSelect, LocationsContext, useChosenLocation, useLocationsLoader } from "./admin/common";
 import { Board } from "./board/Board";
 import { AppContext, type StaffApp, useApp } from "./context";
 import { ActivatePage } from "./pages/ActivatePage";
@@ -17,27 +18,13 @@ import { LoginPage } from "./pages/LoginPage";
 import { BOARDS, ROLE_LABELS, type Rol, homeFor, mayOpen } from "./roles";
 
 function AdminBoard({ path }: { path: string }) {
-  const app = useApp();
-  const session = useStore(app.sessions);
-  const locations = useLocations();
-  const [location, setLocation] = useState("");
+  const [location, setLocation] = useChosenLocation();
   const board = BOARDS.find((b) => `/${b.path}` === path);
-  const own = locations.data?.find((l) => l.location_id === session?.location_id);
-  const chosen = location || own?.location_id || locations.data?.[0]?.location_id;
-  if (!board || !chosen) return null;
+  if (!board || !location) return null;
   return (
     <>
-      <label class="field board__picker">
-        <span>Local</span>
-        <select value={chosen} onChange={(e) => setLocation((e.target as HTMLSelectElement).value)}>
-          {(locations.data ?? []).map((l) => (
-            <option key={l.location_id} value={l.location_id}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <Board board={board} locationId={chosen} />
+      <LocationSelect value={location} onChange={setLocation} className="field board__picker" />
+      <Board board={board} locationId={location} />
     </>
   );
 }
@@ -105,7 +92,7 @@ function Screen() {
   );
 }
 
-function Header() {
+function Account() {
   const app = useApp();
   const session = useStore(app.sessions);
   const logout = async () => {
@@ -117,36 +104,25 @@ function Header() {
     app.sessions.set(null);
     navigate("/ingresar");
   };
+  if (!session) return null;
   return (
-    <header class="topbar">
-      <Link to="/" class="brand">
-        <span class="brand__mark" aria-hidden="true">
-          B
-        </span>
-        <span class="brand__name">{app.tenant.name}</span>
-      </Link>
-      {session && (
-        <nav aria-label="Cuenta">
-          <span class="topbar__who">
-            {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
-          </span>
-          <button type="button" class="topbar__link" onClick={() => void logout()}>
-            Salir
-          </button>
-        </nav>
-      )}
-    </header>
+    <nav aria-label="Cuenta">
+      <span class="topbar__who">
+        {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
+      </span>
+      <button type="button" class="topbar__link" onClick={() => void logout()}>
+        Salir
+      </button>
+    </nav>
   );
 }
 
 export function App({ app }: { app: StaffApp }) {
   return (
     <AppContext.Provider value={app}>
-      <a class="skip-link" href="#contenido">
-        Saltar al contenido
-      </a>
-      <Header />
-      <Screen />
+      <Shell brand={app.tenant.name} nav={<Account />}>
+        <Screen />
+      </Shell>
     </AppContext.Provider>
   );
 }

@@ -5,11 +5,10 @@ import { errorText, useAction, useLoad } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
 import { ESTADO_LABELS, type Estado, type Order, paymentMessage, shortId } from "../../../shared/orders";
 import { Link } from "../../../shared/router";
-import { useStore } from "../../../shared/store";
 import { Timeline } from "../../../shared/Timeline";
 import { Button, Loading, Notice, TextArea } from "../../../shared/ui";
 import { useApp } from "../context";
-import { useLocations } from "./common";
+import { LocationSelect, useChosenLocation } from "./common";
 import { useAdminEvents } from "./live";
 
 interface LocationOrder {
@@ -28,16 +27,12 @@ const STATES: Estado[] = ["COCINA", "EMPAQUETAMIENTO", "DELIVERY", "PAGADO", "PE
 
 export function OrdersAdmin() {
   const app = useApp();
-  const locations = useLocations();
-  const [location, setLocation] = useState("");
+  const [chosen, setLocation] = useChosenLocation();
   const [estado, setEstado] = useState<Estado>("COCINA");
   const [day, setDay] = useState(limaDay());
   const [orders, setOrders] = useState<LocationOrder[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const session = useStore(app.sessions);
-  const own = locations.data?.find((l) => l.location_id === session?.location_id);
-  const chosen = location || own?.location_id || locations.data?.[0]?.location_id || "";
 
   const load = async (from: string | null) => {
     if (!chosen) return;
@@ -64,16 +59,7 @@ export function OrdersAdmin() {
     <main id="contenido">
       <h1>Pedidos</h1>
       <form class="filters card" onSubmit={(e) => e.preventDefault()} aria-label="Filtros">
-        <label class="field">
-          <span>Local</span>
-          <select value={chosen} onChange={(e) => setLocation((e.target as HTMLSelectElement).value)}>
-            {(locations.data ?? []).map((l) => (
-              <option key={l.location_id} value={l.location_id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LocationSelect value={chosen} onChange={setLocation} />
         <label class="field">
           <span>Estado</span>
           <select value={estado} onChange={(e) => setEstado((e.target as HTMLSelectElement).value as Estado)}>

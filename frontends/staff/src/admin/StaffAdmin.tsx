@@ -5,7 +5,7 @@ import { useStore } from "../../../shared/store";
 import { Button, Field, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { ROLE_LABELS, type Rol } from "../roles";
-import { useLocations } from "./common";
+import { LocationSelect, useChosenLocation, useLocations } from "./common";
 
 interface Employee {
   employee_id: string;
@@ -21,11 +21,8 @@ const ROLES = Object.keys(ROLE_LABELS) as Rol[];
 
 function InviteForm({ onInvited }: { onInvited: (email: string) => void }) {
   const app = useApp();
-  const locations = useLocations();
-  const session = useStore(app.sessions);
-  const [form, setForm] = useState({ name: "", email: "", rol: "cocinero" as Rol, location_id: "" });
-  const own = locations.data?.find((l) => l.location_id === session?.location_id)?.location_id;
-  const location_id = form.location_id || own || locations.data?.[0]?.location_id || "";
+  const [form, setForm] = useState({ name: "", email: "", rol: "cocinero" as Rol });
+  const [location_id, setLocation] = useChosenLocation();
   const invite = useAction(async () => {
     await app.api.post("empleados", { ...form, location_id });
     onInvited(form.email);
@@ -55,16 +52,7 @@ function InviteForm({ onInvited }: { onInvited: (email: string) => void }) {
             ))}
           </select>
         </label>
-        <label class="field">
-          <span>Local</span>
-          <select value={location_id} onChange={(e) => setForm({ ...form, location_id: (e.target as HTMLSelectElement).value })}>
-            {(locations.data ?? []).map((l) => (
-              <option key={l.location_id} value={l.location_id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LocationSelect value={location_id} onChange={setLocation} />
       </div>
       {invite.error && <Notice kind="error">{invite.error.message}</Notice>}
       <Button type="submit" busy={invite.busy} busyLabel="Enviando invitación…" disabled={!location_id}>

@@ -1,8 +1,9 @@
 /** Small helpers of the console: the tenant's locations (read once per visit), money typed as soles. */
 import { createContext } from "preact";
-import { useContext } from "preact/hooks";
+import { useContext, useState } from "preact/hooks";
 import type { Location } from "../../../shared/catalog";
 import { type Loaded, useLoad } from "../../../shared/hooks";
+import { useStore } from "../../../shared/store";
 import { useApp } from "../context";
 
 export const LocationsContext = createContext<Loaded<Location[]> | null>(null);
@@ -29,4 +30,30 @@ export function centsFromSoles(text: string): number | null {
 
 export function solesInput(cents: number): string {
   return (cents / 100).toFixed(2);
+}
+
+/** A location picked by the admin: their own location until they choose another (or the first one). */
+export function useChosenLocation(): [string, (locationId: string) => void] {
+  const app = useApp();
+  const session = useStore(app.sessions);
+  const locations = useLocations();
+  const [picked, setPicked] = useState("");
+  const own = locations.data?.find((l) => l.location_id === session?.location_id);
+  return [picked || own?.location_id || locations.data?.[0]?.location_id || "", setPicked];
+}
+
+export function LocationSelect({ value, onChange, className = "field" }: { value: string; onChange: (locationId: string) => void; className?: string }) {
+  const locations = useLocations();
+  return (
+    <label class={className}>
+      <span>Local</span>
+      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {(locations.data ?? []).map((l) => (
+          <option key={l.location_id} value={l.location_id}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
