@@ -106,21 +106,21 @@ function Ticket({
         ))}
       </ul>
       {board.stage === "DELIVERY" && (
-        <div class="ticket__delivery small">
-          {entry.customer_name && <p>Cliente: {entry.customer_name}</p>}
-          {entry.address && (
-            <p>
-              {entry.address} ·{" "}
-              <a href={mapLink(entry.address)} target="_blank" rel="noopener noreferrer">
+        <div class="ticket__delivery">
+          {entry.customer_name && <p class="small">Cliente: {entry.customer_name}</p>}
+          {entry.address && <p class="ticket__address">{entry.address}</p>}
+          <div class="row row--tight">
+            {entry.address && (
+              <a class="button button--secondary" href={mapLink(entry.address)} target="_blank" rel="noopener noreferrer">
                 Ver en el mapa
               </a>
-            </p>
-          )}
-          {entry.customer_phone && (
-            <p>
-              <a href={`tel:${entry.customer_phone}`}>Llamar al {entry.customer_phone}</a>
-            </p>
-          )}
+            )}
+            {entry.customer_phone && (
+              <a class="button button--secondary" href={`tel:${entry.customer_phone}`} aria-label={`Llamar al ${entry.customer_phone}`}>
+                Llamar
+              </a>
+            )}
+          </div>
         </div>
       )}
       <p class="ticket__who small">
