@@ -5,11 +5,19 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.config import StageConfig
+
+# How long any queue consumer may run, and how long its queue hides a received message: six times
+# that, AWS's guidance for Lambda event sources, so a slow batch is never handed out twice.
+CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
+VISIBILITY_TIMEOUT = cdk.Duration.seconds(6 * 30)
+DEFAULT_MAX_CONCURRENCY = 5
 
 
 class WorkQueue(Construct):
@@ -60,7 +68,7 @@ class WorkQueue(Construct):
             self,
             "Queue",
             queue_name=f"{stage.prefix}-{name}{suffix}",
-            visibility_timeout=visibility_timeout or cdk.Duration.seconds(60),
+            visibility_timeout=visibility_timeout or VISIBILITY_TIMEOUT,
             retention_period=cdk.Duration.days(4),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -68,7 +76,32 @@ class WorkQueue(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
             **fifo_settings,
         )
+        self.visibility_timeout = visibility_timeout or VISIBILITY_TIMEOUT
         self._alarms(name, alarm_topic, max_age or cdk.Duration.minutes(15))
+
+    def consumed_by(
+        self,
+        function: lambda_.Function,
+        *,
+        batch_size: int,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        timeout: cdk.Duration = CONSUMER_TIMEOUT,
+    ) -> None:
+        """Deliver this queue to ``function`` (partial batch failures), never faster than it can take.
+
+        ``max_concurrency`` caps the pollers' concurrent invocations: throttled receives would
+        otherwise count toward ``maxReceiveCount`` and push good messages (a stage's task token)
+        into the DLQ. ``timeout`` is the function's; the queue's visibility must be six times it.
+        """
+        if self.visibility_timeout.to_seconds() < 6 * timeout.to_seconds():
+            raise ValueError(
+                f"{self.node.path}: visibility timeout below 6x the consumer's {timeout.to_human_string()}"
+            )
+        function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue, batch_size=batch_size, report_batch_item_failures=True, max_concurrency=max_concurrency
+            )
+        )
 
     def _alarms(self, name: str, topic: sns.ITopic, max_age: cdk.Duration) -> None:
         action = cw_actions.SnsAction(topic)

@@ -102,7 +102,9 @@ class ApiStack(cdk.Stack):
             description="Bembos ordering platform REST API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=self.stage.removal_policy,
+            # API Gateway's CloudWatch role is an account-wide setting that every stage in the account
+            # relies on: destroying one stage must never remove it from under the others.
+            cloud_watch_role_removal_policy=cdk.RemovalPolicy.RETAIN,
             deploy_options=apigw.StageOptions(
                 stage_name=self.stage.name,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -277,6 +279,10 @@ class ApiStack(cdk.Stack):
         )
         cfn_stage = ws_stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
+        # Access logging needs the account's API Gateway CloudWatch role: wait for it, as the REST stage does.
+        account = self.api.node.try_find_child("Account")
+        if account is not None:
+            cfn_stage.add_dependency(cast(cdk.CfnResource, account))
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn,
             format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs.grants import allow
 from constructs.microservice import Microservice, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+from constructs.work_queue import CONSUMER_TIMEOUT
 
 if TYPE_CHECKING:  # the ApiStack calls these from its __init__
     from stacks.api import ApiStack
@@ -119,7 +119,7 @@ def add_email_notifier(api: ApiStack, *, dedup_table: dynamodb.ITable, mail_from
         service="notificaciones",
         handler="notificaciones.handler.lambda_handler",
         layer=api.layer,
-        timeout=cdk.Duration.seconds(30),  # below the queue's 60 s visibility timeout and the 45 s claim lease
+        timeout=CONSUMER_TIMEOUT,  # below the 45 s claim lease of a send
         environment={
             "SMTP_HOST": "smtp.gmail.com",
             "SMTP_PORT": "587",
@@ -129,9 +129,7 @@ def add_email_notifier(api: ApiStack, *, dedup_table: dynamodb.ITable, mail_from
             "DEDUP_TABLE": dedup_table.table_name,
         },
     )
-    notifier.function.add_event_source(
-        event_sources.SqsEventSource(work.queue, batch_size=10, report_batch_item_failures=True)
-    )
+    work.consumed_by(notifier.function, batch_size=10)
     allow(
         notifier.role,
         ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],

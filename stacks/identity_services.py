@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.service_function import ServiceFunction
+from constructs.work_queue import CONSUMER_TIMEOUT
 
 from services.core import contracts
 
@@ -103,17 +103,14 @@ def add_identity_services(api: ApiStack) -> None:
         handler="empleados.worker.lambda_handler",
         layer=api.layer,
         environment=employees_env,
-        timeout=cdk.Duration.seconds(30),
+        timeout=CONSUMER_TIMEOUT,
     )
     # The worker reads the employee and the tenant, stores the invitation token, marks the employee, publishes.
     allow(worker.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
     allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
     allow(worker.role, ["dynamodb:PutItem"], [data.tokens.table_arn])
     allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
-    invitations = api.messaging.invitation_requests.queue
-    worker.function.add_event_source(
-        event_sources.SqsEventSource(invitations, batch_size=10, report_batch_item_failures=True)
-    )
+    api.messaging.invitation_requests.consumed_by(worker.function, batch_size=10, max_concurrency=2)
 
 
 def _grant_employees(role: iam.IRole, api: ApiStack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -22,7 +23,7 @@ class MessagingStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
-        self.alarm_topic = self._topic("Alarms", "alarmas")
+        self.alarm_topic = self._alarm_topic()
         if stage.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(stage.alarm_email))
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{stage.prefix}-eventos")
@@ -70,6 +71,42 @@ class MessagingStack(cdk.Stack):
             detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
         )
 
+    def _alarm_topic(self) -> sns.Topic:
+        """The topic every alarm notifies. CloudWatch publishes to it as a service, which the AWS-managed
+        SNS key does not allow: the topic has its own key that lets CloudWatch encrypt, and a policy that
+        lets CloudWatch alarms of this account publish (beside the TLS-only Deny)."""
+        key = kms.Key(
+            self,
+            "AlarmsKey",
+            description=f"{self.stage.prefix}: encrypts the alarm topic (CloudWatch alarms publish to it)",
+            enable_key_rotation=True,
+            removal_policy=self.stage.removal_policy,
+        )
+        cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[cloudwatch],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        topic = sns.Topic(self, "Alarms", topic_name=f"{self.stage.prefix}-alarmas", master_key=key, enforce_ssl=True)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[cloudwatch],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
+                    },
+                },
+            )
+        )
+        return topic
+
     def _topic(self, logical_id: str, name: str) -> sns.Topic:
         return sns.Topic(
             self,
@@ -87,7 +124,6 @@ class MessagingStack(cdk.Stack):
             name=name,
             fifo=fifo,
             alarm_topic=self.alarm_topic,
-            visibility_timeout=cdk.Duration.seconds(60),
         )
 
     def _rule(

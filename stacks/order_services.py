@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+from constructs.work_queue import CONSUMER_TIMEOUT
 
 from services.core import contracts
 from services.core.mercadopago_client import MERCADOPAGO_API_URL
@@ -151,7 +151,7 @@ def _starter(api: ApiStack) -> None:
         service="pedidos-iniciador",
         handler="pedidos.starter.lambda_handler",
         layer=api.layer,
-        timeout=cdk.Duration.seconds(30),  # below the queue's 60 s visibility timeout
+        timeout=CONSUMER_TIMEOUT,
         environment={
             "ORDERS_TABLE": data.orders.table_name,
             "TENANTS_TABLE": data.tenants.table_name,
@@ -160,11 +160,7 @@ def _starter(api: ApiStack) -> None:
         },
         description="SNS payment approved -> PAGADO, StartExecution(name = order id), receipt event",
     )
-    starter.function.add_event_source(
-        event_sources.SqsEventSource(
-            messaging.payment_approved.queue, batch_size=STARTER_BATCH_SIZE, report_batch_item_failures=True
-        )
-    )
+    messaging.payment_approved.consumed_by(starter.function, batch_size=STARTER_BATCH_SIZE)
     allow(starter.role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
     allow(starter.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
     allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])

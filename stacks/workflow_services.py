@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs.grants import allow, index_arn
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+from constructs.work_queue import CONSUMER_TIMEOUT
 
 from services.core import contracts
 from stacks.order_services import grant_stop_order_executions
@@ -59,7 +59,7 @@ def _stage_consumer(api: ApiStack) -> ServiceFunction:
         service="etapas-consumidor",
         handler="etapas.consumer.lambda_handler",
         layer=api.layer,
-        timeout=cdk.Duration.seconds(30),  # below the work queues' 60 s visibility timeout
+        timeout=CONSUMER_TIMEOUT,
         environment={
             **_stage_environment(api),
             "EVENT_BUS_NAME": api.messaging.bus.event_bus_name,
@@ -68,13 +68,7 @@ def _stage_consumer(api: ApiStack) -> ServiceFunction:
         description="PagadoACocina, CocinaAEmpaquetamiento, EmpaquetamientoADelivery",
     )
     for stage in (contracts.COCINA, contracts.EMPAQUETAMIENTO, contracts.DELIVERY):
-        consumer.function.add_event_source(
-            event_sources.SqsEventSource(
-                api.messaging.work_queues[stage].queue,
-                batch_size=CONSUMER_BATCH_SIZE,
-                report_batch_item_failures=True,
-            )
-        )
+        api.messaging.work_queues[stage].consumed_by(consumer.function, batch_size=CONSUMER_BATCH_SIZE)
     stage_arns = [t.table_arn for t in data.stage_tables.values()]
     allow(consumer.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
     allow(consumer.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], stage_arns)
@@ -113,20 +107,14 @@ def _realtime_notifier(api: ApiStack) -> None:
         service="realtime-notifier",
         handler="realtime.notifier.lambda_handler",
         layer=api.layer,
-        timeout=cdk.Duration.seconds(30),
+        timeout=CONSUMER_TIMEOUT,
         environment={
             "CONNECTIONS_TABLE": data.connections.table_name,
             "ORDERS_TABLE": data.orders.table_name,
             "WEBSOCKET_CALLBACK_URL": api.websocket_stage.callback_url,
         },
     )
-    notifier.function.add_event_source(
-        event_sources.SqsEventSource(
-            api.messaging.realtime_notifications.queue,
-            batch_size=NOTIFIER_BATCH_SIZE,
-            report_batch_item_failures=True,
-        )
-    )
+    api.messaging.realtime_notifications.consumed_by(notifier.function, batch_size=NOTIFIER_BATCH_SIZE)
     allow(notifier.role, ["dynamodb:Query"], [index_arn(data.connections, "by_topic")])
     allow(notifier.role, ["dynamodb:DeleteItem"], [data.connections.table_arn])
     allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn])

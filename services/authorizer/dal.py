@@ -24,7 +24,7 @@ class TokenStore:
         response = self._client.get_item(
             TableName=self._table,
             Key={"tenant_id": {"S": tenant_id}, "token_hash": {"S": token_hash}},
-            ConsistentRead=False,
+            ConsistentRead=True,  # a token written a moment ago (login) must work at once
         )
         item = response.get("Item")
         return {k: _deserialize(v) for k, v in item.items()} if item else None

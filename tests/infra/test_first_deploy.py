@@ -1,0 +1,103 @@
+"""What a first ``cdk deploy`` to a fresh account needs of the templates (issue: ready for the first deploy)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def resources(template: Any, type_name: str) -> dict[str, dict[str, Any]]:
+    return dict(template.find_resources(type_name))
+
+
+@pytest.fixture(params=["dev", "prod"])
+def app(request, dev_app, prod_app):
+    return dev_app if request.param == "dev" else prod_app
+
+
+def test_the_websocket_stage_waits_for_the_accounts_api_gateway_logging_role(app) -> None:
+    template = app.template("api")
+    (account_id,) = resources(template, "AWS::ApiGateway::Account")
+    (ws_stage,) = resources(template, "AWS::ApiGatewayV2::Stage").values()
+    assert "AccessLogSettings" in ws_stage["Properties"]
+    assert account_id in ws_stage.get("DependsOn", [])
+
+
+def test_destroying_a_stage_never_removes_the_account_wide_api_gateway_logging_role(app) -> None:
+    template = app.template("api")
+    account = next(iter(resources(template, "AWS::ApiGateway::Account").values()))
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = resources(template, "AWS::IAM::Role")[role_id]
+    assert account["DeletionPolicy"] == role["DeletionPolicy"] == "Retain"
+
+
+def test_cloudwatch_alarms_may_publish_to_the_encrypted_alarm_topic(app) -> None:
+    template = app.template("messaging")
+    topics = resources(template, "AWS::SNS::Topic")
+    alarm_topic_id, alarm_topic = next(
+        (k, t) for k, t in topics.items() if t["Properties"]["TopicName"].endswith("alarmas")
+    )
+    key_ref = alarm_topic["Properties"]["KmsMasterKeyId"]
+    assert "Fn::GetAtt" in key_ref, "the AWS-managed SNS key cannot be used by CloudWatch"
+    key = resources(template, "AWS::KMS::Key")[key_ref["Fn::GetAtt"][0]]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    key_grants = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert key_grants and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(key_grants[0]["Action"])
+    policies = [
+        p
+        for p in resources(template, "AWS::SNS::TopicPolicy").values()
+        if {"Ref": alarm_topic_id} in p["Properties"]["Topics"]
+    ]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    allows = [
+        s
+        for s in statements
+        if s["Effect"] == "Allow" and s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert allows and allows[0]["Action"] == "sns:Publish"
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    assert alarms and all({"Ref": alarm_topic_id} in a["Properties"]["AlarmActions"] for a in alarms.values())
+
+
+def test_every_queue_hides_a_message_six_times_as_long_as_its_consumer_runs_and_pollers_are_capped(dev_app) -> None:
+    queues = resources(dev_app.template("messaging"), "AWS::SQS::Queue")
+    visibility = {
+        logical_id: q["Properties"].get("VisibilityTimeout", 30)
+        for logical_id, q in queues.items()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    api = dev_app.template("api")
+    functions = resources(api, "AWS::Lambda::Function")
+    mappings = resources(api, "AWS::Lambda::EventSourceMapping")
+    assert len(mappings) >= 7
+    for mapping in mappings.values():
+        properties = mapping["Properties"]
+        assert properties["ScalingConfig"]["MaximumConcurrency"] >= 2
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        timeout = functions[properties["FunctionName"]["Ref"]]["Properties"]["Timeout"]
+        assert all(seconds >= 6 * timeout for seconds in visibility.values()), (visibility, timeout)
+
+
+def test_the_layer_ships_the_boto3_and_botocore_the_functions_are_tested_with() -> None:
+    pins = dict(
+        re.findall(r"^([a-z0-9-]+)==([\w.]+)", (ROOT / "services" / "requirements.txt").read_text(), re.MULTILINE)
+    )
+    assert pins["boto3"] == importlib.metadata.version("boto3")
+    assert pins["botocore"] == importlib.metadata.version("botocore")
+    from constructs.dependencies_layer import build_layer_folder
+
+    layer = build_layer_folder() / "python"
+    assert (layer / "boto3").is_dir() and (layer / "botocore").is_dir()
+    assert list(layer.glob(f"boto3-{pins['boto3']}.dist-info")) and list(
+        layer.glob(f"botocore-{pins['botocore']}.dist-info")
+    )
