@@ -70,6 +70,7 @@ bench: install web
 	$(PY) -m scripts.bench
 
 deploy: install web
+	$(PY) -m scripts.predeploy --stage $(STAGE)
 	$(CDK) deploy --all -c stage=$(STAGE) --app "$(PY) app.py" --require-approval broadening
 
 diff: install web

@@ -282,7 +282,7 @@ class ApiStack(cdk.Stack):
         # Access logging needs the account's API Gateway CloudWatch role: wait for it, as the REST stage does.
         account = self.api.node.try_find_child("Account")
         if account is not None:
-            cfn_stage.add_dependency(cast(cdk.CfnResource, account))
+            cfn_stage.add_resource_dependency(cast(cdk.CfnResource, account))
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn,
             format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
