@@ -68,11 +68,13 @@ class TenantTables:
 
 @dataclass(frozen=True)
 class Invitations:
-    """Where onboarding asks for the first admin's invitation: the platform's bus, and the rule that
-    routes ``EmployeeInvitationRequested`` to the invitations queue (the request must follow the rule)."""
+    """Where onboarding asks for the first admin's invitation: the platform's bus, the rule that routes
+    ``EmployeeInvitationRequested`` to the invitations queue, and what lets EventBridge deliver there (the
+    queue's policy). The one request a tenant sends must follow all of them, or it is lost."""
 
     bus: events.IEventBus
     rule: events.IRule
+    delivery: tuple[Construct, ...] = ()
 
 
 def to_attribute_value(value: Any) -> dict[str, Any]:
@@ -211,7 +213,7 @@ class Tenant(Construct):
                 [iam.PolicyStatement(actions=["events:PutEvents"], resources=[invitations.bus.event_bus_arn])]
             ),
         )
-        resource.node.add_dependency(invitations.rule)
+        resource.node.add_dependency(invitations.rule, *invitations.delivery)
         self.invitation = resource
         provider = bus_stack.node.try_find_child("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
         if provider is not None:

@@ -63,7 +63,12 @@ class MessagingStack(cdk.Stack):
             sources=[contracts.EVENT_SOURCE_IDENTITY],
             detail_types=[contracts.EMPLOYEE_INVITATION_REQUESTED],
         )
-        self.invitations = Invitations(bus=self.bus, rule=invitation_rule)
+        # EventBridge may deliver to the queue (or its DLQ) once their policies say so (targets.SqsQueue adds them).
+        work = self.invitation_requests
+        policies = [q.node.try_find_child("Policy") for q in (work.queue, work.dead_letter_queue)]
+        self.invitations = Invitations(
+            bus=self.bus, rule=invitation_rule, delivery=tuple(p for p in policies if p is not None)
+        )
         self._rule(
             "RealtimeRule",
             self.realtime_notifications,

@@ -101,3 +101,16 @@ def test_the_layer_ships_the_boto3_and_botocore_the_functions_are_tested_with() 
     assert list(layer.glob(f"boto3-{pins['boto3']}.dist-info")) and list(
         layer.glob(f"botocore-{pins['botocore']}.dist-info")
     )
+
+
+def test_the_first_admins_invitation_is_requested_only_once_eventbridge_may_deliver_it(dev_app) -> None:
+    template = dev_app.template("messaging")
+    invitations = {k: r for k, r in resources(template, "Custom::AWS").items() if k.startswith("Invitation")}
+    policies = resources(template, "AWS::SQS::QueuePolicy")
+    delivery = {
+        k for k, p in policies.items() if any("Invitations" in q.get("Ref", "") for q in p["Properties"]["Queues"])
+    }
+    rule = next(k for k in resources(template, "AWS::Events::Rule") if k.startswith("InvitationsRule"))
+    assert len(invitations) == 2 and len(delivery) == 2  # one request per tenant; the queue's and the DLQ's policy
+    for resource in invitations.values():
+        assert {rule, *delivery} <= set(resource["DependsOn"])
