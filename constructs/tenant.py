@@ -31,6 +31,7 @@ from services.core import contracts
 # Fixed namespace so ids derived from names stay stable across deploys.
 _ID_NAMESPACE = uuid.UUID("7d3f7c52-54b0-4a39-9a59-6b1f0c2a4e11")
 DISPATCH_TYPES = ("delivery", "pickup")
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ class Tenant(Construct):
             raise ValueError(f"tenant_id {tenant_id!r} must be lower-case letters, digits and '-'")
         if not locations:
             raise ValueError(f"tenant {tenant_id!r} needs at least one location")
+        ids = [loc.location_id for loc in locations]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"tenant {tenant_id!r}: location ids used twice: {repeated}")
         for location in locations:
             unknown = set(location.dispatch_types) - set(DISPATCH_TYPES)
             if unknown:
@@ -226,17 +231,23 @@ class Tenant(Construct):
             )
 
     def _seed(self, tables: TenantTables) -> None:
-        put = lambda item: {"PutRequest": {"Item": item}}  # noqa: E731
+        """The tenant's rows in one ``TransactWriteItems``: all written or none, nothing left unprocessed
+        (a ``BatchWriteItem`` may leave items unprocessed, which the custom resource never retries)."""
+        rows = [
+            (tables.tenants.table_name, to_item(self.config)),
+            *((tables.locations.table_name, item) for item in self._location_items()),
+            (tables.employees.table_name, self._admin_item()),
+            (tables.employees.table_name, self._admin_email_lock()),
+        ]
+        if len(rows) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(
+                f"tenant {self.tenant_id!r}: {len(rows)} rows to seed, DynamoDB writes at most "
+                f"{MAX_TRANSACTION_ITEMS} in one transaction ({MAX_TRANSACTION_ITEMS - 3} locations)"
+            )
         on_create = cr.AwsSdkCall(
             service="DynamoDB",
-            action="batchWriteItem",
-            parameters={
-                "RequestItems": {
-                    tables.tenants.table_name: [put(to_item(self.config))],
-                    tables.locations.table_name: [put(item) for item in self._location_items()],
-                    tables.employees.table_name: [put(self._admin_item()), put(self._admin_email_lock())],
-                }
-            },
+            action="transactWriteItems",
+            parameters={"TransactItems": [{"Put": {"TableName": table, "Item": item}} for table, item in rows]},
             physical_resource_id=cr.PhysicalResourceId.of(f"tenant-{self.tenant_id}"),
         )
         # Later deploys refresh the tenant's settings only: locations and staff belong to
@@ -253,8 +264,15 @@ class Tenant(Construct):
             on_create=on_create,
             on_update=on_update,
             install_latest_aws_sdk=False,
-            policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
-                resources=[tables.tenants.table_arn, tables.locations.table_arn, tables.employees.table_arn]
+            # A transaction is authorized item by item: PutItem on each table it writes (there is no
+            # "TransactWriteItems" action to grant).
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    iam.PolicyStatement(
+                        actions=["dynamodb:PutItem"],
+                        resources=[tables.tenants.table_arn, tables.locations.table_arn, tables.employees.table_arn],
+                    )
+                ]
             ),
         )
         self.resource = resource

@@ -1,4 +1,4 @@
-"""Start moto's server with two fidelity fixes to its Step Functions support.
+"""Start moto's server with fidelity fixes: two to its Step Functions support, one DynamoDB limit.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -7,6 +7,11 @@
 2. ``SendTaskFailure`` carries an ``error`` and a ``cause``; moto 5.2.5's HTTP handler drops the
    cause, so a ``Catch`` with ``ResultPath`` sees no ``Cause`` (the cancel path records the admin's
    reason from it). The handler below passes both on, as AWS does.
+
+3. DynamoDB refuses a ``BatchWriteItem`` of more than 25 requests; moto 5.2.5 takes any number, so a
+   write that fails on AWS (the tenants' onboarding once sent all of a tenant's rows in one batch)
+   passed here. (The other request limits, 100 items per transaction or batch read, 400 KB items and
+   repeated keys, moto already enforces.)
 
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
@@ -19,6 +24,8 @@ import time
 from typing import Any
 
 from moto.core.responses import EmptyResult
+from moto.dynamodb.exceptions import MockValidationException
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
@@ -67,6 +74,24 @@ def _send_task_failure(self: Any) -> EmptyResult:
 
 
 StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
+
+
+BATCH_WRITE_LIMIT = 25
+_moto_batch_write_item = DynamoHandler.batch_write_item
+
+
+def _batch_write_item(self: Any) -> Any:
+    requests = sum(len(table_requests) for table_requests in self.body.get("RequestItems", {}).values())
+    if requests > BATCH_WRITE_LIMIT:
+        raise MockValidationException(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must "
+            f"satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_LIMIT}, "
+            "Member must have length greater than or equal to 1]"
+        )
+    return _moto_batch_write_item(self)
+
+
+DynamoHandler.batch_write_item = _batch_write_item  # type: ignore[method-assign]
 
 
 def _exit_with_parent() -> None:

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from e2e_support import eventually, issue_token
 from websockets.sync.client import connect
 
@@ -252,3 +253,16 @@ def test_local_cloud_serves_the_openapi_document_of_the_routed_functions(cloud) 
     document = httpx.get(cloud.urls.openapi, timeout=60).json()
     assert document["servers"] == [{"url": cloud.urls.api}]
     assert "get" in document["paths"]["/health"]
+
+
+def test_the_local_dynamodb_refuses_what_aws_refuses_a_batch_write_of_more_than_25_requests(cloud) -> None:
+    dynamodb = boto3.client("dynamodb")
+    table = cloud.table("idempotencia")
+    rows = [
+        {"PutRequest": {"Item": {"tenant_id": {"S": "limites"}, "idempotency_key": {"S": f"k{n}"}}}} for n in range(26)
+    ]
+    with pytest.raises(ClientError) as refused:
+        dynamodb.batch_write_item(RequestItems={table: rows})
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "less than or equal to 25" in refused.value.response["Error"]["Message"]
+    assert not dynamodb.batch_write_item(RequestItems={table: rows[:25]}).get("UnprocessedItems")

@@ -44,8 +44,21 @@ def test_tenant_seed_is_an_sdk_call_writing_settings_locations_and_first_admin(t
     seeds = [r for r in template["Resources"].values() if r["Type"] == "Custom::AWS"]
     assert seeds
     create = str(seeds[0]["Properties"]["Create"])
-    for expected in ("batchWriteItem", "tienda-0", "centro", "admin0@tienda.pe", "invited"):
-        assert expected in create
+    for expected in ("transactWriteItems", "tienda-0", "centro", "admin0@tienda.pe", "invited"):
+        assert expected in create  # one transaction: all rows or none, nothing left unprocessed
+
+
+def test_a_tenant_whose_rows_do_not_fit_one_transaction_or_repeat_a_location_fails_at_synth(tmp_path) -> None:
+    app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": "dev"}, outdir=str(tmp_path))
+    data = DataStack(app, "Data", stage=StageConfig.from_context(app))
+    place = Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")
+    many = [Location(f"local-{n}", f"Local {n}", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000") for n in range(98)]
+    common = {"tables": data.tenant_tables, "name": "x", "admin_email": "a@b.pe", "mercadopago_secret_name": "s"}
+    with pytest.raises(ValueError, match="at most 100 in one transaction"):
+        Tenant(data, "Big", tenant_id="grande", locations=many, **common)
+    with pytest.raises(ValueError, match="location ids used twice"):
+        Tenant(data, "Twice", tenant_id="doble", locations=[place, place], **common)
+    Tenant(data, "Fits", tenant_id="cabe", locations=many[:97], **common)  # 97 locations + 3 rows = 100
 
 
 @pytest.mark.parametrize(
