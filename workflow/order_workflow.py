@@ -12,9 +12,12 @@ order in the stage's tracking table; a staff member's "complete" calls
 
 Timers: the heartbeat of a stage is the tenant's time limit (SLA). When it passes,
 ``OrderOverdue`` goes to the bus and the stage is entered again (a new message with
-a new token; the consumer keeps the claim). The timeout is a hard cap after which
-the order needs an admin. An admin cancel is ``SendTaskFailure(error=OrderCancelled)``,
-caught on every stage.
+a new token; the consumer keeps the claim). Each re-entry starts a new task, so the
+task's timeout alone would never end an order nobody completes: the workflow counts
+the overdue alerts of the order (``$.avisos.n``) and after ``MAX_OVERDUE_ALERTS`` hands
+it to the admins as abandoned and ends, long before Step Functions' 25,000-event
+history limit. An admin cancel is ``SendTaskFailure(error=OrderCancelled)``, caught on
+every stage.
 
 A delivered order costs 6 state transitions (COCINA, EMPAQUETAMIENTO, ¿Recojo?,
 DELIVERY, DeliveryAEntregado, AnunciarEntregado); a pickup order 5.
@@ -37,8 +40,11 @@ from services.core import contracts
 JsonPath = sfn.JsonPath
 Attr = tasks.DynamoAttributeValue
 
-# The longest any stage may wait before the order is handed to an admin.
+# The longest one entry into a stage may wait before the order is handed to an admin.
 STAGE_HARD_LIMIT = cdk.Duration.hours(6)
+# Overdue alerts an order may raise before it is handed to the admins as abandoned.
+MAX_OVERDUE_ALERTS = 12
+ORDER_ABANDONED_ERROR = "OrderAbandoned"
 WORKFLOW_ACTOR = contracts.WORKFLOW_ACTOR
 
 
@@ -135,7 +141,11 @@ class OrderWorkflow(Construct):
             result_path=JsonPath.DISCARD,
         )
         overdue.next(task)
-        task.add_catch(overdue, errors=["States.HeartbeatTimeout"], result_path=JsonPath.DISCARD)
+        task.add_catch(
+            self._count_alert(stage, overdue, needs_admin),
+            errors=["States.HeartbeatTimeout"],
+            result_path=JsonPath.DISCARD,
+        )
         task.add_catch(cancelled, errors=[contracts.ORDER_CANCELLED_ERROR], result_path="$.error")
         task.add_catch(needs_admin, errors=["States.ALL"], result_path="$.error")
         return task
@@ -192,6 +202,38 @@ class OrderWorkflow(Construct):
             result_path=JsonPath.DISCARD,
         )
         return record.next(announce)
+
+    def _count_alert(self, stage: str, overdue: sfn.IChainable, needs_admin: sfn.IChainable) -> sfn.IChainable:
+        """One more overdue alert of the order; past ``MAX_OVERDUE_ALERTS`` the order is abandoned: admins."""
+        first = sfn.Pass(
+            self, f"{stage}: primer aviso", result=sfn.Result.from_object({"n": 1}), result_path="$.avisos"
+        )
+        another = sfn.Pass(
+            self,
+            f"{stage}: otro aviso",
+            parameters={"n.$": "States.MathAdd($.avisos.n, 1)"},
+            result_path="$.avisos",
+        )
+        abandoned = sfn.Pass(
+            self,
+            f"{stage}: abandonado",
+            result=sfn.Result.from_object(
+                {"Error": ORDER_ABANDONED_ERROR, "Cause": f"{MAX_OVERDUE_ALERTS} overdue alerts and still in {stage}"}
+            ),
+            result_path="$.error",
+        ).next(needs_admin)
+        too_many = (
+            sfn.Choice(self, f"{stage}: ¿abandonado?")
+            .when(sfn.Condition.number_greater_than("$.avisos.n", MAX_OVERDUE_ALERTS), abandoned)
+            .otherwise(overdue)
+        )
+        first.next(too_many)
+        another.next(too_many)
+        return (
+            sfn.Choice(self, f"{stage}: ¿avisos previos?")
+            .when(sfn.Condition.is_present("$.avisos.n"), another)
+            .otherwise(first)
+        )
 
     def _needs_admin(self) -> sfn.IChainable:
         """An unexpected failure or the hard limit: tell the admins, then fail visibly."""

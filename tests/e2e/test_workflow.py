@@ -368,3 +368,21 @@ def test_fifty_concurrent_orders_across_two_tenants_reach_entregado_exactly_once
         by_sending = sorted(rows, key=lambda r: (r["sent_timestamp"], recorded[r["order_id"]]))
         times = [recorded[r["order_id"]] for r in by_sending]
         assert times == sorted(times), key
+
+
+def test_an_order_nobody_completes_is_handed_to_the_admins_as_abandoned_after_the_alert_limit(cloud) -> None:
+    from workflow.order_workflow import MAX_OVERDUE_ALERTS
+
+    sla = {"cocina": 1, "empaquetamiento": 300, "delivery": 2700}
+    order_id = paid_order(cloud, MIRAFLORES, "larco", "pickup", sla=sla)
+    sfn = boto3.client("stepfunctions")
+    arn = state_machine_arn(sfn).replace(":stateMachine:", ":execution:") + f":{order_id}"
+
+    failed = eventually(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED", timeout=120)
+
+    assert failed
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    assert entered.count("COCINA vencido") == MAX_OVERDUE_ALERTS  # each alert once, then no more
+    assert "COCINA: abandonado" in entered and entered[-1] == "Fallido"
+    assert order(cloud, MIRAFLORES, order_id)["estado_pedido"] == "COCINA"  # left for an admin to decide
