@@ -60,11 +60,19 @@ def add_identity_services(api: ApiStack) -> None:
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         [data.users.table_arn],
     )
-    allow(users.role, ["dynamodb:Query"], [index_arn(data.users, "by_email"), index_arn(data.employees, "by_email")])
-    allow(users.role, ["dynamodb:UpdateItem"], [data.employees.table_arn])
+    # Login reads an account through its email lock (strongly consistent GetItems), never the by_email index.
+    allow(users.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
     allow(
         users.role,
-        ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+        # a token and its subject's index in one transaction (PutItem + UpdateItem), revocation (GetItem,
+        # BatchWriteItem), logout (DeleteItem)
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        ],
         [data.tokens.table_arn],
     )
     allow(users.role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
@@ -108,7 +116,7 @@ def add_identity_services(api: ApiStack) -> None:
     # The worker reads the employee and the tenant, stores the invitation token, marks the employee, publishes.
     allow(worker.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
     allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
-    allow(worker.role, ["dynamodb:PutItem"], [data.tokens.table_arn])
+    allow(worker.role, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [data.tokens.table_arn])  # token + subject index
     allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
     api.messaging.invitation_requests.consumed_by(worker.function, batch_size=10, max_concurrency=2)
 
@@ -120,7 +128,13 @@ def _grant_employees(role: iam.IRole, api: ApiStack) -> None:
     allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
     allow(
         role,
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        ],
         [data.tokens.table_arn],
     )
     allow(role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])

@@ -7,6 +7,10 @@ Items (partition ``tenant_id``, sort ``token_hash``):
   and the ``by_subject`` index's sort key). The authorizer reads exactly this item.
 * invitation: ``token_hash = "invite#" + sha256(token)``, ``kind = invite``: the authorizer's lookup
   (the bare SHA-256) can never find it, so an invitation never works as a session.
+* a subject's index: ``token_hash = "sessions#" + subject_id``, ``hashes`` (a string set of the
+  subject's token items), written in the same transaction as each token. Revoking every token of a
+  subject reads it strongly consistent: the ``by_subject`` index, eventually consistent on AWS, may
+  not show a token written a moment before (a deactivation right after a login would miss it).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from core.dynamo import from_item, to_item
+from core.dynamo import condition_failed, from_item, to_item
 from core.errors import DependencyFailed
 from core.tokens import hash_token
 
 INVITE_PREFIX = "invite#"
+INDEX_PREFIX = "sessions#"
 _BATCH = 25
+# The subject's index outlives its longest token (sessions 12 h, invitations 72 h) by this much.
+_INDEX_MARGIN_SECONDS = 7 * 24 * 3600
 
 
 class SessionRecord(BaseModel):
@@ -55,10 +62,32 @@ class SessionStore:
         self.table_name = table_name
 
     def put(self, record: SessionRecord) -> None:
+        """The token and its entry in the subject's index, in one transaction."""
         item = to_item({**record.model_dump(), "subject_key": record.subject_key})
+        index_key = self.key(record.tenant_id, INDEX_PREFIX + record.subject_id)
         try:
-            self._client.put_item(
-                TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(token_hash)"
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(token_hash)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": index_key,
+                            "UpdateExpression": "ADD hashes :h SET subject_id = :s, expires_at = :e",
+                            "ExpressionAttributeValues": {
+                                ":h": {"SS": [record.token_hash]},
+                                ":s": {"S": record.subject_id},
+                                ":e": {"N": str(record.expires_at + _INDEX_MARGIN_SECONDS)},
+                            },
+                        }
+                    },
+                ]
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyFailed("Could not store the token") from exc
@@ -75,25 +104,53 @@ class SessionStore:
         return SessionRecord.model_validate(from_item(item)) if item else None
 
     def delete(self, tenant_id: str, token_hash: str, subject_id: str) -> bool:
-        """Delete one token of ``subject_id``; False when there is none (already revoked or someone else's)."""
+        """Delete one token of ``subject_id`` and its index entry; False when there is none (already
+        revoked, or someone else's)."""
         try:
-            self._client.delete_item(
-                TableName=self.table_name,
-                Key=self.key(tenant_id, token_hash),
-                ConditionExpression="subject_id = :s",
-                ExpressionAttributeValues={":s": {"S": subject_id}},
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self.table_name,
+                            "Key": self.key(tenant_id, token_hash),
+                            "ConditionExpression": "subject_id = :s",
+                            "ExpressionAttributeValues": {":s": {"S": subject_id}},
+                        }
+                    },
+                    self.forget_in_index(tenant_id, subject_id, token_hash),
+                ]
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise DependencyFailed("Could not revoke the token") from exc
         except BotoCoreError as exc:
             raise DependencyFailed("Could not revoke the token") from exc
         return True
 
+    def forget_in_index(self, tenant_id: str, subject_id: str, token_hash: str) -> dict[str, Any]:
+        """The transaction item that takes a consumed or revoked token out of its subject's index."""
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": self.key(tenant_id, INDEX_PREFIX + subject_id),
+                "UpdateExpression": "DELETE hashes :h",
+                "ExpressionAttributeValues": {":h": {"SS": [token_hash]}},
+            }
+        }
+
     def revoke_all(self, tenant_id: str, subject_id: str) -> int:
-        """Delete every token (sessions and invitations) of a subject: Query ``by_subject`` + BatchWriteItem."""
-        hashes: list[str] = []
+        """Delete every token (sessions and invitations) of a subject, and its index; returns how many tokens.
+
+        The subject's index (a strongly consistent GetItem) names every token written since it exists;
+        ``by_subject`` (a Query) adds those written before it did (tokens of an earlier release).
+        """
+        index_key = self.key(tenant_id, INDEX_PREFIX + subject_id)
+        try:
+            index = self._client.get_item(TableName=self.table_name, Key=index_key, ConsistentRead=True).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("Could not read the sessions") from exc
+        hashes: list[str] = list(index["hashes"]["SS"]) if index and "hashes" in index else []
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": "by_subject",
@@ -108,8 +165,10 @@ class SessionStore:
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            for start in range(0, len(hashes), _BATCH):
-                requests = [{"DeleteRequest": {"Key": self.key(tenant_id, h)}} for h in hashes[start : start + _BATCH]]
+            hashes = sorted(set(hashes))
+            doomed = [*hashes, *([INDEX_PREFIX + subject_id] if index else [])]
+            for start in range(0, len(doomed), _BATCH):
+                requests = [{"DeleteRequest": {"Key": self.key(tenant_id, h)}} for h in doomed[start : start + _BATCH]]
                 pending: dict[str, Any] = {self.table_name: requests}
                 for _attempt in range(5):
                     pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}

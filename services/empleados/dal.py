@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core.dynamo import condition_failed, decode_cursor, encode_cursor, from_item, put_with_email_lock, to_value
 from core.errors import Conflict, DependencyFailed
+from core.sessions import SessionStore
 from empleados.models import EmployeeRecord
 
 EMAIL_LOCK_PREFIX = "email#"
@@ -156,6 +157,7 @@ class EmployeesDal:
                             },
                         }
                     },
+                    SessionStore(self._client, self._tokens).forget_in_index(tenant_id, employee_id, invite_hash),
                 ]
             )
         except ClientError as exc:

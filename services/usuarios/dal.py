@@ -121,20 +121,28 @@ class UsersDal:
 
     # -- login ----------------------------------------------------------------------------------
     def find_account(self, kind: AccountKind, tenant_id: str, email: str) -> Account | None:
-        """The active account with this email (one Query on the table's ``by_email`` index)."""
-        table = self._users if kind == "customer" else self._employees
-        items = self._call(
-            "query",
+        """The account with this email: its email lock names it, then the account itself (two strongly
+        consistent GetItems). Not the ``by_email`` index, which on AWS may not show an account yet right
+        after it was created (a customer who registers and logs in at once)."""
+        table, sort_key = (self._users, "user_id") if kind == "customer" else (self._employees, "employee_id")
+        lock = self._call(
+            "get_item",
             TableName=table,
-            IndexName="by_email",
-            KeyConditionExpression="tenant_id = :t AND email = :e",
-            ExpressionAttributeValues={":t": {"S": tenant_id}, ":e": {"S": email}},
-        ).get("Items", [])
-        records = [from_item(item) for item in items]
-        if not records:
+            Key={"tenant_id": {"S": tenant_id}, sort_key: {"S": EMAIL_LOCK_PREFIX + email}},
+            ConsistentRead=True,
+            ProjectionExpression="owner_id",
+        ).get("Item")
+        if not lock:
             return None
-        active = [r for r in records if r.get("status") == "active"]
-        record = (active or records)[0]
+        item = self._call(
+            "get_item",
+            TableName=table,
+            Key={"tenant_id": {"S": tenant_id}, sort_key: lock["owner_id"]},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        record = from_item(item)
         if kind == "customer":
             return Account(
                 tenant_id=tenant_id,

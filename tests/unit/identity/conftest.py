@@ -101,6 +101,10 @@ class Cloud:
     def items(self, short: str) -> list[dict[str, Any]]:
         return self.dynamodb.scan(TableName=table_name(short))["Items"]
 
+    def tokens(self) -> list[dict[str, Any]]:
+        """The token items (sessions, invitations), without the subjects' indexes (``sessions#<subject>``)."""
+        return [i for i in self.items("tokens") if not i["token_hash"]["S"].startswith("sessions#")]
+
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every item of every table, order-independent: compare two to prove nothing was written."""
         return {short: sorted(json.dumps(i, sort_keys=True) for i in self.items(short)) for short in TABLES}

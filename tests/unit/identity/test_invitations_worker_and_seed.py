@@ -71,13 +71,13 @@ def test_onboarding_request_invites_the_first_admin_once_per_event(cloud) -> Non
     assert first == redelivered == {"batchItemFailures": []}
     [event] = cloud.events("EmployeeInvited")
     assert event["detail"]["email"] == "admin@tenant-a.pe" and event["detail"]["rol"] == "admin"
-    assert len(cloud.items("tokens")) == 1
+    assert len(cloud.tokens()) == 1
 
 
 def test_an_active_admin_is_not_invited_again(cloud) -> None:
     onboard_admin(cloud, status="active")
     assert worker.lambda_handler(sqs_batch(("ev-1", "admin-1")), LambdaContext()) == {"batchItemFailures": []}
-    assert cloud.events("EmployeeInvited") == [] and cloud.items("tokens") == []
+    assert cloud.events("EmployeeInvited") == [] and cloud.tokens() == []
 
 
 def test_an_unknown_employee_fails_only_its_own_message(cloud) -> None:
