@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: two to its Step Functions support, one DynamoDB limit.
+"""Start moto's server with fidelity fixes: three to its Step Functions support, one DynamoDB limit.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -8,7 +8,10 @@
    cause, so a ``Catch`` with ``ResultPath`` sees no ``Cause`` (the cancel path records the admin's
    reason from it). The handler below passes both on, as AWS does.
 
-3. DynamoDB refuses a ``BatchWriteItem`` of more than 25 requests; moto 5.2.5 takes any number, so a
+3. ``$$.State.EnteredTime`` is ``2026-11-28T15:04:05.123Z`` on AWS (milliseconds, ``Z``); moto writes
+   Python's ``isoformat()`` (microseconds, ``+00:00``). The workflow copies it into the order's timeline
+   and events, beside the services' own timestamps, so it is written as AWS writes it.
+4. DynamoDB refuses a ``BatchWriteItem`` of more than 25 requests; moto 5.2.5 takes any number, so a
    write that fails on AWS (the tenants' onboarding once sent all of a tenant's rows in one batch)
    passed here. (The other request limits, 100 items per transaction or batch read, 400 KB items and
    repeated keys, moto already enforces.)
@@ -21,6 +24,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import EmptyResult
@@ -31,6 +35,7 @@ from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDet
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
 )
@@ -75,6 +80,19 @@ def _send_task_failure(self: Any) -> EmptyResult:
 
 StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
 
+
+def aws_timestamp(value: str) -> str:
+    """An ISO 8601 instant as AWS writes it: UTC, milliseconds, ``Z``."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _state_data(**fields: Any) -> Any:
+    """moto builds ``$$.State`` with this (a TypedDict) on every state entry."""
+    return {**fields, "EnteredTime": aws_timestamp(str(fields["EnteredTime"]))}
+
+
+state_module.StateData = _state_data  # type: ignore[misc,assignment]
 
 BATCH_WRITE_LIMIT = 25
 _moto_batch_write_item = DynamoHandler.batch_write_item

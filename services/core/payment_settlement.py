@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from core import contracts
+from core.clock import utc_now_iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
 from core.mercadopago_gateway import soles_to_cents
@@ -341,4 +342,4 @@ class SnsApprovedTopic:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return utc_now_iso()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from core import contracts
+from core.clock import iso
 from core.dynamo import decode_cursor, encode_cursor
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.observability import logger
@@ -41,11 +42,6 @@ class Publisher(Protocol):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with milliseconds and ``Z``, the format of Step Functions' timestamps (sorts as text)."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _parse(value: str) -> datetime:

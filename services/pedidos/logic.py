@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from core import contracts
+from core.clock import iso, utc_now_iso
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.mercadopago_gateway import MercadoPagoGateway, cents_to_soles
 from core.observability import logger
@@ -60,7 +61,7 @@ ORDER_ACTOR_EMPLOYEE = "empleado"
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return utc_now_iso()
 
 
 class GatewayFactory(Protocol):
@@ -299,7 +300,7 @@ def lima_day_bounds(day: date) -> tuple[str, str]:
     """The first and last instant of a Lima calendar day, as ``created_at`` stores them (UTC ISO 8601)."""
     start = datetime(day.year, day.month, day.day, tzinfo=LIMA).astimezone(UTC)
     end = start + timedelta(days=1) - timedelta(milliseconds=1)
-    return start.isoformat(timespec="milliseconds"), end.isoformat(timespec="milliseconds")
+    return iso(start), iso(end)
 
 
 def list_location_orders(
@@ -399,7 +400,7 @@ def start_checkout(
             "notification_url": links.webhook(order.tenant_id),
             "expires": True,
             "expiration_date_from": now,
-            "expiration_date_to": expires.isoformat(timespec="milliseconds"),
+            "expiration_date_to": iso(expires),
             "statement_descriptor": tenant.name[:22],
             "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
         }

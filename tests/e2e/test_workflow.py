@@ -7,6 +7,7 @@ the order starter does (``scripts.order_driver``); from there everything is the 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -144,6 +145,9 @@ def test_three_staff_take_a_delivery_order_from_pagado_to_entregado_with_its_tim
         ("ENTREGADO", "workflow", None),
     ]
     assert [e.get("rol") for e in final["history"] if e.get("note")] == ["cocinero", "empaquetador", "repartidor"]
+    # every time in the timeline, the workflow's ($$.State.EnteredTime) and the services', as AWS writes it
+    aws_time = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+    assert all(aws_time.match(e["at"]) for e in final["history"]), [e["at"] for e in final["history"]]
     sfn = boto3.client("stepfunctions")
     execution = sfn.describe_execution(executionArn=_execution_arn(order_id))
     assert execution["status"] == "SUCCEEDED"

@@ -16,7 +16,7 @@ from pedidos import logic
 from pedidos.dal import OrdersDal
 from pedidos.models import CancelOrder, CreateOrder
 
-NOW = "2026-05-01T12:00:00.000+00:00"
+NOW = "2026-05-01T12:00:00.000Z"
 CUSTOMER = Principal(tenant_id=TENANT, subject_id="cust-1", kind="customer", rol="cliente")
 
 
@@ -266,7 +266,7 @@ def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_on
 ) -> None:
     # Given orders made late on 30 April and early on 1 May (Lima time, UTC-5)
     made = {}
-    for at in ("2026-05-01T04:59:59.000+00:00", "2026-05-01T05:00:00.000+00:00", "2026-05-02T04:30:00.000+00:00"):
+    for at in ("2026-05-01T04:59:59.000Z", "2026-05-01T05:00:00.000Z", "2026-05-02T04:30:00.000Z"):
         order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=at)
         made[at] = order.order_id
     other, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address=None), None, dal=dal, now=NOW)
@@ -277,13 +277,13 @@ def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_on
         admin, "larco", estado="PENDIENTE_PAGO", day=date(2026, 5, 1), limit=2, cursor=None, dal=dal
     )
     # Then they get that day's orders only, newest first, a page at a time, one Query per page
-    assert [o.order_id for o in page.items] == [made["2026-05-02T04:30:00.000+00:00"], other.order_id]
+    assert [o.order_id for o in page.items] == [made["2026-05-02T04:30:00.000Z"], other.order_id]
     assert page.items[0].customer_name and page.dia == "2026-05-01"
     assert dict(counter.calls) == {"Query": 1}
     rest = logic.list_location_orders(
         admin, "larco", estado="PENDIENTE_PAGO", day=date(2026, 5, 1), limit=2, cursor=page.next_cursor, dal=dal
     )
-    assert [o.order_id for o in rest.items] == [made["2026-05-01T05:00:00.000+00:00"]]
+    assert [o.order_id for o in rest.items] == [made["2026-05-01T05:00:00.000Z"]]
     assert (
         logic.list_location_orders(
             admin, "larco", estado="COCINA", day=date(2026, 5, 1), limit=2, cursor=None, dal=dal
