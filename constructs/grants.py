@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 
@@ -16,3 +17,8 @@ def allow(role: iam.IRole, actions: Sequence[str], resources: Sequence[str]) -> 
 def index_arn(table: dynamodb.ITable, index: str) -> str:
     """The ARN of one named index of ``table`` (never ``index/*``)."""
     return f"{table.table_arn}/index/{index}"
+
+
+def parameter_arn(stack: cdk.Stack, parameter: str) -> str:
+    """The ARN of an SSM parameter by its name (``/a/b`` -> ``arn:...:parameter/a/b``), no reference needed."""
+    return stack.format_arn(service="ssm", resource="parameter", resource_name=parameter.lstrip("/"))

@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from constructs.grants import allow, parameter_arn
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 
@@ -73,9 +74,18 @@ class Microservice(Construct):
         )
         self.function = self.service_function.function
         self.role = self.service_function.role
+        self._allow_web_origins(stage)
         integration = apigw.LambdaIntegration(self.function, proxy=True, scope_permission_to_method=False)
         for route in self.routes:
             self._add_route(api, route, integration, authorizer, request_validator)
+
+    def _allow_web_origins(self, stage: StageConfig) -> None:
+        """The origins this API answers with CORS headers: the configured ones, and the web apps' own
+        (published by FrontendStack in an SSM parameter the function reads at cold start)."""
+        parameter = stage.web_parameter("origins")
+        self.function.add_environment("ALLOWED_ORIGINS", ",".join(stage.allowed_origins))
+        self.function.add_environment("ALLOWED_ORIGINS_PARAMETER", parameter)
+        allow(self.role, ["ssm:GetParameter"], [parameter_arn(cdk.Stack.of(self), parameter)])
 
     @staticmethod
     def _add_route(

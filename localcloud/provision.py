@@ -610,6 +610,9 @@ class _Provisioner:
         service = _boto3_service(call["service"])
         action = xform_name(call["action"].removesuffix("Command"))
         parameters = _decode_booleans(call.get("parameters") or {})
+        if (service, action) == ("s3", "put_bucket_cors"):  # the web apps' origin here is the local cloud's
+            rules = parameters["CORSConfiguration"]["CORSRules"]
+            parameters["CORSConfiguration"]["CORSRules"] = [_cors_rule(r, self.local_urls.web_origin) for r in rules]
         try:
             response = getattr(self._client(service), action)(**parameters)
         except ClientError as exc:

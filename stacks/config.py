@@ -51,6 +51,12 @@ class StageConfig:
     def log_retention(self) -> logs.RetentionDays:
         return _RETENTION[self.log_retention_days]
 
+    def web_parameter(self, name: str) -> str:
+        """The SSM parameter where FrontendStack publishes what only exists once the web apps do:
+        ``origins`` (every origin they are served from), ``customer-url`` and ``staff-url``. Functions read
+        it at cold start by name, so no stack holds a reference to the frontend (which refers to the API)."""
+        return f"/{self.prefix}/web/{name}"
+
     def stack_name(self, short: str) -> str:
         return f"{self.prefix}-{short}"
 

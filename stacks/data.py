@@ -149,12 +149,5 @@ class DataStack(cdk.Stack):
             server_access_logs_prefix="images/",
             removal_policy=self.stage.removal_policy,
             auto_delete_objects=not self.stage.retain_data,
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
-                    allowed_origins=list(self.stage.allowed_origins),
-                    allowed_headers=["content-type"],
-                    max_age=3600,
-                )
-            ],
+            # CORS: set by FrontendStack, where the web apps' origins exist (see FrontendStack._allow_uploads).
         )

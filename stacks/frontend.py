@@ -15,7 +15,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_amplify_alpha as amplify
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_ssm as ssm
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 from constructs.nag import acknowledge
 
@@ -30,10 +34,19 @@ SPA_PATHS = "</^[^.]+$|\\.(?!(css|gif|ico|jpg|js|png|txt|svg|woff|woff2|ttf|map|
 
 class FrontendStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: StageConfig, api: ApiStack, **kwargs: object
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        api: ApiStack,
+        images: s3.IBucket,
+        **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.stage = stage
         self.apps: dict[str, amplify.App] = {}
+        self.urls: dict[str, str] = {}
         for folder, name in WEB_APP_PATHS.items():
             built = BUILT_APPS / folder
             if not (built / name / "index.html").is_file():
@@ -61,8 +74,68 @@ class FrontendStack(cdk.Stack):
             site = s3_assets.Asset(self, f"{folder.capitalize()}Site", path=str(built))
             app.add_branch("main", asset=site, stage="PRODUCTION" if stage.is_prod else "DEVELOPMENT")
             self.apps[folder] = app
-            cdk.CfnOutput(self, f"{folder.capitalize()}AppUrl", value=f"https://main.{app.default_domain}")
+            self.urls[folder] = f"https://main.{app.default_domain}"
+            cdk.CfnOutput(self, f"{folder.capitalize()}AppUrl", value=self.urls[folder])
+        self.origins = list(dict.fromkeys([*stage.allowed_origins, *self.urls.values()]))
+        self._publish()
+        self._allow_uploads(images)
         self._acknowledge_provider()
+
+    def _publish(self) -> None:
+        """What the functions need of the deployed apps, in SSM parameters they read by name at cold start:
+        the origins CORS must answer, and each app's address for the links in e-mails and Checkout Pro."""
+        values = {
+            "origins": ",".join(self.origins),
+            "customer-url": f"{self.urls['customer']}/{WEB_APP_PATHS['customer']}",
+            "staff-url": f"{self.urls['staff']}/{WEB_APP_PATHS['staff']}",
+        }
+        for name, value in values.items():
+            ssm.StringParameter(
+                self,
+                f"Web{name.title().replace('-', '')}",
+                parameter_name=self.stage.web_parameter(name),
+                string_value=value,
+                description=f"The web apps' {name} (FrontendStack); read by the API's functions",
+            )
+
+    def _allow_uploads(self, images: s3.IBucket) -> None:
+        """The images bucket's CORS: the admins' browsers upload menu images straight to it (presigned PUT)
+        from the web apps' origins, which exist only here. This stack owns the rule (DataStack sets none)."""
+        cors = {
+            "CORSRules": [
+                {
+                    "AllowedMethods": ["PUT", "GET"],
+                    "AllowedOrigins": self.origins,
+                    "AllowedHeaders": ["content-type"],
+                    "MaxAgeSeconds": 3600,
+                }
+            ]
+        }
+        call = cr.AwsSdkCall(
+            service="S3",
+            action="putBucketCors",
+            parameters={"Bucket": images.bucket_name, "CORSConfiguration": cors},
+            physical_resource_id=cr.PhysicalResourceId.of(f"{self.stage.prefix}-images-cors"),
+        )
+        cr.AwsCustomResource(
+            self,
+            "ImagesCors",
+            on_create=call,
+            on_update=call,
+            install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["s3:PutBucketCORS"], resources=[images.bucket_arn])]
+            ),
+        )
+        provider = self.node.try_find_child("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        if provider is not None:
+            acknowledge(
+                provider,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "CDK's AwsCustomResource provider logs with the basic execution role; what it may do is "
+                "s3:PutBucketCORS on the images bucket only.",
+            )
 
     def _acknowledge_provider(self) -> None:
         """The asset-deployment provider is created by aws-amplify-alpha (one per stack), not by us."""

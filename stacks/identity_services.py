@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from constructs.grants import allow, index_arn
+from constructs.grants import allow, index_arn, parameter_arn
 from constructs.microservice import Route
 from constructs.service_function import ServiceFunction
 from constructs.work_queue import CONSUMER_TIMEOUT
@@ -22,10 +22,10 @@ if TYPE_CHECKING:  # the ApiStack calls add_identity_services from its __init__
 
 
 def staff_app_url(api: ApiStack) -> str:
-    """Base URL of the staff web app (its origin + path; each tenant's is below it). The local cloud overrides it."""
-    origins = list(api.stage.allowed_origins)
-    origin = next((o for o in origins if "staff" in o), origins[-1])
-    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['staff']}"
+    """The staff app's base when the operator set one (``-c staff_app_url=https://...``); else empty, and
+    the functions read the Amplify app's address that FrontendStack publishes. The local cloud overrides it."""
+    origin = str(api.node.try_get_context("staff_app_url") or "")
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['staff']}" if origin else ""
 
 
 def add_identity_services(api: ApiStack) -> None:
@@ -85,6 +85,7 @@ def add_identity_services(api: ApiStack) -> None:
         "TOKENS_TABLE": data.tokens.table_name,
         "EVENT_BUS_NAME": bus.event_bus_name,
         "STAFF_APP_URL": staff_app_url(api),
+        "STAFF_APP_URL_PARAMETER": api.stage.web_parameter("staff-url"),
     }
     employees = api.add_microservice(
         "empleados",
@@ -102,6 +103,8 @@ def add_identity_services(api: ApiStack) -> None:
         timeout=cdk.Duration.seconds(15),
     )
     _grant_employees(employees.role, api)
+    staff_url = parameter_arn(api, api.stage.web_parameter("staff-url"))  # published by FrontendStack
+    allow(employees.role, ["ssm:GetParameter"], [staff_url])
 
     worker = ServiceFunction(
         api,
@@ -118,6 +121,7 @@ def add_identity_services(api: ApiStack) -> None:
     allow(worker.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
     allow(worker.role, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [data.tokens.table_arn])  # token + subject index
     allow(worker.role, ["events:PutEvents"], [bus.event_bus_arn])
+    allow(worker.role, ["ssm:GetParameter"], [staff_url])
     api.messaging.invitation_requests.consumed_by(worker.function, batch_size=10, max_concurrency=2)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from constructs.grants import allow, index_arn
+from constructs.grants import allow, index_arn, parameter_arn
 from constructs.microservice import Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # the ApiStack calls add_order_services at the end of its __i
     from stacks.api import ApiStack
 
 STARTER_BATCH_SIZE = 10
-DEFAULT_CUSTOMER_APP_URL = "https://pedidos.bembos.com.pe"
 
 
 def _secrets_arn(api: ApiStack) -> str:
@@ -53,10 +52,10 @@ def grant_mercadopago_secrets(api: ApiStack, role: iam.IRole) -> None:
 
 
 def _customer_app_url(api: ApiStack) -> str:
-    """The customer app's base (origin + its path); each tenant's app is ``<base>/<tenant>/``."""
-    origins = [o for o in api.stage.allowed_origins if o.startswith("https://")]
-    origin = str(api.node.try_get_context("customer_app_url") or (origins[0] if origins else DEFAULT_CUSTOMER_APP_URL))
-    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}"
+    """The customer app's base when the operator set one (``-c customer_app_url=https://...``, a custom
+    domain); else empty, and the functions read the Amplify app's address that FrontendStack publishes."""
+    origin = str(api.node.try_get_context("customer_app_url") or "")
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}" if origin else ""
 
 
 def add_order_services(api: ApiStack) -> None:
@@ -94,6 +93,7 @@ def _orders_api(api: ApiStack) -> None:
             "STATE_MACHINE_ARN": api.workflow.state_machine.state_machine_arn,
             "MERCADOPAGO_API_URL": MERCADOPAGO_API_URL,
             "CUSTOMER_APP_URL": _customer_app_url(api),
+            "CUSTOMER_APP_URL_PARAMETER": api.stage.web_parameter("customer-url"),
             "REST_API_URL": api.rest_api_url,
         },
         timeout=cdk.Duration.seconds(20),  # Mercado Pago calls: 5 s timeout, one retry
@@ -117,6 +117,8 @@ def _orders_api(api: ApiStack) -> None:
     allow(role, ["states:SendTaskFailure"], [state_machine.state_machine_arn])
     grant_stop_order_executions(api, role)
     grant_mercadopago_secrets(api, role)
+    # The customer app's address, published by FrontendStack (read by name: no reference to that stack).
+    allow(role, ["ssm:GetParameter"], [parameter_arn(api, api.stage.web_parameter("customer-url"))])
 
 
 def _webhook(api: ApiStack) -> None:

@@ -43,7 +43,13 @@ class Platform:
             **common,
         )
         self.frontend = FrontendStack(
-            scope, "Frontend", stack_name=stage.stack_name("frontend"), stage=stage, api=self.api, **common
+            scope,
+            "Frontend",
+            stack_name=stage.stack_name("frontend"),
+            stage=stage,
+            api=self.api,
+            images=self.data.images,
+            **common,
         )
         for stack in self.stacks:
             if stage.retain_data:

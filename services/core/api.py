@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from core.errors import DomainError
 from core.observability import logger
 from core.principal import Principal
+from core.web import allowed_origins
 
 _resolver: APIGatewayRestResolver | None = None
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
@@ -29,7 +30,7 @@ def _error(status: int, code: str, message: str, details: Any = None) -> Respons
 def create_resolver(title: str) -> APIGatewayRestResolver:
     """An ``APIGatewayRestResolver`` with validation, OpenAPI and the platform's error mapping."""
     global _resolver  # noqa: PLW0603 - one resolver per function, read by current_principal()
-    origins = [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o]
+    origins = allowed_origins()
     cors = CORSConfig(
         allow_origin=origins[0] if origins else "*",
         extra_origins=origins[1:],

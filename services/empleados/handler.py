@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
+from core import web
 from core.api import create_resolver, current_principal
 from core.events import EventPublisher
 from core.observability import logger, tracer
@@ -47,7 +48,8 @@ class Settings(BaseSettings):
     locations_table: str
     tokens_table: str
     event_bus_name: str
-    staff_app_url: str
+    staff_app_url: str = ""  # the staff app's base; else read from the parameter below
+    staff_app_url_parameter: str = ""
     invitation_hours: int = 72
 
 
@@ -63,7 +65,10 @@ def build_services(settings: Settings) -> logic.Services:
         sessions=SessionStore(client, settings.tokens_table),
         tenants=TenantDirectory(client, settings.tenants_table),
         publisher=EventPublisher(boto3.client("events"), settings.event_bus_name),
-        invitations=logic.InvitationPolicy(staff_app_url=settings.staff_app_url, hours=settings.invitation_hours),
+        invitations=logic.InvitationPolicy(
+            staff_app_url=web.value_or_parameter(settings.staff_app_url, settings.staff_app_url_parameter),
+            hours=settings.invitation_hours,
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import functools
 import boto3
 from pydantic_settings import BaseSettings
 
-from core import contracts
+from core import contracts, web
 from core.events import EventPublisher
 from core.mercadopago_client import MERCADOPAGO_API_URL
 from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     event_bus_name: str = ""
     state_machine_arn: str = ""
     mercadopago_api_url: str = MERCADOPAGO_API_URL
-    customer_app_url: str = ""
+    customer_app_url: str = ""  # the customer app's base; else read from the parameter below
+    customer_app_url_parameter: str = ""
     rest_api_url: str = ""
 
 
@@ -99,7 +100,8 @@ def workflow() -> WorkflowClient:
 
 def links() -> Links:
     s = settings()
-    return Links(customer_app_url=s.customer_app_url, rest_api_url=s.rest_api_url)
+    app_url = web.value_or_parameter(s.customer_app_url, s.customer_app_url_parameter)
+    return Links(customer_app_url=app_url, rest_api_url=s.rest_api_url)
 
 
 def reset() -> None:

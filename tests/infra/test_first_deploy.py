@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,48 @@ def test_the_first_admins_invitation_is_requested_only_once_eventbridge_may_deli
     assert len(invitations) == 2 and len(delivery) == 2  # one request per tenant; the queue's and the DLQ's policy
     for resource in invitations.values():
         assert {rule, *delivery} <= set(resource["DependsOn"])
+
+
+def _joined(value: Any) -> str:
+    """A template string as text (Fn::Join parts flattened; references kept as their JSON)."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(_joined(part) for part in value["Fn::Join"][1])
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def test_the_web_apps_own_origins_reach_cors_links_and_the_images_bucket(prod_app) -> None:
+    frontend = prod_app.template("frontend")
+    apps = resources(frontend, "AWS::Amplify::App")
+    parameters = {
+        p["Properties"]["Name"]: _joined(p["Properties"]["Value"])
+        for p in resources(frontend, "AWS::SSM::Parameter").values()
+    }
+    origins = parameters["/bembos-prod/web/origins"]
+    for app_id in apps:  # each Amplify app's own address, beside the configured custom domains
+        assert f'https://main.{{"Fn::GetAtt": ["{app_id}", "DefaultDomain"]}}' in origins
+    assert "https://pedidos.bembos.com.pe" in origins
+    assert parameters["/bembos-prod/web/customer-url"].endswith("/clientes")
+    assert parameters["/bembos-prod/web/staff-url"].endswith("/staff")
+    # the images bucket's CORS: set here, with those origins (DataStack sets none)
+    (bucket,) = [
+        b for k, b in resources(prod_app.template("data"), "AWS::S3::Bucket").items() if k.startswith("Images")
+    ]
+    assert "CorsConfiguration" not in bucket["Properties"]
+    (cors,) = [r for k, r in resources(frontend, "Custom::AWS").items() if k.startswith("ImagesCors")]
+    create = _joined(cors["Properties"]["Create"])
+    assert "putBucketCors" in create and all(app_id in create for app_id in apps)
+    # every REST function answers CORS for those origins (read by name at cold start), not for "*"
+    api = prod_app.template("api")
+    functions = resources(api, "AWS::Lambda::Function")
+    rest = [f for f in functions.values() if "ALLOWED_ORIGINS_PARAMETER" in f["Properties"]["Environment"]["Variables"]]
+    assert len(rest) == 9  # plataforma, usuarios, empleados, productos, combos, locales, pedidos, pagos, etapas
+    for function in rest:
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["ALLOWED_ORIGINS_PARAMETER"] == "/bembos-prod/web/origins"
+        assert env["ALLOWED_ORIGINS"] == "https://pedidos.bembos.com.pe,https://staff.bembos.com.pe"
+    statements = json.dumps(resources(api, "AWS::IAM::Policy"))
+    for name in ("web/origins", "web/customer-url", "web/staff-url"):
+        assert f":parameter/bembos-prod/{name}" in statements
+    links = {k: f["Properties"]["Environment"]["Variables"] for k, f in functions.items()}
+    assert any(env.get("CUSTOMER_APP_URL_PARAMETER") == "/bembos-prod/web/customer-url" for env in links.values())
+    assert any(env.get("STAFF_APP_URL_PARAMETER") == "/bembos-prod/web/staff-url" for env in links.values())
