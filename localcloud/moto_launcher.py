@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: three to its Step Functions support, one DynamoDB limit.
+"""Start moto's server with fidelity fixes: three to its Step Functions support, two request limits.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -16,6 +16,9 @@
    passed here. (The other request limits, 100 items per transaction or batch read, 400 KB items and
    repeated keys, moto already enforces.)
 
+5. EventBridge refuses a ``PutEvents`` whose entries add up to more than 256 KB (counted as AWS counts
+   them: Time 14 bytes, Source, DetailType, Detail and Resources in UTF-8); moto takes any size.
+
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
 
@@ -30,6 +33,8 @@ from typing import Any
 from moto.core.responses import EmptyResult
 from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.exceptions import ValidationException as EventsValidationException
+from moto.events.responses import EventsHandler
 from moto.server import main
 from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
@@ -110,6 +115,27 @@ def _batch_write_item(self: Any) -> Any:
 
 
 DynamoHandler.batch_write_item = _batch_write_item  # type: ignore[method-assign]
+
+
+PUT_EVENTS_LIMIT = 256 * 1024
+_moto_put_events = EventsHandler.put_events
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """A ``PutEventsRequestEntry``'s size as EventBridge counts it."""
+    size = 14 if entry.get("Time") else 0
+    for field in ("Source", "DetailType", "Detail"):
+        size += len(str(entry.get(field) or "").encode())
+    return size + sum(len(str(r).encode()) for r in entry.get("Resources") or [])
+
+
+def _put_events(self: Any) -> str:
+    if sum(entry_size(e) for e in self._get_param("Entries") or []) > PUT_EVENTS_LIMIT:
+        raise EventsValidationException("Total size of the entries in the request is over the limit.")
+    return str(_moto_put_events(self))
+
+
+EventsHandler.put_events = _put_events  # type: ignore[method-assign]
 
 
 def _exit_with_parent() -> None:

@@ -266,3 +266,23 @@ def test_the_local_dynamodb_refuses_what_aws_refuses_a_batch_write_of_more_than_
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "less than or equal to 25" in refused.value.response["Error"]["Message"]
     assert not dynamodb.batch_write_item(RequestItems={table: rows[:25]}).get("UnprocessedItems")
+
+
+def test_the_local_eventbridge_refuses_events_over_256_kb_as_aws_does(cloud) -> None:
+    events = boto3.client("events")
+    bus = (
+        cloud.output("Messaging", "EventBusName")
+        if "Messaging.EventBusName" in cloud.assembly.outputs
+        else "bembos-dev-eventos"
+    )
+    big = {
+        "EventBusName": bus,
+        "Source": "bembos.pruebas",
+        "DetailType": "Grande",
+        "Detail": json.dumps({"x": "y" * 262_144}),
+    }
+    with pytest.raises(ClientError) as refused:
+        events.put_events(Entries=[big])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    small = {**big, "Detail": json.dumps({"x": "y"})}
+    assert events.put_events(Entries=[small])["FailedEntryCount"] == 0
