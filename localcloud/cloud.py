@@ -44,8 +44,10 @@ from starlette.routing import Mount, Route
 
 from localcloud import mailbox as mailbox_module
 from localcloud import mercadopago_fake, openapi, webapps
+from localcloud.aws_proxy import AwsProxy, function_access_key
 from localcloud.esm import EventSourcePoller
 from localcloud.gateway import create_gateway
+from localcloud.iam import Arns
 from localcloud.lambda_runtime import LambdaRuntime
 from localcloud.model import Assembly, FunctionSpec
 from localcloud.provision import LocalUrls, provision
@@ -269,9 +271,14 @@ class LocalCloud:
         self._stoppers.append(self.mercadopago.close)
 
         overrides = self._external_overrides(smtp.port)
-        functions = {name: _with_overrides(spec, overrides) for name, spec in self.assembly.functions.items()}
+        # Each function calls AWS through the IAM-enforcing endpoint, signed with an access key of its own.
+        proxy = self._start_aws_proxy(aws)
+        functions = {
+            name: _with_overrides(spec, overrides, access_key=function_access_key(name))
+            for name, spec in self.assembly.functions.items()
+        }
         base_env = {
-            "AWS_ENDPOINT_URL": aws,
+            "AWS_ENDPOINT_URL": proxy,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION,
@@ -297,6 +304,18 @@ class LocalCloud:
         self.poller = EventSourcePoller(self.assembly.event_source_mappings, self.runtime, aws, region=REGION)
         self.poller.start()
         self._stoppers.append(self.poller.stop)
+
+    def _start_aws_proxy(self, aws: str) -> str:
+        """The functions' AWS endpoint: their role's IAM policy enforced, then moto (localcloud.aws_proxy)."""
+        self.aws_proxy = AwsProxy(upstream=aws, arns=Arns(region=REGION, account=ACCOUNT_ID))
+        self.aws_proxy.enforce(
+            {name: spec.role_name for name, spec in self.assembly.functions.items() if spec.role_name},
+            self.assembly.role_policies,
+        )
+        server, url = serve_in_thread(self.aws_proxy.app())
+        self._stoppers.append(server.stop)
+        self.aws_proxy_url = url
+        return url
 
     def _routes(self, gateway: Starlette) -> list[Route | Mount]:
         routes: list[Route | Mount] = [
@@ -352,8 +371,9 @@ class LocalCloud:
         return f"bembos-{STAGE}-{short_name}"
 
 
-def _with_overrides(spec: FunctionSpec, overrides: dict[str, str]) -> FunctionSpec:
+def _with_overrides(spec: FunctionSpec, overrides: dict[str, str], *, access_key: str) -> FunctionSpec:
     env = {k: overrides.get(k, v) for k, v in spec.environment.items()}
+    env["AWS_ACCESS_KEY_ID"] = access_key  # who is calling, for the IAM-enforcing endpoint
     return dataclasses.replace(spec, environment=env)
 
 

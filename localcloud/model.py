@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class FunctionSpec:
     timeout_seconds: int = 3
     memory_mb: int = 128
     layer_dirs: tuple[Path, ...] = ()  # asset folders of the layers (not importable here: arm64 wheels)
+    role_name: str | None = None  # its execution role (whose policies the local AWS endpoint enforces)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class Assembly:
     websocket_apis: list[WebSocketApiSpec] = field(default_factory=list)
     # logical id ("<stack>/<LogicalId>") -> physical id / ARN / URL, for scripts and tests
     physical_ids: dict[str, str] = field(default_factory=dict)
+    # role name -> its policy documents (inline and AWS::IAM::Policy), resolved to local ARNs
+    role_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)  # "<stack>.<OutputKey>" -> value
     unsupported: list[str] = field(default_factory=list)  # "<stack>/<LogicalId> (<Type>)"
     # things handled only approximately (e.g. a layer ARN from outside the assembly), for the start-up report

@@ -96,9 +96,7 @@ from localcloud.model import (
 
 # Types that need nothing in the local cloud, and why that is safe.
 ACCEPTED_TYPES: dict[str, str] = {
-    "AWS::IAM::Role": "IAM is not enforced locally: every local process has full access to the moto server",
-    "AWS::IAM::Policy": "IAM is not enforced locally",
-    "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
+    "AWS::IAM::ManagedPolicy": "customer-managed policies are not enforced locally (the platform has none)",
     "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
@@ -296,6 +294,8 @@ class _Provisioner:
             "AWS::KMS::Key": self._kms_key,
             "AWS::KMS::Alias": self._kms_alias,
             "AWS::SSM::Parameter": self._ssm_parameter,
+            "AWS::IAM::Role": self._iam_role,
+            "AWS::IAM::Policy": self._iam_policy,
             "AWS::ApiGateway::RestApi": self._rest_api,
             "AWS::ApiGateway::Resource": self._rest_resource,
             "AWS::ApiGateway::Method": self._rest_method,
@@ -735,6 +735,18 @@ class _Provisioner:
 
     # ---------------------------------------------------------------- functions
 
+    def _iam_role(self, c: _Context) -> None:
+        """A role's inline policies, kept for the local AWS endpoint to enforce (localcloud.aws_proxy)."""
+        name = c.resolver.physical_name(c.logical_id)
+        documents = [p["PolicyDocument"] for p in c.prop("Policies", []) if p.get("PolicyDocument")]
+        self.assembly.role_policies.setdefault(name, []).extend(documents)
+        if c.prop("ManagedPolicyArns"):
+            self.assembly.warnings.append(f"{c.key}: managed policies are not enforced locally")
+
+    def _iam_policy(self, c: _Context) -> None:
+        for role in c.prop("Roles", []):
+            self.assembly.role_policies.setdefault(as_text(role), []).append(c.prop("PolicyDocument"))
+
     def _function(self, c: _Context) -> None:
         name = c.resolver.physical_name(c.logical_id)
         c.record(name, Arn=c.resolver.arn("lambda", f"function:{name}"))
@@ -761,6 +773,7 @@ class _Provisioner:
             timeout_seconds=int(c.prop("Timeout", 3)),
             memory_mb=int(c.prop("MemorySize", 128)),
             layer_dirs=tuple(layer_dirs),
+            role_name=as_text(c.prop("Role", "")).rsplit("/", 1)[-1] or None,
         )
 
     def _code_dir(self, c: _Context, code: dict[str, Any]) -> Path:

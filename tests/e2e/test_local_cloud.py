@@ -286,3 +286,29 @@ def test_the_local_eventbridge_refuses_events_over_256_kb_as_aws_does(cloud) -> 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     small = {**big, "Detail": json.dumps({"x": "y"})}
     assert events.put_events(Entries=[small])["FailedEntryCount"] == 0
+
+
+def test_a_functions_call_outside_its_own_iam_role_is_refused_as_on_aws(cloud) -> None:
+    from localcloud.aws_proxy import function_access_key
+
+    # The platform function may read the tenants table (GET /tienda), and nothing of the users table
+    as_platform = boto3.client(
+        "dynamodb",
+        endpoint_url=cloud.aws_proxy_url,
+        aws_access_key_id=function_access_key("bembos-dev-plataforma"),
+        aws_secret_access_key="local",
+        region_name="us-east-1",
+    )
+    key = {"tenant_id": {"S": "bembos-miraflores"}}
+    assert as_platform.get_item(TableName=cloud.table("tenants"), Key=key)["Item"]["name"]["S"]
+    with pytest.raises(ClientError) as refused:
+        as_platform.query(
+            TableName=cloud.table("usuarios"),
+            KeyConditionExpression="tenant_id = :t",
+            ExpressionAttributeValues={":t": {"S": "bembos-miraflores"}},
+        )
+    error = refused.value.response["Error"]
+    assert error["Code"] == "AccessDeniedException"
+    assert "dynamodb:Query" in error["Message"] and "table/bembos-dev-usuarios" in error["Message"]
+    # (the session's guard counts refusals the platform's own code met: this one was the test's)
+    assert cloud.aws_proxy.refused.pop()["action"] == "dynamodb:Query"
