@@ -6,6 +6,10 @@ function's role does not allow one of them, the answer is the error AWS gives (`
 ``AuthorizationError``, S3's ``AccessDenied``) and nothing reaches moto. Everything else (the local
 cloud's own calls, browsers' presigned requests signed by a function, CORS preflights) is passed
 through as it is. Refusals are logged and kept in ``refused`` for the tests.
+
+Optionally (``gsi_delay`` seconds, ``LOCALCLOUD_GSI_DELAY_MS``), an item a function wrote stays out of
+the results of index queries for that long, as a DynamoDB global secondary index, eventually
+consistent, may not show it yet on AWS: code that reads its own writes through an index fails here too.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +52,9 @@ class AwsProxy:
     arns: Arns
     callers: dict[str, Caller] = field(default_factory=dict)
     refused: list[dict[str, str]] = field(default_factory=list)
+    gsi_delay: float = 0.0
+    _written: dict[tuple[str, str], float] = field(default_factory=dict)  # (table, key) -> when
+    _key_schema: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def enforce(self, functions: Mapping[str, str], role_policies: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """``functions``: function name -> role name; ``role_policies``: role name -> policy documents."""
@@ -72,13 +80,48 @@ class AwsProxy:
                 content=body,
                 headers=[(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS],
             )
-            headers = {
-                k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS | {"content-encoding"}
-            }
-            return Response(upstream.content, status_code=upstream.status_code, headers=headers)
+            dropped = _HOP_HEADERS | {"content-encoding"}  # httpx has decoded the body
+            headers = {k: v for k, v in upstream.headers.items() if k.lower() not in dropped}
+            content = upstream.content
+            if self.gsi_delay and caller is not None and upstream.status_code == 200:
+                content = await self._eventually_consistent(client, request.headers, body, content)
+            return Response(content, status_code=upstream.status_code, headers=headers)
 
         methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
         return Starlette(routes=[Route("/{path:path}", handle, methods=methods)])
+
+    async def _eventually_consistent(
+        self, client: httpx.AsyncClient, headers: Mapping[str, str], body: bytes, content: bytes
+    ) -> bytes:
+        """Note a function's DynamoDB writes; hide the items written too recently from its index queries."""
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        if not target.startswith("DynamoDB"):
+            return content
+        operation = target.partition(".")[2]
+        request = json.loads(body or b"{}")
+        now = time.monotonic()
+        for table, item in _written_items(operation, request):
+            keys = await self._keys(client, headers, table)
+            self._written[(table, _key_of(item, keys))] = now
+        if operation not in ("Query", "Scan") or not request.get("IndexName"):
+            return content
+        answer = json.loads(content)
+        table = request["TableName"]
+        keys = await self._keys(client, headers, table)
+        recent = {key for (t, key), at in self._written.items() if t == table and now - at < self.gsi_delay}
+        visible = [item for item in answer.get("Items", []) if _key_of(item, keys) not in recent]
+        answer["Items"], answer["Count"] = visible, len(visible)
+        return json.dumps(answer).encode()
+
+    async def _keys(self, client: httpx.AsyncClient, headers: Mapping[str, str], table: str) -> tuple[str, ...]:
+        """The table's primary key attributes (one DescribeTable per table, then remembered)."""
+        if table not in self._key_schema:
+            forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
+            forwarded["X-Amz-Target"] = "DynamoDB_20120810.DescribeTable"
+            answer = await client.post("/", content=json.dumps({"TableName": table}), headers=forwarded)
+            schema = answer.json().get("Table", {}).get("KeySchema", [])
+            self._key_schema[table] = tuple(k["AttributeName"] for k in schema)
+        return self._key_schema[table]
 
     def _deny(self, caller: Caller, call: Call, refusal: tuple[str, str], request: Request) -> Response:
         action, resource = refusal
@@ -105,3 +148,27 @@ class AwsProxy:
             f"<Message>{message}</Message></Error><RequestId>local</RequestId></ErrorResponse>"
         )
         return Response(xml, status_code=403, media_type="text/xml")
+
+
+def _written_items(operation: str, request: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(table, item or key) of each write in a DynamoDB request."""
+    if operation == "PutItem":
+        return [(request["TableName"], request.get("Item", {}))]
+    if operation in ("UpdateItem", "DeleteItem"):
+        return [(request["TableName"], request.get("Key", {}))]
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    if operation == "BatchWriteItem":
+        for table, writes in request.get("RequestItems", {}).items():
+            for write in writes:
+                put, delete = write.get("PutRequest", {}), write.get("DeleteRequest", {})
+                found.append((table, put.get("Item") or delete.get("Key") or {}))
+    if operation == "TransactWriteItems":
+        for item in request.get("TransactItems", []):
+            for kind, write in item.items():
+                if kind != "ConditionCheck":
+                    found.append((write["TableName"], write.get("Item") or write.get("Key") or {}))
+    return found
+
+
+def _key_of(item: Mapping[str, Any], keys: Sequence[str]) -> str:
+    return json.dumps([item.get(k) for k in keys], sort_keys=True)

@@ -307,7 +307,12 @@ class LocalCloud:
 
     def _start_aws_proxy(self, aws: str) -> str:
         """The functions' AWS endpoint: their role's IAM policy enforced, then moto (localcloud.aws_proxy)."""
-        self.aws_proxy = AwsProxy(upstream=aws, arns=Arns(region=REGION, account=ACCOUNT_ID))
+        self.aws_proxy = AwsProxy(
+            upstream=aws,
+            arns=Arns(region=REGION, account=ACCOUNT_ID),
+            # optional: index queries lag behind the functions' writes, as on AWS (eventual consistency)
+            gsi_delay=float(os.environ.get("LOCALCLOUD_GSI_DELAY_MS", "0")) / 1000,
+        )
         self.aws_proxy.enforce(
             {name: spec.role_name for name, spec in self.assembly.functions.items() if spec.role_name},
             self.assembly.role_policies,

@@ -312,3 +312,25 @@ def test_a_functions_call_outside_its_own_iam_role_is_refused_as_on_aws(cloud) -
     assert "dynamodb:Query" in error["Message"] and "table/bembos-dev-usuarios" in error["Message"]
     # (the session's guard counts refusals the platform's own code met: this one was the test's)
     assert cloud.aws_proxy.refused.pop()["action"] == "dynamodb:Query"
+
+
+def test_the_optional_index_lag_hides_a_functions_fresh_writes_from_its_index_queries_only(cloud) -> None:
+    from identity_support import call, register
+
+    cloud.aws_proxy.gsi_delay = 2.0
+    try:
+        # a customer registers and logs in at once: login reads through the email lock, not the index
+        _, email, password = register(cloud, TENANT)
+        login = call(cloud, "POST", "usuarios/login", tenant=TENANT, json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        token = login.json()["token"]
+        body = {"location_id": "larco", "dispatch": "pickup", "items": [
+            {"kind": "producto", "item_id": "inca-kola", "size": "500 ml", "quantity": 1}]}  # fmt: skip
+        order = call(cloud, "POST", "pedidos", token=token, json=body).json()
+        # the order reads back by its key at once; the customer's list (the by_customer index) lags
+        assert call(cloud, "GET", f"pedidos/{order['order_id']}", token=token).status_code == 200
+        assert call(cloud, "GET", "pedidos", token=token).json()["items"] == []
+        shown = eventually(lambda: call(cloud, "GET", "pedidos", token=token).json()["items"], timeout=10)
+        assert [o["order_id"] for o in shown] == [order["order_id"]]
+    finally:
+        cloud.aws_proxy.gsi_delay = 0.0
