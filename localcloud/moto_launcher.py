@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: three to its Step Functions support, two request limits.
+"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -16,7 +16,9 @@
    passed here. (The other request limits, 100 items per transaction or batch read, 400 KB items and
    repeated keys, moto already enforces.)
 
-5. EventBridge refuses a ``PutEvents`` whose entries add up to more than 256 KB (counted as AWS counts
+5. Step Functions fails an execution whose history passes 25,000 events; moto's grows without end
+   (an order nobody completed once looped on its overdue heartbeat for a week).
+6. EventBridge refuses a ``PutEvents`` whose entries add up to more than 256 KB (counted as AWS counts
    them: Time 14 bytes, Source, DetailType, Detail and Resources in UTF-8); moto takes any size.
 
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
@@ -46,6 +48,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.responses import StepFunctionResponse
 
 _moto_from_error = StateTaskServiceCallback._from_error
@@ -98,6 +101,27 @@ def _state_data(**fields: Any) -> Any:
 
 
 state_module.StateData = _state_data  # type: ignore[misc,assignment]
+
+HISTORY_LIMIT = 25_000
+_TERMINAL_EVENTS = {
+    HistoryEventType.ExecutionFailed,
+    HistoryEventType.ExecutionAborted,
+    HistoryEventType.ExecutionTimedOut,
+}
+_moto_add_event = EventManager.add_event
+
+
+class HistoryLimitExceeded(RuntimeError):
+    """Raised into the interpreter, which fails the execution with ``States.Runtime``, as AWS does."""
+
+
+def _add_event(self: Any, context: Any, event_type: Any, *args: Any, **kwargs: Any) -> int:
+    if event_type not in _TERMINAL_EVENTS and len(self._history_event_list) >= HISTORY_LIMIT:
+        raise HistoryLimitExceeded(f"the execution history passed the limit of {HISTORY_LIMIT} events")
+    return int(_moto_add_event(self, context, event_type, *args, **kwargs))
+
+
+EventManager.add_event = _add_event  # type: ignore[method-assign]
 
 BATCH_WRITE_LIMIT = 25
 _moto_batch_write_item = DynamoHandler.batch_write_item
