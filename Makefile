@@ -57,9 +57,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Two pytest workers: the local cloud's tests (e2e, browser) share one cloud in one worker (their
-# xdist group), while the unit and infra tests run in the other.
-test: install lint synth
+# Lint and synth run side by side (each mostly one core). Then two pytest workers: the local cloud's
+# tests (e2e, browser) share one cloud in one worker (their xdist group), the unit and infra tests
+# run in the other.
+test: install
+	$(MAKE) --no-print-directory -j2 -Otarget lint synth
 	npm run --silent web:test
 	$(PY) -m pytest -n 2 --dist loadgroup
 
