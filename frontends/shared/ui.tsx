@@ -1,5 +1,5 @@
 /** The few building blocks both apps draw with: labelled fields, notices, a busy button, a dialog. */
-import type { ButtonHTMLAttributes, ComponentChildren, InputHTMLAttributes, TextareaHTMLAttributes } from "preact";
+import type { ButtonHTMLAttributes, ComponentChildren, FormHTMLAttributes, InputHTMLAttributes, TextareaHTMLAttributes } from "preact";
 import { useEffect, useId, useRef } from "preact/hooks";
 
 interface InputProps {
@@ -154,5 +154,23 @@ export function Dialog({
       </header>
       {open && children}
     </dialog>
+  );
+}
+
+type FormProps = Omit<FormHTMLAttributes<HTMLFormElement>, "onSubmit"> & { onSend: () => void };
+
+/** A form the app sends itself: no page reload, and our own field messages instead of the browser's bubbles. */
+export function Form({ onSend, children, ...rest }: FormProps) {
+  return (
+    <form
+      noValidate
+      {...rest}
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSend();
+      }}
+    >
+      {children}
+    </form>
   );
 }

@@ -1,7 +1,7 @@
 /** Add a product or combo to the cart: size, quantity, notes ("sin cebolla"). */
 import { useState } from "preact/hooks";
 import { soles } from "../../../shared/money";
-import { Button, Dialog, TextArea } from "../../../shared/ui";
+import { Button, Dialog, Form, TextArea } from "../../../shared/ui";
 import { MAX_NOTES, MAX_QUANTITY } from "../cart";
 import type { MenuItem } from "../../../shared/catalog";
 
@@ -73,12 +73,11 @@ function ItemForm({ item, onAdd, initial, actionLabel }: { item: MenuItem; onAdd
   const [quantity, setQuantity] = useState(initial?.quantity ?? 1);
   const [notes, setNotes] = useState(initial?.notes ?? "");
   const unit = item.sizes.find((s) => s.size === size)?.price_cents ?? 0;
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     onAdd({ size, quantity, notes });
   };
   return (
-    <form class="dialog__body stack" onSubmit={submit}>
+    <Form class="dialog__body stack" onSend={submit}>
       {item.image_url && <img class="item-dialog__image" src={item.image_url} alt="" width={192} height={192} />}
       {item.description && <p>{item.description}</p>}
       {item.points > 0 && <p class="small muted">Acumulas {item.points * quantity} puntos</p>}
@@ -99,6 +98,6 @@ function ItemForm({ item, onAdd, initial, actionLabel }: { item: MenuItem; onAdd
       <Button type="submit" class="button button--primary button--block">
         {actionLabel} · {soles(unit * quantity)}
       </Button>
-    </form>
+    </Form>
   );
 }

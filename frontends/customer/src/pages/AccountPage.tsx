@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useAction, useLoad } from "../../../shared/hooks";
 import { currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
-import { Button, Dialog, Field, Loading, Notice } from "../../../shared/ui";
+import { Button, Dialog, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 
 interface Profile {
@@ -66,14 +66,13 @@ export function AccountPage() {
       </main>
     );
   }
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     void save.run();
   };
   return (
     <main id="contenido" class="narrow stack">
       <h1>Mi cuenta</h1>
-      <form class="card stack" onSubmit={submit} noValidate aria-labelledby="datos">
+      <Form class="card stack" onSend={submit} aria-labelledby="datos">
         <h2 id="datos">Tus datos</h2>
         <p class="small muted">Correo: {profile.data.email}</p>
         <Field label="Nombre y apellido" name="name" autocomplete="name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} error={save.error?.fieldMessage("name")} />
@@ -83,7 +82,7 @@ export function AccountPage() {
         <Button type="submit" busy={save.busy} busyLabel="Guardando…">
           Guardar
         </Button>
-      </form>
+      </Form>
       <div class="card stack">
         <Button variant="secondary" busy={logout.busy} onClick={() => void logout.run()}>
           Cerrar sesión

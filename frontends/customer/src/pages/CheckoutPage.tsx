@@ -8,7 +8,7 @@ import { useAction } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
 import { Link, currentPath, navigate } from "../../../shared/router";
 import { randomId, useStore } from "../../../shared/store";
-import { Button, Field, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { EMPTY_CART, type Dispatch, fingerprint, orderItems, totals } from "../cart";
 import type { Location } from "../../../shared/catalog";
 import { dispatchLabel } from "../components/LocationCard";
@@ -77,8 +77,7 @@ export function CheckoutPage() {
       </main>
     );
   }
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     if (dispatch === "delivery" && address.trim().length < 5) {
       setAddressError("Escribe la dirección de entrega (calle, número y referencia).");
       return;
@@ -89,7 +88,7 @@ export function CheckoutPage() {
   return (
     <main id="contenido" class="narrow">
       <h1>Confirmar pedido</h1>
-      <form class="stack" onSubmit={submit} noValidate>
+      <Form class="stack" onSend={submit}>
         <section class="card stack" aria-labelledby="entrega">
           <h2 id="entrega">Entrega</h2>
           <p>
@@ -132,7 +131,7 @@ export function CheckoutPage() {
           Confirmar pedido · {soles(estimate.total_cents)}
         </Button>
         <p class="small muted">Después de confirmar, pagas con tarjeta o con Mercado Pago.</p>
-      </form>
+      </Form>
     </main>
   );
 }

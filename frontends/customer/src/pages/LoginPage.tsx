@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Session } from "../../../shared/api";
 import { useAction } from "../../../shared/hooks";
 import { Link, href, navigate, useLocation } from "../../../shared/router";
-import { Button, Field, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 
 function backTo(query: URLSearchParams): string {
@@ -30,14 +30,13 @@ export function LoginPage() {
     await login(email, password);
     navigate(backTo(query), { replace: true });
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     void action.run();
   };
   return (
     <main id="contenido" class="narrow">
       <h1>Ingresar</h1>
-      <form class="card stack" onSubmit={submit} noValidate>
+      <Form class="card stack" onSend={submit}>
         {query.get("volver") && <Notice kind="info">Ingresa para continuar.</Notice>}
         <Field label="Correo" type="email" name="email" autocomplete="email" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} error={action.error?.fieldMessage("email")} />
         <Field label="Contraseña" type="password" name="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
@@ -48,7 +47,7 @@ export function LoginPage() {
         <p>
           ¿No tienes cuenta? <Link to={`/registro${query.get("volver") ? `?volver=${encodeURIComponent(query.get("volver") ?? "")}` : ""}`}>Regístrate</Link>
         </p>
-      </form>
+      </Form>
     </main>
   );
 }
@@ -68,15 +67,14 @@ export function RegisterPage() {
     navigate(backTo(query), { replace: true });
   });
   const set = (field: keyof typeof form) => (event: Event) => setForm({ ...form, [field]: (event.target as HTMLInputElement).value });
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     void action.run();
   };
   const problem = (field: string) => action.error?.fieldMessage(field);
   return (
     <main id="contenido" class="narrow">
       <h1>Crear cuenta</h1>
-      <form class="card stack" onSubmit={submit} noValidate>
+      <Form class="card stack" onSend={submit}>
         <Field label="Nombre y apellido" name="name" autocomplete="name" required value={form.name} onInput={set("name")} error={problem("name")} />
         <Field label="Correo" type="email" name="email" autocomplete="email" required value={form.email} onInput={set("email")} error={problem("email")} />
         <Field label="Celular (opcional)" type="tel" name="phone" autocomplete="tel" inputMode="tel" value={form.phone} onInput={set("phone")} error={problem("phone")} hint="Para que el repartidor pueda llamarte." />
@@ -99,7 +97,7 @@ export function RegisterPage() {
         <p>
           ¿Ya tienes cuenta? <Link to="/ingresar">Ingresa</Link>
         </p>
-      </form>
+      </Form>
     </main>
   );
 }

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useAction, useLoad } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
 import { Link, navigate } from "../../../shared/router";
-import { Button, Field, Loading, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { type MercadoPagoInstance, cardFormMessage, mercadoPago } from "../mercadopago";
 import { type Order, paymentMessage, shortId } from "../../../shared/orders";
@@ -78,8 +78,7 @@ function CardForm({ order }: { order: Order }) {
   });
 
   if (sdkError) return <Notice kind="warning">{sdkError}</Notice>;
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     if (!holder.trim()) {
       setDeclined("Escribe el nombre como aparece en la tarjeta.");
       return;
@@ -87,7 +86,7 @@ function CardForm({ order }: { order: Order }) {
     void pay.run();
   };
   return (
-    <form class="stack card-form" onSubmit={submit} noValidate aria-label="Pagar con tarjeta">
+    <Form class="stack card-form" onSend={submit} aria-label="Pagar con tarjeta">
       {!sdk && <Loading label="Cargando el formulario seguro de Mercado Pago…" />}
       <div class="field">
         <span class="field__label" id="mp-card-number-label">
@@ -122,7 +121,7 @@ function CardForm({ order }: { order: Order }) {
         Pagar {soles(order.total_cents)}
       </Button>
       <p class="small muted">Los datos de tu tarjeta van directo a Mercado Pago; nosotros no los vemos ni los guardamos.</p>
-    </form>
+    </Form>
   );
 }
 

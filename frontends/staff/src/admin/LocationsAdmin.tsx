@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { DAYS, type Location, dayLabel } from "../../../shared/catalog";
 import { errorText, useAction } from "../../../shared/hooks";
-import { Button, Dialog, Field, Loading, Notice } from "../../../shared/ui";
+import { Button, Dialog, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { useLocations } from "./common";
 
@@ -51,13 +51,9 @@ function LocationEditor({ location, onSaved }: { location: Location; onSaved: (n
     <Field label={label} name={name} value={form[name]} error={save.error?.fieldMessage(name)} onInput={(e) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value })} />
   );
   return (
-    <form
+    <Form
       class="dialog__body stack"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
-      noValidate
+      onSend={() => void save.run()}
     >
       {field("name", "Nombre")}
       {field("address", "Dirección")}
@@ -106,7 +102,7 @@ function LocationEditor({ location, onSaved }: { location: Location; onSaved: (n
       <Button type="submit" busy={save.busy} busyLabel="Guardando…">
         Guardar
       </Button>
-    </form>
+    </Form>
   );
 }
 

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Combo, type Location, type Product, type Size, categoryLabel } from "../../../shared/catalog";
 import { errorText, useAction, useLoad } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
-import { Button, Dialog, Field, Loading, Notice, TextArea } from "../../../shared/ui";
+import { Button, Dialog, Field, Form, Loading, Notice, TextArea } from "../../../shared/ui";
 import { useApp } from "../context";
 import { centsFromSoles, solesInput, useLocations } from "./common";
 
@@ -88,13 +88,9 @@ function Editor({ kind, item, products, onSaved }: { kind: Kind; item: Item | nu
   const set = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
   const setSize = (index: number, change: Partial<SizeRow>) => set({ sizes: draft.sizes.map((row, i) => (i === index ? { ...row, ...change } : row)) });
   return (
-    <form
+    <Form
       class="dialog__body stack"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
-      noValidate
+      onSend={() => void save.run()}
     >
       <Field label="Nombre" name="name" value={draft.name} error={save.error?.fieldMessage("name")} onInput={(e) => set({ name: (e.target as HTMLInputElement).value })} />
       <TextArea label="Descripción" value={draft.description} maxLength={500} onInput={(e) => set({ description: (e.target as HTMLTextAreaElement).value })} />
@@ -175,7 +171,7 @@ function Editor({ kind, item, products, onSaved }: { kind: Kind; item: Item | nu
       <Button type="submit" busy={save.busy} busyLabel="Guardando…">
         Guardar
       </Button>
-    </form>
+    </Form>
   );
 }
 

@@ -6,7 +6,7 @@ import { soles } from "../../../shared/money";
 import { ESTADO_LABELS, type Estado, type Order, paymentMessage, shortId } from "../../../shared/orders";
 import { Link } from "../../../shared/router";
 import { Timeline } from "../../../shared/Timeline";
-import { Button, Loading, Notice, TextArea } from "../../../shared/ui";
+import { Button, Form, Loading, Notice, TextArea } from "../../../shared/ui";
 import { useApp } from "../context";
 import { LocationSelect, useChosenLocation } from "./common";
 import { useAdminEvents } from "./live";
@@ -58,7 +58,7 @@ export function OrdersAdmin() {
   return (
     <main id="contenido">
       <h1>Pedidos</h1>
-      <form class="filters card" onSubmit={(e) => e.preventDefault()} aria-label="Filtros">
+      <Form class="filters card" onSend={() => undefined /* the filters apply as they change */} aria-label="Filtros">
         <LocationSelect value={chosen} onChange={setLocation} />
         <label class="field">
           <span>Estado</span>
@@ -74,7 +74,7 @@ export function OrdersAdmin() {
           <span>Día</span>
           <input type="date" value={day} max={limaDay()} onChange={(e) => setDay((e.target as HTMLInputElement).value || limaDay())} />
         </label>
-      </form>
+      </Form>
       {error && <Notice kind="error">{error}</Notice>}
       {!orders && !error && <Loading label="Cargando pedidos…" />}
       {orders && !orders.length && <p class="card">No hay pedidos en este estado ese día.</p>}
@@ -182,13 +182,10 @@ export function OrderDetail({ orderId }: { orderId: string }) {
       </div>
       {done && <Notice kind="success">{done}</Notice>}
       {cancellable && (
-        <form
+        <Form
           class="card stack"
           aria-labelledby="cancelar"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void cancel.run();
-          }}
+          onSend={() => void cancel.run()}
         >
           <h2 id="cancelar">Cancelar el pedido</h2>
           <TextArea
@@ -201,7 +198,7 @@ export function OrderDetail({ orderId }: { orderId: string }) {
           <Button type="submit" variant="danger" busy={cancel.busy} disabled={reason.trim().length < 3}>
             Cancelar pedido y reembolsar
           </Button>
-        </form>
+        </Form>
       )}
     </main>
   );

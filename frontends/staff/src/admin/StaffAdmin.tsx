@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { errorText, useAction, useLoad } from "../../../shared/hooks";
 import { useStore } from "../../../shared/store";
-import { Button, Field, Loading, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { ROLE_LABELS, type Rol } from "../roles";
 import { LocationSelect, useChosenLocation, useLocations } from "./common";
@@ -29,14 +29,10 @@ function InviteForm({ onInvited }: { onInvited: (email: string) => void }) {
     setForm({ ...form, name: "", email: "" });
   });
   return (
-    <form
+    <Form
       class="card stack"
       aria-labelledby="invitar"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void invite.run();
-      }}
-      noValidate
+      onSend={() => void invite.run()}
     >
       <h2 id="invitar">Invitar a alguien</h2>
       <div class="form-grid">
@@ -58,7 +54,7 @@ function InviteForm({ onInvited }: { onInvited: (email: string) => void }) {
       <Button type="submit" busy={invite.busy} busyLabel="Enviando invitación…" disabled={!location_id}>
         Enviar invitación
       </Button>
-    </form>
+    </Form>
   );
 }
 

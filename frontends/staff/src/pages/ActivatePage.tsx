@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { useAction } from "../../../shared/hooks";
 import { navigate } from "../../../shared/router";
-import { Button, Field, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 
 function tokenFromFragment(): string | null {
@@ -33,8 +33,7 @@ export function ActivatePage() {
       </main>
     );
   }
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     if (password !== again) {
       setMismatch("Las contraseñas no coinciden.");
       return;
@@ -46,7 +45,7 @@ export function ActivatePage() {
     <main id="contenido" class="narrow">
       <h1>Activa tu cuenta</h1>
       <p class="muted">{app.tenant.name}: elige la contraseña con la que ingresarás.</p>
-      <form class="card stack" onSubmit={submit} noValidate>
+      <Form class="card stack" onSend={submit}>
         <Field
           label="Nueva contraseña"
           type="password"
@@ -70,7 +69,7 @@ export function ActivatePage() {
         <Button type="submit" busy={activate.busy} busyLabel="Activando…" class="button button--primary button--block">
           Activar mi cuenta
         </Button>
-      </form>
+      </Form>
     </main>
   );
 }

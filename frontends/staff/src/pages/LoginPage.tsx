@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Session } from "../../../shared/api";
 import { useAction } from "../../../shared/hooks";
 import { href, navigate, useLocation } from "../../../shared/router";
-import { Button, Field, Notice } from "../../../shared/ui";
+import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import { homeFor, mayOpen } from "../roles";
 
@@ -25,15 +25,14 @@ export function LoginPage() {
       replace: true,
     });
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
+  const submit = () => {
     void login.run();
   };
   return (
     <main id="contenido" class="narrow">
       <h1>Ingreso del personal</h1>
       <p class="muted">{app.tenant.name}</p>
-      <form class="card stack" onSubmit={submit} noValidate>
+      <Form class="card stack" onSend={submit}>
         {query.get("activada") && <Notice kind="success">Tu cuenta está activa. Ingresa con tu nueva contraseña.</Notice>}
         <Field label="Correo" type="email" name="email" autocomplete="username" value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
         <Field
@@ -48,7 +47,7 @@ export function LoginPage() {
         <Button type="submit" busy={login.busy} busyLabel="Ingresando…" class="button button--primary button--block">
           Ingresar
         </Button>
-      </form>
+      </Form>
     </main>
   );
 }
