@@ -58,8 +58,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Lint and synth run side by side (each mostly one core). Then two pytest workers: the local cloud's
-# tests (e2e, browser) share one cloud in one worker (their xdist group), the unit and infra tests
-# run in the other.
+# end-to-end tests run whole in one worker and the browser tests whole in one worker, each on that
+# worker's local cloud; the unit and infra tests fill in around them (tests/conftest.py).
 test: install
 	$(MAKE) --no-print-directory -j2 -Otarget lint synth
 	npm run --silent web:test

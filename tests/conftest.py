@@ -39,15 +39,25 @@ def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
     return Synthesized(platform=platform, outdir=outdir)
 
 
-CLOUD_TESTS = ("e2e", "browser")
+CLOUD_TESTS = ("tests/e2e/", "tests/browser/")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``--dist loadgroup``), every test of the local cloud runs in one worker: one cloud."""
-    for item in items:
-        if item.path.parent.name in CLOUD_TESTS:
-            item.add_marker(pytest.mark.xdist_group("cloud"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``-n 2 --dist loadgroup``: the end-to-end tests are one work unit, the browser tests another.
+
+    Each unit runs whole in one worker, on that worker's one local cloud (started once per process);
+    every other test is a unit of its own, so the workers even out. The grouping is by path here:
+    xdist's ``xdist_group`` mark works by renaming node ids, which pytest 9.2 no longer allows.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CloudGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((group for group in CLOUD_TESTS if nodeid.startswith(group)), nodeid)
+
+    return CloudGroups(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +73,7 @@ def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def cloud(dev_app) -> Iterator[Any]:  # dev_app: the synthesized cdk.out
-    """The local cloud, started once per test session from the session's synthesized dev stage (e2e, browser)."""
+    """The local cloud, started once per test process from its synthesized dev stage (e2e, browser)."""
     from localcloud.cloud import LocalCloud, free_port
 
     local = LocalCloud(port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_app.outdir)
@@ -72,3 +82,7 @@ def cloud(dev_app) -> Iterator[Any]:  # dev_app: the synthesized cdk.out
         yield local
     finally:
         local.stop()
+    # Every end-to-end and browser call went through the IAM-enforcing endpoint: a grant a function
+    # misses fails the run here (and is an AccessDenied line in the cloud's log) instead of on AWS.
+    if local.aws_proxy.refused:
+        pytest.fail(f"calls refused by the functions' own IAM roles: {local.aws_proxy.refused}")
