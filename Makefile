@@ -43,15 +43,12 @@ web: frontends/dist/.built
 synth: install web
 	$(CDK) synth --quiet -c stage=$(STAGE) --app "$(PY) app.py"
 
-# mypy runs three times: the CDK app imports the shared contracts as services.core, while the
-# services, the local cloud and the scripts import them as core (services/ on the path).
+# One mypy run over everything: the shared code has one name (core.*, services/ on mypy's path).
 lint: install
 	npm run --silent web:check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py stacks constructs workflow
-	$(VENV)/bin/mypy localcloud scripts
-	cd services && ../$(VENV)/bin/mypy --config-file ../pyproject.toml .
+	$(VENV)/bin/mypy app.py stacks constructs workflow localcloud scripts services
 
 format: install
 	$(VENV)/bin/ruff format .

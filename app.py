@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+# The shared contracts (services/core/contracts.py) are imported as ``core.contracts``, the name the
+# functions use: one module, one name, in the CDK app, the services, the local cloud and the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-from constructs.tenant import Location, StageSla, Tenant
+from constructs.stage import StageConfig
+from constructs.tenant import Location, Tenant
 
-from stacks.config import StageConfig
+from core.contracts import SlaMinutes
 from stacks.platform import Platform
 
 
@@ -41,7 +47,7 @@ def build(app: cdk.App) -> Platform:
         tenant_id="bembos-miraflores",
         name="Bembos Miraflores",
         admin_email="admin@bembos-miraflores.pe",
-        mercadopago_secret_name=f"{stage.prefix}/mercadopago/bembos-miraflores",
+        mercadopago_secret_name=stage.secret_name("mercadopago/bembos-miraflores"),
         locations=[
             Location(
                 location_id="larco",
@@ -72,8 +78,8 @@ def build(app: cdk.App) -> Platform:
         tenant_id="bembos-san-isidro",
         name="Bembos San Isidro",
         admin_email="admin@bembos-sanisidro.pe",
-        mercadopago_secret_name=f"{stage.prefix}/mercadopago/bembos-san-isidro",
-        sla=StageSla(cocina=12, empaquetamiento=5, delivery=40),
+        mercadopago_secret_name=stage.secret_name("mercadopago/bembos-san-isidro"),
+        sla=SlaMinutes(cocina=12, empaquetamiento=5, delivery=40),
         locations=[
             Location(
                 location_id="camino-real",

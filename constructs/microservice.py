@@ -12,8 +12,7 @@ from constructs import Construct
 from constructs.grants import allow, parameter_arn
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
-
-from stacks.config import StageConfig
+from constructs.stage import StageConfig
 
 _PUBLIC_REASON = (
     "Public by design: {route} is read or called before a customer has a session "
@@ -24,6 +23,18 @@ _LAMBDA_AUTHORIZER_REASON = (
     "The platform authenticates with its own REQUEST authorizer (opaque, hashed session tokens in "
     "DynamoDB, revocable), not Cognito; see services/authorizer."
 )
+
+
+@dataclass(frozen=True)
+class RestEndpoint:
+    """What every microservice of one REST API shares: its stage, the code layer, the API, the
+    authorizer of its protected routes and the request validator."""
+
+    stage: StageConfig
+    layer: lambda_.ILayerVersion
+    api: apigw.RestApi
+    authorizer: apigw.IAuthorizer
+    validator: apigw.IRequestValidator
 
 
 @dataclass(frozen=True)
@@ -46,38 +57,35 @@ class Microservice(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        stage: StageConfig,
+        endpoint: RestEndpoint,
         service: str,
         handler: str,
-        layer: lambda_.ILayerVersion,
-        api: apigw.RestApi,
-        authorizer: apigw.IAuthorizer,
-        request_validator: apigw.IRequestValidator,
         routes: Iterable[Route],
         environment: Mapping[str, str] | None = None,
         timeout: cdk.Duration | None = None,
         memory_size: int = 256,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.service = service
         self.routes = tuple(routes)
         self.handler = handler
         self.service_function = ServiceFunction(
             self,
             "Service",
-            stage=stage,
+            stage=endpoint.stage,
             service=service,
             handler=handler,
-            layer=layer,
+            layer=endpoint.layer,
             environment=environment,
             timeout=timeout,
             memory_size=memory_size,
         )
         self.function = self.service_function.function
         self.role = self.service_function.role
-        self._allow_web_origins(stage)
+        self._allow_web_origins(endpoint.stage)
         integration = apigw.LambdaIntegration(self.function, proxy=True, scope_permission_to_method=False)
         for route in self.routes:
-            self._add_route(api, route, integration, authorizer, request_validator)
+            self._add_route(endpoint, route, integration)
 
     def _allow_web_origins(self, stage: StageConfig) -> None:
         """The origins this API answers with CORS headers: the configured ones, and the web apps' own
@@ -88,20 +96,14 @@ class Microservice(Construct):
         allow(self.role, ["ssm:GetParameter"], [parameter_arn(cdk.Stack.of(self), parameter)])
 
     @staticmethod
-    def _add_route(
-        api: apigw.RestApi,
-        route: Route,
-        integration: apigw.LambdaIntegration,
-        authorizer: apigw.IAuthorizer,
-        validator: apigw.IRequestValidator,
-    ) -> None:
-        resource = api.root.resource_for_path(route.path)
+    def _add_route(endpoint: RestEndpoint, route: Route, integration: apigw.LambdaIntegration) -> None:
+        resource = endpoint.api.root.resource_for_path(route.path)
         method = resource.add_method(
             route.method,
             integration,
             authorization_type=apigw.AuthorizationType.NONE if route.public else apigw.AuthorizationType.CUSTOM,
-            authorizer=None if route.public else authorizer,
-            request_validator=validator,
+            authorizer=None if route.public else endpoint.authorizer,
+            request_validator=endpoint.validator,
         )
         acknowledge(method, "AwsSolutions-COG4", _LAMBDA_AUTHORIZER_REASON)
         if route.public:

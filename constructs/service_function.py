@@ -11,16 +11,18 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.nag import acknowledge
-
-from stacks.config import PROJECT, VERSION, StageConfig
+from constructs.stage import PROJECT, VERSION, StageConfig
+from constructs.work_queue import DEFAULT_MAX_CONCURRENCY, WorkQueue
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
-_CODE_EXCLUDES = ["requirements.txt", "**/__pycache__", "**/*.pyc", "**/tests"]
+# Dot-files and dot-folders (tool caches), bytecode, the layer's requirements: the asset is the modules only.
+_NOT_SHIPPED = ["**/.*", "**/__pycache__", "**/*.pyc", "requirements.txt"]
 
 
 def services_code() -> lambda_.Code:
-    """The ``services/`` folder as one code asset (shared by every function)."""
-    return lambda_.Code.from_asset(str(SERVICES_DIR), exclude=_CODE_EXCLUDES)
+    """The services' Python modules as one code asset (shared by every function): only what runs, so the
+    same source always gives the same asset hash (no caches, no dot-folders a tool left behind)."""
+    return lambda_.Code.from_asset(str(SERVICES_DIR), exclude=_NOT_SHIPPED)
 
 
 class ServiceFunction(Construct):
@@ -46,6 +48,7 @@ class ServiceFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         function_name = f"{stage.prefix}-{service}"
+        self.timeout = timeout or cdk.Duration.seconds(10)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -68,11 +71,15 @@ class ServiceFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
-            timeout=timeout or cdk.Duration.seconds(10),
+            timeout=self.timeout,
             memory_size=memory_size,
             environment={**self._powertools_settings(stage, service), **(environment or {})},
         )
         self._explain_findings()
+
+    def consume(self, work: WorkQueue, *, batch_size: int, max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
+        """Take ``work``'s messages in batches (partial batch failures), never faster than it can."""
+        work.consumed_by(self.function, batch_size=batch_size, max_concurrency=max_concurrency, timeout=self.timeout)
 
     def _role(self, function_name: str) -> iam.Role:
         """A role of its own that may only write to its own log group (no managed policy)."""

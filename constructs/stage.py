@@ -1,4 +1,4 @@
-"""Stage settings, read once from the CDK context (``cdk.json`` -> ``stages``)."""
+"""A stage's settings (dev, prod), read once from the CDK context (``cdk.json`` -> ``stages``)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,15 @@ class StageConfig:
     @property
     def log_retention(self) -> logs.RetentionDays:
         return _RETENTION[self.log_retention_days]
+
+    @property
+    def order_workflow_name(self) -> str:
+        """The order state machine's name; its executions are named after the orders."""
+        return f"{self.prefix}-pedido"
+
+    def secret_name(self, purpose: str) -> str:
+        """The name of a secret the operator creates: ``smtp/gmail``, ``mercadopago/<tenant>``."""
+        return f"{self.prefix}/{purpose}"
 
     def web_parameter(self, name: str) -> str:
         """The SSM parameter where FrontendStack publishes what only exists once the web apps do:

@@ -26,21 +26,12 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 from constructs.nag import acknowledge
 
-from services.core import contracts
+from core import contracts
 
 # Fixed namespace so ids derived from names stay stable across deploys.
 _ID_NAMESPACE = uuid.UUID("7d3f7c52-54b0-4a39-9a59-6b1f0c2a4e11")
 DISPATCH_TYPES = ("delivery", "pickup")
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-
-
-@dataclass(frozen=True)
-class StageSla:
-    """Time limit per stage, in minutes, before the admins hear the order is overdue."""
-
-    cocina: int = 15
-    empaquetamiento: int = 5
-    delivery: int = 45
 
 
 @dataclass(frozen=True)
@@ -111,7 +102,7 @@ class Tenant(Construct):
         locations: Sequence[Location],
         admin_email: str,
         mercadopago_secret_name: str,
-        sla: StageSla | None = None,
+        sla: contracts.SlaMinutes | None = None,
         invitations: Invitations | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -134,7 +125,7 @@ class Tenant(Construct):
             "name": name,
             "admin_email": admin_email,
             "mercadopago_secret_name": mercadopago_secret_name,
-            "sla_minutes": asdict(sla or StageSla()),
+            "sla_minutes": asdict(sla or contracts.SlaMinutes()),
             "status": "active",
         }
         self.locations = tuple(locations)

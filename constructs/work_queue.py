@@ -10,8 +10,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-
-from stacks.config import StageConfig
+from constructs.stage import StageConfig
 
 # How long any queue consumer may run, and how long its queue hides a received message: six times
 # that, AWS's guidance for Lambda event sources, so a slow batch is never handed out twice.

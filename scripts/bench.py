@@ -41,7 +41,6 @@ import argparse
 import importlib
 import json
 import statistics
-import sys
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -55,13 +54,13 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import httpx
 
+from core import contracts
 from localcloud.cloud import LocalCloud, free_port
 from scripts.bench_orders import MercadoPagoCalls, OrderingSide, WebhookSink, take_message
 from scripts.order_driver import seed_paid_order, state_machine_arn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "bench.json"
-sys.path.insert(0, str(ROOT / "services"))  # the services' own packages, as Lambda imports them
 
 # (tenant, location, dispatch) the orders rotate over
 LOCATIONS = [
@@ -69,9 +68,7 @@ LOCATIONS = [
     ("bembos-miraflores", "benavides", "pickup"),
     ("bembos-san-isidro", "camino-real", "delivery"),
 ]
-STAGES = ["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
-ROLES = {"COCINA": "cocinero", "EMPAQUETAMIENTO": "empaquetador", "DELIVERY": "repartidor"}
-STAGE_TABLES = {"COCINA": "cocina", "EMPAQUETAMIENTO": "despachador", "DELIVERY": "delivery"}
+STAGES = list(contracts.STAGES)
 
 # -- AWS list prices, us-east-1 (USD). Checked 2026-05-04. ------------------------------------------------
 # https://aws.amazon.com/lambda/pricing/ : Arm, first 6 billion GB-s/month; requests $0.20 per 1M
@@ -174,7 +171,7 @@ class Bench:
         self.cloud = cloud
         self.orders = orders
         self.counted = Counted()
-        tables = {stage: cloud.table(name) for stage, name in STAGE_TABLES.items()}
+        tables = {stage.state: cloud.table(stage.table) for stage in contracts.STAGES.values()}
         self.dal = StageDal(
             self.counted.client("dynamodb"),
             self.counted.client("stepfunctions"),
@@ -197,9 +194,9 @@ class Bench:
     def staff(self, tenant: str, location: str, stage: str) -> Any:
         return self.principal(
             tenant_id=tenant,
-            subject_id=f"bench-{ROLES[stage]}",
+            subject_id=f"bench-{contracts.STAGES[stage].role}",
             kind="employee",
-            rol=ROLES[stage],
+            rol=contracts.STAGES[stage].role,
             location_id=location,
         )
 

@@ -190,7 +190,6 @@ class OrderingSide:
         gateways = _service("core.mercadopago_gateway")
         settlement = _service("core.payment_settlement")
         tenant_config = _service("core.tenant_config")
-        contracts = _service("core.contracts")
         pagos = _service("pagos.handler")
         self.cloud = cloud
         self.sink = sink
@@ -203,7 +202,6 @@ class OrderingSide:
         def orders_function(handler: str) -> Any:
             """The collaborators of one orders function (``pedidos.runtime``, with counted clients)."""
             s = _env_settings(runtime.Settings, _spec(cloud, handler).environment, mercadopago_api_url=mp_url)
-            stages = {stage: getattr(s, f"{table}_table") for stage, (_q, table, _r) in contracts.STAGES.items()}
             tables = dal_module.Tables(
                 orders=s.orders_table,
                 products=s.products_table,
@@ -211,7 +209,7 @@ class OrderingSide:
                 locations=s.locations_table,
                 users=s.users_table,
                 tenants=s.tenants_table,
-                stages=stages,
+                stages=s.stage_tables(),
             )
             dynamodb = client("dynamodb")
             credentials = gateways.CredentialStore(client("secretsmanager"))

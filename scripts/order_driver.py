@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 from boto3.dynamodb.types import TypeSerializer
 
+from core import contracts
+
 _serializer = TypeSerializer()
 
 
@@ -25,7 +27,6 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 
 
 DEFAULT_SLA = {"cocina": 900, "empaquetamiento": 300, "delivery": 2700}
-STAGE_PATHS = {"COCINA": "cocina", "EMPAQUETAMIENTO": "empaquetamiento", "DELIVERY": "delivery"}
 
 
 def now_iso() -> str:
@@ -161,10 +162,16 @@ class Staff:
 
     def queue(self, stage: str, location_id: str | None = None) -> httpx.Response:
         params = {"location_id": location_id} if location_id else None
-        return httpx.get(f"{self.api}{STAGE_PATHS[stage]}", headers=self._headers(), params=params, timeout=30)
+        return httpx.get(
+            f"{self.api}{contracts.STAGES[stage].slug}", headers=self._headers(), params=params, timeout=30
+        )
 
     def claim(self, stage: str, order_id: str) -> httpx.Response:
-        return httpx.post(f"{self.api}{STAGE_PATHS[stage]}/{order_id}/tomar", headers=self._headers(), timeout=30)
+        return httpx.post(
+            f"{self.api}{contracts.STAGES[stage].slug}/{order_id}/tomar", headers=self._headers(), timeout=30
+        )
 
     def complete(self, stage: str, order_id: str) -> httpx.Response:
-        return httpx.post(f"{self.api}{STAGE_PATHS[stage]}/{order_id}/completar", headers=self._headers(), timeout=30)
+        return httpx.post(
+            f"{self.api}{contracts.STAGES[stage].slug}/{order_id}/completar", headers=self._headers(), timeout=30
+        )

@@ -13,7 +13,6 @@ cannot work.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -24,24 +23,20 @@ SMTP_KEYS = ("username", "password")
 MERCADOPAGO_KEYS = ("access_token", "public_key", "webhook_secret")
 
 
-def smtp_secret_name(prefix: str) -> str:
-    return f"{prefix}/smtp/gmail"  # stacks/catalog_services.py reads this name
-
-
 def required_secrets(stage: str) -> tuple[dict[str, tuple[str, ...]], Any]:
     """The secrets the stage's functions read, with their keys, and the stage's settings (from ``app.py``)."""
     import aws_cdk as cdk
+    from constructs.tenant import Tenant
 
-    # Imported by name: the CDK app imports the shared contracts as ``services.core``, these scripts as ``core``.
-    entry = importlib.import_module("app")
-    tenant_type = importlib.import_module("constructs.tenant").Tenant
+    import app as entry
+    from stacks.notification_services import SMTP_SECRET
 
     with tempfile.TemporaryDirectory() as outdir:
         cdk_app = cdk.App(context={**entry.cdk_json_context(), "stage": stage}, outdir=outdir)
         platform = entry.build(cdk_app)
-    secrets: dict[str, tuple[str, ...]] = {smtp_secret_name(platform.stage.prefix): SMTP_KEYS}
+    secrets: dict[str, tuple[str, ...]] = {platform.stage.secret_name(SMTP_SECRET): SMTP_KEYS}
     for node in cdk_app.node.find_all():
-        if isinstance(node, tenant_type):
+        if isinstance(node, Tenant):
             secrets[str(node.config["mercadopago_secret_name"])] = MERCADOPAGO_KEYS
     return secrets, platform.stage
 

@@ -9,23 +9,24 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
 from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.dependencies_layer import DependenciesLayer
 from constructs.grants import allow
-from constructs.microservice import Microservice, Route
+from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
+from constructs.stage import StageConfig
 
-from stacks.catalog_services import add_catalog_services, add_email_notifier
-from stacks.config import StageConfig
+from stacks.catalog_services import CatalogServices
 from stacks.data import DataStack
-from stacks.identity_services import add_identity_services
+from stacks.identity_services import IdentityServices
 from stacks.messaging import MessagingStack
-from stacks.order_services import add_order_services, grant_mercadopago_secrets
+from stacks.notification_services import NotificationServices, allow_connection_pushes
+from stacks.order_services import OrderServices, allow_mercadopago_secrets
 from stacks.workflow import WorkflowStack
-from stacks.workflow_services import add_workflow_services
+from stacks.workflow_services import WorkflowServices
 
 # Headers a browser may send: the session token, the tenant of an unauthenticated call,
 # the client's idempotency key for order creation.
@@ -59,33 +60,54 @@ class ApiStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
         self.data = data
-        self.messaging = messaging
-        self.workflow = workflow
-        self.layer = DependenciesLayer(self, "Dependencies").layer
+        layer = DependenciesLayer(self, "Dependencies").layer
         self.api = self._rest_api()
         self.rest_api_url = f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
-        self.validator = self.api.add_request_validator(
-            "Validator", validate_request_body=True, validate_request_parameters=True
+        self.authorizer_function = self._authorizer_function(layer)
+        endpoint = RestEndpoint(
+            stage=stage,
+            layer=layer,
+            api=self.api,
+            authorizer=apigw.RequestAuthorizer(
+                self,
+                "Authorizer",
+                handler=self.authorizer_function.function,
+                identity_sources=[apigw.IdentitySource.header("Authorization")],
+                results_cache_ttl=AUTHORIZER_CACHE_TTL,
+            ),
+            validator=self.api.add_request_validator(
+                "Validator", validate_request_body=True, validate_request_parameters=True
+            ),
         )
-        self.authorizer_function = self._authorizer_function()
-        self.authorizer = apigw.RequestAuthorizer(
-            self,
-            "Authorizer",
-            handler=self.authorizer_function.function,
-            identity_sources=[apigw.IdentitySource.header("Authorization")],
-            results_cache_ttl=AUTHORIZER_CACHE_TTL,
-        )
-        self.websocket, self.websocket_stage = self._websocket_api()
-        self.microservices: dict[str, Microservice] = {}
-        self._platform_service()
+        self.websocket, self.websocket_stage = self._websocket_api(layer)
         cdk.CfnOutput(self, "RestApiUrl", value=self.rest_api_url)
         cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_stage.url)
         cdk.CfnOutput(self, "WebSocketCallbackUrl", value=self.websocket_stage.callback_url)
-        add_identity_services(self)
-        add_catalog_services(self)
-        add_email_notifier(self, dedup_table=self.data.idempotency)
-        add_workflow_services(self)
-        add_order_services(self)
+
+        state_machine = workflow.state_machine
+        self._platform_service(endpoint)
+        IdentityServices(self, endpoint=endpoint, data=data, messaging=messaging)
+        CatalogServices(self, endpoint=endpoint, data=data)
+        NotificationServices(
+            self,
+            stage=stage,
+            layer=layer,
+            data=data,
+            messaging=messaging,
+            websocket=self.websocket,
+            ws_stage=self.websocket_stage,
+        )
+        WorkflowServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
+        OrderServices(
+            self,
+            endpoint=endpoint,
+            data=data,
+            messaging=messaging,
+            state_machine=state_machine,
+            rest_api_url=self.rest_api_url,
+        )
+        # Every REST function by service name (the OpenAPI document and the tests list them).
+        self.microservices = {m.service: m for m in self.node.find_all() if isinstance(m, Microservice)}
 
     # -- REST -----------------------------------------------------------------------------------
     def _rest_api(self) -> apigw.RestApi:
@@ -163,56 +185,26 @@ class ApiStack(cdk.Stack):
         )
         return api
 
-    def _authorizer_function(self) -> ServiceFunction:
+    def _authorizer_function(self, layer: lambda_.ILayerVersion) -> ServiceFunction:
         function = ServiceFunction(
             self,
             "AuthorizerFunction",
             stage=self.stage,
             service="authorizer",
             handler="authorizer.handler.lambda_handler",
-            layer=self.layer,
-            environment={
-                "TOKENS_TABLE": self.data.tokens.table_name,
-                "USERS_TABLE": self.data.users.table_name,
-                "EMPLOYEES_TABLE": self.data.employees.table_name,
-            },
+            layer=layer,
+            environment={"TOKENS_TABLE": self.data.tokens.table_name},
         )
         # One GetItem per request, nothing else (no index, no write).
-        function.role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.data.tokens.table_arn])
-        )
+        allow(function.role, ["dynamodb:GetItem"], [self.data.tokens.table_arn])
         return function
 
-    def add_microservice(
-        self,
-        name: str,
-        *,
-        handler: str,
-        routes: list[Route],
-        environment: dict[str, str] | None = None,
-        timeout: cdk.Duration | None = None,
-    ) -> Microservice:
-        """One function serving a group of routes; the caller grants it what it needs."""
+    def _platform_service(self, endpoint: RestEndpoint) -> None:
         service = Microservice(
             self,
-            name.capitalize(),
-            stage=self.stage,
-            service=name,
-            handler=handler,
-            layer=self.layer,
-            api=self.api,
-            authorizer=self.authorizer,
-            request_validator=self.validator,
-            routes=routes,
-            environment=environment,
-            timeout=timeout,
-        )
-        self.microservices[name] = service
-        return service
-
-    def _platform_service(self) -> None:
-        service = self.add_microservice(
-            "plataforma",
+            "Plataforma",
+            endpoint=endpoint,
+            service="plataforma",
             handler="health.handler.lambda_handler",
             routes=[
                 Route("GET", "/health", public=True),
@@ -229,24 +221,20 @@ class ApiStack(cdk.Stack):
         )
         # The storefront profile: the tenant's item, and the public key kept in its Mercado Pago secret.
         allow(service.role, ["dynamodb:GetItem"], [self.data.tenants.table_arn])
-        grant_mercadopago_secrets(self, service.role)
+        allow_mercadopago_secrets(service.role, self.stage)
 
     # -- WebSocket ------------------------------------------------------------------------------
-    def _websocket_api(self) -> tuple[apigwv2.WebSocketApi, apigwv2.WebSocketStage]:
+    def _websocket_api(self, layer: lambda_.ILayerVersion) -> tuple[apigwv2.WebSocketApi, apigwv2.WebSocketStage]:
         realtime = ServiceFunction(
             self,
             "RealtimeFunction",
             stage=self.stage,
             service="realtime",
             handler="realtime.handler.lambda_handler",
-            layer=self.layer,
+            layer=layer,
             environment={"CONNECTIONS_TABLE": self.data.connections.table_name},
         )
-        realtime.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:PutItem", "dynamodb:DeleteItem"], resources=[self.data.connections.table_arn]
-            )
-        )
+        allow(realtime.role, ["dynamodb:PutItem", "dynamodb:DeleteItem"], [self.data.connections.table_arn])
         ws_authorizer = v2_authorizers.WebSocketLambdaAuthorizer(
             "WebSocketAuthorizer",
             self.authorizer_function.function,
@@ -293,14 +281,7 @@ class ApiStack(cdk.Stack):
             '"routeKey":"$context.routeKey","status":"$context.status","connectionId":"$context.connectionId"}',
         )
         realtime.function.add_environment("WEBSOCKET_CALLBACK_URL", ws_stage.callback_url)
-        ws_stage.grant_management_api_access(realtime.function)
-        api_logical_id = self.get_logical_id(cast(cdk.CfnElement, api.node.default_child))
-        acknowledge(
-            realtime.role,
-            f"AwsSolutions-IAM5[Resource::arn:aws:execute-api:{self.region}:<AWS::AccountId>:"
-            f"<{api_logical_id}>/{self.stage.name}/*/@connections/*]",
-            "Connection ids exist only at run time; the grant is limited to this API's stage.",
-        )
+        allow_connection_pushes(realtime, api, ws_stage)
         for route in api.node.find_all():
             if isinstance(route, apigwv2.CfnRoute):
                 acknowledge(

@@ -9,9 +9,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.nag import acknowledge
+from constructs.stage import StageConfig
 from constructs.tenant import TenantTables
 
-from stacks.config import StageConfig
+from core import contracts
 
 S = dynamodb.AttributeType.STRING
 N = dynamodb.AttributeType.NUMBER
@@ -57,17 +58,17 @@ class DataStack(cdk.Stack):
                 Gsi("by_location_state", "location_state_key", "created_at"),
             ],
         )
-        # Stage tracking tables (Cocina, Despachador, Delivery). The sparse GSI holds only the
+        # Stage tracking tables (Cocina, Despachador, Delivery), by stage. The sparse GSI holds only the
         # orders still waiting (pending or claimed), so a staff queue view is one Query.
         self.stage_tables = {
-            name: self._table(
-                logical,
-                name,
+            stage.state: self._table(
+                stage.table.capitalize(),
+                stage.table,
                 "order_id",
                 ttl="expires_at",
                 gsis=[Gsi("by_queue", "queue_key", "enqueued_at")],
             )
-            for logical, name in (("Cocina", "cocina"), ("Despachador", "despachador"), ("Delivery", "delivery"))
+            for stage in contracts.STAGES.values()
         }
         self.connections = self._table(
             "Connections",
@@ -80,6 +81,10 @@ class DataStack(cdk.Stack):
         self.idempotency = self._table("Idempotency", "idempotencia", "idempotency_key", ttl="expires_at")
         self.images = self._images_bucket()
         self.tenant_tables = TenantTables(tenants=self.tenants, locations=self.locations, employees=self.employees)
+
+    def stage_table_settings(self) -> dict[str, str]:
+        """The environment naming each stage's tracking table (``COCINA_TABLE``, ...)."""
+        return {stage.table_setting: self.stage_tables[stage.state].table_name for stage in contracts.STAGES.values()}
 
     def _table(
         self,

@@ -22,10 +22,10 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 from constructs.nag import acknowledge
+from constructs.stage import StageConfig
 
-from services.core.contracts import WEB_APP_PATHS
+from core.contracts import WEB_APP_PATHS
 from stacks.api import ApiStack
-from stacks.config import StageConfig
 
 BUILT_APPS = Path(__file__).resolve().parent.parent / "frontends" / "dist"
 # Paths served by index.html: anything without a file extension (the apps route with the History API).

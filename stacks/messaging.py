@@ -10,11 +10,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+from constructs.stage import StageConfig
 from constructs.tenant import Invitations
 from constructs.work_queue import WorkQueue
 
-from services.core import contracts
-from stacks.config import StageConfig
+from core import contracts
 
 
 class MessagingStack(cdk.Stack):
@@ -37,8 +37,8 @@ class MessagingStack(cdk.Stack):
 
         # The work trays, one FIFO queue per staff role (group = tenant#location).
         self.work_queues = {
-            stage_name: self._queue(f"{queue_name.capitalize()}Queue", queue_name, fifo=True)
-            for stage_name, (queue_name, _table, _role) in contracts.STAGES.items()
+            stage.state: self._queue(f"{stage.slug.capitalize()}Queue", stage.slug, fifo=True)
+            for stage in contracts.STAGES.values()
         }
 
         # EventBridge -> SQS for the two notifiers.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from constructs import Construct
+from constructs.stage import StageConfig
 
 from stacks.api import ApiStack
-from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.frontend import FrontendStack
 from stacks.messaging import MessagingStack

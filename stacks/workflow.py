@@ -7,8 +7,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from constructs.nag import acknowledge
+from constructs.stage import StageConfig
 
-from stacks.config import StageConfig
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 from workflow.order_workflow import OrderWorkflow, WorkflowResources
@@ -38,14 +38,14 @@ class WorkflowStack(cdk.Stack):
         log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{stage.prefix}-pedido",
+            log_group_name=f"/aws/vendedlogs/states/{stage.order_workflow_name}",
             retention=stage.log_retention,
             removal_policy=stage.removal_policy,
         )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=f"{stage.prefix}-pedido",
+            state_machine_name=stage.order_workflow_name,
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(workflow.definition),
             tracing_enabled=True,

@@ -30,12 +30,15 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+from constructs.grants import allow_stop_executions
+from constructs.stage import StageConfig
 
-from services.core import contracts
+from core import contracts
 
 JsonPath = sfn.JsonPath
 Attr = tasks.DynamoAttributeValue
@@ -246,3 +249,13 @@ class OrderWorkflow(Construct):
             result_path=JsonPath.DISCARD,
         )
         return alert.next(sfn.Fail(self, "Fallido", error="OrderNeedsAdmin", cause="See the OrderOverdue event"))
+
+
+def allow_stopping_orders(role: iam.IRole, stage: StageConfig) -> None:
+    """``states:StopExecution`` on the order workflow's executions: a cancelled order's must not go on."""
+    allow_stop_executions(
+        role,
+        stage.order_workflow_name,
+        reason="Executions are named after orders at run time; StopExecution is limited to the order state "
+        "machine's executions (a cancelled order whose workflow must not go on).",
+    )

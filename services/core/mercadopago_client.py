@@ -16,7 +16,7 @@ import mercadopago
 from mercadopago.config import Config
 from mercadopago.http import HttpClient
 
-MERCADOPAGO_API_URL = "https://api.mercadopago.com"
+from core.contracts import MERCADOPAGO_API_URL
 
 
 class BaseUrlHttpClient(HttpClient):

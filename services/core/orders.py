@@ -16,9 +16,6 @@ Estado = Literal["PENDIENTE_PAGO", "PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIV
 Dispatch = Literal["delivery", "pickup"]
 Cents = Annotated[int, Field(ge=0)]
 
-# Next state after a stage is completed by staff (pickup orders skip DELIVERY).
-NEXT_AFTER = {"COCINA": "EMPAQUETAMIENTO", "EMPAQUETAMIENTO": "DELIVERY", "DELIVERY": "ENTREGADO"}
-
 
 def customer_key(tenant_id: str, customer_id: str) -> str:
     """Partition key of the ``by_customer`` GSI of Pedidos (sort key ``created_at``)."""

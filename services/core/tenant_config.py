@@ -14,23 +14,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.contracts import SlaMinutes
 from core.dynamo import from_item
 from core.errors import DependencyFailed, NotFound
 
 CACHE_SECONDS = 60.0
 DEFAULT_DELIVERY_FEE_CENTS = 500  # S/ 5.00
-
-
-class SlaMinutes(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    cocina: int = 15
-    empaquetamiento: int = 5
-    delivery: int = 45
-
-    def seconds(self) -> dict[str, int]:
-        """The execution input's ``sla`` (seconds per stage)."""
-        return {k: int(v) * 60 for k, v in self.model_dump().items()}
 
 
 class TenantConfig(BaseModel):

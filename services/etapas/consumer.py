@@ -16,30 +16,19 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic_settings import BaseSettings
 
-from core import contracts
 from core.events import EventPublisher
 from core.observability import logger, tracer
+from core.settings import StageTablesSettings
 from etapas import logic
 from etapas.dal import StageDal
 from etapas.models import StageMessage
 
 
-class Settings(BaseSettings):
+class Settings(StageTablesSettings):
     orders_table: str
-    cocina_table: str
-    despachador_table: str
-    delivery_table: str
     event_bus_name: str
     state_machine_arn: str
-
-    def stage_tables(self) -> dict[str, str]:
-        return {
-            contracts.COCINA: self.cocina_table,
-            contracts.EMPAQUETAMIENTO: self.despachador_table,
-            contracts.DELIVERY: self.delivery_table,
-        }
 
 
 @functools.cache

@@ -15,13 +15,13 @@ import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic_settings import BaseSettings
 
 from core import contracts
 from core.api import create_resolver, current_principal
 from core.observability import logger, tracer
 from core.principal import requires
 from core.request_limits import oversized
+from core.settings import StageTablesSettings
 from etapas import logic
 from etapas.dal import StageDal
 from etapas.models import LOCATION_ID_PATTERN, ORDER_ID_PATTERN, QueueView, StageAction
@@ -32,11 +32,8 @@ Cursor = Annotated[str | None, Query(max_length=1024)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-class Settings(BaseSettings):
+class Settings(StageTablesSettings):
     orders_table: str
-    cocina_table: str
-    despachador_table: str
-    delivery_table: str
 
 
 @functools.cache
@@ -47,11 +44,7 @@ def dal() -> StageDal:
         boto3.client("dynamodb"),
         boto3.client("stepfunctions"),
         orders_table=settings.orders_table,
-        stage_tables={
-            contracts.COCINA: settings.cocina_table,
-            contracts.EMPAQUETAMIENTO: settings.despachador_table,
-            contracts.DELIVERY: settings.delivery_table,
-        },
+        stage_tables=settings.stage_tables(),
     )
 
 

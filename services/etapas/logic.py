@@ -16,12 +16,10 @@ from core.clock import iso
 from core.dynamo import decode_cursor, encode_cursor
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.observability import logger
-from core.orders import NEXT_AFTER, HistoryEntry, queue_key
+from core.orders import HistoryEntry, queue_key
 from core.principal import Principal
 from etapas.dal import ConditionFailed, OrderFacts, StageDal
 from etapas.models import (
-    PREVIOUS_STATE,
-    TRANSITION_NAMES,
     EntryOutcome,
     QueueEntry,
     QueueView,
@@ -92,7 +90,7 @@ def status_changed_detail(message: StageMessage, order: OrderFacts, at: str) -> 
         "order_id": message.order_id,
         "location_id": message.location_id,
         "estado_pedido": message.stage,
-        "previous": PREVIOUS_STATE[message.stage],
+        "previous": contracts.STAGES[message.stage].after,
         "dispatch": message.dispatch,
         "at": at,
         "by": WORKFLOW_ACTOR,
@@ -123,16 +121,20 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
     - an order that is no longer there to take (cancelled, or further on): acknowledged and logged.
     """
     stage = message.stage
-    logger.append_keys(tenant_id=message.tenant_id, order_id=message.order_id, transition=TRANSITION_NAMES[stage])
+    logger.append_keys(
+        tenant_id=message.tenant_id, order_id=message.order_id, transition=contracts.STAGES[stage].transition
+    )
     order = dal.get_order(message.tenant_id, message.order_id)
     if order is None:
         logger.error("stage message for an order that does not exist")
         return "stale"
     at = iso(now)
-    if order.estado_pedido == PREVIOUS_STATE[stage]:
+    if order.estado_pedido == contracts.STAGES[stage].after:
         entry = HistoryEntry(estado=stage, at=at, by=WORKFLOW_ACTOR)
         dal.enter_stage(
-            _ticket(message, order, (sequence_number, sent_timestamp)), previous=PREVIOUS_STATE[stage], entry=entry
+            _ticket(message, order, (sequence_number, sent_timestamp)),
+            previous=contracts.STAGES[stage].after,
+            entry=entry,
         )
         publisher.publish(
             contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, status_changed_detail(message, order, at)
@@ -314,6 +316,6 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
             at=at,
             next_estado=contracts.ENTREGADO
             if stage == contracts.EMPAQUETAMIENTO and ticket.dispatch == "pickup"
-            else NEXT_AFTER[stage],
+            else contracts.STAGES[stage].then,
         )
     raise AssertionError("unreachable")

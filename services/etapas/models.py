@@ -6,36 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core import contracts
 from core.orders import Dispatch, TrackingRow
 
 Stage = Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 LOCATION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-
-# Business names of the consumer's transitions (logs, metrics): the state the order leaves -> enters.
-TRANSITION_NAMES: dict[str, str] = {
-    contracts.COCINA: "PagadoACocina",
-    contracts.EMPAQUETAMIENTO: "CocinaAEmpaquetamiento",
-    contracts.DELIVERY: "EmpaquetamientoADelivery",
-}
-# The state an order must be in for the stage to take it.
-PREVIOUS_STATE: dict[str, str] = {
-    contracts.COCINA: contracts.PAGADO,
-    contracts.EMPAQUETAMIENTO: contracts.COCINA,
-    contracts.DELIVERY: contracts.EMPAQUETAMIENTO,
-}
-# The REST resource of each stage (Spanish, as the business names it) and back.
-STAGE_PATHS: dict[str, str] = {
-    contracts.COCINA: "cocina",
-    contracts.EMPAQUETAMIENTO: "empaquetamiento",
-    contracts.DELIVERY: "delivery",
-}
-
-
-def role_of(stage: str) -> str:
-    """The staff role that works ``stage`` (cocinero, empaquetador, repartidor)."""
-    return contracts.STAGES[stage][2]
 
 
 class StageMessage(BaseModel):

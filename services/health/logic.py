@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from core.contracts import SlaMinutes
 from core.errors import DependencyFailed
 from core.mercadopago_credentials import CredentialStore
 from core.observability import logger
-from core.tenant_config import SlaMinutes, TenantConfigs, UnknownTenant
+from core.tenant_config import TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE
 
 

@@ -27,9 +27,7 @@ from notificaciones.models import Email
 from notificaciones.templates import _html, _text  # the notifier's layout, shared by every email
 
 STAGE_NAMES = {
-    contracts.COCINA: "cocina",
-    contracts.EMPAQUETAMIENTO: "empaquetamiento",
-    contracts.DELIVERY: "delivery",
+    **{stage.state: stage.slug for stage in contracts.STAGES.values()},
     "REQUIERE_ADMIN": "requiere un administrador",
 }
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
 from core.api import create_resolver
+from core.contracts import MERCADOPAGO_API_URL
 from core.events import EventPublisher
-from core.mercadopago_client import MERCADOPAGO_API_URL
 from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
 from core.observability import logger, tracer
 from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic, utc_now

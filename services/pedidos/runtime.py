@@ -5,19 +5,18 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
 from core import contracts, web
 from core.events import EventPublisher
-from core.mercadopago_client import MERCADOPAGO_API_URL
 from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
 from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic
+from core.settings import StageTablesSettings
 from core.tenant_config import TenantConfig, TenantConfigs
 from pedidos.dal import OrdersDal, Tables, WorkflowClient
 from pedidos.logic import Links
 
 
-class Settings(BaseSettings):
+class Settings(StageTablesSettings):
     """The environment of the orders API function (``stacks/order_services.py``)."""
 
     orders_table: str
@@ -26,13 +25,10 @@ class Settings(BaseSettings):
     combos_table: str = ""
     locations_table: str = ""
     users_table: str = ""
-    cocina_table: str = ""
-    despachador_table: str = ""
-    delivery_table: str = ""
     payment_approved_topic_arn: str = ""
     event_bus_name: str = ""
     state_machine_arn: str = ""
-    mercadopago_api_url: str = MERCADOPAGO_API_URL
+    mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
     customer_app_url: str = ""  # the customer app's base; else read from the parameter below
     customer_app_url_parameter: str = ""
     rest_api_url: str = ""
@@ -51,7 +47,6 @@ def _dynamodb() -> object:
 @functools.cache
 def dal() -> OrdersDal:
     s = settings()
-    stage_tables = {stage: getattr(s, f"{table}_table") for stage, (_queue, table, _rol) in contracts.STAGES.items()}
     tables = Tables(
         orders=s.orders_table,
         products=s.products_table,
@@ -59,7 +54,7 @@ def dal() -> OrdersDal:
         locations=s.locations_table,
         users=s.users_table,
         tenants=s.tenants_table,
-        stages=stage_tables,
+        stages=s.stage_tables(),
     )
     return OrdersDal(_dynamodb(), tables)
 

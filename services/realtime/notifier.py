@@ -46,7 +46,7 @@ class OrderEvent(BaseModel):
 
 def _role(estado: str | None) -> str | None:
     stage = contracts.STAGES.get(estado or "")
-    return stage[2] if stage else None
+    return stage.role if stage else None
 
 
 def topics(detail_type: str, detail: Mapping[str, Any], customer_id: str | None) -> list[str]:

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import boto3
 
+from core.tokens import hash_token, new_token
 from localcloud.cloud import LocalCloud
-from services.core.tokens import hash_token, new_token
 
 T = TypeVar("T")
 

@@ -67,7 +67,7 @@ def paid_order(
 
 
 def order(cloud, tenant: str, order_id: str) -> dict[str, Any]:
-    from services.core.dynamo import from_item
+    from core.dynamo import from_item
 
     item = boto3.client("dynamodb").get_item(
         TableName=cloud.table("pedidos"),
@@ -78,7 +78,7 @@ def order(cloud, tenant: str, order_id: str) -> dict[str, Any]:
 
 
 def row(cloud, stage: str, tenant: str, order_id: str) -> dict[str, Any] | None:
-    from services.core.dynamo import from_item
+    from core.dynamo import from_item
 
     item = (
         boto3.client("dynamodb")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.core import contracts
+from core import contracts
 
 
 def _resources(template: Any, type_name: str) -> dict[str, dict[str, Any]]:

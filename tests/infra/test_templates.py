@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from services.core import contracts
+from core import contracts
 
 # The only routes that may skip the authorizer: read before a session exists, or called by Mercado Pago.
 PUBLIC_ALLOWED = {
@@ -84,7 +84,7 @@ def test_images_bucket_is_private_encrypted_and_tls_only(dev_app) -> None:
 def test_work_queues_are_high_throughput_fifo_with_explicit_dedup_and_a_dlq(dev_app) -> None:
     queues = resources(dev_app.template("messaging"), "AWS::SQS::Queue")
     by_name = {q["Properties"]["QueueName"]: q["Properties"] for q in queues.values()}
-    for queue_name, _table, _role in contracts.STAGES.values():
+    for queue_name in (stage.slug for stage in contracts.STAGES.values()):
         props = by_name[f"bembos-dev-{queue_name}.fifo"]
         assert props["FifoQueue"] is True
         assert props["ContentBasedDeduplication"] is False

@@ -5,10 +5,10 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
+from constructs.stage import StageConfig
 from constructs.tenant import Location, Tenant
 
 import app as cdk_entry
-from stacks.config import StageConfig
 from stacks.data import DataStack
 
 MAX_RESOURCES_PER_TENANT = 4

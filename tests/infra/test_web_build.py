@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.core.contracts import WEB_APP_PATHS
+from core.contracts import WEB_APP_PATHS
 
 DIST = Path(__file__).resolve().parents[2] / "frontends" / "dist"
 BUDGET_BYTES = 150 * 1024  # code and styles of a first load, compressed
