@@ -1,7 +1,8 @@
 """Demo menu of a tenant: Bembos products and combos with generated PNG images, through the catalog's own logic.
 
 Idempotent: existing products and combos are kept as they are (an admin may have changed them), and
-an image is generated only for items that have none. Works against the local cloud and against AWS::
+an image is generated only for items that have none. Works against the local cloud and against AWS
+(with ``services/`` on ``sys.path``, as ``localcloud.seed`` arranges)::
 
     seed_catalog(boto3.client("dynamodb"), boto3.client("s3"), {"tenants": ..., "locales": ...,
                  "productos": ..., "combos": ...}, bucket, "bembos-miraflores")
