@@ -40,7 +40,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -231,24 +231,11 @@ def _title(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
-def _header_maps(
-    raw: list[tuple[bytes, bytes]],
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _value_maps(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each name's last value, and all its values in order."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for raw_name, raw_value in raw:
-        name, value = _title(raw_name.decode("latin-1")), raw_value.decode("latin-1")
-        single[name] = value
-        multi.setdefault(name, []).append(value)
-    return single, multi
-
-
-def _query_maps(
-    request_query: Sequence[tuple[str, str]],
-) -> tuple[dict[str, str], dict[str, list[str]]]:
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, value in request_query:
+    for name, value in pairs:
         single[name] = value
         multi.setdefault(name, []).append(value)
     return single, multi
@@ -265,8 +252,11 @@ class _Parameters:
 
     @classmethod
     def of(cls, connection: HTTPConnection) -> _Parameters:
-        headers, multi_headers = _header_maps(list(connection.headers.raw))
-        query, multi_query = _query_maps(connection.query_params.multi_items())
+        raw_headers = (
+            (_title(name.decode("latin-1")), value.decode("latin-1")) for name, value in connection.headers.raw
+        )
+        headers, multi_headers = _value_maps(raw_headers)
+        query, multi_query = _value_maps(connection.query_params.multi_items())
         return cls(headers, multi_headers, query, multi_query)
 
     def proxy_fields(self) -> dict[str, Any]:
@@ -280,12 +270,8 @@ class _Parameters:
 
     def authorizer_fields(self) -> dict[str, Any]:
         """As a REQUEST authorizer's event has them: no query string is ``{}``."""
-        return {
-            "headers": self.headers,
-            "multiValueHeaders": self.multi_headers,
-            "queryStringParameters": self.query,
-            "multiValueQueryStringParameters": self.multi_query,
-        }
+        query = {"queryStringParameters": self.query, "multiValueQueryStringParameters": self.multi_query}
+        return {**self.proxy_fields(), **query}
 
 
 def _is_text(content_type: str | None) -> bool:
@@ -566,28 +552,18 @@ def _select_route_key(expression: str, body: str) -> str | None:
 # -- the app -----------------------------------------------------------------------------------
 
 
+@dataclass
 class Gateway:
-    """The gateway's state and handlers; ``create_gateway`` wires them into a Starlette app."""
+    """The gateway's state and handlers; ``create_gateway`` builds one and wires them into a Starlette app."""
 
-    def __init__(
-        self,
-        rest_apis: Sequence[RestApiSpec],
-        websocket_apis: Sequence[WebSocketApiSpec],
-        runtime: Invoker,
-        *,
-        cors_origins: Sequence[str] = (),
-        region: str | None = None,
-        account_id: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rest_apis = [_RestApi(spec) for spec in rest_apis]
-        self.websocket_apis = list(websocket_apis)
-        self.runtime = runtime
-        self.cors_origins = tuple(cors_origins)
-        self.region = region or getattr(runtime, "region", None) or DEFAULT_REGION
-        self.account_id = account_id or getattr(runtime, "account_id", None) or DEFAULT_ACCOUNT_ID
-        self.authorizers = _Authorizers(runtime, clock)
-        self.connections: dict[str, _Connection] = {}
+    rest_apis: list[_RestApi]
+    websocket_apis: list[WebSocketApiSpec]
+    runtime: Invoker
+    cors_origins: tuple[str, ...]
+    region: str
+    account_id: str
+    authorizers: _Authorizers
+    connections: dict[str, _Connection] = field(default_factory=dict)
 
     # -- REST -------------------------------------------------------------------------------
 
@@ -966,39 +942,23 @@ def create_gateway(
     The ``Gateway`` instance is available as ``app.state.gateway``.
     """
     gateway = Gateway(
-        rest_apis,
-        websocket_apis,
-        runtime,
-        cors_origins=cors_origins,
-        region=region,
-        account_id=account_id,
-        clock=clock,
+        rest_apis=[_RestApi(spec) for spec in rest_apis],
+        websocket_apis=list(websocket_apis),
+        runtime=runtime,
+        cors_origins=tuple(cors_origins),
+        region=region or getattr(runtime, "region", None) or DEFAULT_REGION,
+        account_id=account_id or getattr(runtime, "account_id", None) or DEFAULT_ACCOUNT_ID,
+        authorizers=_Authorizers(runtime, clock),
     )
-    connections_methods = ["GET", "POST", "DELETE"]
+    connections = ["GET", "POST", "DELETE"]
     routes: list[Route | WebSocketRoute] = [
         WebSocketRoute("/ws/{stage}", gateway.websocket),
         WebSocketRoute("/wsapis/{api_id}/{stage}", gateway.websocket),
-        Route(
-            "/ws/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
-        Route(
-            "/wsapis/{api_id}/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
-        Route(
-            "/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
+        Route("/ws/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
+        Route("/wsapis/{api_id}/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
+        Route("/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
         Route("/restapis/{api_id}/{stage}", gateway.rest_by_id, methods=_HTTP_METHODS),
-        Route(
-            "/restapis/{api_id}/{stage}/{path:path}",
-            gateway.rest_by_id,
-            methods=_HTTP_METHODS,
-        ),
+        Route("/restapis/{api_id}/{stage}/{path:path}", gateway.rest_by_id, methods=_HTTP_METHODS),
         Route("/{stage}", gateway.rest_by_stage, methods=_HTTP_METHODS),
         Route("/{stage}/{path:path}", gateway.rest_by_stage, methods=_HTTP_METHODS),
     ]
