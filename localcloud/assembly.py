@@ -31,7 +31,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -663,104 +663,159 @@ def truthy(value: Any) -> bool:
 # --------------------------------------------------------------------------- planned values per type
 
 
-def _planned_values(  # noqa: PLR0911, PLR0912 (a table: one branch per resource type)
-    r: Resolver, logical_id: str, kind: str, props: dict[str, Any]
-) -> ResourceValues:
+def _planned_values(r: Resolver, logical_id: str, kind: str, props: dict[str, Any]) -> ResourceValues:
     """Ref and GetAtt values of a resource, from its physical name and its type's ARN pattern."""
-    stack = r.stack.stack_name
     if kind.startswith("AWS::ApiGateway::") or kind.startswith("AWS::ApiGatewayV2::"):
         return _planned_api_values(r, logical_id, kind, props)
     name = r.physical_name(logical_id)
-    if kind in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
-        arn = r.arn("dynamodb", f"table/{name}")
-        return ResourceValues(name, {"Arn": arn, "StreamArn": f"{arn}/stream/1970-01-01T00:00:00.000"})
-    if kind == "AWS::SQS::Queue":
-        url = f"{r.sqs_base_url}/{r.account_id}/{name}"
-        return ResourceValues(url, {"Arn": r.arn("sqs", name), "QueueName": name, "QueueUrl": url})
-    if kind == "AWS::SNS::Topic":
-        arn = r.arn("sns", name)
-        return ResourceValues(arn, {"TopicArn": arn, "TopicName": name})
-    if kind == "AWS::SNS::Subscription":
-        return ResourceValues(r.arn("sns", f"{stack}-{logical_id}:{stable_id(stack, logical_id, length=36)}"))
-    if kind == "AWS::Events::EventBus":
-        arn = r.arn("events", f"event-bus/{name}")
-        return ResourceValues(name, {"Arn": arn, "Name": name})
-    if kind == "AWS::Events::Rule":
-        bus = r.resolve_str(props.get("EventBusName", "default")).split("/")[-1] or "default"
-        path = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
-        return ResourceValues(name if bus == "default" else f"{bus}|{name}", {"Arn": r.arn("events", path)})
-    if kind == "AWS::S3::Bucket":
-        return ResourceValues(
-            name,
-            {
-                "Arn": r.arn("s3", name, region=False, account=False),
-                "DomainName": f"{name}.s3.{r.url_suffix}",
-                "RegionalDomainName": f"{name}.s3.{r.region}.{r.url_suffix}",
-                "DualStackDomainName": f"{name}.s3.dualstack.{r.region}.{r.url_suffix}",
-                "WebsiteURL": f"http://{name}.s3-website-{r.region}.{r.url_suffix}",
-            },
-        )
-    if kind == "AWS::StepFunctions::StateMachine":
-        arn = r.arn("states", f"stateMachine:{name}")
-        return ResourceValues(arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn})
-    if kind == "AWS::SecretsManager::Secret":
-        arn = r.arn("secretsmanager", f"secret:{name}-{stable_suffix(stack, logical_id, length=6)}")
-        return ResourceValues(arn, {"Id": arn})
-    if kind == "AWS::Lambda::Function":
-        arn = r.arn("lambda", f"function:{name}")
-        return ResourceValues(name, {"Arn": arn})
-    if kind == "AWS::Lambda::LayerVersion":
-        arn = r.arn("lambda", f"layer:{name}:1")
-        return ResourceValues(arn, {"LayerVersionArn": arn})
-    if kind in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
-        function = r.resolve_str(props.get("FunctionName", ""))
-        arn = function if function.startswith("arn:") else r.arn("lambda", f"function:{function}")
-        qualified = f"{arn}:{r.resolve_str(props.get('Name', '1'))}"
-        return ResourceValues(qualified, {"Version": "1", "FunctionArn": arn, "AliasArn": qualified})
-    if kind == "AWS::IAM::Role":
-        return ResourceValues(
-            name,
-            {
-                "Arn": r.arn("iam", f"role/{name}", region=False),
-                "RoleId": "AROA" + stable_suffix(name, length=17),
-            },
-        )
-    if kind == "AWS::IAM::ManagedPolicy":
-        arn = r.arn("iam", f"policy/{name}", region=False)
-        return ResourceValues(arn, {"PolicyArn": arn})
-    if kind == "AWS::IAM::InstanceProfile":
-        return ResourceValues(name, {"Arn": r.arn("iam", f"instance-profile/{name}", region=False)})
-    if kind == "AWS::Logs::LogGroup":
-        return ResourceValues(name, {"Arn": r.arn("logs", f"log-group:{name}:*")})
-    if kind == "AWS::CloudWatch::Alarm":
-        return ResourceValues(name, {"Arn": r.arn("cloudwatch", f"alarm:{name}")})
-    if kind == "AWS::KMS::Key":
-        key_id = _uuid_like(stack, logical_id)
-        return ResourceValues(key_id, {"Arn": r.arn("kms", f"key/{key_id}"), "KeyId": key_id})
-    if kind == "AWS::SSM::Parameter":
-        return ResourceValues(name, {"Type": r.resolve_str(props.get("Type", "String")), "Value": ""})
-    if kind == "AWS::Amplify::App":
-        app_id = "d" + stable_id(stack, logical_id, length=13)
-        return ResourceValues(
-            r.arn("amplify", f"apps/{app_id}"),
-            {
-                "AppId": app_id,
-                "AppName": name,
-                "Arn": r.arn("amplify", f"apps/{app_id}"),
-                "DefaultDomain": f"{app_id}.amplifyapp.com",
-            },
-        )
-    if kind == "AWS::Amplify::Branch":
-        branch = r.resolve_str(props.get("BranchName", logical_id))
-        app_id = r.resolve_str(props.get("AppId", ""))
-        arn = r.arn("amplify", f"apps/{app_id}/branches/{branch}")
-        return ResourceValues(arn, {"Arn": arn, "BranchName": branch})
-    if kind == "AWS::Lambda::EventSourceMapping":
-        uuid = _uuid_like(stack, logical_id)
-        return ResourceValues(
-            uuid, {"Id": uuid, "EventSourceMappingArn": r.arn("lambda", f"event-source-mapping:{uuid}")}
-        )
-    return ResourceValues(name)
+    planner = _PLANNERS.get(kind)
+    return planner(r, logical_id, name, props) if planner is not None else ResourceValues(name)
+
+
+# (resolver, logical id, physical name, properties) -> the resource's values
+_Planner = Callable[[Resolver, str, str, dict[str, Any]], ResourceValues]
+
+
+def _named(service: str, resource: str, *, region: bool = True) -> _Planner:
+    """Ref is the name, ``Arn`` the ARN of ``resource`` (a pattern of ``{name}``)."""
+
+    def planned(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+        return ResourceValues(name, {"Arn": r.arn(service, resource.format(name=name), region=region)})
+
+    return planned
+
+
+def _dynamodb_table(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("dynamodb", f"table/{name}")
+    return ResourceValues(name, {"Arn": arn, "StreamArn": f"{arn}/stream/1970-01-01T00:00:00.000"})
+
+
+def _sqs_queue(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    url = f"{r.sqs_base_url}/{r.account_id}/{name}"
+    return ResourceValues(url, {"Arn": r.arn("sqs", name), "QueueName": name, "QueueUrl": url})
+
+
+def _sns_topic(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("sns", name)
+    return ResourceValues(arn, {"TopicArn": arn, "TopicName": name})
+
+
+def _sns_subscription(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    stack = r.stack.stack_name
+    return ResourceValues(r.arn("sns", f"{stack}-{logical_id}:{stable_id(stack, logical_id, length=36)}"))
+
+
+def _event_bus(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    return ResourceValues(name, {"Arn": r.arn("events", f"event-bus/{name}"), "Name": name})
+
+
+def _events_rule(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    bus = r.resolve_str(props.get("EventBusName", "default")).split("/")[-1] or "default"
+    path = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
+    return ResourceValues(name if bus == "default" else f"{bus}|{name}", {"Arn": r.arn("events", path)})
+
+
+def _s3_bucket(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    return ResourceValues(
+        name,
+        {
+            "Arn": r.arn("s3", name, region=False, account=False),
+            "DomainName": f"{name}.s3.{r.url_suffix}",
+            "RegionalDomainName": f"{name}.s3.{r.region}.{r.url_suffix}",
+            "DualStackDomainName": f"{name}.s3.dualstack.{r.region}.{r.url_suffix}",
+            "WebsiteURL": f"http://{name}.s3-website-{r.region}.{r.url_suffix}",
+        },
+    )
+
+
+def _state_machine(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("states", f"stateMachine:{name}")
+    return ResourceValues(arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn})
+
+
+def _secret(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("secretsmanager", f"secret:{name}-{stable_suffix(r.stack.stack_name, logical_id, length=6)}")
+    return ResourceValues(arn, {"Id": arn})
+
+
+def _layer_version(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("lambda", f"layer:{name}:1")
+    return ResourceValues(arn, {"LayerVersionArn": arn})
+
+
+def _lambda_version(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    function = r.resolve_str(props.get("FunctionName", ""))
+    arn = function if function.startswith("arn:") else r.arn("lambda", f"function:{function}")
+    qualified = f"{arn}:{r.resolve_str(props.get('Name', '1'))}"
+    return ResourceValues(qualified, {"Version": "1", "FunctionArn": arn, "AliasArn": qualified})
+
+
+def _iam_role(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    role_id = "AROA" + stable_suffix(name, length=17)
+    return ResourceValues(name, {"Arn": r.arn("iam", f"role/{name}", region=False), "RoleId": role_id})
+
+
+def _managed_policy(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    arn = r.arn("iam", f"policy/{name}", region=False)
+    return ResourceValues(arn, {"PolicyArn": arn})
+
+
+def _kms_key(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    key_id = _uuid_like(r.stack.stack_name, logical_id)
+    return ResourceValues(key_id, {"Arn": r.arn("kms", f"key/{key_id}"), "KeyId": key_id})
+
+
+def _ssm_parameter(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    return ResourceValues(name, {"Type": r.resolve_str(props.get("Type", "String")), "Value": ""})
+
+
+def _amplify_app(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    app_id = "d" + stable_id(r.stack.stack_name, logical_id, length=13)
+    arn = r.arn("amplify", f"apps/{app_id}")
+    return ResourceValues(
+        arn, {"AppId": app_id, "AppName": name, "Arn": arn, "DefaultDomain": f"{app_id}.amplifyapp.com"}
+    )
+
+
+def _amplify_branch(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    branch = r.resolve_str(props.get("BranchName", logical_id))
+    app_id = r.resolve_str(props.get("AppId", ""))
+    arn = r.arn("amplify", f"apps/{app_id}/branches/{branch}")
+    return ResourceValues(arn, {"Arn": arn, "BranchName": branch})
+
+
+def _event_source_mapping(r: Resolver, logical_id: str, name: str, props: dict[str, Any]) -> ResourceValues:
+    uuid = _uuid_like(r.stack.stack_name, logical_id)
+    return ResourceValues(uuid, {"Id": uuid, "EventSourceMappingArn": r.arn("lambda", f"event-source-mapping:{uuid}")})
+
+
+# Types not listed get their physical name as Ref and no attributes.
+_PLANNERS: dict[str, _Planner] = {
+    "AWS::DynamoDB::Table": _dynamodb_table,
+    "AWS::DynamoDB::GlobalTable": _dynamodb_table,
+    "AWS::SQS::Queue": _sqs_queue,
+    "AWS::SNS::Topic": _sns_topic,
+    "AWS::SNS::Subscription": _sns_subscription,
+    "AWS::Events::EventBus": _event_bus,
+    "AWS::Events::Rule": _events_rule,
+    "AWS::S3::Bucket": _s3_bucket,
+    "AWS::StepFunctions::StateMachine": _state_machine,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::Lambda::Function": _named("lambda", "function:{name}"),
+    "AWS::Lambda::LayerVersion": _layer_version,
+    "AWS::Lambda::Version": _lambda_version,
+    "AWS::Lambda::Alias": _lambda_version,
+    "AWS::IAM::Role": _iam_role,
+    "AWS::IAM::ManagedPolicy": _managed_policy,
+    "AWS::IAM::InstanceProfile": _named("iam", "instance-profile/{name}", region=False),
+    "AWS::Logs::LogGroup": _named("logs", "log-group:{name}:*"),
+    "AWS::CloudWatch::Alarm": _named("cloudwatch", "alarm:{name}"),
+    "AWS::KMS::Key": _kms_key,
+    "AWS::SSM::Parameter": _ssm_parameter,
+    "AWS::Amplify::App": _amplify_app,
+    "AWS::Amplify::Branch": _amplify_branch,
+    "AWS::Lambda::EventSourceMapping": _event_source_mapping,
+}
 
 
 def _planned_api_values(r: Resolver, logical_id: str, kind: str, props: dict[str, Any]) -> ResourceValues:

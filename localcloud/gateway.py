@@ -40,14 +40,14 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -60,6 +60,7 @@ from localcloud.model import (
     RestRoute,
     WebSocketApiSpec,
 )
+from localcloud.model import WebSocketRoute as WebSocketRouteSpec  # starlette.routing has one too
 
 _logger = logging.getLogger("localcloud.gateway")
 
@@ -230,27 +231,47 @@ def _title(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
-def _header_maps(
-    raw: list[tuple[bytes, bytes]],
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _value_maps(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each name's last value, and all its values in order."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for raw_name, raw_value in raw:
-        name, value = _title(raw_name.decode("latin-1")), raw_value.decode("latin-1")
+    for name, value in pairs:
         single[name] = value
         multi.setdefault(name, []).append(value)
     return single, multi
 
 
-def _query_maps(
-    request_query: Sequence[tuple[str, str]],
-) -> tuple[dict[str, str], dict[str, list[str]]]:
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, value in request_query:
-        single[name] = value
-        multi.setdefault(name, []).append(value)
-    return single, multi
+@dataclass(frozen=True)
+class _Parameters:
+    """A request's headers and query string, single- and multi-valued, as API Gateway's events carry them."""
+
+    headers: dict[str, str]
+    multi_headers: dict[str, list[str]]
+    query: dict[str, str]
+    multi_query: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, connection: HTTPConnection) -> _Parameters:
+        raw_headers = (
+            (_title(name.decode("latin-1")), value.decode("latin-1")) for name, value in connection.headers.raw
+        )
+        headers, multi_headers = _value_maps(raw_headers)
+        query, multi_query = _value_maps(connection.query_params.multi_items())
+        return cls(headers, multi_headers, query, multi_query)
+
+    def proxy_fields(self) -> dict[str, Any]:
+        """As a proxy integration's event has them: no query string is ``None``."""
+        return {
+            "headers": self.headers,
+            "multiValueHeaders": self.multi_headers,
+            "queryStringParameters": self.query or None,
+            "multiValueQueryStringParameters": self.multi_query or None,
+        }
+
+    def authorizer_fields(self) -> dict[str, Any]:
+        """As a REQUEST authorizer's event has them: no query string is ``{}``."""
+        query = {"queryStringParameters": self.query, "multiValueQueryStringParameters": self.multi_query}
+        return {**self.proxy_fields(), **query}
 
 
 def _is_text(content_type: str | None) -> bool:
@@ -258,6 +279,18 @@ def _is_text(content_type: str | None) -> bool:
         return True
     mime = content_type.split(";")[0].strip().lower()
     return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml"))
+
+
+def _event_body(body: bytes, content_type: str | None) -> tuple[str | None, bool]:
+    """A proxy event's ``body`` and ``isBase64Encoded``: text as it came, anything else in base64."""
+    if not body:
+        return None, False
+    if _is_text(content_type):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode(), True
 
 
 def _request_time(now: float) -> str:
@@ -361,6 +394,110 @@ class _RestApi:
         return (route, params) if route is not None else None
 
 
+@dataclass(frozen=True)
+class _RestCall:
+    """A matched REST request, in the parts that its proxy event and its authorizer's event share."""
+
+    method: str
+    path: str
+    route: RestRoute
+    path_params: dict[str, str]
+    params: _Parameters
+    context: dict[str, Any]  # the requestContext; the authorizer's answer is added to it
+
+    def proxy_event(self, body: str | None, is_base64: bool) -> dict[str, Any]:
+        return {
+            "resource": self.route.resource_path,
+            "path": self.path,
+            "httpMethod": self.method,
+            **self.params.proxy_fields(),
+            "pathParameters": self.path_params or None,
+            "stageVariables": None,
+            "requestContext": self.context,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def authorizer_event(self, method_arn: str) -> dict[str, Any]:
+        return {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            "resource": self.route.resource_path,
+            "path": self.path,
+            "httpMethod": self.method,
+            **self.params.authorizer_fields(),
+            "pathParameters": self.path_params,
+            "stageVariables": {},
+            "requestContext": self.context,
+        }
+
+
+def _rest_identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
+    """``requestContext.identity`` of a caller without IAM or Cognito credentials."""
+    return {
+        "cognitoIdentityPoolId": None,
+        "accountId": None,
+        "cognitoIdentityId": None,
+        "caller": None,
+        "sourceIp": source_ip,
+        "principalOrgId": None,
+        "accessKey": None,
+        "cognitoAuthenticationType": None,
+        "cognitoAuthenticationProvider": None,
+        "userArn": None,
+        "userAgent": user_agent,
+        "user": None,
+    }
+
+
+def _proxy_result(function_name: str, result: InvokeResult) -> tuple[int, bytes, dict[str, Any]] | None:
+    """Status, body and payload of a well-formed Lambda proxy answer; None (a 502) for anything else."""
+    if result.error is not None:
+        error_type, message = result.error.get("errorType"), result.error.get("errorMessage")
+        _logger.warning("%s failed: %s: %s", function_name, error_type, message)
+        return None
+    payload = result.payload
+    if not isinstance(payload, dict) or not isinstance(payload.get("statusCode"), int | str):
+        _logger.warning("%s returned a malformed Lambda proxy response: %r", function_name, payload)
+        return None
+    try:
+        status = int(payload["statusCode"])
+    except ValueError:
+        return None
+    body = payload.get("body")
+    if body is not None and not isinstance(body, str):
+        _logger.warning("%s returned a non-string body", function_name)
+        return None
+    content = b""
+    if body:
+        try:
+            content = base64.b64decode(body) if payload.get("isBase64Encoded") else body.encode("utf-8")
+        except ValueError:
+            return None
+    return status, content, payload
+
+
+def _proxy_headers(
+    raw_headers: list[tuple[bytes, bytes]], payload: dict[str, Any], request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """The response's length, then the function's headers (multi-valued ones win), then the gateway's."""
+    merged: dict[str, tuple[str, list[str]]] = {}  # lowercase name -> (name, values)
+    for name, value in (payload.get("headers") or {}).items():
+        merged[name.lower()] = (name, [_header_value(value)])
+    for name, values in (payload.get("multiValueHeaders") or {}).items():
+        merged[name.lower()] = (name, [_header_value(v) for v in _as_list(values)])
+    raw = [(k, v) for k, v in raw_headers if k == b"content-length"]
+    for lower, (name, values) in merged.items():
+        if lower in ("content-length", "transfer-encoding", "connection"):
+            continue
+        raw.extend((name.encode("latin-1"), value.encode("latin-1")) for value in values)
+    if "content-type" not in merged:
+        raw.append((b"content-type", b"application/json"))
+    raw.append((b"x-amzn-RequestId", request_id.encode()))
+    raw.append((b"x-amz-apigw-id", _new_id().encode()))
+    return raw
+
+
 # -- WebSocket connections -------------------------------------------------------------------
 
 
@@ -376,6 +513,21 @@ class _Connection:
     last_active_at: float = 0.0
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closed: bool = False
+    close_code: int = 1005  # "no status received", until the client or the gateway closes with one
+
+    @classmethod
+    def open(cls, websocket: WebSocket, api: WebSocketApiSpec) -> _Connection:
+        now = time.time()
+        return cls(
+            connection_id=_new_id(),
+            websocket=websocket,
+            api=api,
+            connected_at=now,
+            source_ip=websocket.client.host if websocket.client else "127.0.0.1",
+            user_agent=websocket.headers.get("user-agent", ""),
+            authorizer=None,
+            last_active_at=now,
+        )
 
 
 def _iso(epoch: float) -> str:
@@ -400,28 +552,18 @@ def _select_route_key(expression: str, body: str) -> str | None:
 # -- the app -----------------------------------------------------------------------------------
 
 
+@dataclass
 class Gateway:
-    """The gateway's state and handlers; ``create_gateway`` wires them into a Starlette app."""
+    """The gateway's state and handlers; ``create_gateway`` builds one and wires them into a Starlette app."""
 
-    def __init__(
-        self,
-        rest_apis: Sequence[RestApiSpec],
-        websocket_apis: Sequence[WebSocketApiSpec],
-        runtime: Invoker,
-        *,
-        cors_origins: Sequence[str] = (),
-        region: str | None = None,
-        account_id: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rest_apis = [_RestApi(spec) for spec in rest_apis]
-        self.websocket_apis = list(websocket_apis)
-        self.runtime = runtime
-        self.cors_origins = tuple(cors_origins)
-        self.region = region or getattr(runtime, "region", None) or DEFAULT_REGION
-        self.account_id = account_id or getattr(runtime, "account_id", None) or DEFAULT_ACCOUNT_ID
-        self.authorizers = _Authorizers(runtime, clock)
-        self.connections: dict[str, _Connection] = {}
+    rest_apis: list[_RestApi]
+    websocket_apis: list[WebSocketApiSpec]
+    runtime: Invoker
+    cors_origins: tuple[str, ...]
+    region: str
+    account_id: str
+    authorizers: _Authorizers
+    connections: dict[str, _Connection] = field(default_factory=dict)
 
     # -- REST -------------------------------------------------------------------------------
 
@@ -440,45 +582,54 @@ class Gateway:
 
     async def _rest(self, request: Request, api: _RestApi | None, sub_path: str) -> Response:
         request_id = str(uuid.uuid4())
-        method = request.method.upper()
         path = "/" + sub_path
-        found = api.match(path, method) if api is not None else None
+        found = api.match(path, request.method.upper()) if api is not None else None
         if api is None or found is None:
             error = api.error if api is not None else _error_response
             return error(
-                403,
-                {"message": "Missing Authentication Token"},
-                "MissingAuthenticationTokenException",
-                request_id,
+                403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException", request_id
             )
         route, path_params = found
         if route.mock is not None:
             return self._mock(route.mock, request)
-
         body = await self._read_body(request)
         if body is None:
-            return api.error(
-                413,
-                {"message": "Request Too Long"},
-                "RequestTooLongException",
-                request_id,
-            )
+            return api.error(413, {"message": "Request Too Long"}, "RequestTooLongException", request_id)
+        call = self._rest_call(request, api.spec, route, path=path, path_params=path_params, request_id=request_id)
+        event = call.proxy_event(*_event_body(body, request.headers.get("content-type")))
+        if route.authorizer is not None:
+            outcome = await self._authorize_rest(route.authorizer, api.spec, call)
+            if outcome.status != 200:
+                return api.error(outcome.status, outcome.body, outcome.error_type, request_id)
+            call.context["authorizer"] = outcome.authorizer_context
+        assert route.function_name is not None
+        result = await run_in_threadpool(self.runtime.invoke, route.function_name, event)
+        return self._proxy_response(route.function_name, result, request_id)
 
-        spec = api.spec
+    def _rest_call(
+        self,
+        request: Request,
+        spec: RestApiSpec,
+        route: RestRoute,
+        *,
+        path: str,
+        path_params: dict[str, str],
+        request_id: str,
+    ) -> _RestCall:
         now = time.time()
-        headers, multi_headers = _header_maps(list(request.headers.raw))
         source_ip = request.client.host if request.client else "127.0.0.1"
+        params = _Parameters.of(request)
         for name, value in (
             ("X-Forwarded-For", source_ip),
             ("X-Forwarded-Proto", request.url.scheme),
             ("X-Forwarded-Port", str(request.url.port or 80)),
             ("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{secrets.token_hex(12)}"),
         ):
-            if name not in headers:
-                headers[name] = value
-                multi_headers[name] = [value]
-        query, multi_query = _query_maps(request.query_params.multi_items())
-        request_context: dict[str, Any] = {
+            if name not in params.headers:
+                params.headers[name] = value
+                params.multi_headers[name] = [value]
+        method = request.method.upper()
+        context: dict[str, Any] = {
             "resourceId": route.resource_path,
             "resourcePath": route.resource_path,
             "httpMethod": method,
@@ -491,83 +642,26 @@ class Gateway:
             "domainPrefix": spec.api_id,
             "requestTimeEpoch": int(now * 1000),
             "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": source_ip,
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": request.headers.get("user-agent"),
-                "user": None,
-            },
+            "identity": _rest_identity(source_ip, request.headers.get("user-agent")),
             "domainName": request.headers.get("host", ""),
             "apiId": spec.api_id,
         }
-        event: dict[str, Any] = {
-            "resource": route.resource_path,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": path_params or None,
-            "stageVariables": None,
-            "requestContext": request_context,
-            "body": None,
-            "isBase64Encoded": False,
-        }
-        if body:
-            if _is_text(request.headers.get("content-type")):
-                try:
-                    event["body"] = body.decode("utf-8")
-                except UnicodeDecodeError:
-                    event["body"], event["isBase64Encoded"] = (
-                        base64.b64encode(body).decode(),
-                        True,
-                    )
-            else:
-                event["body"], event["isBase64Encoded"] = (
-                    base64.b64encode(body).decode(),
-                    True,
-                )
+        return _RestCall(method, path, route, path_params, params, context)
 
-        if route.authorizer is not None:
-            method_arn = (
-                f"arn:aws:execute-api:{self.region}:{self.account_id}:{spec.api_id}/{spec.stage_name}/{method}/"
-                f"{path.lstrip('/')}"
+    async def _authorize_rest(self, authorizer: AuthorizerSpec, spec: RestApiSpec, call: _RestCall) -> _AuthOutcome:
+        method_arn = (
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:{spec.api_id}/{spec.stage_name}/{call.method}/"
+            f"{call.path.lstrip('/')}"
+        )
+        headers, query = call.params.headers, call.params.query
+        if authorizer.type == "TOKEN":
+            token = (
+                _identity_value(authorizer.identity_sources[0], headers, query) if authorizer.identity_sources else None
             )
-            auth_event = {
-                "type": "REQUEST",
-                "methodArn": method_arn,
-                "resource": route.resource_path,
-                "path": path,
-                "httpMethod": method,
-                "headers": headers,
-                "multiValueHeaders": multi_headers,
-                "queryStringParameters": query,
-                "multiValueQueryStringParameters": multi_query,
-                "pathParameters": path_params,
-                "stageVariables": {},
-                "requestContext": request_context,
-            }
-            if route.authorizer.type == "TOKEN":
-                sources = route.authorizer.identity_sources
-                token = _identity_value(sources[0], headers, query) if sources else None
-                auth_event = {"type": "TOKEN", "authorizationToken": token or "", "methodArn": method_arn}
-            outcome = await self.authorizers.authorize(route.authorizer, spec.api_id, auth_event, headers, query)
-            if outcome.status != 200:
-                return api.error(outcome.status, outcome.body, outcome.error_type, request_id)
-            request_context["authorizer"] = outcome.authorizer_context
-
-        assert route.function_name is not None
-        result = await run_in_threadpool(self.runtime.invoke, route.function_name, event)
-        return self._proxy_response(route.function_name, result, request_id)
+            event = {"type": "TOKEN", "authorizationToken": token or "", "methodArn": method_arn}
+        else:
+            event = call.authorizer_event(method_arn)
+        return await self.authorizers.authorize(authorizer, spec.api_id, event, headers, query)
 
     async def _read_body(self, request: Request) -> bytes | None:
         declared = request.headers.get("content-length")
@@ -583,57 +677,13 @@ class Gateway:
         return b"".join(chunks)
 
     def _proxy_response(self, function_name: str, result: InvokeResult, request_id: str) -> Response:
-        internal = JSONResponse(
-            {"message": "Internal server error"},
-            status_code=502,
-            headers={"x-amzn-RequestId": request_id},
-        )
-        if result.error is not None:
-            _logger.warning(
-                "%s failed: %s: %s",
-                function_name,
-                result.error.get("errorType"),
-                result.error.get("errorMessage"),
-            )
-            return internal
-        payload = result.payload
-        if not isinstance(payload, dict) or not isinstance(payload.get("statusCode"), int | str):
-            _logger.warning(
-                "%s returned a malformed Lambda proxy response: %r",
-                function_name,
-                payload,
-            )
-            return internal
-        try:
-            status = int(payload["statusCode"])
-        except ValueError:
-            return internal
-        body = payload.get("body")
-        if body is not None and not isinstance(body, str):
-            _logger.warning("%s returned a non-string body", function_name)
-            return internal
-        content = b""
-        if body:
-            try:
-                content = base64.b64decode(body) if payload.get("isBase64Encoded") else body.encode("utf-8")
-            except ValueError:
-                return internal
-        merged: dict[str, tuple[str, list[str]]] = {}  # lowercase name -> (name, values)
-        for name, value in (payload.get("headers") or {}).items():
-            merged[name.lower()] = (name, [_header_value(value)])
-        for name, values in (payload.get("multiValueHeaders") or {}).items():
-            merged[name.lower()] = (name, [_header_value(v) for v in _as_list(values)])
+        proxy = _proxy_result(function_name, result)
+        if proxy is None:
+            internal = {"message": "Internal server error"}
+            return JSONResponse(internal, status_code=502, headers={"x-amzn-RequestId": request_id})
+        status, content, payload = proxy
         response = Response(content=content, status_code=status)
-        raw = [(k, v) for k, v in response.raw_headers if k == b"content-length"]
-        for lower, (name, values) in merged.items():
-            if lower in ("content-length", "transfer-encoding", "connection"):
-                continue
-            raw.extend((name.encode("latin-1"), value.encode("latin-1")) for value in values)
-        if "content-type" not in merged:
-            raw.append((b"content-type", b"application/json"))
-        raw.append((b"x-amzn-RequestId", request_id.encode()))
-        raw.append((b"x-amz-apigw-id", _new_id().encode()))
-        response.raw_headers = raw
+        response.raw_headers = _proxy_headers(response.raw_headers, payload, request_id)
         return response
 
     def _mock(self, mock: MockResponse, request: Request) -> Response:
@@ -684,100 +734,86 @@ class Gateway:
             await self._deny(websocket, 403, {"message": "Forbidden"})
             return
         routes = {r.route_key: r for r in api.routes}
-        headers, multi_headers = _header_maps(list(websocket.headers.raw))
-        query, multi_query = _query_maps(websocket.query_params.multi_items())
-        source_ip = websocket.client.host if websocket.client else "127.0.0.1"
-        conn = _Connection(
-            connection_id=_new_id(),
-            websocket=websocket,
-            api=api,
-            connected_at=time.time(),
-            source_ip=source_ip,
-            user_agent=websocket.headers.get("user-agent", ""),
-            authorizer=None,
-        )
-        conn.last_active_at = conn.connected_at
-        connect_route = routes.get("$connect")
-        if connect_route is not None and connect_route.authorizer is not None:
-            auth_event = {
-                "type": "REQUEST",
-                "methodArn": (
-                    f"arn:aws:execute-api:{self.region}:{self.account_id}:{api.api_id}/{api.stage_name}/$connect"
-                ),
-                "headers": headers,
-                "multiValueHeaders": multi_headers,
-                "queryStringParameters": query,
-                "multiValueQueryStringParameters": multi_query,
-                "stageVariables": {},
-                "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
-            }
-            outcome = await self.authorizers.authorize(connect_route.authorizer, api.api_id, auth_event, headers, query)
-            if outcome.status != 200:
-                await self._deny(websocket, outcome.status, outcome.body)
-                return
-            conn.authorizer = outcome.authorizer_context
-
-        if connect_route is not None:
-            event = {
-                "headers": headers,
-                "multiValueHeaders": multi_headers,
-                "queryStringParameters": query or None,
-                "multiValueQueryStringParameters": multi_query or None,
-                "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
-                "isBase64Encoded": False,
-            }
-            result = await run_in_threadpool(self.runtime.invoke, connect_route.function_name, event)
-            status = _status_of(result)
-            if not 200 <= status < 300:
-                await self._deny(
-                    websocket,
-                    status,
-                    {"message": "Forbidden" if status < 500 else "Internal server error"},
-                )
-                return
-
+        params = _Parameters.of(websocket)
+        conn = _Connection.open(websocket, api)
+        if not await self._connect(conn, routes.get("$connect"), params):
+            return
         self.connections[conn.connection_id] = conn
         await websocket.accept()
-        close_code = 1005
         try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    close_code = int(message.get("code") or 1005)
-                    break
-                conn.last_active_at = time.time()
-                text, data = message.get("text"), message.get("bytes")
-                size = len(text.encode()) if text is not None else len(data or b"")
-                if size > MAX_WEBSOCKET_FRAME_BYTES:
-                    close_code = 1009
-                    await websocket.close(code=1009, reason="Message too big")
-                    break
-                await self._on_message(conn, routes, text, data)
+            await self._receive(conn, routes)
         except WebSocketDisconnect as exc:
-            close_code = exc.code
+            conn.close_code = exc.code
         finally:
             conn.closed = True
             self.connections.pop(conn.connection_id, None)
-            disconnect_route = routes.get("$disconnect")
-            if disconnect_route is not None:
-                event = {
-                    "headers": headers,
-                    "multiValueHeaders": multi_headers,
-                    "requestContext": self._ws_context(
-                        conn,
-                        "$disconnect",
-                        "DISCONNECT",
-                        disconnectStatusCode=close_code,
-                        disconnectReason="",
-                    ),
-                    "isBase64Encoded": False,
-                }
-                await run_in_threadpool(self.runtime.invoke, disconnect_route.function_name, event)
+            await self._disconnect(conn, routes.get("$disconnect"), params)
+
+    async def _connect(self, conn: _Connection, route: WebSocketRouteSpec | None, params: _Parameters) -> bool:
+        """``$connect``: its authorizer, then its function; False when either refused (the client is told)."""
+        if route is None:
+            return True
+        if route.authorizer is not None:
+            outcome = await self._authorize_connect(conn, route.authorizer, params)
+            if outcome.status != 200:
+                await self._deny(conn.websocket, outcome.status, outcome.body)
+                return False
+            conn.authorizer = outcome.authorizer_context
+        context = self._ws_context(conn, "$connect", "CONNECT")
+        event = {**params.proxy_fields(), "requestContext": context, "isBase64Encoded": False}
+        status = _status_of(await run_in_threadpool(self.runtime.invoke, route.function_name, event))
+        if 200 <= status < 300:
+            return True
+        await self._deny(conn.websocket, status, {"message": "Forbidden" if status < 500 else "Internal server error"})
+        return False
+
+    async def _authorize_connect(
+        self, conn: _Connection, authorizer: AuthorizerSpec, params: _Parameters
+    ) -> _AuthOutcome:
+        api = conn.api
+        event = {
+            "type": "REQUEST",
+            "methodArn": f"arn:aws:execute-api:{self.region}:{self.account_id}:{api.api_id}/{api.stage_name}/$connect",
+            **params.authorizer_fields(),
+            "stageVariables": {},
+            "requestContext": self._ws_context(conn, "$connect", "CONNECT"),
+        }
+        return await self.authorizers.authorize(authorizer, api.api_id, event, params.headers, params.query)
+
+    async def _receive(self, conn: _Connection, routes: dict[str, WebSocketRouteSpec]) -> None:
+        """Route the client's messages one after another until it disconnects or sends one too big."""
+        while True:
+            message = await conn.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                conn.close_code = int(message.get("code") or 1005)
+                return
+            conn.last_active_at = time.time()
+            text, data = message.get("text"), message.get("bytes")
+            size = len(text.encode()) if text is not None else len(data or b"")
+            if size > MAX_WEBSOCKET_FRAME_BYTES:
+                conn.close_code = 1009
+                await conn.websocket.close(code=1009, reason="Message too big")
+                return
+            await self._on_message(conn, routes, text, data)
+
+    async def _disconnect(self, conn: _Connection, route: WebSocketRouteSpec | None, params: _Parameters) -> None:
+        if route is None:
+            return
+        context = self._ws_context(
+            conn, "$disconnect", "DISCONNECT", disconnectStatusCode=conn.close_code, disconnectReason=""
+        )
+        event = {
+            "headers": params.headers,
+            "multiValueHeaders": params.multi_headers,
+            "requestContext": context,
+            "isBase64Encoded": False,
+        }
+        await run_in_threadpool(self.runtime.invoke, route.function_name, event)
 
     async def _on_message(
         self,
         conn: _Connection,
-        routes: dict[str, Any],
+        routes: dict[str, WebSocketRouteSpec],
         text: str | None,
         data: bytes | None,
     ) -> None:
@@ -906,39 +942,23 @@ def create_gateway(
     The ``Gateway`` instance is available as ``app.state.gateway``.
     """
     gateway = Gateway(
-        rest_apis,
-        websocket_apis,
-        runtime,
-        cors_origins=cors_origins,
-        region=region,
-        account_id=account_id,
-        clock=clock,
+        rest_apis=[_RestApi(spec) for spec in rest_apis],
+        websocket_apis=list(websocket_apis),
+        runtime=runtime,
+        cors_origins=tuple(cors_origins),
+        region=region or getattr(runtime, "region", None) or DEFAULT_REGION,
+        account_id=account_id or getattr(runtime, "account_id", None) or DEFAULT_ACCOUNT_ID,
+        authorizers=_Authorizers(runtime, clock),
     )
-    connections_methods = ["GET", "POST", "DELETE"]
+    connections = ["GET", "POST", "DELETE"]
     routes: list[Route | WebSocketRoute] = [
         WebSocketRoute("/ws/{stage}", gateway.websocket),
         WebSocketRoute("/wsapis/{api_id}/{stage}", gateway.websocket),
-        Route(
-            "/ws/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
-        Route(
-            "/wsapis/{api_id}/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
-        Route(
-            "/{stage}/@connections/{connection_id}",
-            gateway.connections_api,
-            methods=connections_methods,
-        ),
+        Route("/ws/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
+        Route("/wsapis/{api_id}/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
+        Route("/{stage}/@connections/{connection_id}", gateway.connections_api, methods=connections),
         Route("/restapis/{api_id}/{stage}", gateway.rest_by_id, methods=_HTTP_METHODS),
-        Route(
-            "/restapis/{api_id}/{stage}/{path:path}",
-            gateway.rest_by_id,
-            methods=_HTTP_METHODS,
-        ),
+        Route("/restapis/{api_id}/{stage}/{path:path}", gateway.rest_by_id, methods=_HTTP_METHODS),
         Route("/{stage}", gateway.rest_by_stage, methods=_HTTP_METHODS),
         Route("/{stage}/{path:path}", gateway.rest_by_stage, methods=_HTTP_METHODS),
     ]

@@ -62,7 +62,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore import xform_name
@@ -397,12 +397,11 @@ class _Provisioner:
                 "StreamEnabled": True,
                 "StreamViewType": stream["StreamViewType"],
             }
-        try:
-            table = ddb.create_table(**request)["TableDescription"]
-        except ClientError as exc:
-            if _code(exc) != "ResourceInUseException":
-                raise
-            table = ddb.describe_table(TableName=name)["Table"]
+        table = _fallback_on(
+            ("ResourceInUseException",),
+            lambda: ddb.create_table(**request)["TableDescription"],
+            lambda: ddb.describe_table(TableName=name)["Table"],
+        )
         ttl = c.prop("TimeToLiveSpecification")
         if ttl and truthy(ttl.get("Enabled", True)) and ttl.get("AttributeName"):
             current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -497,12 +496,11 @@ class _Provisioner:
     def _event_bus(self, c: _Context) -> None:
         events = self._client("events")
         name = c.prop("Name")
-        try:
-            arn = events.create_event_bus(Name=name)["EventBusArn"]
-        except ClientError as exc:
-            if _code(exc) != "ResourceAlreadyExistsException":
-                raise
-            arn = events.describe_event_bus(Name=name)["Arn"]
+        arn = _fallback_on(
+            ("ResourceAlreadyExistsException",),
+            lambda: events.create_event_bus(Name=name)["EventBusArn"],
+            lambda: events.describe_event_bus(Name=name)["Arn"],
+        )
         c.record(name, Arn=arn, Name=name)
 
     def _rule(self, c: _Context) -> None:
@@ -541,11 +539,7 @@ class _Provisioner:
         request: dict[str, Any] = {"Bucket": name}
         if self.region != "us-east-1":
             request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
-        try:
-            s3.create_bucket(**request)
-        except ClientError as exc:
-            if _code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                raise
+        _fallback_on(("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), lambda: s3.create_bucket(**request), _nothing)
         cors = c.prop("CorsConfiguration")
         if cors:
             rules = [_cors_rule(rule, self.local_urls.web_origin) for rule in cors.get("CorsRules", [])]
@@ -591,12 +585,9 @@ class _Provisioner:
         digest = hashlib.sha256(as_text([create, update]).encode()).hexdigest()
         marker = f"/localcloud/custom-resources/{c.stack.stack_name}/{c.logical_id}"
         ssm = self._client("ssm")
-        try:
-            done: str | None = ssm.get_parameter(Name=marker)["Parameter"]["Value"]
-        except ClientError as exc:
-            if _code(exc) != "ParameterNotFound":
-                raise
-            done = None
+        done: str | None = _fallback_on(
+            ("ParameterNotFound",), lambda: ssm.get_parameter(Name=marker)["Parameter"]["Value"], _nothing
+        )
         call = create if done is None else update
         data: dict[str, str] = {}
         if done != digest and call:
@@ -644,15 +635,13 @@ class _Provisioner:
         role = c.prop("RoleArn") or c.resolver.arn("iam", "role/local-states", region=False)
         kind = c.prop("StateMachineType", "STANDARD")
         arn = c.resolver.arn("states", f"stateMachine:{name}")
-        try:
-            current = sfn.describe_state_machine(stateMachineArn=arn)
-        except ClientError as exc:
-            if _code(exc) != "StateMachineDoesNotExist":
-                raise
+        current = _fallback_on(
+            ("StateMachineDoesNotExist",), lambda: sfn.describe_state_machine(stateMachineArn=arn), _nothing
+        )
+        if current is None:
             arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role, type=kind)["stateMachineArn"]
-        else:
-            if current["definition"] != definition or current.get("roleArn") != role:
-                sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
+        elif current["definition"] != definition or current.get("roleArn") != role:
+            sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
         c.record(arn, Arn=arn, Name=name, StateMachineRevisionId=arn)
 
     def _secret(self, c: _Context) -> None:
@@ -664,22 +653,17 @@ class _Provisioner:
         request: dict[str, Any] = {"Name": name, "SecretString": value}
         if c.prop("Description"):
             request["Description"] = c.prop("Description")
-        try:
-            arn = client.create_secret(**request)["ARN"]
-        except ClientError as exc:
-            if _code(exc) != "ResourceExistsException":
-                raise
-            arn = client.describe_secret(SecretId=name)["ARN"]
+        arn = _fallback_on(
+            ("ResourceExistsException",),
+            lambda: client.create_secret(**request)["ARN"],
+            lambda: client.describe_secret(SecretId=name)["ARN"],
+        )
         c.record(arn, Id=arn)
 
     def _log_group(self, c: _Context) -> None:
         logs = self._client("logs")
         name = c.resolver.physical_name(c.logical_id)
-        try:
-            logs.create_log_group(logGroupName=name)
-        except ClientError as exc:
-            if _code(exc) != "ResourceAlreadyExistsException":
-                raise
+        _fallback_on(("ResourceAlreadyExistsException",), lambda: logs.create_log_group(logGroupName=name), _nothing)
         if c.prop("RetentionInDays") is not None:
             logs.put_retention_policy(logGroupName=name, retentionInDays=int(c.prop("RetentionInDays")))
         c.record(name, **c.resolver.planned_values(c.logical_id).attributes)
@@ -719,12 +703,11 @@ class _Provisioner:
     def _kms_alias(self, c: _Context) -> None:
         kms = self._client("kms")
         name, target = c.prop("AliasName"), c.prop("TargetKeyId")
-        try:
-            kms.create_alias(AliasName=name, TargetKeyId=target)
-        except ClientError as exc:
-            if _code(exc) != "AlreadyExistsException":
-                raise
-            kms.update_alias(AliasName=name, TargetKeyId=target)
+        _fallback_on(
+            ("AlreadyExistsException",),
+            lambda: kms.create_alias(AliasName=name, TargetKeyId=target),
+            lambda: kms.update_alias(AliasName=name, TargetKeyId=target),
+        )
         c.record(name)
 
     def _ssm_parameter(self, c: _Context) -> None:
@@ -1164,3 +1147,23 @@ def _int_values(value: dict[str, Any]) -> dict[str, int]:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+_T = TypeVar("_T")
+
+
+def _fallback_on(codes: tuple[str, ...], call: Callable[[], _T], fallback: Callable[[], _T]) -> _T:
+    """``call()``, or ``fallback()`` when AWS refuses the call with one of ``codes``.
+
+    Provisioning again (a restart against the same moto server) meets what exists already.
+    """
+    try:
+        return call()
+    except ClientError as exc:
+        if _code(exc) not in codes:
+            raise
+        return fallback()
+
+
+def _nothing() -> None:
+    return None

@@ -4,15 +4,17 @@ The tenants themselves (settings, locations, first admin) were already written b
 their onboarding custom resources during provisioning. Here come what an operator
 creates by hand in AWS (the Gmail and Mercado Pago secrets; the matching seller
 accounts in the fake Mercado Pago) and the demo content: staff of every role, a
-demo customer, the menus with their images (``scripts/seed_*.py``, which go
-through the services' own logic, and work against AWS too).
+demo customer, the menus with their images (``localcloud.demo_identity`` and
+``localcloud.demo_catalog``, which go through the services' own logic, and work
+against AWS too).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -21,7 +23,7 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
 
-log = logging.getLogger("localcloud.seed")
+SERVICES = Path(__file__).resolve().parent.parent / "services"
 
 
 def _put_secret(client: Any, name: str, value: dict[str, str]) -> None:
@@ -72,21 +74,16 @@ def seed_demo(cloud: LocalCloud) -> dict[str, Any]:
 
 
 def _seed_content(cloud: LocalCloud, dynamodb: Any, tenant_id: str) -> dict[str, Any]:
-    """Staff, demo customer and menu, when the services that own them exist."""
-    result: dict[str, Any] = {}
+    """Staff, demo customer and menu, through the services' own logic."""
+    if str(SERVICES) not in sys.path:
+        sys.path.insert(0, str(SERVICES))
+    # Imported once the path is set, and only here: mercadopago_credentials' callers need no service code.
+    from localcloud.demo_catalog import seed_catalog
+    from localcloud.demo_identity import seed_identity
+
     tables = {short: cloud.table(short) for short in ("tenants", "usuarios", "tokens", "empleados", "locales",
                                                        "productos", "combos")}  # fmt: skip
-    try:
-        from scripts.seed_identity import seed_identity
-    except ImportError:
-        log.info("no identity seeding yet (scripts/seed_identity.py)")
-    else:
-        result["accounts"] = seed_identity(dynamodb, tables, tenant_id)
-    try:
-        from scripts.seed_catalog import seed_catalog
-    except ImportError:
-        log.info("no catalog seeding yet (scripts/seed_catalog.py)")
-    else:
-        bucket = next(v for k, v in cloud.assembly.physical_ids.items() if k.split("/")[-1].startswith("Images"))
-        result["menu"] = seed_catalog(dynamodb, boto3.client("s3"), tables, bucket, tenant_id)
+    result: dict[str, Any] = {"accounts": seed_identity(dynamodb, tables, tenant_id)}
+    bucket = next(v for k, v in cloud.assembly.physical_ids.items() if k.split("/")[-1].startswith("Images"))
+    result["menu"] = seed_catalog(dynamodb, boto3.client("s3"), tables, bucket, tenant_id)
     return result

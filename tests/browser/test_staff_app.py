@@ -22,8 +22,8 @@ from browser_support import (
 )
 from playwright.sync_api import expect
 
+from localcloud.demo_catalog import png_image
 from scripts.order_driver import seed_paid_order, start_workflow, state_machine_arn
-from scripts.seed_catalog import png_image
 from tests.e2e.e2e_support import eventually
 from tests.e2e.identity_support import (
     active_employee,

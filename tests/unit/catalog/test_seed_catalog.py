@@ -7,7 +7,7 @@ import zlib
 
 from catalog_support import BUCKET, TENANT_A, TENANT_B
 
-from scripts.seed_catalog import png_image, seed_catalog
+from localcloud.demo_catalog import png_image, seed_catalog
 
 TABLES = {"tenants": "tenants", "locales": "locales", "productos": "productos", "combos": "combos"}
 

@@ -8,7 +8,7 @@ from conftest import LambdaContext, authorize, call, rest_event, table_name
 
 import empleados.worker as worker
 import usuarios.handler as users_handler
-from scripts.seed_identity import DEMO_PASSWORD, seed_identity
+from localcloud.demo_identity import DEMO_PASSWORD, seed_identity
 
 
 def onboard_admin(cloud, status="invited", employee_id="admin-1"):

@@ -2,31 +2,26 @@
 
 Goes through the services' own logic (registration, invitation and activation), so the accounts
 are exactly what the APIs would create; works against the local cloud and against AWS.
-Idempotent: an account whose email already exists is left as it is.
+Idempotent: an account whose email already exists is left as it is. Imports the services'
+packages, so ``services/`` must be on ``sys.path`` (``localcloud.seed`` puts it there).
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-SERVICES = Path(__file__).resolve().parent.parent / "services"
-if str(SERVICES) not in sys.path:
-    sys.path.insert(0, str(SERVICES))
-
-from core.errors import Conflict  # noqa: E402
-from core.principal import Principal  # noqa: E402
-from core.sessions import SessionStore  # noqa: E402
-from core.tenants import TenantDirectory  # noqa: E402
-from empleados import logic as employees_logic  # noqa: E402
-from empleados.dal import EmployeesDal  # noqa: E402
-from empleados.models import ActivateRequest, EmployeeCreate  # noqa: E402
-from usuarios import logic as users_logic  # noqa: E402
-from usuarios.dal import UsersDal  # noqa: E402
-from usuarios.models import RegisterRequest  # noqa: E402
+from core.errors import Conflict
+from core.principal import Principal
+from core.sessions import SessionStore
+from core.tenants import TenantDirectory
+from empleados import logic as employees_logic
+from empleados.dal import EmployeesDal
+from empleados.models import ActivateRequest, EmployeeCreate
+from usuarios import logic as users_logic
+from usuarios.dal import UsersDal
+from usuarios.models import RegisterRequest
 
 DEMO_PASSWORD = "Bembos2026!"  # noqa: S105 - a published demo password, local data only
 STAFF = (

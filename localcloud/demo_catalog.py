@@ -1,7 +1,8 @@
 """Demo menu of a tenant: Bembos products and combos with generated PNG images, through the catalog's own logic.
 
 Idempotent: existing products and combos are kept as they are (an admin may have changed them), and
-an image is generated only for items that have none. Works against the local cloud and against AWS::
+an image is generated only for items that have none. Works against the local cloud and against AWS
+(with ``services/`` on ``sys.path``, as ``localcloud.seed`` arranges)::
 
     seed_catalog(boto3.client("dynamodb"), boto3.client("s3"), {"tenants": ..., "locales": ...,
                  "productos": ..., "combos": ...}, bucket, "bembos-miraflores")
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from catalogo import logic
-from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
+from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore, ItemTable
 from catalogo.models import ComboCreate, ComboItem, ProductCreate, Size
 from core.errors import Conflict
 
@@ -91,25 +93,54 @@ def _sizes(sizes: list[tuple[str, int]]) -> list[Size]:
     return [Size(size=size, price_cents=cents) for size, cents in sizes]
 
 
+class _Menu:
+    """One tenant's menu being seeded: creates what is missing, gives an image to items without one, counts."""
+
+    def __init__(self, dal: CatalogDal, images: ImageStore, tenant_id: str) -> None:
+        self.dal = dal
+        self.images = images
+        self.tenant_id = tenant_id
+        self.urls = logic.UrlPolicy()
+        self.summary: dict[str, Any] = {
+            "productos": {"created": 0, "existing": 0},
+            "combos": {"created": 0, "existing": 0},
+            "images": 0,
+        }
+
+    def add_product(self, body: ProductCreate, product_id: str, category: str) -> None:
+        self._count("productos", lambda: logic.create_product(self.dal, None, self.tenant_id, body, self.urls))
+        self._image("productos", self.dal.products, product_id, CATEGORY_COLORS[category])
+
+    def add_combo(self, body: ComboCreate, combo_id: str) -> None:
+        self._count("combos", lambda: logic.create_combo(self.dal, None, self.tenant_id, body, self.urls))
+        self._image("combos", self.dal.combos, combo_id, CATEGORY_COLORS["combos"])
+
+    def _count(self, kind: str, create: Callable[[], object]) -> None:
+        try:
+            create()
+            self.summary[kind]["created"] += 1
+        except Conflict:
+            self.summary[kind]["existing"] += 1
+
+    def _image(self, kind: str, table: ItemTable[Any], item_id: str, colors: tuple[Rgb, Rgb]) -> None:
+        if table.get(self.tenant_id, item_id).image_key is not None:
+            return
+        key = f"tenants/{self.tenant_id}/{kind}/{item_id}/seed.png"
+        self.images.put(key, png_image(*colors), "image/png")
+        table.update(self.tenant_id, item_id, set_values={"image_key": key})
+        self.summary["images"] += 1
+
+
 def seed_catalog(
     dynamodb_client: Any, s3_client: Any, table_names: dict[str, str], bucket: str, tenant_id: str
 ) -> dict[str, Any]:
     """Create the demo menu of ``tenant_id`` (what exists already is left alone); returns a summary."""
-    dal = CatalogDal(
-        dynamodb_client,
-        CatalogTableNames(
-            locations=table_names["locales"],
-            products=table_names["productos"],
-            combos=table_names["combos"],
-        ),
+    tables = CatalogTableNames(
+        locations=table_names["locales"], products=table_names["productos"], combos=table_names["combos"]
     )
-    images = ImageStore(s3_client, bucket)
-    urls = logic.UrlPolicy()
-    summary: dict[str, Any] = {"productos": {"created": 0, "existing": 0}, "combos": {"created": 0, "existing": 0}}
-    images_uploaded = 0
-
+    menu = _Menu(CatalogDal(dynamodb_client, tables), ImageStore(s3_client, bucket), tenant_id)
     for product_id, name, description, category, sizes, points in PRODUCTS:
-        body = ProductCreate(
+        product = ProductCreate(
             product_id=product_id,
             name=name,
             description=description,
@@ -117,17 +148,7 @@ def seed_catalog(
             sizes=_sizes(sizes),
             points=points,
         )
-        try:
-            logic.create_product(dal, None, tenant_id, body, urls)
-            summary["productos"]["created"] += 1
-        except Conflict:
-            summary["productos"]["existing"] += 1
-        if dal.products.get(tenant_id, product_id).image_key is None:
-            key = f"tenants/{tenant_id}/productos/{product_id}/seed.png"
-            images.put(key, png_image(*CATEGORY_COLORS[category]), "image/png")
-            dal.products.update(tenant_id, product_id, set_values={"image_key": key})
-            images_uploaded += 1
-
+        menu.add_product(product, product_id, category)
     for combo_id, name, description, items, sizes, points, stock in COMBOS:
         combo = ComboCreate(
             combo_id=combo_id,
@@ -138,16 +159,5 @@ def seed_catalog(
             points=points,
             stock=stock,
         )
-        try:
-            logic.create_combo(dal, None, tenant_id, combo, urls)
-            summary["combos"]["created"] += 1
-        except Conflict:
-            summary["combos"]["existing"] += 1
-        if dal.combos.get(tenant_id, combo_id).image_key is None:
-            key = f"tenants/{tenant_id}/combos/{combo_id}/seed.png"
-            images.put(key, png_image(*CATEGORY_COLORS["combos"]), "image/png")
-            dal.combos.update(tenant_id, combo_id, set_values={"image_key": key})
-            images_uploaded += 1
-
-    summary["images"] = images_uploaded
-    return summary
+        menu.add_combo(combo, combo_id)
+    return menu.summary
