@@ -19,6 +19,7 @@ from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 from constructs.stage import StageConfig
 
+from core import contracts
 from stacks.catalog_services import CatalogServices
 from stacks.data import DataStack
 from stacks.identity_services import IdentityServices
@@ -28,9 +29,6 @@ from stacks.order_services import OrderServices, allow_mercadopago_secrets
 from stacks.workflow import WorkflowStack
 from stacks.workflow_services import WorkflowServices
 
-# Headers a browser may send: the session token, the tenant of an unauthenticated call,
-# the client's idempotency key for order creation.
-CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
 MERCADOPAGO_SDK_URL = "https://sdk.mercadopago.com/js/v2"  # Mercado Pago's browser SDK (card Secure Fields)
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
 # API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
@@ -155,7 +153,7 @@ class ApiStack(cdk.Stack):
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=apigw.Cors.ALL_ORIGINS,
                 allow_methods=apigw.Cors.ALL_METHODS,
-                allow_headers=CORS_HEADERS,
+                allow_headers=list(contracts.CORS_HEADERS),
                 max_age=cdk.Duration.hours(1),
             ),
         )

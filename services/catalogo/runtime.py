@@ -6,13 +6,13 @@ import functools
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from botocore.config import Config
 from pydantic_settings import BaseSettings
 
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import UrlPolicy
-from core.api import current_principal, tenant_header
-from core.observability import logger
+from core import api
 from core.tenants import TenantDirectory
 
 
@@ -68,18 +68,9 @@ def tenants() -> TenantDirectory:
     return TenantDirectory(dynamodb(), settings().tenants_table)
 
 
-def public_tenant() -> str:
+def public_tenant(app: APIGatewayRestResolver) -> str:
     """The tenant an unauthenticated read names (``X-Tenant-Id``), checked to exist (cached ~60 s)."""
-    tenant_id = tenants().get(tenant_header()).tenant_id
-    logger.append_keys(tenant_id=tenant_id)
-    return tenant_id
-
-
-def admin_tenant() -> str:
-    """The tenant of the authenticated caller (never from the body or the path)."""
-    tenant_id = current_principal().tenant_id
-    logger.append_keys(tenant_id=tenant_id)
-    return tenant_id
+    return tenants().get(api.public_tenant(app)).tenant_id
 
 
 def reset() -> None:

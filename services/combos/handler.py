@@ -1,5 +1,7 @@
 """Combos (``/combos``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's combos."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from catalogo.models import (
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
 from core.api import create_resolver
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 
 app = create_resolver("combos")
@@ -31,7 +33,7 @@ def list_combos(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id
     return logic.list_combos(
         runtime.dal(),
         runtime.images(),
-        runtime.public_tenant(),
+        runtime.public_tenant(app),
         limit=limit,
         cursor=cursor,
         location_id=location_id,
@@ -41,40 +43,35 @@ def list_combos(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id
 
 @app.get("/combos/<combo_id>")
 def get_combo(combo_id: ItemId) -> Combo:
-    return logic.get_combo(runtime.dal(), runtime.images(), runtime.public_tenant(), combo_id, runtime.urls())
+    return logic.get_combo(runtime.dal(), runtime.images(), runtime.public_tenant(app), combo_id, runtime.urls())
 
 
-@app.post("/combos")
-@requires("admin")
+@app.post("/combos", middlewares=requires("admin"))
 def create_combo(body: ComboCreate) -> tuple[Combo, int]:
-    return logic.create_combo(runtime.dal(), runtime.images(), runtime.admin_tenant(), body, runtime.urls()), 201
+    return logic.create_combo(runtime.dal(), runtime.images(), caller(app).tenant_id, body, runtime.urls()), 201
 
 
-@app.put("/combos/<combo_id>")
-@requires("admin")
+@app.put("/combos/<combo_id>", middlewares=requires("admin"))
 def update_combo(combo_id: ItemId, body: ComboFields) -> Combo:
     return logic.update_combo(
-        runtime.dal(), runtime.images(), runtime.admin_tenant(), combo_id, body, urls=runtime.urls()
+        runtime.dal(), runtime.images(), caller(app).tenant_id, combo_id, body, urls=runtime.urls()
     )
 
 
-@app.delete("/combos/<combo_id>")
-@requires("admin")
+@app.delete("/combos/<combo_id>", middlewares=requires("admin"))
 def archive_combo(combo_id: ItemId) -> Archived:
-    return logic.archive(runtime.dal(), runtime.admin_tenant(), "combo", combo_id, now=datetime.now(UTC))
+    return logic.archive(runtime.dal(), caller(app).tenant_id, "combo", combo_id, now=datetime.now(UTC))
 
 
-@app.post("/combos/<combo_id>/disponibilidad")
-@requires("admin")
+@app.post("/combos/<combo_id>/disponibilidad", middlewares=requires("admin"))
 def set_availability(combo_id: ItemId, body: AvailabilityChange) -> Availability:
-    return logic.set_availability(runtime.dal(), runtime.admin_tenant(), "combo", combo_id, body)
+    return logic.set_availability(runtime.dal(), caller(app).tenant_id, "combo", combo_id, body)
 
 
-@app.post("/combos/<combo_id>/imagen")
-@requires("admin")
+@app.post("/combos/<combo_id>/imagen", middlewares=requires("admin"))
 def start_image_upload(combo_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
     return logic.start_image_upload(
-        runtime.dal(), runtime.images(), runtime.admin_tenant(), "combo", combo_id, body=body, urls=runtime.urls()
+        runtime.dal(), runtime.images(), caller(app).tenant_id, "combo", combo_id, body=body, urls=runtime.urls()
     )
 
 

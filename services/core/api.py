@@ -11,13 +11,11 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from core import contracts
 from core.errors import DomainError
 from core.observability import logger
 from core.principal import Principal
 from core.web import allowed_origins
-
-_resolver: APIGatewayRestResolver | None = None
-CORS_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key"]
 
 
 def _error(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -29,12 +27,11 @@ def _error(status: int, code: str, message: str, details: Any = None) -> Respons
 
 def create_resolver(title: str) -> APIGatewayRestResolver:
     """An ``APIGatewayRestResolver`` with validation, OpenAPI and the platform's error mapping."""
-    global _resolver  # noqa: PLW0603 - one resolver per function, read by current_principal()
     origins = allowed_origins()
     cors = CORSConfig(
         allow_origin=origins[0] if origins else "*",
         extra_origins=origins[1:],
-        allow_headers=CORS_HEADERS,
+        allow_headers=list(contracts.CORS_HEADERS),
         max_age=3600,
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
@@ -65,32 +62,29 @@ def create_resolver(title: str) -> APIGatewayRestResolver:
         logger.exception("unexpected error")
         return _error(500, "internal_error", "Something went wrong on our side")
 
-    app.use(middlewares=[_bind_resolver])
-    _resolver = app
+    app.use(middlewares=[_resolve_caller])
     return app
 
 
-def _bind_resolver(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """Point ``current_principal``/``tenant_header`` at the resolver handling this request.
+def _resolve_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Once per request: the caller (None on a public route) into ``app.context``; the tenant and the
+    order id, when the request has them, onto every log line it writes."""
+    event = app.current_event
+    principal = Principal.from_context(event.request_context.authorizer.raw_event)
+    app.append_context(principal=principal)
+    keys = {
+        "tenant_id": principal.tenant_id if principal else public_tenant(app),
+        "order_id": app.context.get("_route_args", {}).get("order_id"),
+    }
+    keys = {name: value for name, value in keys.items() if value}
+    logger.append_keys(**keys)
+    try:
+        return next_middleware(app)
+    finally:
+        logger.remove_keys(list(keys))
 
-    Several handler modules may be imported into one process (tests, the local cloud's
-    worker); binding per request keeps each route reading its own event.
-    """
-    global _resolver  # noqa: PLW0603
-    _resolver = app
-    return next_middleware(app)
 
-
-def current_principal() -> Principal:
-    """The caller of the request being handled (from the authorizer context)."""
-    if _resolver is None:
-        raise RuntimeError("create_resolver() has not run")
-    context = _resolver.current_event.request_context.authorizer.raw_event
-    return Principal.from_context(context)
-
-
-def tenant_header() -> str | None:
+def public_tenant(app: APIGatewayRestResolver) -> str | None:
     """The tenant an unauthenticated call names, from the ``X-Tenant-Id`` header its web app sends."""
-    if _resolver is None:
-        raise RuntimeError("create_resolver() has not run")
-    return _resolver.current_event.headers.get("x-tenant-id") or _resolver.current_event.headers.get("X-Tenant-Id")
+    headers = app.current_event.headers or {}
+    return next((value for name, value in headers.items() if name.lower() == "x-tenant-id"), None)

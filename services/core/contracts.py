@@ -95,3 +95,6 @@ ORDER_CANCELLED_ERROR: Final = "OrderCancelled"
 
 # Mercado Pago's REST API (the functions' default; the local cloud points them at its fake).
 MERCADOPAGO_API_URL: Final = "https://api.mercadopago.com"
+
+# The request headers the web apps send; the REST API and every function answer preflights for these.
+CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")

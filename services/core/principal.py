@@ -1,24 +1,25 @@
 """The authenticated caller, as the authorizer put it into ``requestContext.authorizer``.
 
 Handlers never read a tenant from the body or the path: every key starts from
-``Principal.tenant_id``. Role checks are declared on routes with ``requires``.
+``Principal.tenant_id``. The resolver's middleware (``core.api``) resolves the caller once per
+request into ``app.context``; routes read it with ``caller(app)`` and declare who may call them
+with a route middleware: ``@app.get("/x", middlewares=[requires("admin")])``.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from pydantic import BaseModel, ConfigDict
 
 from core import contracts
 from core.errors import Forbidden, Unauthenticated
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 Kind = Literal["customer", "employee"]
+Middleware = Callable[[APIGatewayRestResolver, NextMiddleware], Response]
 
 
 class Principal(BaseModel):
@@ -40,34 +41,36 @@ class Principal(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
     @classmethod
-    def from_context(cls, context: Mapping[str, Any] | None) -> Principal:
+    def from_context(cls, context: Mapping[str, Any] | None) -> Principal | None:
+        """The caller the authorizer vouched for, or None on a public route (no authorizer context)."""
         if not context or "tenant_id" not in context:
-            raise Unauthenticated("This route needs a session token")
+            return None
         return cls.model_validate({k: context.get(k) for k in cls.model_fields})
 
+    def may_call(self, roles: tuple[str, ...]) -> bool:
+        """``cliente`` is a customer; admins of the tenant pass every staff check, never a customer's."""
+        return self.rol in roles or (self.is_admin and contracts.CUSTOMER_ROLE not in roles)
 
-def requires(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Declare which roles may call a route. ``cliente`` is a customer; staff roles are ``contracts.ROLES``.
 
-    The route function's first parameter is the ``Principal`` resolved by the caller
-    (see ``core.api.current_principal``); admins of the tenant pass every staff check.
-    """
+def caller(app: APIGatewayRestResolver) -> Principal:
+    """The caller of the request ``app`` is handling (resolved once by ``core.api``'s middleware)."""
+    principal = app.context.get("principal")
+    if principal is None:
+        raise Unauthenticated("This route needs a session token")
+    return principal
+
+
+def requires(*roles: str) -> list[Middleware]:
+    """The route middlewares that let only ``roles`` call a route (401 without a session, 403 for other roles)."""
     unknown = set(roles) - set(contracts.ROLES) - {contracts.CUSTOMER_ROLE}
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
-    def decorate(func: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            from core.api import current_principal  # the resolver of the running handler
+    def check_role(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+        principal = caller(app)
+        if not principal.may_call(roles):
+            raise Forbidden(f"Role {principal.rol!r} may not call this route")
+        return next_middleware(app)
 
-            principal = current_principal()
-            allowed = principal.rol in roles or (principal.is_admin and contracts.CUSTOMER_ROLE not in roles)
-            if not allowed:
-                raise Forbidden(f"Role {principal.rol!r} may not call this route")
-            return func(*args, **kwargs)
-
-        wrapper.required_roles = roles  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
+    check_role.required_roles = roles  # type: ignore[attr-defined]
+    return [check_role]

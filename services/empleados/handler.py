@@ -4,8 +4,7 @@ Role checks are declared on each route with ``@requires("admin")``; a customer's
 role's token gets a 403 before any logic runs. An admin's tenant comes from its session only.
 """
 
-# No "from __future__ import annotations": Powertools resolves the route types of functions wrapped
-# by @requires from the wrapper's module, so the annotations must be real objects, not strings.
+from __future__ import annotations
 
 import functools
 from typing import Annotated, Any
@@ -17,10 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
 from core import web
-from core.api import create_resolver, current_principal
+from core.api import create_resolver
 from core.events import EventPublisher
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
@@ -81,47 +80,41 @@ def collaborators() -> logic.Services:
 empleados = APIGatewayRouter()
 
 
-@empleados.post("/empleados")
-@requires("admin")
+@empleados.post("/empleados", middlewares=requires("admin"))
 def create_employee(body: EmployeeCreate) -> tuple[EmployeeCreated, int]:
-    created = logic.create_employee(current_principal(), body, services=collaborators(), now=logic.utc_now())
+    created = logic.create_employee(caller(app), body, services=collaborators(), now=logic.utc_now())
     return created, 201
 
 
-@empleados.get("/empleados")
-@requires("admin")
+@empleados.get("/empleados", middlewares=requires("admin"))
 def list_employees(
     location_id: Annotated[str | None, Query(pattern=LOCATION_ID_PATTERN)] = None,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> EmployeePage:
     return logic.list_employees(
-        current_principal(), location_id=location_id, cursor=cursor, limit=limit, services=collaborators()
+        caller(app), location_id=location_id, cursor=cursor, limit=limit, services=collaborators()
     )
 
 
-@empleados.get("/empleados/<employee_id>")
-@requires("admin")
+@empleados.get("/empleados/<employee_id>", middlewares=requires("admin"))
 def get_employee(employee_id: EmployeeId) -> Employee:
-    return logic.get_employee(current_principal(), employee_id, services=collaborators())
+    return logic.get_employee(caller(app), employee_id, services=collaborators())
 
 
-@empleados.patch("/empleados/<employee_id>")
-@requires("admin")
+@empleados.patch("/empleados/<employee_id>", middlewares=requires("admin"))
 def update_employee(employee_id: EmployeeId, body: EmployeePatch) -> Employee:
-    return logic.update_employee(current_principal(), employee_id, body, services=collaborators(), now=logic.utc_now())
+    return logic.update_employee(caller(app), employee_id, body, services=collaborators(), now=logic.utc_now())
 
 
-@empleados.delete("/empleados/<employee_id>")
-@requires("admin")
+@empleados.delete("/empleados/<employee_id>", middlewares=requires("admin"))
 def deactivate_employee(employee_id: EmployeeId) -> Deactivated:
-    return logic.deactivate_employee(current_principal(), employee_id, services=collaborators(), now=logic.utc_now())
+    return logic.deactivate_employee(caller(app), employee_id, services=collaborators(), now=logic.utc_now())
 
 
-@empleados.post("/empleados/<employee_id>/invitacion")
-@requires("admin")
+@empleados.post("/empleados/<employee_id>/invitacion", middlewares=requires("admin"))
 def reinvite_employee(employee_id: EmployeeId) -> EmployeeCreated:
-    return logic.reinvite_employee(current_principal(), employee_id, services=collaborators(), now=logic.utc_now())
+    return logic.reinvite_employee(caller(app), employee_id, services=collaborators(), now=logic.utc_now())
 
 
 @empleados.post("/empleados/activar")

@@ -5,8 +5,7 @@
 delivery, each at their own location; admins of the tenant work every stage at any location.
 """
 
-# No "from __future__ import annotations": Powertools resolves the route types of functions wrapped
-# by @requires from the wrapper's module, so the annotations must be real objects, not strings.
+from __future__ import annotations
 
 import functools
 from typing import Annotated, Any
@@ -17,9 +16,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
-from core.api import create_resolver, current_principal
+from core.api import create_resolver
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 from core.settings import StageTablesSettings
 from etapas import logic
@@ -50,16 +49,16 @@ def dal() -> StageDal:
 
 def _queue(stage: str, location_id: str | None, cursor: str | None, limit: int) -> QueueView:
     return logic.queue_view(
-        current_principal(), stage, location_id=location_id, cursor=cursor, limit=limit, dal=dal(), now=logic.utc_now()
+        caller(app), stage, location_id=location_id, cursor=cursor, limit=limit, dal=dal(), now=logic.utc_now()
     )
 
 
 def _claim(stage: str, order_id: str) -> StageAction:
-    return logic.claim(current_principal(), stage, order_id, dal=dal(), now=logic.utc_now())
+    return logic.claim(caller(app), stage, order_id, dal=dal(), now=logic.utc_now())
 
 
 def _complete(stage: str, order_id: str) -> StageAction:
-    return logic.complete(current_principal(), stage, order_id, dal=dal(), now=logic.utc_now())
+    return logic.complete(caller(app), stage, order_id, dal=dal(), now=logic.utc_now())
 
 
 cocina = APIGatewayRouter()
@@ -67,56 +66,47 @@ empaquetamiento = APIGatewayRouter()
 delivery = APIGatewayRouter()
 
 
-@cocina.get("/cocina")
-@requires("cocinero")
+@cocina.get("/cocina", middlewares=requires("cocinero"))
 def kitchen_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
     return _queue(contracts.COCINA, location_id, cursor, limit)
 
 
-@cocina.post("/cocina/<order_id>/tomar")
-@requires("cocinero")
+@cocina.post("/cocina/<order_id>/tomar", middlewares=requires("cocinero"))
 def kitchen_claim(order_id: OrderId) -> StageAction:
     return _claim(contracts.COCINA, order_id)
 
 
-@cocina.post("/cocina/<order_id>/completar")
-@requires("cocinero")
+@cocina.post("/cocina/<order_id>/completar", middlewares=requires("cocinero"))
 def kitchen_complete(order_id: OrderId) -> StageAction:
     return _complete(contracts.COCINA, order_id)
 
 
-@empaquetamiento.get("/empaquetamiento")
-@requires("empaquetador")
+@empaquetamiento.get("/empaquetamiento", middlewares=requires("empaquetador"))
 def packing_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
     return _queue(contracts.EMPAQUETAMIENTO, location_id, cursor, limit)
 
 
-@empaquetamiento.post("/empaquetamiento/<order_id>/tomar")
-@requires("empaquetador")
+@empaquetamiento.post("/empaquetamiento/<order_id>/tomar", middlewares=requires("empaquetador"))
 def packing_claim(order_id: OrderId) -> StageAction:
     return _claim(contracts.EMPAQUETAMIENTO, order_id)
 
 
-@empaquetamiento.post("/empaquetamiento/<order_id>/completar")
-@requires("empaquetador")
+@empaquetamiento.post("/empaquetamiento/<order_id>/completar", middlewares=requires("empaquetador"))
 def packing_complete(order_id: OrderId) -> StageAction:
     return _complete(contracts.EMPAQUETAMIENTO, order_id)
 
 
-@delivery.get("/delivery")
-@requires("repartidor")
+@delivery.get("/delivery", middlewares=requires("repartidor"))
 def delivery_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
     return _queue(contracts.DELIVERY, location_id, cursor, limit)
 
 
-@delivery.post("/delivery/<order_id>/tomar")
-@requires("repartidor")
+@delivery.post("/delivery/<order_id>/tomar", middlewares=requires("repartidor"))
 def delivery_claim(order_id: OrderId) -> StageAction:
     return _claim(contracts.DELIVERY, order_id)
 
 
-@delivery.post("/delivery/<order_id>/completar")
-@requires("repartidor")
+@delivery.post("/delivery/<order_id>/completar", middlewares=requires("repartidor"))
 def delivery_complete(order_id: OrderId) -> StageAction:
     return _complete(contracts.DELIVERY, order_id)
 

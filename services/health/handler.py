@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
-from core.api import create_resolver, current_principal, tenant_header
+from core.api import create_resolver, public_tenant
 from core.mercadopago_credentials import CredentialStore
 from core.observability import logger, tracer
-from core.principal import Principal
+from core.principal import Principal, caller
 from core.tenant_config import TenantConfigs
 from health.logic import Storefront, storefront
 
@@ -81,13 +81,13 @@ def web_app_config(app: Literal["customer", "staff"]) -> WebAppConfig:
 @app.get("/tienda")
 def tenant_storefront() -> Storefront:
     """The storefront of the tenant named by ``X-Tenant-Id``: name, delivery fee, SLAs, Mercado Pago public key."""
-    return storefront(tenant_header(), tenants=tenants(), credentials=credentials())
+    return storefront(public_tenant(app), tenants=tenants(), credentials=credentials())
 
 
 @app.get("/sesion")
 def session() -> Principal:
     """Who the session token belongs to (tenant, subject, role, location)."""
-    return current_principal()
+    return caller(app)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

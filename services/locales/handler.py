@@ -1,5 +1,7 @@
 """Locations (``/locales``): public reads by ``X-Tenant-Id``; admins manage locations and pause online orders."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -9,7 +11,7 @@ from catalogo.models import Location, LocationCreate, LocationFields, LocationPa
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit
 from core.api import create_resolver
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 
 app = create_resolver("locations")
@@ -17,30 +19,27 @@ app = create_resolver("locations")
 
 @app.get("/locales")
 def list_locations(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> LocationPage:
-    return logic.list_locations(runtime.dal(), runtime.public_tenant(), limit=limit, cursor=cursor)
+    return logic.list_locations(runtime.dal(), runtime.public_tenant(app), limit=limit, cursor=cursor)
 
 
 @app.get("/locales/<location_id>")
 def get_location(location_id: ItemId) -> Location:
-    return logic.get_location(runtime.dal(), runtime.public_tenant(), location_id)
+    return logic.get_location(runtime.dal(), runtime.public_tenant(app), location_id)
 
 
-@app.post("/locales")
-@requires("admin")
+@app.post("/locales", middlewares=requires("admin"))
 def create_location(body: LocationCreate) -> tuple[Location, int]:
-    return logic.create_location(runtime.dal(), runtime.admin_tenant(), body), 201
+    return logic.create_location(runtime.dal(), caller(app).tenant_id, body), 201
 
 
-@app.put("/locales/<location_id>")
-@requires("admin")
+@app.put("/locales/<location_id>", middlewares=requires("admin"))
 def update_location(location_id: ItemId, body: LocationFields) -> Location:
-    return logic.update_location(runtime.dal(), runtime.admin_tenant(), location_id, body)
+    return logic.update_location(runtime.dal(), caller(app).tenant_id, location_id, body)
 
 
-@app.post("/locales/<location_id>/pausa")
-@requires("admin")
+@app.post("/locales/<location_id>/pausa", middlewares=requires("admin"))
 def set_paused(location_id: ItemId, body: PauseChange) -> Location:
-    return logic.set_paused(runtime.dal(), runtime.admin_tenant(), location_id, body)
+    return logic.set_paused(runtime.dal(), caller(app).tenant_id, location_id, body)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -4,6 +4,8 @@
 200 once the payment is settled; 5xx only when a retry can help (Mercado Pago retries).
 """
 
+from __future__ import annotations
+
 import functools
 import json
 import time

@@ -5,6 +5,8 @@ Customers create, pay and list their own orders; staff of the order's location a
 any order of their tenant; only admins cancel. The tenant always comes from the session.
 """
 
+from __future__ import annotations
+
 import re
 from datetime import date
 from typing import Annotated, Any
@@ -13,11 +15,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
-from core.api import create_resolver, current_principal
+from core.api import create_resolver
 from core.errors import ValidationFailed
 from core.observability import logger, tracer
 from core.orders import Estado
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 from pedidos import logic, runtime
 from pedidos.models import (
@@ -54,29 +56,23 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@app.post("/pedidos")
-@requires(CUSTOMER)
+@app.post("/pedidos", middlewares=requires(CUSTOMER))
 def create_order(body: CreateOrder) -> tuple[OrderView, int]:
-    order, created = logic.create_order(
-        current_principal(), body, _idempotency_key(), dal=runtime.dal(), now=logic.utc_now()
-    )
+    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=logic.utc_now())
     return order, 201 if created else 200
 
 
-@app.get("/pedidos")
-@requires(CUSTOMER)
+@app.get("/pedidos", middlewares=requires(CUSTOMER))
 def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
-    return logic.list_orders(current_principal(), limit=limit, cursor=cursor, dal=runtime.dal())
+    return logic.list_orders(caller(app), limit=limit, cursor=cursor, dal=runtime.dal())
 
 
-@app.get("/pedidos/<order_id>")
-@requires(CUSTOMER, *contracts.ROLES)
+@app.get("/pedidos/<order_id>", middlewares=requires(CUSTOMER, *contracts.ROLES))
 def get_order(order_id: OrderId) -> OrderView:
-    return logic.get_order(current_principal(), order_id, dal=runtime.dal())
+    return logic.get_order(caller(app), order_id, dal=runtime.dal())
 
 
-@app.get("/locales/<location_id>/pedidos")
-@requires("admin")
+@app.get("/locales/<location_id>/pedidos", middlewares=requires("admin"))
 def list_location_orders(
     location_id: LocationId,
     estado: EstadoFilter = "COCINA",
@@ -87,12 +83,11 @@ def list_location_orders(
     """A location's orders in one state on one Lima day (today by default), newest first: the admins' list."""
     day = dia or logic.lima_today()
     return logic.list_location_orders(
-        current_principal(), location_id, estado=estado, day=day, limit=limit, cursor=cursor, dal=runtime.dal()
+        caller(app), location_id, estado=estado, day=day, limit=limit, cursor=cursor, dal=runtime.dal()
     )
 
 
-@app.post("/pedidos/<order_id>/pago")
-@requires(CUSTOMER)
+@app.post("/pedidos/<order_id>/pago", middlewares=requires(CUSTOMER))
 def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted | CardPaymentResult:
     common: dict[str, Any] = {
         "dal": runtime.dal(),
@@ -102,9 +97,9 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         "now": logic.utc_now(),
     }
     if body is None:
-        return logic.start_checkout(current_principal(), order_id, **common)
+        return logic.start_checkout(caller(app), order_id, **common)
     return logic.pay_with_card(
-        current_principal(),
+        caller(app),
         order_id,
         body,
         store=runtime.settlement(),
@@ -114,11 +109,10 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
     )
 
 
-@app.post("/pedidos/<order_id>/cancelar")
-@requires("admin")
+@app.post("/pedidos/<order_id>/cancelar", middlewares=requires("admin"))
 def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
     return logic.cancel_order(
-        current_principal(),
+        caller(app),
         order_id,
         body,
         dal=runtime.dal(),

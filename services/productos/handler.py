@@ -1,5 +1,7 @@
 """Products (``/producto``): public menu reads by ``X-Tenant-Id``; admin management of the tenant's products."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from catalogo.models import (
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
 from core.api import create_resolver
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 
 app = create_resolver("products")
@@ -30,7 +32,7 @@ app = create_resolver("products")
 def list_products(
     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None
 ) -> ProductPage:
-    tenant_id = runtime.public_tenant()
+    tenant_id = runtime.public_tenant(app)
     return logic.list_products(
         runtime.dal(),
         runtime.images(),
@@ -44,40 +46,35 @@ def list_products(
 
 @app.get("/producto/<product_id>")
 def get_product(product_id: ItemId) -> Product:
-    tenant_id = runtime.public_tenant()
+    tenant_id = runtime.public_tenant(app)
     return logic.get_product(runtime.dal(), runtime.images(), tenant_id, product_id, runtime.urls())
 
 
-@app.post("/producto")
-@requires("admin")
+@app.post("/producto", middlewares=requires("admin"))
 def create_product(body: ProductCreate) -> tuple[Product, int]:
-    tenant_id = runtime.admin_tenant()
+    tenant_id = caller(app).tenant_id
     return logic.create_product(runtime.dal(), runtime.images(), tenant_id, body, runtime.urls()), 201
 
 
-@app.put("/producto/<product_id>")
-@requires("admin")
+@app.put("/producto/<product_id>", middlewares=requires("admin"))
 def update_product(product_id: ItemId, body: ProductFields) -> Product:
-    tenant_id = runtime.admin_tenant()
+    tenant_id = caller(app).tenant_id
     return logic.update_product(runtime.dal(), runtime.images(), tenant_id, product_id, body, urls=runtime.urls())
 
 
-@app.delete("/producto/<product_id>")
-@requires("admin")
+@app.delete("/producto/<product_id>", middlewares=requires("admin"))
 def archive_product(product_id: ItemId) -> Archived:
-    return logic.archive(runtime.dal(), runtime.admin_tenant(), "producto", product_id, now=datetime.now(UTC))
+    return logic.archive(runtime.dal(), caller(app).tenant_id, "producto", product_id, now=datetime.now(UTC))
 
 
-@app.post("/producto/<product_id>/disponibilidad")
-@requires("admin")
+@app.post("/producto/<product_id>/disponibilidad", middlewares=requires("admin"))
 def set_availability(product_id: ItemId, body: AvailabilityChange) -> Availability:
-    return logic.set_availability(runtime.dal(), runtime.admin_tenant(), "producto", product_id, body)
+    return logic.set_availability(runtime.dal(), caller(app).tenant_id, "producto", product_id, body)
 
 
-@app.post("/producto/<product_id>/imagen")
-@requires("admin")
+@app.post("/producto/<product_id>/imagen", middlewares=requires("admin"))
 def start_image_upload(product_id: ItemId, body: ImageUploadRequest) -> ImageUpload:
-    tenant_id = runtime.admin_tenant()
+    tenant_id = caller(app).tenant_id
     return logic.start_image_upload(
         runtime.dal(), runtime.images(), tenant_id, "producto", product_id, body=body, urls=runtime.urls()
     )

@@ -46,6 +46,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     route = request["routeKey"]
     if route == "$connect":
         principal = Principal.from_context(request.get("authorizer"))
+        if principal is None:  # $connect always has the authorizer; without it there is no one to connect
+            return {"statusCode": 401}
         logger.append_keys(tenant_id=principal.tenant_id)
         store().put(principal.tenant_id, connection_id, topic_for(principal), int(time.time()) + CONNECTION_TTL_SECONDS)
         return _ok()

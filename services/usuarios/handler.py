@@ -4,8 +4,7 @@ Unauthenticated calls (register, login) name their tenant with the ``X-Tenant-Id
 that the tenant's web app sends; every other route takes the tenant from the session.
 """
 
-# No "from __future__ import annotations": Powertools resolves the route types of functions wrapped
-# by @requires from the wrapper's module, so the annotations must be real objects, not strings.
+from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
 from core import contracts
-from core.api import create_resolver, current_principal, tenant_header
+from core.api import create_resolver, public_tenant
 from core.events import EventPublisher
 from core.observability import logger, tracer
-from core.principal import requires
+from core.principal import caller, requires
 from core.request_limits import oversized
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
@@ -84,7 +83,7 @@ perfil = APIGatewayRouter()
 def register(body: RegisterRequest) -> tuple[Profile, int]:
     c = collaborators()
     profile = logic.register(
-        body, tenant_id=tenant_header(), tenants=c.tenants, dal=c.dal, publisher=c.publisher, now=logic.utc_now()
+        body, tenant_id=public_tenant(app), tenants=c.tenants, dal=c.dal, publisher=c.publisher, now=logic.utc_now()
     )
     return profile, 201
 
@@ -94,7 +93,7 @@ def login(body: LoginRequest) -> LoginResponse:
     c = collaborators()
     return logic.login(
         body,
-        tenant_id=tenant_header(),
+        tenant_id=public_tenant(app),
         tenants=c.tenants,
         dal=c.dal,
         sessions=c.sessions,
@@ -108,32 +107,28 @@ def logout() -> LogoutResponse:
     authorization = usuarios.current_event.headers.get("Authorization") or usuarios.current_event.headers.get(
         "authorization"
     )
-    return logic.logout(current_principal(), authorization, sessions=collaborators().sessions)
+    return logic.logout(caller(app), authorization, sessions=collaborators().sessions)
 
 
-@perfil.get("/perfil")
-@requires(CUSTOMER)
+@perfil.get("/perfil", middlewares=requires(CUSTOMER))
 def get_profile() -> Profile:
-    return logic.get_profile(current_principal(), dal=collaborators().dal)
+    return logic.get_profile(caller(app), dal=collaborators().dal)
 
 
-@perfil.put("/perfil")
-@requires(CUSTOMER)
+@perfil.put("/perfil", middlewares=requires(CUSTOMER))
 def replace_profile(body: ProfileReplace) -> Profile:
-    return logic.replace_profile(current_principal(), body, dal=collaborators().dal, now=logic.utc_now())
+    return logic.replace_profile(caller(app), body, dal=collaborators().dal, now=logic.utc_now())
 
 
-@perfil.patch("/perfil")
-@requires(CUSTOMER)
+@perfil.patch("/perfil", middlewares=requires(CUSTOMER))
 def patch_profile(body: ProfilePatch) -> Profile:
-    return logic.patch_profile(current_principal(), body, dal=collaborators().dal, now=logic.utc_now())
+    return logic.patch_profile(caller(app), body, dal=collaborators().dal, now=logic.utc_now())
 
 
-@perfil.delete("/perfil")
-@requires(CUSTOMER)
+@perfil.delete("/perfil", middlewares=requires(CUSTOMER))
 def deactivate() -> Deactivated:
     c = collaborators()
-    return logic.deactivate(current_principal(), dal=c.dal, sessions=c.sessions, now=logic.utc_now())
+    return logic.deactivate(caller(app), dal=c.dal, sessions=c.sessions, now=logic.utc_now())
 
 
 app = create_resolver("usuarios")

@@ -1,0 +1,136 @@
+"""The REST resolver's request middleware: the caller resolved once, role checks per route, log keys."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+import pytest
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from core import principal as principal_module
+from core.api import create_resolver, public_tenant
+from core.observability import logger
+from core.principal import Principal, caller, requires
+
+OrderId = Annotated[str, Path(pattern=r"^[a-z0-9-]+$")]  # a string annotation, resolved by Powertools
+COOK = {"tenant_id": "tenant-a", "subject_id": "emp-1", "kind": "employee", "rol": "cocinero", "location_id": "l1"}
+ADMIN = {**COOK, "subject_id": "emp-9", "rol": "admin"}
+CUSTOMER = {"tenant_id": "tenant-a", "subject_id": "cus-1", "kind": "customer", "rol": "cliente"}
+
+app = create_resolver("test")
+
+
+@app.get("/cocina/<order_id>", middlewares=requires("cocinero"))
+def kitchen_order(order_id: OrderId) -> dict[str, Any]:
+    logger.info("reading the order")
+    return {"order_id": order_id, "by": caller(app).subject_id}
+
+
+@app.get("/pedidos", middlewares=requires("cliente"))
+def my_orders() -> dict[str, Any]:
+    return {"by": caller(app).subject_id}
+
+
+@app.get("/carta")
+def public_menu() -> dict[str, Any]:
+    logger.info("reading the menu")
+    return {"tenant": public_tenant(app)}
+
+
+@app.get("/sesion")
+def session() -> dict[str, Any]:
+    return caller(app).model_dump()
+
+
+def call(path: str, principal: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
+    event = {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": headers or {},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {"requestId": "r-1", "stage": "dev", "httpMethod": "GET", "authorizer": principal or {}},
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    response = app.resolve(event, None)  # type: ignore[arg-type]
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_a_role_reaches_its_own_route_with_the_caller_resolved() -> None:
+    assert call("/cocina/ord-1", COOK) == (200, {"order_id": "ord-1", "by": "emp-1"})
+
+
+def test_the_caller_is_resolved_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = Principal.from_context.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Principal], context: Any) -> Principal | None:
+        calls.append(context)
+        return original(cls, context)
+
+    monkeypatch.setattr(principal_module.Principal, "from_context", classmethod(counting))
+    assert call("/cocina/ord-1", COOK)[0] == 200  # the role check and the route both read the caller
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "principal", "status", "error"),
+    [
+        ("/cocina/ord-1", None, 401, "unauthenticated"),
+        ("/cocina/ord-1", CUSTOMER, 403, "forbidden"),
+        ("/cocina/ord-1", {**COOK, "rol": "repartidor"}, 403, "forbidden"),
+        ("/pedidos", ADMIN, 403, "forbidden"),  # admins pass staff checks, never a customer's
+        ("/sesion", None, 401, "unauthenticated"),
+    ],
+)
+def test_callers_outside_the_route_roles_are_refused(path: str, principal: Any, status: int, error: str) -> None:
+    answer = call(path, principal)
+    assert answer[0] == status
+    assert answer[1]["error"] == error
+
+
+def test_an_admin_passes_a_staff_check() -> None:
+    assert call("/cocina/ord-1", ADMIN) == (200, {"order_id": "ord-1", "by": "emp-9"})
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], dict[str, dict[str, Any]]]]:
+    """The JSON lines the Powertools logger writes, by message (its own formatter, into a buffer)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)  # the handler Powertools made holds the real stdout
+    try:
+        yield lambda: {line["message"]: line for line in map(json.loads, buffer.getvalue().splitlines())}
+    finally:
+        logger._logger.removeHandler(handler)
+
+
+def test_the_log_lines_carry_the_tenant_and_the_order(log_lines: Callable[[], dict[str, dict[str, Any]]]) -> None:
+    call("/cocina/ord-7", COOK)
+    call("/carta", headers={"X-Tenant-Id": "tenant-b"})
+    lines = log_lines()
+    order_line, menu_line = lines["reading the order"], lines["reading the menu"]
+    assert (order_line["tenant_id"], order_line["order_id"]) == ("tenant-a", "ord-7")
+    assert menu_line["tenant_id"] == "tenant-b"
+    assert "order_id" not in menu_line
+
+
+def test_the_log_keys_do_not_outlive_their_request(log_lines: Callable[[], dict[str, dict[str, Any]]]) -> None:
+    call("/cocina/ord-7", COOK)
+    logger.info("between requests")
+    line = log_lines()["between requests"]
+    assert "tenant_id" not in line
+    assert "order_id" not in line
+
+
+def test_an_unknown_role_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown roles"):
+        requires("chef")
