@@ -1,7 +1,8 @@
-"""Timestamps as AWS writes them (``2026-11-28T15:04:05.123Z``: UTC, milliseconds, ``Z``).
+"""The platform's one clock, and timestamps as AWS writes them (``2026-11-28T15:04:05.123Z``).
 
-The order's timeline mixes the workflow's ``$$.State.EnteredTime`` with the services' own times, and
-GSIs sort orders by ``created_at`` as a string: one format everywhere keeps them comparable.
+Logic takes ``now: datetime`` (UTC, from ``utc_now()`` at the edge, fixed in tests) and stores
+``iso(now)``: the order's timeline mixes the workflow's ``$$.State.EnteredTime`` with the services'
+own times, and GSIs sort orders by ``created_at`` as a string, so one format keeps them comparable.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc_now_iso() -> str:
-    return iso(datetime.now(UTC))
+    return iso(utc_now())
