@@ -278,6 +278,3 @@ class Tenant(Construct):
                 "CDK's AwsCustomResource provider (one per stack) logs with the basic execution role; what it may "
                 "write is each tenant's own policy, limited to the three tenant tables.",
             )
-
-    def describe(self) -> str:
-        return json.dumps({"tenant": self.config, "locations": [asdict(loc) for loc in self.locations]})

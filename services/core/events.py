@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
-
-import boto3
 
 from core.errors import DependencyFailed
 
@@ -18,10 +15,6 @@ class EventPublisher:
     def __init__(self, client: Any, bus_name: str) -> None:
         self._client = client
         self._bus = bus_name
-
-    @classmethod
-    def from_env(cls) -> EventPublisher:
-        return cls(boto3.client("events"), os.environ["EVENT_BUS_NAME"])
 
     def publish(self, source: str, detail_type: str, detail: Mapping[str, Any]) -> None:
         response = self._client.put_events(

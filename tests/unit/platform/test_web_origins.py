@@ -69,3 +69,16 @@ def test_an_unreadable_parameter_leaves_the_configured_origins(monkeypatch: pyte
     with mock_aws():
         assert web.allowed_origins() == ["https://pedidos.example.pe"]
     web.parameter.cache_clear()
+
+
+def test_a_413_given_before_the_resolver_names_only_an_allowed_origin(published) -> None:
+    from core.request_limits import oversized
+
+    def too_big(origin: str) -> dict[str, Any]:
+        answer = oversized({"headers": {"origin": origin}, "body": "x" * 10_000})
+        assert answer is not None
+        assert answer["statusCode"] == 413
+        return dict(answer["headers"])
+
+    assert too_big(AMPLIFY)["Access-Control-Allow-Origin"] == AMPLIFY
+    assert "Access-Control-Allow-Origin" not in too_big("https://evil.example")
