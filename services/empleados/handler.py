@@ -20,7 +20,7 @@ from core.api import create_resolver
 from core.events import EventPublisher
 from core.observability import logger, tracer
 from core.principal import caller, requires
-from core.request_limits import oversized
+from core.request_limits import unreadable
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
 from empleados import logic
@@ -129,4 +129,4 @@ app.include_router(empleados)
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

@@ -19,7 +19,7 @@ from core import contracts
 from core.api import create_resolver
 from core.observability import logger, tracer
 from core.principal import caller, requires
-from core.request_limits import oversized
+from core.request_limits import unreadable
 from core.settings import StageTablesSettings
 from etapas import logic
 from etapas.dal import StageDal
@@ -119,4 +119,4 @@ for router in (cocina, empaquetamiento, delivery):
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

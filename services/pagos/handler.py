@@ -23,7 +23,7 @@ from core.events import EventPublisher
 from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
 from core.observability import logger, tracer
 from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic, utc_now
-from core.request_limits import oversized
+from core.request_limits import unreadable
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos import logic
 
@@ -108,4 +108,4 @@ def webhook(tenant: TenantPath) -> Received:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

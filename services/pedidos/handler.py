@@ -20,7 +20,7 @@ from core.errors import ValidationFailed
 from core.observability import logger, tracer
 from core.orders import Estado
 from core.principal import caller, requires
-from core.request_limits import oversized
+from core.request_limits import unreadable
 from pedidos import logic, runtime
 from pedidos.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -127,4 +127,4 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

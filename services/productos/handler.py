@@ -23,7 +23,7 @@ from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
 from core.api import create_resolver
 from core.observability import logger, tracer
 from core.principal import caller, requires
-from core.request_limits import oversized
+from core.request_limits import unreadable
 
 app = create_resolver("products")
 
@@ -83,4 +83,4 @@ def start_image_upload(product_id: ItemId, body: ImageUploadRequest) -> ImageUpl
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

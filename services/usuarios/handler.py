@@ -20,7 +20,7 @@ from core.api import create_resolver, public_tenant
 from core.events import EventPublisher
 from core.observability import logger, tracer
 from core.principal import caller, requires
-from core.request_limits import oversized
+from core.request_limits import unreadable
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
 from usuarios import logic
@@ -139,4 +139,4 @@ app.include_router(perfil)
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return oversized(event) or app.resolve(event, context)
+    return unreadable(event) or app.resolve(event, context)

@@ -72,10 +72,10 @@ def test_an_unreadable_parameter_leaves_the_configured_origins(monkeypatch: pyte
 
 
 def test_a_413_given_before_the_resolver_names_only_an_allowed_origin(published) -> None:
-    from core.request_limits import oversized
+    from core.request_limits import unreadable
 
     def too_big(origin: str) -> dict[str, Any]:
-        answer = oversized({"headers": {"origin": origin}, "body": "x" * 10_000})
+        answer = unreadable({"headers": {"origin": origin}, "body": "x" * 10_000})
         assert answer is not None
         assert answer["statusCode"] == 413
         return dict(answer["headers"])
