@@ -98,3 +98,107 @@ MERCADOPAGO_API_URL: Final = "https://api.mercadopago.com"
 
 # The request headers the web apps send; the REST API and every function answer preflights for these.
 CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index (every one projects all attributes)."""
+
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+    sort_key_type: str = "S"  # "S" or "N"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the data model: partitioned by ``tenant_id``, named ``<prefix>-<name>``."""
+
+    logical_id: str  # its construct id in the Data stack (a deployed table keeps it)
+    name: str
+    sort_key: str | None = None
+    ttl: str | None = None
+    indexes: tuple[Index, ...] = ()
+
+    def create_request(self, table_name: str) -> dict[str, object]:
+        """The ``CreateTable`` request for this schema (tests and tools that build tables without CDK)."""
+        keys = [("tenant_id", "HASH", "S")] + ([(self.sort_key, "RANGE", "S")] if self.sort_key else [])
+        attributes = {name: kind for name, _, kind in keys}
+        request: dict[str, object] = {
+            "TableName": table_name,
+            "KeySchema": [{"AttributeName": name, "KeyType": key} for name, key, _ in keys],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if self.indexes:
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+                    + ([{"AttributeName": index.sort_key, "KeyType": "RANGE"}] if index.sort_key else []),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in self.indexes
+            ]
+            for index in self.indexes:
+                attributes[index.partition_key] = "S"
+                if index.sort_key:
+                    attributes[index.sort_key] = index.sort_key_type
+        request["AttributeDefinitions"] = [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()]
+        return request
+
+
+def _stage_table(stage: Stage) -> Table:
+    # The sparse GSI holds only the orders still waiting (pending or claimed): a staff queue is one Query.
+    return Table(
+        stage.table.capitalize(),
+        stage.table,
+        "order_id",
+        ttl="expires_at",
+        indexes=(Index("by_queue", "queue_key", "enqueued_at"),),
+    )
+
+
+# The data model, by table name: every access pattern is a GetItem or a Query on one of these.
+TABLES: Final = {
+    table.name: table
+    for table in (
+        Table("Tenants", "tenants"),
+        Table("Users", "usuarios", "user_id", indexes=(Index("by_email", "tenant_id", "email"),)),
+        Table(
+            "Tokens",
+            "tokens",
+            "token_hash",
+            ttl="expires_at",
+            indexes=(Index("by_subject", "subject_key", "expires_at", "N"),),
+        ),
+        Table(
+            "Employees",
+            "empleados",
+            "employee_id",
+            indexes=(Index("by_email", "tenant_id", "email"), Index("by_location", "tenant_location", "rol")),
+        ),
+        Table("Products", "productos", "product_id"),
+        Table("Combos", "combos", "combo_id"),
+        Table("Locations", "locales", "location_id"),
+        Table(
+            "Orders",
+            "pedidos",
+            "order_id",
+            ttl="expires_at",
+            indexes=(
+                Index("by_customer", "customer_key", "created_at"),  # a customer's orders, newest first
+                Index("by_location_state", "location_state_key", "created_at"),  # a location's orders in one state
+            ),
+        ),
+        *(_stage_table(stage) for stage in STAGES.values()),
+        Table(
+            "Connections",
+            "conexiones",
+            "connection_id",
+            ttl="expires_at",
+            indexes=(Index("by_topic", "topic", "connection_id"),),
+        ),
+        # Dedup records of asynchronous side effects (e.g. one e-mail per event id), short-lived.
+        Table("Idempotency", "idempotencia", "idempotency_key", ttl="expires_at"),
+    )
+}

@@ -29,9 +29,16 @@ def _module_of(path: Path) -> str:
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, at any depth (lazy imports count too), by absolute name."""
+    """Every module ``path`` imports at run time, at any depth (lazy imports count too), by absolute name.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they name a type for the checker and never run.
+    """
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
