@@ -12,6 +12,7 @@ import contextlib
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from core.clock import utc_now
 from core.errors import Conflict
 from core.principal import Principal
 from core.sessions import SessionStore
@@ -66,18 +67,15 @@ def _first_location(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> st
 def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict[str, Any]:
     """Create the demo accounts of ``tenant_id`` (once) and return their credentials."""
     capture = _Capture()
-    services = employees_logic.Services(
-        dal=EmployeesDal(
-            dynamodb,
-            employees_table=tables["empleados"],
-            locations_table=tables["locales"],
-            tokens_table=tables["tokens"],
-        ),
-        sessions=SessionStore(dynamodb, tables["tokens"]),
-        tenants=TenantDirectory(dynamodb, tables["tenants"]),
-        publisher=capture,
-        invitations=employees_logic.InvitationPolicy(staff_app_url="http://seed.invalid"),
+    employees = EmployeesDal(
+        dynamodb,
+        employees_table=tables["empleados"],
+        locations_table=tables["locales"],
+        tokens_table=tables["tokens"],
     )
+    sessions = SessionStore(dynamodb, tables["tokens"])
+    tenants = TenantDirectory(dynamodb, tables["tenants"])
+    invitations = employees_logic.InvitationPolicy(staff_app_url="http://seed.invalid")
     users = UsersDal(dynamodb, users_table=tables["usuarios"], employees_table=tables["empleados"])
     location = _first_location(dynamodb, tables, tenant_id)
     seeder = Principal(tenant_id=tenant_id, subject_id="seed", kind="employee", rol="admin")
@@ -85,19 +83,29 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
     for rol, prefix, name in STAFF:
         email = f"{prefix}.{location}@{tenant_id}.pe"
         if users.find_account("employee", tenant_id, email) is None:
-            now = employees_logic.utc_now()
+            now = utc_now()
             body = EmployeeCreate(name=name, email=email, rol=rol, location_id=location)
-            employees_logic.create_employee(seeder, body, services=services, now=now)
+            employees_logic.create_employee(
+                seeder,
+                body,
+                dal=employees,
+                sessions=sessions,
+                tenants=tenants,
+                publisher=capture,
+                invitations=invitations,
+                now=now,
+            )
             token = parse_qs(urlparse(capture.invite_url).fragment)["token"][0]
-            employees_logic.activate(ActivateRequest(token=token, password=DEMO_PASSWORD), services=services, now=now)
+            activation = ActivateRequest(token=token, password=DEMO_PASSWORD)
+            employees_logic.activate(activation, dal=employees, sessions=sessions, now=now)
         staff.append({"rol": rol, "email": email, "password": DEMO_PASSWORD, "location_id": location})
     with contextlib.suppress(Conflict):  # registered by an earlier run
         users_logic.register(
             RegisterRequest(email=CUSTOMER_EMAIL, password=DEMO_PASSWORD, name="Cliente Demo", phone="987654321"),
             tenant_id=tenant_id,
-            tenants=services.tenants,
+            tenants=tenants,
             dal=users,
             publisher=capture,
-            now=users_logic.utc_now(),
+            now=utc_now(),
         )
     return {"staff": staff, "customer": {"email": CUSTOMER_EMAIL, "password": DEMO_PASSWORD}}

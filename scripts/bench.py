@@ -279,6 +279,7 @@ class Bench:
 
     def run_orders(self) -> list[tuple[str, str, str, str]]:
         logic = _service("etapas.logic")
+        clock = _service("core.clock")
         self.warm_containers()
         placed = [self.place_order(i) for i in range(self.orders)]
         for tenant, location, dispatch, order_id in placed:
@@ -296,16 +297,16 @@ class Bench:
                         cursor=None,
                         limit=50,
                         dal=self.dal,
-                        now=logic.utc_now(),
+                        now=clock.utc_now(),
                     ),
                 )
                 self._timed(
                     f"POST /{stage.lower()}/{{id}}/tomar",
-                    partial(logic.claim, who, stage, order_id, dal=self.dal, now=logic.utc_now()),
+                    partial(logic.claim, who, stage, order_id, dal=self.dal, now=clock.utc_now()),
                 )
                 self._timed(
                     f"POST /{stage.lower()}/{{id}}/completar",
-                    partial(logic.complete, who, stage, order_id, dal=self.dal, now=logic.utc_now()),
+                    partial(logic.complete, who, stage, order_id, dal=self.dal, now=clock.utc_now()),
                 )
                 done = time.perf_counter()
                 if index + 1 < len(stages):
@@ -336,6 +337,7 @@ class Bench:
     def consumer_and_notifier(self) -> None:
         """The consumer's and notifier's calls, by the same code, on a probe order at a probe location."""
         logic = _service("etapas.logic")
+        clock = _service("core.clock")
         StageMessage = _service("etapas.models").StageMessage  # noqa: N806
         TopicConnections = _service("realtime.dal").TopicConnections  # noqa: N806
         notifier = _service("realtime.notifier")
@@ -365,16 +367,16 @@ class Bench:
                 dispatch="delivery",
                 stage="COCINA",
                 task_token=f"probe-token-{i}",
-                entered_at=logic.iso(logic.utc_now()),
+                entered_at=clock.iso(clock.utc_now()),
             )
             self._timed(
                 "consumer: order enters a stage",
-                partial(logic.record_entry, message, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+                partial(logic.record_entry, message, dal=self.dal, publisher=publisher, now=clock.utc_now()),
             )
             rotated = message.model_copy(update={"task_token": f"probe-token-{i}-b"})
             self._timed(
                 "consumer: overdue re-entry (new token)",
-                partial(logic.record_entry, rotated, dal=self.dal, publisher=publisher, now=logic.utc_now()),
+                partial(logic.record_entry, rotated, dal=self.dal, publisher=publisher, now=clock.utc_now()),
             )
         connections = TopicConnections(
             self.counted.client("dynamodb"),
@@ -389,7 +391,7 @@ class Bench:
             "estado_pedido": "EMPAQUETAMIENTO",
             "previous": "COCINA",
             "customer_id": "cli-bench",
-            "at": logic.iso(logic.utc_now()),
+            "at": clock.iso(clock.utc_now()),
         }
         event = notifier.OrderEvent.model_validate(
             {"id": "probe", "detail-type": "OrderStatusChanged", "detail": detail}

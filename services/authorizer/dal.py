@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 _deserialize = TypeDeserializer().deserialize
@@ -15,10 +13,6 @@ class TokenStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
-
-    @classmethod
-    def from_env(cls) -> TokenStore:
-        return cls(boto3.client("dynamodb"), os.environ["TOKENS_TABLE"])
 
     def get(self, tenant_id: str, token_hash: str) -> dict[str, Any] | None:
         response = self._client.get_item(

@@ -10,22 +10,16 @@ that long. Role checks happen on each route (``core.principal.requires``).
 
 from __future__ import annotations
 
-import functools
-import time
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from authorizer.dal import TokenStore
+from authorizer import runtime
+from core.clock import utc_now
 from core.observability import logger
 from core.principal import Principal
 from core.tokens import hash_token, parse_token
-
-
-@functools.cache
-def store() -> TokenStore:
-    """Created on first use and kept for the warm container (clients are expensive)."""
-    return TokenStore.from_env()
 
 
 def stage_wide_arn(method_arn: str) -> str:
@@ -35,13 +29,13 @@ def stage_wide_arn(method_arn: str) -> str:
     return f"{api_part}/{stage}/*"
 
 
-def authenticate(raw_token: str | None, now: float) -> Principal | None:
+def authenticate(raw_token: str | None, now: datetime) -> Principal | None:
     parsed = parse_token(raw_token)
     if parsed is None:
         return None
     tenant_id, token = parsed
-    record = store().get(tenant_id, hash_token(token))
-    if record is None or int(record.get("expires_at", 0)) <= now or record.get("revoked"):
+    record = runtime.store().get(tenant_id, hash_token(token))
+    if record is None or int(record.get("expires_at", 0)) <= now.timestamp() or record.get("revoked"):
         return None
     return Principal(
         tenant_id=tenant_id,
@@ -61,7 +55,7 @@ def _raw_token(event: dict[str, Any]) -> str | None:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    principal = authenticate(_raw_token(event), time.time())
+    principal = authenticate(_raw_token(event), utc_now())
     if principal is None:
         logger.info("token rejected")
         raise Exception("Unauthorized")  # API Gateway turns exactly this message into a 401

@@ -1,1 +1,1 @@
-"""The catalog shared by the ``productos``, ``combos`` and ``locales`` microservices: models, logic, DAL."""
+"""The catalog shared by the ``productos``, ``combos`` and ``locales`` microservices: models, logic, DAL, runtime."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from catalogo.models import ComboRecord, LocationRecord, ProductRecord
+from core.clock import iso, utc_now
 from core.dynamo import decode_cursor, encode_cursor, from_item, to_item, to_value
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
 
@@ -103,7 +103,7 @@ class ItemTable(Generic[R]):
 
     def create(self, values: Mapping[str, Any]) -> R:
         """Put a new item; an existing one with the same id is never overwritten (409)."""
-        now = datetime.now(UTC).isoformat()
+        now = iso(utc_now())
         item = {**values, "created_at": now, "updated_at": now}
         try:
             self._call(
@@ -129,7 +129,7 @@ class ItemTable(Generic[R]):
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         clauses: dict[str, list[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
-        fields = {**(set_values or {}), "updated_at": datetime.now(UTC).isoformat()}
+        fields = {**(set_values or {}), "updated_at": iso(utc_now())}
         for i, (field, value) in enumerate(fields.items()):
             names[f"#f{i}"] = field
             if value is None:

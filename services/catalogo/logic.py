@@ -31,6 +31,7 @@ from catalogo.models import (
     ProductPage,
     ProductRecord,
 )
+from core.clock import iso
 from core.errors import ValidationFailed
 
 Sellable = Literal["producto", "combo"]
@@ -154,7 +155,7 @@ def _table(dal: CatalogDal, kind: Sellable) -> ItemTable[Any]:
 
 def archive(dal: CatalogDal, tenant_id: str, kind: Sellable, item_id: str, *, now: datetime) -> Archived:
     """Take a product or combo off the menu (one UpdateItem); past orders keep their lines, copied at order time."""
-    _table(dal, kind).archive(tenant_id, item_id, now.isoformat())
+    _table(dal, kind).archive(tenant_id, item_id, iso(now))
     return Archived(id=item_id, archived_at=now)
 
 

@@ -1,4 +1,5 @@
-"""Per-container wiring of the catalog functions: settings, clients and caches, built once when first used."""
+"""Settings and collaborators of the catalog functions (products, combos, locations), built on first use and
+kept while warm."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import functools
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from botocore.config import Config
 from pydantic_settings import BaseSettings
 
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import UrlPolicy
-from core import api
 from core.tenants import TenantDirectory
 
 
-class CatalogSettings(BaseSettings):
-    """Environment of a catalog function; each function is given only the tables it uses."""
+class Settings(BaseSettings):
+    """The environment of a catalog function (``stacks/catalog_services.py``); each function is given only
+    the tables it uses."""
 
     tenants_table: str
     locations_table: str
@@ -29,8 +29,8 @@ class CatalogSettings(BaseSettings):
 
 
 @functools.cache
-def settings() -> CatalogSettings:
-    return CatalogSettings()
+def settings() -> Settings:
+    return Settings()  # read from the environment
 
 
 @functools.cache
@@ -66,11 +66,6 @@ def urls() -> UrlPolicy:
 def tenants() -> TenantDirectory:
     """Known tenants, cached ~60 s in the warm container (shared with the identity services)."""
     return TenantDirectory(dynamodb(), settings().tenants_table)
-
-
-def public_tenant(app: APIGatewayRestResolver) -> str:
-    """The tenant an unauthenticated read names (``X-Tenant-Id``), checked to exist (cached ~60 s)."""
-    return tenants().get(api.public_tenant(app)).tenant_id
 
 
 def reset() -> None:

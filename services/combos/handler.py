@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,8 +18,9 @@ from catalogo.models import (
     ImageUpload,
     ImageUploadRequest,
 )
-from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter, public_tenant
 from core.api import create_resolver
+from core.clock import utc_now
 from core.observability import logger, tracer
 from core.principal import caller, requires
 from core.request_limits import unreadable
@@ -33,7 +33,7 @@ def list_combos(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id
     return logic.list_combos(
         runtime.dal(),
         runtime.images(),
-        runtime.public_tenant(app),
+        public_tenant(app),
         limit=limit,
         cursor=cursor,
         location_id=location_id,
@@ -43,7 +43,7 @@ def list_combos(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id
 
 @app.get("/combos/<combo_id>")
 def get_combo(combo_id: ItemId) -> Combo:
-    return logic.get_combo(runtime.dal(), runtime.images(), runtime.public_tenant(app), combo_id, runtime.urls())
+    return logic.get_combo(runtime.dal(), runtime.images(), public_tenant(app), combo_id, runtime.urls())
 
 
 @app.post("/combos", middlewares=requires("admin"))
@@ -60,7 +60,7 @@ def update_combo(combo_id: ItemId, body: ComboFields) -> Combo:
 
 @app.delete("/combos/<combo_id>", middlewares=requires("admin"))
 def archive_combo(combo_id: ItemId) -> Archived:
-    return logic.archive(runtime.dal(), caller(app).tenant_id, "combo", combo_id, now=datetime.now(UTC))
+    return logic.archive(runtime.dal(), caller(app).tenant_id, "combo", combo_id, now=utc_now())
 
 
 @app.post("/combos/<combo_id>/disponibilidad", middlewares=requires("admin"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.clock import iso
 from core.dynamo import condition_failed, decode_cursor, encode_cursor, from_item, put_with_email_lock, to_value
 from core.errors import Conflict, DependencyFailed
 from core.sessions import SessionStore
@@ -153,7 +154,7 @@ class EmployeesDal:
                                 ":h": {"S": password_hash},
                                 ":active": {"S": "active"},
                                 ":invited": {"S": "invited"},
-                                ":now": {"S": now.isoformat()},
+                                ":now": {"S": iso(now)},
                             },
                         }
                     },

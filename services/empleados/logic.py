@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from core import contracts
+from core.clock import iso
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.identity_events import EmployeeInvitedDetail
 from core.observability import logger
@@ -51,22 +52,19 @@ class InvitationPolicy:
     hours: int = 72
 
 
-@dataclass(frozen=True)
-class Services:
-    """The collaborators of the employees logic."""
-
-    dal: EmployeesDal
-    sessions: SessionStore
-    tenants: TenantDirectory
-    publisher: Publisher
-    invitations: InvitationPolicy
-
-
 def create_employee(
-    principal: Principal, body: EmployeeCreate, *, services: Services, now: datetime
+    principal: Principal,
+    body: EmployeeCreate,
+    *,
+    dal: EmployeesDal,
+    sessions: SessionStore,
+    tenants: TenantDirectory,
+    publisher: Publisher,
+    invitations: InvitationPolicy,
+    now: datetime,
 ) -> EmployeeCreated:
     """A new employee (status ``invited``) at one of the tenant's locations, and its invitation email."""
-    _require_location(principal.tenant_id, body.location_id, services.dal)
+    _require_location(principal.tenant_id, body.location_id, dal)
     record = EmployeeRecord(
         tenant_id=principal.tenant_id,
         employee_id=uuid.uuid4().hex,
@@ -78,17 +76,27 @@ def create_employee(
         created_at=now,
         updated_at=now,
     )
-    services.dal.create(record)
-    expires_at = invite(record, services=services, now=now)
+    dal.create(record)
+    expires_at = invite(
+        record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now
+    )
     return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
 
 
-def invite(record: EmployeeRecord, *, services: Services, now: datetime) -> datetime:
+def invite(
+    record: EmployeeRecord,
+    *,
+    sessions: SessionStore,
+    tenants: TenantDirectory,
+    publisher: Publisher,
+    invitations: InvitationPolicy,
+    now: datetime,
+) -> datetime:
     """Store a one-time invitation token (hashed, with a TTL) and announce ``EmployeeInvited``."""
-    tenant = services.tenants.get(record.tenant_id)
+    tenant = tenants.get(record.tenant_id)
     token = new_token(record.tenant_id)
-    expires_at = now + timedelta(hours=services.invitations.hours)
-    services.sessions.put(
+    expires_at = now + timedelta(hours=invitations.hours)
+    sessions.put(
         SessionRecord(
             tenant_id=record.tenant_id,
             token_hash=invite_hash(token),
@@ -109,56 +117,82 @@ def invite(record: EmployeeRecord, *, services: Services, now: datetime) -> date
         location_id=record.location_id,
         # The staff app's activation page of the tenant; the token travels in the fragment, which browsers
         # never send to a server, so it stays out of every access log.
-        invite_url=f"{services.invitations.staff_app_url.rstrip('/')}/{record.tenant_id}/activar"
-        f"#token={quote(token, safe='')}",
+        invite_url=f"{invitations.staff_app_url.rstrip('/')}/{record.tenant_id}/activar#token={quote(token, safe='')}",
         expires_at=expires_at,
     )
-    services.publisher.publish(
-        contracts.EVENT_SOURCE_IDENTITY, contracts.EMPLOYEE_INVITED, detail.model_dump(mode="json")
-    )
+    publisher.publish(contracts.EVENT_SOURCE_IDENTITY, contracts.EMPLOYEE_INVITED, detail.model_dump(mode="json"))
     logger.info("employee invited", extra={"tenant_id": record.tenant_id, "employee_id": record.employee_id})
     return expires_at
 
 
-def invitation_requested(tenant_id: str, employee_id: str, event_id: str, *, services: Services, now: datetime) -> bool:
+def invitation_requested(
+    tenant_id: str,
+    employee_id: str,
+    event_id: str,
+    *,
+    dal: EmployeesDal,
+    sessions: SessionStore,
+    tenants: TenantDirectory,
+    publisher: Publisher,
+    invitations: InvitationPolicy,
+    now: datetime,
+) -> bool:
     """Onboarding's request to invite an employee. Idempotent: False when nothing had to be done."""
-    record = services.dal.get(tenant_id, employee_id)
+    record = dal.get(tenant_id, employee_id)
     if record is None:
         raise NotFound(f"No employee {employee_id} in tenant {tenant_id}")
     if record.status != "invited" or record.last_invitation_event == event_id:
         logger.info("invitation not needed", extra={"employee_id": employee_id, "status": record.status})
         return False
-    invite(record, services=services, now=now)
-    services.dal.update(tenant_id, employee_id, set_values={"last_invitation_event": event_id})
+    invite(record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now)
+    dal.update(tenant_id, employee_id, set_values={"last_invitation_event": event_id})
     return True
 
 
 def list_employees(
-    principal: Principal, *, location_id: str | None, cursor: str | None, limit: int, services: Services
+    principal: Principal, *, location_id: str | None, cursor: str | None, limit: int, dal: EmployeesDal
 ) -> EmployeePage:
-    records, next_cursor = services.dal.list(principal.tenant_id, location_id=location_id, limit=limit, cursor=cursor)
+    records, next_cursor = dal.list(principal.tenant_id, location_id=location_id, limit=limit, cursor=cursor)
     return EmployeePage(items=[r.public() for r in records], next_cursor=next_cursor)
 
 
-def reinvite_employee(principal: Principal, employee_id: str, *, services: Services, now: datetime) -> EmployeeCreated:
+def reinvite_employee(
+    principal: Principal,
+    employee_id: str,
+    *,
+    dal: EmployeesDal,
+    sessions: SessionStore,
+    tenants: TenantDirectory,
+    publisher: Publisher,
+    invitations: InvitationPolicy,
+    now: datetime,
+) -> EmployeeCreated:
     """A fresh invitation for an employee who has not activated yet (a lost email, or an expired link).
 
     Earlier links stay valid until they expire; the first one used activates the account, after
     which the others are refused (activation is conditional on ``status = invited``).
     """
-    record = _existing(principal, employee_id, services.dal)
+    record = _existing(principal, employee_id, dal)
     if record.status != "invited":
         raise Conflict("This employee has already activated the account", code="already_active")
-    expires_at = invite(record, services=services, now=now)
+    expires_at = invite(
+        record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now
+    )
     return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
 
 
-def get_employee(principal: Principal, employee_id: str, *, services: Services) -> Employee:
-    return _existing(principal, employee_id, services.dal).public()
+def get_employee(principal: Principal, employee_id: str, *, dal: EmployeesDal) -> Employee:
+    return _existing(principal, employee_id, dal).public()
 
 
 def update_employee(
-    principal: Principal, employee_id: str, body: EmployeePatch, *, services: Services, now: datetime
+    principal: Principal,
+    employee_id: str,
+    body: EmployeePatch,
+    *,
+    dal: EmployeesDal,
+    sessions: SessionStore,
+    now: datetime,
 ) -> Employee:
     """Change name, role, location or status. A change of role, location or status ends the sessions."""
     changes = body.model_dump(exclude_unset=True)
@@ -166,50 +200,50 @@ def update_employee(
         changes.get("status") == "inactive" or changes.get("rol", "admin") != "admin"
     ):
         raise Conflict("An admin cannot deactivate or demote itself", code="self_change")
-    current = _existing(principal, employee_id, services.dal)
+    current = _existing(principal, employee_id, dal)
     if "location_id" in changes:
-        _require_location(principal.tenant_id, changes["location_id"], services.dal)
+        _require_location(principal.tenant_id, changes["location_id"], dal)
         changes["tenant_location"] = f"{principal.tenant_id}#{changes['location_id']}"
     condition, values = "", {}
     if changes.get("status") == "active" and current.status != "active":
         # Only a deactivated employee that has a password can come back; an invited one activates itself.
         condition, values = "#status = :inactive AND attribute_exists(password_hash)", {":inactive": "inactive"}
-    updated = services.dal.update(
+    updated = dal.update(
         principal.tenant_id,
         employee_id,
-        set_values={**changes, "updated_at": now.isoformat()},
+        set_values={**changes, "updated_at": iso(now)},
         condition=condition,
         condition_values=values,
     )
     session_fields = {"rol", "location_id", "status"}
     if any(changes.get(k) != getattr(current, k) for k in session_fields & changes.keys()):
-        services.sessions.revoke_all(principal.tenant_id, employee_id)
+        sessions.revoke_all(principal.tenant_id, employee_id)
     return updated.public()
 
 
-def deactivate_employee(principal: Principal, employee_id: str, *, services: Services, now: datetime) -> Deactivated:
+def deactivate_employee(
+    principal: Principal, employee_id: str, *, dal: EmployeesDal, sessions: SessionStore, now: datetime
+) -> Deactivated:
     """Status ``inactive`` and every token (sessions and pending invitations) revoked."""
     if employee_id == principal.subject_id:
         raise Conflict("An admin cannot deactivate itself", code="self_change")
-    _existing(principal, employee_id, services.dal)
-    services.dal.update(
-        principal.tenant_id, employee_id, set_values={"status": "inactive", "updated_at": now.isoformat()}
-    )
-    revoked = services.sessions.revoke_all(principal.tenant_id, employee_id)
+    _existing(principal, employee_id, dal)
+    dal.update(principal.tenant_id, employee_id, set_values={"status": "inactive", "updated_at": iso(now)})
+    revoked = sessions.revoke_all(principal.tenant_id, employee_id)
     return Deactivated(employee_id=employee_id, revoked_tokens=revoked)
 
 
-def activate(request: ActivateRequest, *, services: Services, now: datetime) -> Activated:
+def activate(request: ActivateRequest, *, dal: EmployeesDal, sessions: SessionStore, now: datetime) -> Activated:
     """Consume a one-time invitation (tenant from the token's prefix) and set the employee's password."""
     parsed = parse_token(request.token)
     if parsed is None:
         raise InvitationInvalid("The invitation link is not valid or was already used")
     tenant_id, token = parsed
     hashed = invite_hash(token)
-    invitation = services.sessions.get(tenant_id, hashed)
+    invitation = sessions.get(tenant_id, hashed)
     if invitation is None or invitation.kind != "invite" or invitation.expires_at <= int(now.timestamp()):
         raise InvitationInvalid("The invitation link is not valid or was already used")
-    record = services.dal.get(tenant_id, invitation.subject_id)
+    record = dal.get(tenant_id, invitation.subject_id)
     if record is None or record.status != "invited":
         raise InvitationInvalid("The invitation link is not valid or was already used")
     try:
@@ -217,7 +251,7 @@ def activate(request: ActivateRequest, *, services: Services, now: datetime) -> 
     except ValueError as exc:
         raise ValidationFailed(str(exc), code="weak_password") from exc
     try:
-        services.dal.activate(tenant_id, hashed, record.employee_id, hash_password(request.password), now)
+        dal.activate(tenant_id, hashed, record.employee_id, hash_password(request.password), now)
     except StaleInvitation as exc:
         raise InvitationInvalid("The invitation link is not valid or was already used") from exc
     return Activated(employee_id=record.employee_id)
@@ -233,7 +267,3 @@ def _existing(principal: Principal, employee_id: str, dal: EmployeesDal) -> Empl
 def _require_location(tenant_id: str, location_id: str, dal: EmployeesDal) -> None:
     if not dal.location_exists(tenant_id, location_id):
         raise ValidationFailed(f"Unknown location {location_id!r}", code="unknown_location")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -8,7 +8,6 @@ or that was already invited for this event id, is left alone.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
@@ -17,17 +16,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.clock import utc_now
 from core.identity_events import EmployeeInvitationRequestedDetail
 from core.observability import logger, tracer
-from empleados import logic
-from empleados.handler import Settings, build_services
+from empleados import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@functools.cache
-def collaborators() -> logic.Services:
-    return build_services(Settings())  # read from the environment
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -38,8 +32,12 @@ def record_handler(record: SQSRecord) -> None:
         detail.tenant_id,
         detail.employee_id,
         str(event.get("id") or record.message_id),
-        services=collaborators(),
-        now=logic.utc_now(),
+        dal=runtime.dal(),
+        sessions=runtime.sessions(),
+        tenants=runtime.tenants(),
+        publisher=runtime.publisher(),
+        invitations=runtime.invitations(),
+        now=utc_now(),
     )
 
 

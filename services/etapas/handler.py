@@ -7,22 +7,19 @@ delivery, each at their own location; admins of the tenant work every stage at a
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
 from core.api import create_resolver
+from core.clock import utc_now
 from core.observability import logger, tracer
 from core.principal import caller, requires
 from core.request_limits import unreadable
-from core.settings import StageTablesSettings
-from etapas import logic
-from etapas.dal import StageDal
+from etapas import logic, runtime
 from etapas.models import LOCATION_ID_PATTERN, ORDER_ID_PATTERN, QueueView, StageAction
 
 OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN)]
@@ -31,34 +28,18 @@ Cursor = Annotated[str | None, Query(max_length=1024)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-class Settings(StageTablesSettings):
-    orders_table: str
-
-
-@functools.cache
-def dal() -> StageDal:
-    """Created on first use and kept for the warm container."""
-    settings = Settings()  # read from the environment
-    return StageDal(
-        boto3.client("dynamodb"),
-        boto3.client("stepfunctions"),
-        orders_table=settings.orders_table,
-        stage_tables=settings.stage_tables(),
-    )
-
-
 def _queue(stage: str, location_id: str | None, cursor: str | None, limit: int) -> QueueView:
     return logic.queue_view(
-        caller(app), stage, location_id=location_id, cursor=cursor, limit=limit, dal=dal(), now=logic.utc_now()
+        caller(app), stage, location_id=location_id, cursor=cursor, limit=limit, dal=runtime.dal(), now=utc_now()
     )
 
 
 def _claim(stage: str, order_id: str) -> StageAction:
-    return logic.claim(caller(app), stage, order_id, dal=dal(), now=logic.utc_now())
+    return logic.claim(caller(app), stage, order_id, dal=runtime.dal(), now=utc_now())
 
 
 def _complete(stage: str, order_id: str) -> StageAction:
-    return logic.complete(caller(app), stage, order_id, dal=dal(), now=logic.utc_now())
+    return logic.complete(caller(app), stage, order_id, dal=runtime.dal(), now=utc_now())
 
 
 cocina = APIGatewayRouter()

@@ -8,7 +8,7 @@ at their own location (admins of the tenant at any).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from core import contracts
@@ -36,10 +36,6 @@ COMPLETE_ATTEMPTS = 3  # a concurrent token rotation (overdue re-entry) is retri
 
 class Publisher(Protocol):
     def publish(self, source: str, detail_type: str, detail: Mapping[str, Any]) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _parse(value: str) -> datetime:

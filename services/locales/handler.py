@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from catalogo import logic, runtime
 from catalogo.models import Location, LocationCreate, LocationFields, LocationPage, PauseChange
-from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, public_tenant
 from core.api import create_resolver
 from core.observability import logger, tracer
 from core.principal import caller, requires
@@ -19,12 +19,12 @@ app = create_resolver("locations")
 
 @app.get("/locales")
 def list_locations(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> LocationPage:
-    return logic.list_locations(runtime.dal(), runtime.public_tenant(app), limit=limit, cursor=cursor)
+    return logic.list_locations(runtime.dal(), public_tenant(app), limit=limit, cursor=cursor)
 
 
 @app.get("/locales/<location_id>")
 def get_location(location_id: ItemId) -> Location:
-    return logic.get_location(runtime.dal(), runtime.public_tenant(app), location_id)
+    return logic.get_location(runtime.dal(), public_tenant(app), location_id)
 
 
 @app.post("/locales", middlewares=requires("admin"))

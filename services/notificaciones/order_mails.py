@@ -1,8 +1,8 @@
 """Order emails: each status change to the customer, overdue orders to the tenant's admins.
 
-``with_order_mails(RENDERERS)`` (``notificaciones.handler``) adds them to the notifier's renderers:
-a status this module does not mail (PAGADO, whose receipt another renderer sends) goes to the
-renderer that was there before, if any. A renderer returns ``None`` for an event that needs no email.
+``with_order_mails(RENDERERS, mails=runtime.directory)`` (``notificaciones.handler``) adds them to the
+notifier's renderers: a status this module does not mail (PAGADO, whose receipt another renderer sends)
+goes to the renderer that was there before, if any. A renderer returns ``None`` for an event that needs no email.
 
 Events of the stage consumers carry the customer (``customer_email``, ``customer_name``); the
 workflow's final states (ENTREGADO, CANCELADO) and overdue events do not, so the order, the
@@ -11,13 +11,10 @@ tenant and the location's admins are read here (``OrderMailDirectory``: GetItem 
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Callable, Mapping
 from string import Template
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
@@ -54,15 +51,6 @@ class OrderMailDirectory:
         self._orders = orders_table
         self._tenants = tenants_table
         self._employees = employees_table
-
-    @classmethod
-    def from_env(cls) -> OrderMailDirectory:
-        return cls(
-            boto3.client("dynamodb"),
-            orders_table=os.environ["ORDERS_TABLE"],
-            tenants_table=os.environ["TENANTS_TABLE"],
-            employees_table=os.environ["EMPLOYEES_TABLE"],
-        )
 
     def customer(self, tenant_id: str, order_id: str) -> tuple[str | None, str | None, str | None]:
         """``(email, name, dispatch)`` of the order's customer."""
@@ -103,11 +91,6 @@ class OrderMailDirectory:
             raise DependencyError(f"Could not read {table}") from exc
 
 
-@functools.cache
-def directory() -> OrderMailDirectory:
-    return OrderMailDirectory.from_env()
-
-
 # -- the customer: each status change ------------------------------------------------------------------
 
 _STATUS_LINES = {
@@ -139,12 +122,11 @@ _STATUS_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
 <p>Puedes seguir tu pedido en la aplicación de $tenant.</p>""")
 
 
-def status_changed(detail: Mapping[str, Any], *, mails: OrderMailDirectory | None = None) -> Email | None:
+def status_changed(detail: Mapping[str, Any], *, mails: OrderMailDirectory) -> Email | None:
     event = OrderEventDetail.model_validate(detail)
     lines = _STATUS_LINES.get(event.estado_pedido)
     if lines is None:
         return None  # PAGADO has its receipt email; PENDIENTE_PAGO none
-    mails = mails or directory()
     email, name, dispatch = event.customer_email, event.customer_name, event.dispatch
     if not email:
         email, name, dispatch = mails.customer(event.tenant_id, event.order_id)
@@ -184,9 +166,8 @@ _OVERDUE_HTML = Template("""<p>Hola:</p>
 <p>$reason</p>""")
 
 
-def overdue(detail: Mapping[str, Any], *, mails: OrderMailDirectory | None = None) -> Email | None:
+def overdue(detail: Mapping[str, Any], *, mails: OrderMailDirectory) -> Email | None:
     event = OrderEventDetail.model_validate(detail)
-    mails = mails or directory()
     tenant_name, admin_email = mails.tenant(event.tenant_id)
     admins = mails.location_admins(event.tenant_id, event.location_id) if event.location_id else []
     recipients = tuple(dict.fromkeys([*([admin_email] if admin_email else []), *admins]))
@@ -211,13 +192,21 @@ def overdue(detail: Mapping[str, Any], *, mails: OrderMailDirectory | None = Non
 Renderer = Callable[[Mapping[str, Any]], Email | None]
 
 
-def with_order_mails(renderers: Mapping[str, Renderer]) -> dict[str, Renderer]:
-    """``renderers`` plus the order mails; other states of OrderStatusChanged keep their previous renderer."""
+def with_order_mails(
+    renderers: Mapping[str, Renderer], *, mails: Callable[[], OrderMailDirectory]
+) -> dict[str, Renderer]:
+    """``renderers`` plus the order mails; other states of OrderStatusChanged keep their previous renderer.
+
+    ``mails`` gives the directory when an email needs it (``notificaciones.runtime.directory``).
+    """
     previous = renderers.get(contracts.ORDER_STATUS_CHANGED)
 
     def order_status(detail: Mapping[str, Any]) -> Email | None:
         if detail.get("estado_pedido") in _STATUS_LINES:
-            return status_changed(detail)
+            return status_changed(detail, mails=mails())
         return previous(detail) if previous else None
 
-    return {**renderers, contracts.ORDER_STATUS_CHANGED: order_status, contracts.ORDER_OVERDUE: overdue}
+    def order_overdue(detail: Mapping[str, Any]) -> Email | None:
+        return overdue(detail, mails=mails())
+
+    return {**renderers, contracts.ORDER_STATUS_CHANGED: order_status, contracts.ORDER_OVERDUE: order_overdue}

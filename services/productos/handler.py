@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,8 +18,9 @@ from catalogo.models import (
     ProductFields,
     ProductPage,
 )
-from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter
+from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter, public_tenant
 from core.api import create_resolver
+from core.clock import utc_now
 from core.observability import logger, tracer
 from core.principal import caller, requires
 from core.request_limits import unreadable
@@ -32,7 +32,7 @@ app = create_resolver("products")
 def list_products(
     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, location_id: LocationFilter = None
 ) -> ProductPage:
-    tenant_id = runtime.public_tenant(app)
+    tenant_id = public_tenant(app)
     return logic.list_products(
         runtime.dal(),
         runtime.images(),
@@ -46,7 +46,7 @@ def list_products(
 
 @app.get("/producto/<product_id>")
 def get_product(product_id: ItemId) -> Product:
-    tenant_id = runtime.public_tenant(app)
+    tenant_id = public_tenant(app)
     return logic.get_product(runtime.dal(), runtime.images(), tenant_id, product_id, runtime.urls())
 
 
@@ -64,7 +64,7 @@ def update_product(product_id: ItemId, body: ProductFields) -> Product:
 
 @app.delete("/producto/<product_id>", middlewares=requires("admin"))
 def archive_product(product_id: ItemId) -> Archived:
-    return logic.archive(runtime.dal(), caller(app).tenant_id, "producto", product_id, now=datetime.now(UTC))
+    return logic.archive(runtime.dal(), caller(app).tenant_id, "producto", product_id, now=utc_now())
 
 
 @app.post("/producto/<product_id>/disponibilidad", middlewares=requires("admin"))

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
-
-import boto3
 
 
 class ConnectionStore:
@@ -14,11 +11,6 @@ class ConnectionStore:
         self._dynamodb = dynamodb
         self._table = table_name
         self._management = management
-
-    @classmethod
-    def from_env(cls) -> ConnectionStore:
-        management = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WEBSOCKET_CALLBACK_URL"])
-        return cls(boto3.client("dynamodb"), os.environ["CONNECTIONS_TABLE"], management)
 
     def put(self, tenant_id: str, connection_id: str, topic: str, expires_at: int) -> None:
         self._dynamodb.put_item(
@@ -52,11 +44,6 @@ class TopicConnections:
         self._table = table_name
         self._management = management
         self._orders = orders_table
-
-    @classmethod
-    def from_env(cls) -> TopicConnections:
-        management = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WEBSOCKET_CALLBACK_URL"])
-        return cls(boto3.client("dynamodb"), os.environ["CONNECTIONS_TABLE"], management, os.environ["ORDERS_TABLE"])
 
     def connections(self, topic: str) -> list[tuple[str, str]]:
         """``(tenant_id, connection_id)`` of every connection subscribed to ``topic`` (the ``by_topic`` index)."""

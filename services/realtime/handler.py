@@ -7,24 +7,17 @@ whole tenant. The realtime notifier (the orders issue) pushes to these topics.
 
 from __future__ import annotations
 
-import functools
 import json
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.clock import utc_now
 from core.observability import logger
 from core.principal import Principal
-from realtime.dal import ConnectionStore
+from realtime import runtime
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after 2 h anyway
-
-
-@functools.cache
-def store() -> ConnectionStore:
-    """Created on first use and kept for the warm container (clients are expensive)."""
-    return ConnectionStore.from_env()
 
 
 def topic_for(principal: Principal) -> str:
@@ -49,14 +42,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if principal is None:  # $connect always has the authorizer; without it there is no one to connect
             return {"statusCode": 401}
         logger.append_keys(tenant_id=principal.tenant_id)
-        store().put(principal.tenant_id, connection_id, topic_for(principal), int(time.time()) + CONNECTION_TTL_SECONDS)
+        expires_at = int(utc_now().timestamp()) + CONNECTION_TTL_SECONDS
+        runtime.store().put(principal.tenant_id, connection_id, topic_for(principal), expires_at)
         return _ok()
     if route == "$disconnect":
         tenant_id = (request.get("authorizer") or {}).get("tenant_id")
         if tenant_id:
-            store().delete(tenant_id, connection_id)
+            runtime.store().delete(tenant_id, connection_id)
         return _ok()
     message = json.loads(event.get("body") or "{}")
     if message.get("action") == "ping":
-        store().send(connection_id, {"type": "pong"})
+        runtime.store().send(connection_id, {"type": "pong"})
     return _ok()

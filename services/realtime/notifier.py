@@ -14,7 +14,6 @@ tenant, so a push never crosses tenants.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -26,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core import contracts
 from core.observability import logger, tracer
-from realtime.dal import ConnectionGone, TopicConnections
+from realtime import runtime
+from realtime.dal import ConnectionGone
 
 
 class Connections(Protocol):
@@ -99,17 +99,11 @@ def push(event: OrderEvent, connections: Connections) -> int:
     return delivered
 
 
-@functools.cache
-def connections() -> TopicConnections:
-    """Created on first use and kept for the warm container."""
-    return TopicConnections.from_env()
-
-
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> int:
-    return push(OrderEvent.model_validate_json(record.body), connections())
+    return push(OrderEvent.model_validate_json(record.body), runtime.connections())
 
 
 @logger.inject_lambda_context

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.clock import iso
 from core.dynamo import condition_failed, from_item, put_with_email_lock, to_value
 from core.errors import DependencyFailed, NotFound
 from usuarios.models import Account, AccountKind, Customer
@@ -98,7 +99,7 @@ class UsersDal:
                             "ExpressionAttributeValues": {
                                 ":inactive": {"S": "inactive"},
                                 ":active": {"S": "active"},
-                                ":now": {"S": now.isoformat()},
+                                ":now": {"S": iso(now)},
                             },
                         }
                     },

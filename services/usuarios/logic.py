@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from core import contracts
+from core.clock import iso
 from core.errors import DependencyFailed, NotFound, TooManyRequests, Unauthenticated
 from core.identity_events import CustomerRegisteredDetail
 from core.observability import logger
@@ -178,7 +179,7 @@ def get_profile(principal: Principal, *, dal: UsersDal) -> Profile:
 
 
 def replace_profile(principal: Principal, body: ProfileReplace, *, dal: UsersDal, now: datetime) -> Profile:
-    set_values: dict[str, Any] = {"name": body.name, "updated_at": now.isoformat()}
+    set_values: dict[str, Any] = {"name": body.name, "updated_at": iso(now)}
     remove: list[str] = []
     if body.phone is None:
         remove.append("phone")
@@ -190,7 +191,7 @@ def replace_profile(principal: Principal, body: ProfileReplace, *, dal: UsersDal
 
 
 def patch_profile(principal: Principal, body: ProfilePatch, *, dal: UsersDal, now: datetime) -> Profile:
-    set_values: dict[str, Any] = {"updated_at": now.isoformat()}
+    set_values: dict[str, Any] = {"updated_at": iso(now)}
     remove: list[str] = []
     if body.name is not None:
         set_values["name"] = body.name
@@ -217,7 +218,3 @@ def _active_customer(principal: Principal, dal: UsersDal) -> Customer:
     if customer is None or customer.status != "active":
         raise NotFound("No active account")
     return customer
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

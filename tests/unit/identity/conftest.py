@@ -151,17 +151,13 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
 
 
 def _reset_warm_state() -> None:
-    """Handlers keep clients and caches for the warm container: each test starts cold."""
-    import empleados.handler
-    import empleados.worker
-    import usuarios.handler
+    """Functions keep clients and caches for the warm container: each test starts cold."""
+    import authorizer.runtime
+    import empleados.runtime
+    import usuarios.runtime
 
-    usuarios.handler.collaborators.cache_clear()
-    empleados.handler.collaborators.cache_clear()
-    empleados.worker.collaborators.cache_clear()
-    import authorizer.handler
-
-    authorizer.handler.store.cache_clear()
+    for runtime in (usuarios.runtime, empleados.runtime, authorizer.runtime):
+        runtime.reset()
 
 
 # -- API Gateway REST proxy events ---------------------------------------------------------------

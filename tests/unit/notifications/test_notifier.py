@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud.mailbox import Mailbox, start_smtp_server
+from notificaciones import runtime
 
 SECRET = "bembos-test/smtp/gmail"
 LEDGER = "idempotencia"
@@ -105,12 +106,15 @@ def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> I
         "SMTP_SECRET_NAME": SECRET,
         "MAIL_FROM": "Bembos <notificaciones@bembos.local>",
         "DEDUP_TABLE": LEDGER,
+        "ORDERS_TABLE": "pedidos",
+        "TENANTS_TABLE": "tenants",
+        "EMPLOYEES_TABLE": "empleados",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     from notificaciones import handler
 
-    handler.reset()
+    runtime.reset()
     with mock_aws():
         boto3.client("secretsmanager").create_secret(
             Name=SECRET, SecretString=json.dumps({"username": "notificaciones@bembos.local", "password": "app-pass"})
@@ -128,7 +132,7 @@ def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> I
             BillingMode="PAY_PER_REQUEST",
         )
         yield handler
-    handler.reset()
+    runtime.reset()
 
 
 def test_welcome_email_arrives_with_text_and_html_parts(notifier, mailbox) -> None:
@@ -182,14 +186,14 @@ def test_smtp_down_reports_the_record_failed_and_a_retry_sends_it(notifier, mail
     event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-retry")
     ok = eventbridge("CustomerRegistered", welcome_detail(email="otro@example.pe"))
     monkeypatch.setenv("SMTP_PORT", str(_closed_port()))
-    notifier.settings.cache_clear()
+    runtime.reset()
     result = notifier.lambda_handler(sqs_batch(event, ok), Context())
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}, {"itemIdentifier": "msg-1"}]}
     assert box.messages() == []
 
     # The queue redelivers once the server is back: the failed send left no "sent" mark behind.
     monkeypatch.setenv("SMTP_PORT", str(server.port))
-    notifier.settings.cache_clear()
+    runtime.reset()
     assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
     assert len(box.wait_for(to="ana@example.pe", count=1, timeout=10)) == 1
 
@@ -216,7 +220,7 @@ def test_a_body_that_is_not_an_eventbridge_event_fails_the_record(notifier) -> N
 
 def test_an_event_being_sent_elsewhere_is_retried_not_sent_twice(notifier, mailbox) -> None:
     box, _ = mailbox
-    notifier.ledger().claim("bembos-miraflores", "evt-busy")  # another delivery holds the lease
+    runtime.ledger().claim("bembos-miraflores", "evt-busy")  # another delivery holds the lease
     event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-busy")
     assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     assert box.messages() == []

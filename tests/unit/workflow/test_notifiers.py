@@ -151,7 +151,7 @@ def test_states_without_an_order_mail_keep_the_renderer_that_was_there() -> None
         receipts.append(detail["estado_pedido"])
         return None
 
-    renderers = with_order_mails({"OrderStatusChanged": receipt})
+    renderers = with_order_mails({"OrderStatusChanged": receipt}, mails=FakeDirectory)  # type: ignore[arg-type]
 
     assert renderers["OrderStatusChanged"]({"tenant_id": TENANT, "order_id": "o-1", "estado_pedido": "PAGADO"}) is None
     assert receipts == ["PAGADO"]
