@@ -10,6 +10,7 @@ const BY_CODE: Record<string, string> = {
   dependency_failed: "Un servicio externo no respondió. Inténtalo de nuevo en unos segundos.",
   internal_error: "Tuvimos un problema de nuestro lado. Inténtalo de nuevo en unos segundos.",
   payload_too_large: "Lo que enviaste es demasiado grande.",
+  unsupported_media_type: "No pudimos leer lo que enviaste. Actualiza la página e inténtalo de nuevo.",
   unknown_tenant: "No encontramos este restaurante.",
   invalid_credentials: "El correo o la contraseña no son correctos.",
   login_throttled: "Demasiados intentos de ingreso. Espera unos minutos y vuelve a intentarlo.",

@@ -7,7 +7,8 @@ shape and with CORS:
 
 - 413 ``payload_too_large``: more than ``max_bytes``;
 - 415 ``unsupported_media_type``: a body sent as anything but ``application/json``;
-- 400 ``malformed_body``: not UTF-8, not JSON, or nested deeper than ``MAX_DEPTH``.
+- 422 ``validation_failed``: not UTF-8, not JSON, or nested deeper than ``MAX_DEPTH`` (what the
+  resolver answers for a body it can parse but not accept).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _why_unreadable(event: dict[str, Any], max_bytes: int) -> tuple[int, str, st
         return None
     data = _bytes_of(raw, base64_encoded=bool(event.get("isBase64Encoded")))
     if data is None:
-        return 400, "malformed_body", "The request body is not valid base64"
+        return 422, "validation_failed", "The request body is not valid base64"
     if len(data) > max_bytes:
         return 413, "payload_too_large", f"The request body must be at most {max_bytes} bytes"
     media_type = (_header(event, "content-type") or "").split(";", 1)[0].strip().lower()
@@ -64,9 +65,9 @@ def _json_problem(data: bytes) -> tuple[int, str, str] | None:
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return 400, "malformed_body", "The request body is not UTF-8 JSON"
+        return 422, "validation_failed", "The request body is not UTF-8 JSON"
     if _depth(document) > MAX_DEPTH:
-        return 400, "malformed_body", f"The request body nests deeper than {MAX_DEPTH} levels"
+        return 422, "validation_failed", f"The request body nests deeper than {MAX_DEPTH} levels"
     return None
 
 

@@ -46,12 +46,12 @@ def test_a_readable_body_goes_on(readable: dict) -> None:
         (event('{"a": 1}', "text/plain"), (415, "unsupported_media_type")),
         (event('{"a": 1}', None), (415, "unsupported_media_type")),
         (event("a=1", "application/x-www-form-urlencoded"), (415, "unsupported_media_type")),
-        (event("\x00\xff{not json"), (400, "malformed_body")),
-        (event("{'single': 'quotes'}"), (400, "malformed_body")),
-        (event('{"a": "\udcff"}'), (400, "malformed_body")),  # a lone surrogate: not UTF-8
-        (event(base64.b64encode(b"\x00\xff\xfe").decode(), base64_encoded=True), (400, "malformed_body")),
-        (event("not base64!", base64_encoded=True), (400, "malformed_body")),
-        (event("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)), (400, "malformed_body")),
+        (event("\x00\xff{not json"), (422, "validation_failed")),
+        (event("{'single': 'quotes'}"), (422, "validation_failed")),
+        (event('{"a": "\udcff"}'), (422, "validation_failed")),  # a lone surrogate: not UTF-8
+        (event(base64.b64encode(b"\x00\xff\xfe").decode(), base64_encoded=True), (422, "validation_failed")),
+        (event("not base64!", base64_encoded=True), (422, "validation_failed")),
+        (event("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)), (422, "validation_failed")),
         (event("[" * 100_000 + "]" * 100_000, "application/json"), (413, "payload_too_large")),
         (event('{"a": "' + "x" * 9000 + '"}'), (413, "payload_too_large")),
     ],
@@ -62,7 +62,7 @@ def test_an_unreadable_body_is_a_4xx_with_the_platform_error(unread: dict, expec
 
 def test_a_deep_body_within_the_size_limit_is_refused_without_recursion() -> None:
     deep = "[" * 4000 + "]" * 4000  # deeper than Python's recursion limit lets json parse
-    assert refusal(unreadable(event(deep))) == (400, "malformed_body")
+    assert refusal(unreadable(event(deep))) == (422, "validation_failed")
 
 
 def test_the_depth_limit_is_inclusive() -> None:
