@@ -187,8 +187,9 @@ class OrderingSide:
         dal_module = _service("pedidos.dal")
         runtime = _service("pedidos.runtime")
         events = _service("core.events")
-        gateways = _service("core.mercadopago_gateway")
-        settlement = _service("core.payment_settlement")
+        gateways = _service("pagos.gateway")
+        credential_store = _service("pagos.credentials").CredentialStore
+        settlement = _service("pagos.settlement")
         tenant_config = _service("core.tenant_config")
         pagos = _service("pagos.handler")
         self.cloud = cloud
@@ -212,7 +213,7 @@ class OrderingSide:
                 stages=s.stage_tables(),
             )
             dynamodb = client("dynamodb")
-            credentials = gateways.CredentialStore(client("secretsmanager"))
+            credentials = credential_store(client("secretsmanager"))
             return {
                 "dal": dal_module.OrdersDal(dynamodb, tables),
                 "tenants": tenant_config.TenantConfigs(dynamodb, s.tenants_table),
@@ -236,7 +237,7 @@ class OrderingSide:
             pagos.Settings, _spec(cloud, "pagos.handler.lambda_handler").environment, mercadopago_api_url=mp_url
         )
         pagos_dynamodb = client("dynamodb")
-        pagos_credentials = gateways.CredentialStore(client("secretsmanager"))
+        pagos_credentials = credential_store(client("secretsmanager"))
         self.webhook = {
             "tenants": tenant_config.TenantConfigs(pagos_dynamodb, p.tenants_table),
             "credentials": pagos_credentials,
@@ -353,7 +354,7 @@ class OrderingSide:
         notification = self.pagos_logic.notification_from(
             captured.tenant_id, captured.query, captured.headers, json.loads(captured.body or b"{}")
         )
-        settlement = _service("core.payment_settlement")
+        settlement = _service("pagos.settlement")
         return str(
             timed(
                 name,
@@ -441,7 +442,7 @@ class OrderingSide:
         queue_url = sqs.create_queue(QueueName="bench-payment-approved")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
-        settlement = _service("core.payment_settlement")
+        settlement = _service("pagos.settlement")
         return settlement.SnsApprovedTopic(self._client("sns"), topic_arn), queue_url
 
 

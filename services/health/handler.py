@@ -12,11 +12,11 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
 from core.api import create_resolver, public_tenant
-from core.mercadopago_credentials import CredentialStore
 from core.observability import logger, tracer
 from core.principal import Principal, caller
 from core.tenant_config import TenantConfigs
 from health.logic import Storefront, storefront
+from pagos.credentials import CredentialStore
 
 app = create_resolver("platform")
 

@@ -20,12 +20,13 @@ from pydantic_settings import BaseSettings
 from core.api import create_resolver
 from core.contracts import MERCADOPAGO_API_URL
 from core.events import EventPublisher
-from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
 from core.observability import logger, tracer
-from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic, utc_now
 from core.request_limits import unreadable
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos import logic
+from pagos.credentials import CredentialStore
+from pagos.gateway import MercadoPagoGateway
+from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic, utc_now
 
 TenantPath = Annotated[str, Path(max_length=63, description="The tenant whose account sent the notification")]
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import Unauthenticated
-from core.mercadopago_gateway import MercadoPagoGateway
 from core.observability import logger
-from core.payment_settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, settle
 from core.tenant_config import TenantConfig, TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE
+from pagos.gateway import MercadoPagoGateway
+from pagos.settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, settle
 
 MAX_SKEW_SECONDS = 300
 MILLISECONDS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds

@@ -22,11 +22,13 @@ from pydantic import BaseModel, ConfigDict
 from core import contracts
 from core.clock import iso, utc_now_iso
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.mercadopago_gateway import MercadoPagoGateway, cents_to_soles
 from core.observability import logger
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
-from core.payment_events import receipt_for, status_detail
-from core.payment_settlement import (
+from core.principal import Principal
+from core.tenant_config import TenantConfig, TenantConfigs
+from pagos.events import receipt_for, status_detail
+from pagos.gateway import MercadoPagoGateway, cents_to_soles
+from pagos.settlement import (
     ApprovedTopic,
     Bus,
     PaymentFacts,
@@ -35,8 +37,6 @@ from core.payment_settlement import (
     external_reference,
     settle,
 )
-from core.principal import Principal
-from core.tenant_config import TenantConfig, TenantConfigs
 from pedidos.dal import IdempotencyKeyTaken, IdempotencyRecord, OrderContext, OrdersDal, WorkflowClient
 from pedidos.models import (
     CancelOrder,

@@ -8,10 +8,11 @@ import boto3
 
 from core import contracts, web
 from core.events import EventPublisher
-from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
-from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic
 from core.settings import StageTablesSettings
 from core.tenant_config import TenantConfig, TenantConfigs
+from pagos.credentials import CredentialStore
+from pagos.gateway import MercadoPagoGateway
+from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
 from pedidos.dal import OrdersDal, Tables, WorkflowClient
 from pedidos.logic import Links
 

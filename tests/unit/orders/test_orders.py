@@ -9,9 +9,9 @@ import pytest
 from orders_support import TENANT, CallCounter
 
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
-from core.payment_settlement import DynamoSettlementStore, PaymentFacts, settle
 from core.principal import Principal
 from core.tenant_config import TenantConfigs
+from pagos.settlement import DynamoSettlementStore, PaymentFacts, settle
 from pedidos import logic
 from pedidos.dal import OrdersDal
 from pedidos.models import CancelOrder, CreateOrder

@@ -10,10 +10,10 @@ import pytest
 from orders_support import TENANT
 from test_orders import CUSTOMER, NOW, Recorder, body
 
-from core.payment_events import receipt_for, status_detail
-from core.payment_settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
 from notificaciones.receipts import receipt_email, with_receipts
+from pagos.events import receipt_for, status_detail
 from pagos.logic import BadSignature, Notification, notification_from, verify
+from pagos.settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
 from pedidos import logic
 from pedidos.dal import OrdersDal
 

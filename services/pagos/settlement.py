@@ -31,9 +31,9 @@ from core import contracts
 from core.clock import utc_now_iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
-from core.mercadopago_gateway import soles_to_cents
 from core.observability import logger
 from core.orders import StoredOrder
+from pagos.gateway import soles_to_cents
 
 IN_FLIGHT_SECONDS = 60
 REQUIRES_ADMIN = "REQUIERE_ADMIN"
