@@ -191,7 +191,7 @@ class OrderingSide:
         credential_store = _service("pagos.credentials").CredentialStore
         settlement = _service("pagos.settlement")
         tenant_config = _service("core.tenant_config")
-        pagos = _service("pagos.handler")
+        payments = _service("pagos.runtime")
         self.cloud = cloud
         self.sink = sink
         self.logic = logic
@@ -200,9 +200,25 @@ class OrderingSide:
         self.principal = _service("core.principal").Principal
         mp_url = cloud.urls.mercadopago  # MERCADOPAGO_API_URL, as the local cloud points the functions at it
 
-        def orders_function(handler: str) -> Any:
-            """The collaborators of one orders function (``pedidos.runtime``, with counted clients)."""
-            s = _env_settings(runtime.Settings, _spec(cloud, handler).environment, mercadopago_api_url=mp_url)
+        def payments_function(handler: str) -> dict[str, Any]:
+            """The collaborators ``pagos.runtime`` builds in one function (with counted clients)."""
+            p = _env_settings(payments.Settings, _spec(cloud, handler).environment, mercadopago_api_url=mp_url)
+            dynamodb = client("dynamodb")
+            credentials = credential_store(client("secretsmanager"))
+            return {
+                "tenants": tenant_config.TenantConfigs(dynamodb, p.tenants_table),
+                "credentials": credentials,
+                "gateways": lambda tenant: gateways.MercadoPagoGateway(
+                    credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
+                ),
+                "store": settlement.DynamoSettlementStore(dynamodb, p.orders_table),
+                "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
+                "bus": events.EventPublisher(client("events"), p.event_bus_name),
+            }
+
+        def orders_function(handler: str) -> dict[str, Any]:
+            """The collaborators ``pedidos.runtime`` builds in one orders function (with counted clients)."""
+            s = _env_settings(runtime.Settings, _spec(cloud, handler).environment)
             tables = dal_module.Tables(
                 orders=s.orders_table,
                 products=s.products_table,
@@ -213,53 +229,39 @@ class OrderingSide:
                 stages=s.stage_tables(),
             )
             dynamodb = client("dynamodb")
-            credentials = credential_store(client("secretsmanager"))
             return {
                 "dal": dal_module.OrdersDal(dynamodb, tables),
                 "tenants": tenant_config.TenantConfigs(dynamodb, s.tenants_table),
-                "credentials": credentials,
-                "gateways": lambda tenant: gateways.MercadoPagoGateway(
-                    credentials, tenant.mercadopago_secret_name, s.mercadopago_api_url
-                ),
-                "store": settlement.DynamoSettlementStore(dynamodb, s.orders_table),
-                "topic": settlement.SnsApprovedTopic(client("sns"), s.payment_approved_topic_arn),
                 "bus": events.EventPublisher(client("events"), s.event_bus_name),
                 "workflow": dal_module.WorkflowClient(client("stepfunctions"), s.state_machine_arn),
                 # the notification URL: the sink instead of the REST API (see the module's docstring)
                 "links": logic.Links(customer_app_url=s.customer_app_url, rest_api_url=sink.url),
             }
 
+        def orders_api() -> dict[str, Any]:
+            """The orders API's own collaborators, and the payment ones it takes from ``pagos.runtime``."""
+            handler = "pedidos.handler.lambda_handler"
+            paying = payments_function(handler)
+            return orders_function(handler) | {k: paying[k] for k in ("credentials", "gateways", "store", "topic")}
+
         self._client = client
-        self._orders_function = orders_function
-        self.api = orders_function("pedidos.handler.lambda_handler")
+        self._orders_api = orders_api
+        self.api = orders_api()
         self.starter = orders_function("pedidos.starter.lambda_handler")
-        p = _env_settings(
-            pagos.Settings, _spec(cloud, "pagos.handler.lambda_handler").environment, mercadopago_api_url=mp_url
-        )
-        pagos_dynamodb = client("dynamodb")
-        pagos_credentials = credential_store(client("secretsmanager"))
-        self.webhook = {
-            "tenants": tenant_config.TenantConfigs(pagos_dynamodb, p.tenants_table),
-            "credentials": pagos_credentials,
-            "gateways": lambda tenant: gateways.MercadoPagoGateway(
-                pagos_credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
-            ),
-            "store": settlement.DynamoSettlementStore(pagos_dynamodb, p.orders_table),
-            "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
-            "bus": events.EventPublisher(client("events"), p.event_bus_name),
-        }
+        self.webhook = payments_function("pagos.handler.lambda_handler")
         self.customers: dict[str, Any] = {}
 
     # -- setup (not counted) ----------------------------------------------------------------------
     def warm(self, tenant_id: str) -> None:
-        """Fill each container's caches for the tenant: its config and its Mercado Pago secret."""
+        """Fill each container's caches for the tenant: its config and its Mercado Pago secret (if it pays)."""
         for container in (self.api, self.starter, self.webhook):
             tenant = container["tenants"].get(tenant_id)
-            container["credentials"].get(tenant.mercadopago_secret_name)
+            if "credentials" in container:  # the starter reads no secret
+                container["credentials"].get(tenant.mercadopago_secret_name)
 
     def cold_container_extra(self, tenant_id: str) -> None:
         """What a new orders container reads before its first answer for a tenant (its caches empty)."""
-        fresh = self._orders_function("pedidos.handler.lambda_handler")
+        fresh = self._orders_api()
         tenant = fresh["tenants"].get(tenant_id)
         fresh["credentials"].get(tenant.mercadopago_secret_name)
 

@@ -21,6 +21,7 @@ from core.observability import logger, tracer
 from core.orders import Estado
 from core.principal import caller, requires
 from core.request_limits import unreadable
+from pagos import runtime as payments
 from pedidos import logic, runtime
 from pedidos.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -92,7 +93,7 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
     common: dict[str, Any] = {
         "dal": runtime.dal(),
         "tenants": runtime.tenants(),
-        "gateways": runtime.gateway,
+        "gateways": payments.gateway,
         "links": runtime.links(),
         "now": logic.utc_now(),
     }
@@ -102,8 +103,8 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         caller(app),
         order_id,
         body,
-        store=runtime.settlement(),
-        topic=runtime.topic(),
+        store=payments.settlement(),
+        topic=payments.topic(),
         bus=runtime.bus(),
         **common,
     )
@@ -118,7 +119,7 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
         dal=runtime.dal(),
         workflow=runtime.workflow(),
         tenants=runtime.tenants(),
-        gateways=runtime.gateway,
+        gateways=payments.gateway,
         bus=runtime.bus(),
         now=logic.utc_now(),
     )
