@@ -195,6 +195,7 @@ class OrderingSide:
         self.cloud = cloud
         self.sink = sink
         self.logic = logic
+        self.clock = _service("core.clock")
         self.models = _service("pedidos.models")
         self.pagos_logic = _service("pagos.logic")
         self.principal = _service("core.principal").Principal
@@ -301,7 +302,7 @@ class OrderingSide:
         label = "with Idempotency-Key" if key else "no Idempotency-Key"
 
         def create() -> Any:
-            return self.logic.create_order(who, body, key, dal=self.api["dal"], now=self.logic.utc_now())
+            return self.logic.create_order(who, body, key, dal=self.api["dal"], now=self.clock.utc_now())
 
         order, created = timed(f"POST /pedidos ({label})", create)
         assert created and order.estado_pedido == "PENDIENTE_PAGO", order
@@ -328,7 +329,7 @@ class OrderingSide:
                 store=a["store"],
                 topic=a["topic"],
                 bus=a["bus"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
         assert result.status == "approved", result
@@ -345,7 +346,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 links=a["links"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
         return str(started.checkout_url)
@@ -356,7 +357,6 @@ class OrderingSide:
         notification = self.pagos_logic.notification_from(
             captured.tenant_id, captured.query, captured.headers, json.loads(captured.body or b"{}")
         )
-        settlement = _service("pagos.settlement")
         return str(
             timed(
                 name,
@@ -367,8 +367,7 @@ class OrderingSide:
                     store=w["store"],
                     topic=topic or w["topic"],
                     bus=w["bus"],
-                    now=settlement.utc_now(),
-                    clock=time.time(),
+                    now=self.clock.utc_now(),
                 ),
             )
         )
@@ -398,7 +397,7 @@ class OrderingSide:
                     workflow=s["workflow"],
                     tenants=s["tenants"],
                     bus=s["bus"],
-                    now=self.logic.utc_now(),
+                    now=self.clock.utc_now(),
                 ),
             )
         )
@@ -429,7 +428,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 bus=a["bus"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -15,10 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from core.api import create_resolver
+from core.clock import utc_now
 from core.observability import logger, tracer
 from core.request_limits import unreadable
 from pagos import logic, runtime
-from pagos.settlement import utc_now
 
 TenantPath = Annotated[str, Path(max_length=63, description="The tenant whose account sent the notification")]
 
@@ -51,7 +50,6 @@ def webhook(tenant: TenantPath) -> Received:
         topic=runtime.topic(),
         bus=runtime.bus(),
         now=utc_now(),
-        clock=time.time(),
     )
     return Received(status=outcome)
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.errors import Unauthenticated
@@ -81,8 +82,7 @@ def handle_notification(
     store: SettlementStore,
     topic: ApprovedTopic,
     bus: Bus,
-    now: str,
-    clock: float,
+    now: datetime,
 ) -> Outcome:
     if not TENANT_ID_RE.match(notification.tenant_id):
         raise BadSignature("The notification is not signed")
@@ -91,7 +91,7 @@ def handle_notification(
     except UnknownTenant as exc:
         raise BadSignature("The notification is not signed") from exc
     gateway = gateways(tenant)
-    verify(notification, gateway.webhook_secret, clock)
+    verify(notification, gateway.webhook_secret, now.timestamp())
     if notification.topic != "payment":
         logger.info("notification ignored", extra={"topic": notification.topic})
         return "ignored"

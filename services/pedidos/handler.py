@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
 from core.api import create_resolver
+from core.clock import utc_now
 from core.errors import ValidationFailed
 from core.observability import logger, tracer
 from core.orders import Estado
@@ -59,7 +60,7 @@ def _idempotency_key() -> str | None:
 
 @app.post("/pedidos", middlewares=requires(CUSTOMER))
 def create_order(body: CreateOrder) -> tuple[OrderView, int]:
-    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=logic.utc_now())
+    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=utc_now())
     return order, 201 if created else 200
 
 
@@ -82,7 +83,7 @@ def list_location_orders(
     cursor: Cursor = None,
 ) -> LocationOrderPage:
     """A location's orders in one state on one Lima day (today by default), newest first: the admins' list."""
-    day = dia or logic.lima_today()
+    day = dia or logic.lima_today(utc_now())
     return logic.list_location_orders(
         caller(app), location_id, estado=estado, day=day, limit=limit, cursor=cursor, dal=runtime.dal()
     )
@@ -95,7 +96,7 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         "tenants": runtime.tenants(),
         "gateways": payments.gateway,
         "links": runtime.links(),
-        "now": logic.utc_now(),
+        "now": utc_now(),
     }
     if body is None:
         return logic.start_checkout(caller(app), order_id, **common)
@@ -121,7 +122,7 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
         tenants=runtime.tenants(),
         gateways=payments.gateway,
         bus=runtime.bus(),
-        now=logic.utc_now(),
+        now=utc_now(),
     )
 
 
