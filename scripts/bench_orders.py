@@ -187,21 +187,39 @@ class OrderingSide:
         dal_module = _service("pedidos.dal")
         runtime = _service("pedidos.runtime")
         events = _service("core.events")
-        gateways = _service("core.mercadopago_gateway")
-        settlement = _service("core.payment_settlement")
+        gateways = _service("pagos.gateway")
+        credential_store = _service("pagos.credentials").CredentialStore
+        settlement = _service("pagos.settlement")
         tenant_config = _service("core.tenant_config")
-        pagos = _service("pagos.handler")
+        payments = _service("pagos.runtime")
         self.cloud = cloud
         self.sink = sink
         self.logic = logic
+        self.clock = _service("core.clock")
         self.models = _service("pedidos.models")
         self.pagos_logic = _service("pagos.logic")
         self.principal = _service("core.principal").Principal
         mp_url = cloud.urls.mercadopago  # MERCADOPAGO_API_URL, as the local cloud points the functions at it
 
-        def orders_function(handler: str) -> Any:
-            """The collaborators of one orders function (``pedidos.runtime``, with counted clients)."""
-            s = _env_settings(runtime.Settings, _spec(cloud, handler).environment, mercadopago_api_url=mp_url)
+        def payments_function(handler: str) -> dict[str, Any]:
+            """The collaborators ``pagos.runtime`` builds in one function (with counted clients)."""
+            p = _env_settings(payments.Settings, _spec(cloud, handler).environment, mercadopago_api_url=mp_url)
+            dynamodb = client("dynamodb")
+            credentials = credential_store(client("secretsmanager"))
+            return {
+                "tenants": tenant_config.TenantConfigs(dynamodb, p.tenants_table),
+                "credentials": credentials,
+                "gateways": lambda tenant: gateways.MercadoPagoGateway(
+                    credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
+                ),
+                "store": settlement.DynamoSettlementStore(dynamodb, p.orders_table),
+                "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
+                "bus": events.EventPublisher(client("events"), p.event_bus_name),
+            }
+
+        def orders_function(handler: str) -> dict[str, Any]:
+            """The collaborators ``pedidos.runtime`` builds in one orders function (with counted clients)."""
+            s = _env_settings(runtime.Settings, _spec(cloud, handler).environment)
             tables = dal_module.Tables(
                 orders=s.orders_table,
                 products=s.products_table,
@@ -212,53 +230,39 @@ class OrderingSide:
                 stages=s.stage_tables(),
             )
             dynamodb = client("dynamodb")
-            credentials = gateways.CredentialStore(client("secretsmanager"))
             return {
                 "dal": dal_module.OrdersDal(dynamodb, tables),
                 "tenants": tenant_config.TenantConfigs(dynamodb, s.tenants_table),
-                "credentials": credentials,
-                "gateways": lambda tenant: gateways.MercadoPagoGateway(
-                    credentials, tenant.mercadopago_secret_name, s.mercadopago_api_url
-                ),
-                "store": settlement.DynamoSettlementStore(dynamodb, s.orders_table),
-                "topic": settlement.SnsApprovedTopic(client("sns"), s.payment_approved_topic_arn),
                 "bus": events.EventPublisher(client("events"), s.event_bus_name),
                 "workflow": dal_module.WorkflowClient(client("stepfunctions"), s.state_machine_arn),
                 # the notification URL: the sink instead of the REST API (see the module's docstring)
                 "links": logic.Links(customer_app_url=s.customer_app_url, rest_api_url=sink.url),
             }
 
+        def orders_api() -> dict[str, Any]:
+            """The orders API's own collaborators, and the payment ones it takes from ``pagos.runtime``."""
+            handler = "pedidos.handler.lambda_handler"
+            paying = payments_function(handler)
+            return orders_function(handler) | {k: paying[k] for k in ("credentials", "gateways", "store", "topic")}
+
         self._client = client
-        self._orders_function = orders_function
-        self.api = orders_function("pedidos.handler.lambda_handler")
+        self._orders_api = orders_api
+        self.api = orders_api()
         self.starter = orders_function("pedidos.starter.lambda_handler")
-        p = _env_settings(
-            pagos.Settings, _spec(cloud, "pagos.handler.lambda_handler").environment, mercadopago_api_url=mp_url
-        )
-        pagos_dynamodb = client("dynamodb")
-        pagos_credentials = gateways.CredentialStore(client("secretsmanager"))
-        self.webhook = {
-            "tenants": tenant_config.TenantConfigs(pagos_dynamodb, p.tenants_table),
-            "credentials": pagos_credentials,
-            "gateways": lambda tenant: gateways.MercadoPagoGateway(
-                pagos_credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
-            ),
-            "store": settlement.DynamoSettlementStore(pagos_dynamodb, p.orders_table),
-            "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
-            "bus": events.EventPublisher(client("events"), p.event_bus_name),
-        }
+        self.webhook = payments_function("pagos.handler.lambda_handler")
         self.customers: dict[str, Any] = {}
 
     # -- setup (not counted) ----------------------------------------------------------------------
     def warm(self, tenant_id: str) -> None:
-        """Fill each container's caches for the tenant: its config and its Mercado Pago secret."""
+        """Fill each container's caches for the tenant: its config and its Mercado Pago secret (if it pays)."""
         for container in (self.api, self.starter, self.webhook):
             tenant = container["tenants"].get(tenant_id)
-            container["credentials"].get(tenant.mercadopago_secret_name)
+            if "credentials" in container:  # the starter reads no secret
+                container["credentials"].get(tenant.mercadopago_secret_name)
 
     def cold_container_extra(self, tenant_id: str) -> None:
         """What a new orders container reads before its first answer for a tenant (its caches empty)."""
-        fresh = self._orders_function("pedidos.handler.lambda_handler")
+        fresh = self._orders_api()
         tenant = fresh["tenants"].get(tenant_id)
         fresh["credentials"].get(tenant.mercadopago_secret_name)
 
@@ -298,7 +302,7 @@ class OrderingSide:
         label = "with Idempotency-Key" if key else "no Idempotency-Key"
 
         def create() -> Any:
-            return self.logic.create_order(who, body, key, dal=self.api["dal"], now=self.logic.utc_now())
+            return self.logic.create_order(who, body, key, dal=self.api["dal"], now=self.clock.utc_now())
 
         order, created = timed(f"POST /pedidos ({label})", create)
         assert created and order.estado_pedido == "PENDIENTE_PAGO", order
@@ -325,7 +329,7 @@ class OrderingSide:
                 store=a["store"],
                 topic=a["topic"],
                 bus=a["bus"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
         assert result.status == "approved", result
@@ -342,7 +346,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 links=a["links"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
         return str(started.checkout_url)
@@ -353,7 +357,6 @@ class OrderingSide:
         notification = self.pagos_logic.notification_from(
             captured.tenant_id, captured.query, captured.headers, json.loads(captured.body or b"{}")
         )
-        settlement = _service("core.payment_settlement")
         return str(
             timed(
                 name,
@@ -364,8 +367,7 @@ class OrderingSide:
                     store=w["store"],
                     topic=topic or w["topic"],
                     bus=w["bus"],
-                    now=settlement.utc_now(),
-                    clock=time.time(),
+                    now=self.clock.utc_now(),
                 ),
             )
         )
@@ -395,7 +397,7 @@ class OrderingSide:
                     workflow=s["workflow"],
                     tenants=s["tenants"],
                     bus=s["bus"],
-                    now=self.logic.utc_now(),
+                    now=self.clock.utc_now(),
                 ),
             )
         )
@@ -426,7 +428,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 bus=a["bus"],
-                now=self.logic.utc_now(),
+                now=self.clock.utc_now(),
             ),
         )
 
@@ -441,7 +443,7 @@ class OrderingSide:
         queue_url = sqs.create_queue(QueueName="bench-payment-approved")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
-        settlement = _service("core.payment_settlement")
+        settlement = _service("pagos.settlement")
         return settlement.SnsApprovedTopic(self._client("sns"), topic_arn), queue_url
 
 

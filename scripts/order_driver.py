@@ -42,7 +42,7 @@ def card_token(mercadopago_url: str, access_token: str, holder: str = "APRO") ->
 
     The cardholder name decides the test outcome: ``APRO`` approved, ``OTHE`` rejected, ...
     """
-    from core.mercadopago_client import sdk_for  # services/ on the path, as the functions import it
+    from pagos.sdk import sdk_for  # services/ on the path, as the functions import it
 
     answer = (
         sdk_for(access_token, mercadopago_url)

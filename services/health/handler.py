@@ -3,32 +3,18 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Literal
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
-from pydantic_settings import BaseSettings
 
 from core.api import create_resolver, public_tenant
-from core.mercadopago_credentials import CredentialStore
 from core.observability import logger, tracer
 from core.principal import Principal, caller
-from core.tenant_config import TenantConfigs
+from health import runtime
 from health.logic import Storefront, storefront
 
 app = create_resolver("platform")
-
-
-class Settings(BaseSettings):
-    stage: str
-    app_version: str
-    rest_api_url: str
-    websocket_url: str
-    tenants_table: str
-    # Mercado Pago's browser SDK; the local cloud points it at its fake's stand-in.
-    mercadopago_sdk_url: str = "https://sdk.mercadopago.com/js/v2"
 
 
 class Health(BaseModel):
@@ -45,30 +31,15 @@ class WebAppConfig(BaseModel):
     mercadopago_sdk_url: str
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
-
-
-@functools.cache
-def tenants() -> TenantConfigs:
-    return TenantConfigs(boto3.client("dynamodb"), settings().tenants_table)
-
-
-@functools.cache
-def credentials() -> CredentialStore:
-    return CredentialStore(boto3.client("secretsmanager"))
-
-
 @app.get("/health")
 def health() -> Health:
-    current = settings()
+    current = runtime.settings()
     return Health(stage=current.stage, version=current.app_version)
 
 
 @app.get("/config/<app>")
 def web_app_config(app: Literal["customer", "staff"]) -> WebAppConfig:
-    current = settings()
+    current = runtime.settings()
     return WebAppConfig(
         app=app,
         stage=current.stage,
@@ -81,7 +52,7 @@ def web_app_config(app: Literal["customer", "staff"]) -> WebAppConfig:
 @app.get("/tienda")
 def tenant_storefront() -> Storefront:
     """The storefront of the tenant named by ``X-Tenant-Id``: name, delivery fee, SLAs, Mercado Pago public key."""
-    return storefront(public_tenant(app), tenants=tenants(), credentials=credentials())
+    return storefront(public_tenant(app), tenants=runtime.tenants(), credentials=runtime.credentials())
 
 
 @app.get("/sesion")

@@ -8,10 +8,10 @@ from pydantic import BaseModel
 
 from core.contracts import SlaMinutes
 from core.errors import DependencyFailed
-from core.mercadopago_credentials import CredentialStore
 from core.observability import logger
 from core.tenant_config import TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE
+from pagos.credentials import CredentialStore
 
 
 class Storefront(BaseModel):

@@ -1,7 +1,7 @@
 """The payment receipt (boleta): the email of ``OrderStatusChanged`` PAGADO, with the receipt as a ``.txt``.
 
 The orders service puts everything the receipt needs into the event (``detail.receipt``, see
-``core.payment_events.Receipt``), so no lookup is needed. ``with_receipts(renderers)`` wraps the
+``pagos.events.Receipt``), so no lookup is needed. ``with_receipts(renderers)`` wraps the
 renderer of ``OrderStatusChanged``: PAGADO with a receipt gets this email, anything else goes to
 the renderer that was there before (if any).
 """
@@ -14,9 +14,9 @@ from string import Template
 from typing import Any
 
 from core import contracts
-from core.payment_events import OrderStatusDetail, Receipt
 from notificaciones.models import Attachment, Email
 from notificaciones.templates import LIMA, _html, _text
+from pagos.events import OrderStatusDetail, Receipt
 
 Renderer = Callable[[Mapping[str, Any]], Email | None]
 WIDTH = 48

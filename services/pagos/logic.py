@@ -12,14 +12,15 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.errors import Unauthenticated
-from core.mercadopago_gateway import MercadoPagoGateway
 from core.observability import logger
-from core.payment_settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, settle
 from core.tenant_config import TenantConfig, TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE
+from pagos.gateway import MercadoPagoGateway
+from pagos.settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, settle
 
 MAX_SKEW_SECONDS = 300
 MILLISECONDS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds
@@ -81,8 +82,7 @@ def handle_notification(
     store: SettlementStore,
     topic: ApprovedTopic,
     bus: Bus,
-    now: str,
-    clock: float,
+    now: datetime,
 ) -> Outcome:
     if not TENANT_ID_RE.match(notification.tenant_id):
         raise BadSignature("The notification is not signed")
@@ -91,7 +91,7 @@ def handle_notification(
     except UnknownTenant as exc:
         raise BadSignature("The notification is not signed") from exc
     gateway = gateways(tenant)
-    verify(notification, gateway.webhook_secret, clock)
+    verify(notification, gateway.webhook_secret, now.timestamp())
     if notification.topic != "payment":
         logger.info("notification ignored", extra={"topic": notification.topic})
         return "ignored"

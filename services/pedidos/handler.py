@@ -16,11 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
 from core.api import create_resolver
+from core.clock import utc_now
 from core.errors import ValidationFailed
 from core.observability import logger, tracer
 from core.orders import Estado
 from core.principal import caller, requires
 from core.request_limits import unreadable
+from pagos import runtime as payments
 from pedidos import logic, runtime
 from pedidos.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -58,7 +60,7 @@ def _idempotency_key() -> str | None:
 
 @app.post("/pedidos", middlewares=requires(CUSTOMER))
 def create_order(body: CreateOrder) -> tuple[OrderView, int]:
-    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=logic.utc_now())
+    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=utc_now())
     return order, 201 if created else 200
 
 
@@ -81,7 +83,7 @@ def list_location_orders(
     cursor: Cursor = None,
 ) -> LocationOrderPage:
     """A location's orders in one state on one Lima day (today by default), newest first: the admins' list."""
-    day = dia or logic.lima_today()
+    day = dia or logic.lima_today(utc_now())
     return logic.list_location_orders(
         caller(app), location_id, estado=estado, day=day, limit=limit, cursor=cursor, dal=runtime.dal()
     )
@@ -92,9 +94,9 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
     common: dict[str, Any] = {
         "dal": runtime.dal(),
         "tenants": runtime.tenants(),
-        "gateways": runtime.gateway,
+        "gateways": payments.gateway,
         "links": runtime.links(),
-        "now": logic.utc_now(),
+        "now": utc_now(),
     }
     if body is None:
         return logic.start_checkout(caller(app), order_id, **common)
@@ -102,8 +104,8 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         caller(app),
         order_id,
         body,
-        store=runtime.settlement(),
-        topic=runtime.topic(),
+        store=payments.settlement(),
+        topic=payments.topic(),
         bus=runtime.bus(),
         **common,
     )
@@ -118,9 +120,9 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
         dal=runtime.dal(),
         workflow=runtime.workflow(),
         tenants=runtime.tenants(),
-        gateways=runtime.gateway,
+        gateways=payments.gateway,
         bus=runtime.bus(),
-        now=logic.utc_now(),
+        now=utc_now(),
     )
 
 

@@ -20,13 +20,15 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from core import contracts
-from core.clock import iso, utc_now_iso
+from core.clock import iso
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.mercadopago_gateway import MercadoPagoGateway, cents_to_soles
 from core.observability import logger
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
-from core.payment_events import receipt_for, status_detail
-from core.payment_settlement import (
+from core.principal import Principal
+from core.tenant_config import TenantConfig, TenantConfigs
+from pagos.events import receipt_for, status_detail
+from pagos.gateway import MercadoPagoGateway, cents_to_soles
+from pagos.settlement import (
     ApprovedTopic,
     Bus,
     PaymentFacts,
@@ -35,8 +37,6 @@ from core.payment_settlement import (
     external_reference,
     settle,
 )
-from core.principal import Principal
-from core.tenant_config import TenantConfig, TenantConfigs
 from pedidos.dal import IdempotencyKeyTaken, IdempotencyRecord, OrderContext, OrdersDal, WorkflowClient
 from pedidos.models import (
     CancelOrder,
@@ -58,10 +58,6 @@ CHECKOUT_MINUTES = 30
 CANCEL_ATTEMPTS = 3
 ORDER_ACTOR_CUSTOMER = "cliente"
 ORDER_ACTOR_EMPLOYEE = "empleado"
-
-
-def utc_now() -> str:
-    return utc_now_iso()
 
 
 class GatewayFactory(Protocol):
@@ -195,10 +191,11 @@ def create_order(
     idempotency_key: str | None,
     *,
     dal: OrdersDal,
-    now: str,
+    now: datetime,
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
 ) -> tuple[OrderView, bool]:
     """(the order, created now). A repeated ``Idempotency-Key`` with the same body returns the first order."""
+    at = iso(now)
     tenant_id, customer_id = principal.tenant_id, principal.subject_id
     request_hash = _request_hash(body)
     if idempotency_key:
@@ -232,12 +229,12 @@ def create_order(
         delivery_fee_cents=fee,
         total_cents=subtotal + fee,
         estado_pedido=contracts.PENDIENTE_PAGO,
-        created_at=now,
-        updated_at=now,
+        created_at=at,
+        updated_at=at,
         history=[
             HistoryEntry(
                 estado=contracts.PENDIENTE_PAGO,
-                at=now,
+                at=at,
                 by=f"{ORDER_ACTOR_CUSTOMER}:{customer_id}",
                 rol=contracts.CUSTOMER_ROLE,
             )
@@ -246,7 +243,7 @@ def create_order(
     )
     record = IdempotencyRecord(idempotency_key, order_id, request_hash) if idempotency_key else None
     try:
-        dal.create_order(order, idempotency=record, ttl=int(time.time()) + 24 * 3600)
+        dal.create_order(order, idempotency=record, ttl=int(now.timestamp()) + 24 * 3600)
     except IdempotencyKeyTaken as taken:  # a concurrent retry won the key
         previous = taken.record or (dal.idempotency_record(tenant_id, customer_id, idempotency_key or ""))
         if previous is None:
@@ -292,8 +289,8 @@ def list_orders(principal: Principal, *, limit: int, cursor: str | None, dal: Or
 LIMA = timezone(timedelta(hours=-5))  # Peru keeps UTC-5 all year (no daylight saving)
 
 
-def lima_today() -> date:
-    return datetime.now(LIMA).date()
+def lima_today(now: datetime) -> date:
+    return now.astimezone(LIMA).date()
 
 
 def lima_day_bounds(day: date) -> tuple[str, str]:
@@ -380,12 +377,12 @@ def start_checkout(
     tenants: TenantConfigs,
     gateways: GatewayFactory,
     links: Links,
-    now: str,
+    now: datetime,
 ) -> CheckoutStarted:
     """A Checkout Pro preference for the order (30 minutes), recorded on the order."""
     order = _payable(principal, order_id, dal)
     tenant = tenants.get(principal.tenant_id)
-    expires = datetime.fromisoformat(now) + timedelta(minutes=CHECKOUT_MINUTES)
+    at, expires = iso(now), iso(now + timedelta(minutes=CHECKOUT_MINUTES))
     preference = gateways(tenant).create_preference(
         {
             "items": _mp_items(order),
@@ -399,8 +396,8 @@ def start_checkout(
             "auto_return": "approved",
             "notification_url": links.webhook(order.tenant_id),
             "expires": True,
-            "expiration_date_from": now,
-            "expiration_date_to": iso(expires),
+            "expiration_date_from": at,
+            "expiration_date_to": expires,
             "statement_descriptor": tenant.name[:22],
             "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
         }
@@ -409,7 +406,7 @@ def start_checkout(
     checkout_url = str(preference.get("init_point") or "")
     if not preference_id or not checkout_url:
         raise Conflict("Mercado Pago returned no checkout link", code="checkout_unavailable")
-    dal.record_preference(order.tenant_id, order.order_id, preference_id, now)
+    dal.record_preference(order.tenant_id, order.order_id, preference_id, at)
     return CheckoutStarted(checkout_url=checkout_url, preference_id=preference_id)
 
 
@@ -430,7 +427,7 @@ def pay_with_card(
     store: SettlementStore,
     topic: ApprovedTopic,
     bus: Bus,
-    now: str,
+    now: datetime,
 ) -> CardPaymentResult:
     """Pay now with a card token; an approved payment goes through the same settlement as a webhook."""
     order = _payable(principal, order_id, dal)
@@ -472,7 +469,7 @@ def _announcement_owed(order: StoredOrder) -> bool:
 
 
 def _announce_cancel(
-    order: StoredOrder, bus: Bus, dal: OrdersDal, tenant_name: str, now: str, *, reason: str, refund_id: str | None
+    order: StoredOrder, bus: Bus, dal: OrdersDal, tenant_name: str, at: str, *, reason: str, refund_id: str | None
 ) -> None:
     last = order.history[-1] if order.history else None
     bus.publish(
@@ -481,14 +478,14 @@ def _announce_cancel(
         status_detail(
             order,
             estado=contracts.CANCELADO,
-            at=last.at if last else now,
+            at=last.at if last else at,
             by=last.by if last else "admin",
             tenant_name=tenant_name,
             reason=reason,
             refund_id=refund_id,
         ),
     )
-    dal.record_cancel_announced(order.tenant_id, order.order_id, now)
+    dal.record_cancel_announced(order.tenant_id, order.order_id, at)
 
 
 def _refund_owed(order: StoredOrder) -> bool:
@@ -496,14 +493,14 @@ def _refund_owed(order: StoredOrder) -> bool:
     return bool(payment and payment.payment_id and payment.status == "approved" and not payment.refund_id)
 
 
-def _refund(order: StoredOrder, gateway: MercadoPagoGateway, dal: OrdersDal, now: str) -> str | None:
+def _refund(order: StoredOrder, gateway: MercadoPagoGateway, dal: OrdersDal, at: str) -> str | None:
     """Refund the approved payment once: Mercado Pago dedups on ``refund-<order>``, Pedidos keeps the id."""
     if not _refund_owed(order):
         return order.payment.refund_id if order.payment else None
     assert order.payment and order.payment.payment_id
     refund = gateway.refund(order.payment.payment_id, idempotency_key=f"refund-{order.order_id}")
     refund_id = str(refund.get("id"))
-    dal.record_refund(order.tenant_id, order.order_id, refund_id, now)
+    dal.record_refund(order.tenant_id, order.order_id, refund_id, at)
     logger.info("payment refunded", extra={"order_id": order.order_id, "refund_id": refund_id})
     return refund_id
 
@@ -518,10 +515,11 @@ def cancel_order(
     tenants: TenantConfigs,
     gateways: GatewayFactory,
     bus: Bus,
-    now: str,
+    now: datetime,
     pause: Callable[[float], None] = time.sleep,
 ) -> CancelResult:
     """Admin cancel: fail the waiting stage (the workflow records CANCELADO) or cancel here; refund once."""
+    at = iso(now)
     tenant = tenants.get(principal.tenant_id)
     actor = f"{ORDER_ACTOR_EMPLOYEE}:{principal.subject_id}"
     for attempt in range(CANCEL_ATTEMPTS):
@@ -538,28 +536,28 @@ def cancel_order(
                 raise Conflict("This order is already cancelled", code="order_cancelled")
             # An earlier cancel stopped half-way: finish what it left (stop, refund, announcement).
             workflow.stop(order_id, body.reason)
-            refund_id = _refund(order, gateways(tenant), dal, now)
+            refund_id = _refund(order, gateways(tenant), dal, at)
             if _announcement_owed(order):
-                _announce_cancel(order, bus, dal, tenant.name, now, reason=body.reason, refund_id=refund_id)
+                _announce_cancel(order, bus, dal, tenant.name, at, reason=body.reason, refund_id=refund_id)
             return CancelResult(order_id=order_id, estado_pedido=estado, via="direct", refund_id=refund_id)
         stage = estado if estado in contracts.STAGES else (contracts.COCINA if estado == contracts.PAGADO else None)
         row = dal.tracking_row(stage, principal.tenant_id, order_id) if stage else None
         if row is not None and row.status != "completed":
             if workflow.fail_task(row.task_token, body.reason):
-                dal.withdraw_from_tray(row.stage, principal.tenant_id, order_id, now)
-                refund_id = _refund(order, gateways(tenant), dal, now)
+                dal.withdraw_from_tray(row.stage, principal.tenant_id, order_id, at)
+                refund_id = _refund(order, gateways(tenant), dal, at)
                 return CancelResult(order_id=order_id, estado_pedido=estado, via="workflow", refund_id=refund_id)
             continue  # the stage moved on meanwhile: look again
         if estado in contracts.STAGES:
             continue  # between two stages (completed here, not yet recorded in the next): look again
-        entry = HistoryEntry(estado=contracts.CANCELADO, at=now, by=actor, rol=principal.rol, reason=body.reason)
+        entry = HistoryEntry(estado=contracts.CANCELADO, at=at, by=actor, rol=principal.rol, reason=body.reason)
         changed, current = dal.cancel(principal.tenant_id, order, entry)
         if not changed:
             continue
         if estado == contracts.PAGADO:
             workflow.stop(order_id, body.reason)
-        refund_id = _refund(order, gateways(tenant), dal, now)
-        _announce_cancel(current or order, bus, dal, tenant.name, now, reason=body.reason, refund_id=refund_id)
+        refund_id = _refund(order, gateways(tenant), dal, at)
+        _announce_cancel(current or order, bus, dal, tenant.name, at, reason=body.reason, refund_id=refund_id)
         return CancelResult(order_id=order_id, estado_pedido=contracts.CANCELADO, via="direct", refund_id=refund_id)
     raise Conflict("The order is changing stage right now; try again", code="order_in_transition")
 
@@ -583,14 +581,15 @@ def start_paid_order(
     workflow: WorkflowClient,
     tenants: TenantConfigs,
     bus: Bus,
-    now: str,
+    now: datetime,
 ) -> str:
     """PAGADO (conditional on PENDIENTE_PAGO), the execution named after the order, the receipt event.
 
     Every step tolerates a redelivery: the transition is conditional, a second start finds the
     execution, and the PAGADO event (with the receipt) goes out until ``payment.receipt_at`` says so.
     """
-    entry = HistoryEntry(estado=contracts.PAGADO, at=now, by="mercadopago", note=f"pago {message.payment_id}")
+    at = iso(now)
+    entry = HistoryEntry(estado=contracts.PAGADO, at=at, by="mercadopago", note=f"pago {message.payment_id}")
     changed, order = dal.mark_paid(message.tenant_id, message.order_id, message.location_id, entry)
     if order is None:
         logger.warning("payment approved for an unknown order", extra={"order_id": message.order_id})
@@ -613,7 +612,7 @@ def start_paid_order(
         },
     )
     if not (order.payment and order.payment.receipt_at):
-        paid_at = next((h.at for h in reversed(order.history) if h.estado == contracts.PAGADO), now)
+        paid_at = next((h.at for h in reversed(order.history) if h.estado == contracts.PAGADO), at)
         bus.publish(
             contracts.EVENT_SOURCE_ORDERS,
             contracts.ORDER_STATUS_CHANGED,
@@ -626,6 +625,6 @@ def start_paid_order(
                 receipt=receipt_for(order, tenant.name, paid_at),
             ),
         )
-        dal.record_receipt_sent(order.tenant_id, order.order_id, now)
+        dal.record_receipt_sent(order.tenant_id, order.order_id, at)
     logger.info("order paid", extra={"order_id": order.order_id, "changed": changed, "started": started})
     return "started" if started else "duplicate"

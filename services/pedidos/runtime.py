@@ -1,4 +1,8 @@
-"""Settings and collaborators of the orders functions, built on first use and kept while warm."""
+"""Settings and collaborators of the orders functions, built on first use and kept while warm.
+
+The card route's payment collaborators (Mercado Pago gateway, settlement store, "payment approved"
+topic) are the payments service's: ``pagos.runtime`` builds them, ``reset`` forgets them too.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,20 @@ import functools
 
 import boto3
 
-from core import contracts, web
+from core import web
 from core.events import EventPublisher
-from core.mercadopago_gateway import CredentialStore, MercadoPagoGateway
-from core.payment_settlement import DynamoSettlementStore, SnsApprovedTopic
 from core.settings import StageTablesSettings
-from core.tenant_config import TenantConfig, TenantConfigs
+from core.tenant_config import TenantConfigs
+from pagos import runtime as payments
 from pedidos.dal import OrdersDal, Tables, WorkflowClient
 from pedidos.logic import Links
 
 
 class Settings(StageTablesSettings):
-    """The environment of the orders API function (``stacks/order_services.py``)."""
+    """The environment of the orders API function and of the order starter (``stacks/order_services.py``).
+
+    The API's payment variables (topic, Mercado Pago API URL) are read by ``pagos.runtime.Settings``.
+    """
 
     orders_table: str
     tenants_table: str
@@ -25,10 +31,8 @@ class Settings(StageTablesSettings):
     combos_table: str = ""
     locations_table: str = ""
     users_table: str = ""
-    payment_approved_topic_arn: str = ""
     event_bus_name: str = ""
     state_machine_arn: str = ""
-    mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
     customer_app_url: str = ""  # the customer app's base; else read from the parameter below
     customer_app_url_parameter: str = ""
     rest_api_url: str = ""
@@ -65,25 +69,6 @@ def tenants() -> TenantConfigs:
 
 
 @functools.cache
-def credentials() -> CredentialStore:
-    return CredentialStore(boto3.client("secretsmanager"))
-
-
-def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
-    return MercadoPagoGateway(credentials(), tenant.mercadopago_secret_name, settings().mercadopago_api_url)
-
-
-@functools.cache
-def settlement() -> DynamoSettlementStore:
-    return DynamoSettlementStore(_dynamodb(), settings().orders_table)
-
-
-@functools.cache
-def topic() -> SnsApprovedTopic:
-    return SnsApprovedTopic(boto3.client("sns"), settings().payment_approved_topic_arn)
-
-
-@functools.cache
 def bus() -> EventPublisher:
     return EventPublisher(boto3.client("events"), settings().event_bus_name)
 
@@ -100,6 +85,7 @@ def links() -> Links:
 
 
 def reset() -> None:
-    """Forget settings and clients (tests)."""
-    for cached in (settings, _dynamodb, dal, tenants, credentials, settlement, topic, bus, workflow):
+    """Forget settings and clients, the payment collaborators' too (tests)."""
+    payments.reset()
+    for cached in (settings, _dynamodb, dal, tenants, bus, workflow):
         cached.cache_clear()

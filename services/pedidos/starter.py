@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.clock import utc_now
 from core.observability import logger, tracer
 from pedidos import logic, runtime
 
@@ -28,7 +29,7 @@ def record_handler(record: SQSRecord) -> str:
         workflow=runtime.workflow(),
         tenants=runtime.tenants(),
         bus=runtime.bus(),
-        now=logic.utc_now(),
+        now=utc_now(),
     )
 
 

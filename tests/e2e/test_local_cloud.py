@@ -14,9 +14,9 @@ from botocore.exceptions import ClientError
 from e2e_support import eventually, issue_token
 from websockets.sync.client import connect
 
-from core.mercadopago_client import sdk_for
 from localcloud.mailbox import BOUNCING_DOMAIN
 from localcloud.seed import mercadopago_credentials
+from pagos.sdk import sdk_for
 
 pytestmark = pytest.mark.e2e
 TENANT = "bembos-miraflores"

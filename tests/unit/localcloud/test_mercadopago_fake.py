@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.mercadopago_client import BaseUrlHttpClient, sdk_for
 from localcloud.mercadopago_fake import FakeMercadoPago, create_app
 from localcloud.serve import serve_in_thread
+from pagos.sdk import BaseUrlHttpClient, sdk_for
 
 TOKEN = "TEST-4471-seller-token"
 SECRET = "whsec-donpepe-test"

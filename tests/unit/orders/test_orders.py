@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from orders_support import TENANT, CallCounter
 
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
-from core.payment_settlement import DynamoSettlementStore, PaymentFacts, settle
 from core.principal import Principal
 from core.tenant_config import TenantConfigs
+from pagos.settlement import DynamoSettlementStore, PaymentFacts, settle
 from pedidos import logic
 from pedidos.dal import OrdersDal
 from pedidos.models import CancelOrder, CreateOrder
 
-NOW = "2026-05-01T12:00:00.000Z"
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)  # stored as 2026-05-01T12:00:00.000Z
 CUSTOMER = Principal(tenant_id=TENANT, subject_id="cust-1", kind="customer", rol="cliente")
 
 
@@ -153,7 +153,7 @@ def test_other_customers_and_tenants_do_not_see_the_order(dal: OrdersDal) -> Non
 
 def test_customer_orders_are_listed_newest_first_and_a_foreign_cursor_is_refused(dal: OrdersDal) -> None:
     ids = [
-        logic.create_order(CUSTOMER, body(), None, dal=dal, now=f"2026-05-01T12:00:0{i}.000+00:00")[0].order_id
+        logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW + timedelta(seconds=i))[0].order_id
         for i in range(3)
     ]
 
@@ -267,7 +267,7 @@ def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_on
     # Given orders made late on 30 April and early on 1 May (Lima time, UTC-5)
     made = {}
     for at in ("2026-05-01T04:59:59.000Z", "2026-05-01T05:00:00.000Z", "2026-05-02T04:30:00.000Z"):
-        order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=at)
+        order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=datetime.fromisoformat(at))
         made[at] = order.order_id
     other, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address=None), None, dal=dal, now=NOW)
     admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from orders_support import TENANT
 from test_orders import CUSTOMER, NOW, Recorder, body
 
-from core.payment_events import receipt_for, status_detail
-from core.payment_settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
+from core.clock import iso
 from notificaciones.receipts import receipt_email, with_receipts
+from pagos.events import receipt_for, status_detail
 from pagos.logic import BadSignature, Notification, notification_from, verify
+from pagos.settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
 from pedidos import logic
 from pedidos.dal import OrdersDal
 
@@ -71,11 +73,11 @@ def test_an_approval_racing_a_live_winner_is_retried_later_and_then_publishes(
     dal: OrdersDal, dynamodb: Any, order_id: str
 ) -> None:
     store, topic, bus = DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder()
-    store.approve(TENANT, order_id, facts(order_id), NOW)  # a winner that died before publishing
+    store.approve(TENANT, order_id, facts(order_id), iso(NOW))  # a winner that died before publishing
 
     with pytest.raises(PaymentInFlight):
         settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW)
-    later = "2026-05-01T12:05:00.000+00:00"
+    later = NOW + timedelta(minutes=5)
     assert settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=later) == "published"
     assert len(topic.messages) == 1
 
@@ -140,10 +142,10 @@ def test_the_receipt_email_carries_the_boleta_as_a_txt_attachment(dal: OrdersDal
     detail = status_detail(
         order,
         estado="PAGADO",
-        at=NOW,
+        at=iso(NOW),
         by="mercadopago",
         tenant_name="Bembos A",
-        receipt=receipt_for(order, "Bembos A", NOW),
+        receipt=receipt_for(order, "Bembos A", iso(NOW)),
     )
 
     email = with_receipts({})["OrderStatusChanged"](detail)

@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from core.mercadopago_credentials import CredentialStore
 from core.tenant_config import TenantConfigs, UnknownTenant
 from health.logic import storefront
+from pagos.credentials import CredentialStore
 
 TABLE = "tenants"
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from mercadopago.config import RequestOptions
 
+from core.contracts import MERCADOPAGO_API_URL
 from core.errors import DependencyFailed, DomainError
-from core.mercadopago_client import MERCADOPAGO_API_URL, sdk_for
-from core.mercadopago_credentials import CredentialStore  # re-exported: the services build it with the gateway
 from core.observability import logger
+from pagos.credentials import CredentialStore
+from pagos.sdk import sdk_for
 
 TIMEOUT_SECONDS = 5.0  # well inside the functions' timeouts
 MAX_RETRIES = 1

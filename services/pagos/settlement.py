@@ -28,12 +28,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from core import contracts
-from core.clock import utc_now_iso
+from core.clock import iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
-from core.mercadopago_gateway import soles_to_cents
 from core.observability import logger
 from core.orders import StoredOrder
+from pagos.gateway import soles_to_cents
 
 IN_FLIGHT_SECONDS = 60
 REQUIRES_ADMIN = "REQUIERE_ADMIN"
@@ -102,16 +102,17 @@ class Bus(Protocol):
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None: ...
 
 
-def _approved_at_age(order: StoredOrder, now: str) -> float:
+def _approved_at_age(order: StoredOrder, now: datetime) -> float:
     approved = order.payment.approved_at if order.payment else None
     if not approved:
         return float("inf")
-    return (datetime.fromisoformat(now) - datetime.fromisoformat(approved)).total_seconds()
+    return (now - datetime.fromisoformat(approved)).total_seconds()
 
 
 def settle(
-    tenant_id: str, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, bus: Bus, now: str
+    tenant_id: str, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, bus: Bus, now: datetime
 ) -> Outcome:
+    """Record the payment on its order (stamped ``iso(now)``); see the module's docstring."""
     order_id = facts.order_ref(tenant_id)
     log = {"payment_id": facts.payment_id, "payment_status": facts.status, "order_id": order_id}
     if order_id is None:
@@ -119,18 +120,19 @@ def settle(
         return "ignored"
     if facts.status == "approved":
         return _approved(tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now)
+    at = iso(now)
     if facts.status in ("refunded", "charged_back"):
-        order = store.record_reversal(tenant_id, order_id, facts, now)
+        order = store.record_reversal(tenant_id, order_id, facts, at)
         if order is None or (order.payment and order.payment.refund_id):
             return "recorded"  # our own refund (admin cancel), or a payment that never was the order's
-        return _needs_admin(tenant_id, order, f"payment_{facts.status}", store=store, bus=bus, now=now)
-    store.record_status(tenant_id, order_id, facts, now)
+        return _needs_admin(tenant_id, order, f"payment_{facts.status}", store=store, bus=bus, at=at)
+    store.record_status(tenant_id, order_id, facts, at)
     logger.info("payment recorded, order stays payable", extra=log)
     return "recorded"
 
 
 def _publish(
-    tenant_id: str, order: StoredOrder, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, now: str
+    tenant_id: str, order: StoredOrder, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, at: str
 ) -> Outcome:
     topic.publish(
         {
@@ -141,7 +143,7 @@ def _publish(
             "payment_id": facts.payment_id,
         }
     )
-    store.mark_published(tenant_id, order.order_id, now)
+    store.mark_published(tenant_id, order.order_id, at)
     logger.info("payment approved and published", extra={"order_id": order.order_id, "payment_id": facts.payment_id})
     return "published"
 
@@ -154,12 +156,13 @@ def _approved(
     store: SettlementStore,
     topic: ApprovedTopic,
     bus: Bus,
-    now: str,
+    now: datetime,
 ) -> Outcome:
-    approval = store.approve(tenant_id, order_id, facts, now)
+    at = iso(now)
+    approval = store.approve(tenant_id, order_id, facts, at)
     order = approval.order
     if approval.won and order is not None:
-        return _publish(tenant_id, order, facts, store=store, topic=topic, now=now)
+        return _publish(tenant_id, order, facts, store=store, topic=topic, at=at)
     if order is None:
         logger.warning("approved payment for an unknown order", extra={"order_id": order_id})
         return "ignored"
@@ -169,21 +172,21 @@ def _approved(
             return "duplicate"
         if _approved_at_age(order, now) < IN_FLIGHT_SECONDS:
             raise PaymentInFlight("This payment is being recorded; try again shortly")
-        return _publish(tenant_id, order, facts, store=store, topic=topic, now=now)
+        return _publish(tenant_id, order, facts, store=store, topic=topic, at=at)
     if facts.amount_cents != order.total_cents or facts.currency != order.currency:
         reason = "payment_amount_mismatch"
     elif order.estado_pedido == contracts.CANCELADO:
         reason = "payment_after_cancel"
     else:
         reason = "duplicate_payment"
-    return _needs_admin(tenant_id, order, reason, store=store, bus=bus, now=now)
+    return _needs_admin(tenant_id, order, reason, store=store, bus=bus, at=at)
 
 
 def _needs_admin(
-    tenant_id: str, order: StoredOrder, reason: str, *, store: SettlementStore, bus: Bus, now: str
+    tenant_id: str, order: StoredOrder, reason: str, *, store: SettlementStore, bus: Bus, at: str
 ) -> Outcome:
     logger.warning("order needs an admin", extra={"order_id": order.order_id, "reason": reason})
-    if store.flag(tenant_id, order.order_id, reason, now):
+    if store.flag(tenant_id, order.order_id, reason, at):
         bus.publish(
             contracts.EVENT_SOURCE_ORDERS,
             contracts.ORDER_OVERDUE,
@@ -192,7 +195,7 @@ def _needs_admin(
                 "order_id": order.order_id,
                 "location_id": order.location_id,
                 "estado_pedido": REQUIRES_ADMIN,
-                "at": now,
+                "at": at,
                 "by": "mercadopago",
                 "reason": reason,
             },
@@ -339,7 +342,3 @@ class SnsApprovedTopic:
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyFailed("Could not publish the payment approval") from exc
-
-
-def utc_now() -> str:
-    return utc_now_iso()

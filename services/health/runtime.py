@@ -1,0 +1,49 @@
+"""Settings and collaborators of the platform function (``/health``, ``/config``, ``/sesion``, ``/tienda``).
+
+Only the Mercado Pago credential store, never the gateway: the storefront needs a tenant's public key,
+not the ``mercadopago`` SDK.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import boto3
+from pydantic_settings import BaseSettings
+
+from core.tenant_config import TenantConfigs
+from pagos.credentials import CredentialStore
+
+
+class Settings(BaseSettings):
+    """The environment of the platform function (``stacks/api.py``; ``STAGE`` and ``APP_VERSION`` from
+    ``constructs/service_function.py``, as every function gets them)."""
+
+    stage: str
+    app_version: str
+    rest_api_url: str
+    websocket_url: str
+    tenants_table: str
+    # Mercado Pago's browser SDK; the local cloud points it at its fake's stand-in.
+    mercadopago_sdk_url: str = "https://sdk.mercadopago.com/js/v2"
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings()  # read from the environment
+
+
+@functools.cache
+def tenants() -> TenantConfigs:
+    return TenantConfigs(boto3.client("dynamodb"), settings().tenants_table)
+
+
+@functools.cache
+def credentials() -> CredentialStore:
+    return CredentialStore(boto3.client("secretsmanager"))
+
+
+def reset() -> None:
+    """Forget settings and clients (tests)."""
+    for cached in (settings, tenants, credentials):
+        cached.cache_clear()
