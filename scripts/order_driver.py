@@ -11,26 +11,19 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from boto3.dynamodb.types import TypeSerializer
 
 from core import contracts
+from core.clock import utc_now_iso
 
 _serializer = TypeSerializer()
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-DEFAULT_SLA = {"cocina": 900, "empaquetamiento": 300, "delivery": 2700}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_order_id() -> str:
@@ -80,7 +73,7 @@ def seed_paid_order(
     customer_email: str = "cliente@demo.pe",
 ) -> str:
     order_id = order_id or new_order_id()
-    at = now_iso()
+    at = utc_now_iso()
     fee = 500 if dispatch == "delivery" else 0
     dynamodb.put_item(
         TableName=table,
@@ -143,7 +136,7 @@ def start_workflow(
                 "order_id": order_id,
                 "location_id": location_id,
                 "dispatch": dispatch,
-                "sla": sla or DEFAULT_SLA,
+                "sla": sla or contracts.SlaMinutes().seconds(),
             }
         ),
     )
