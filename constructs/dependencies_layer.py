@@ -9,6 +9,7 @@ re-uploaded.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -39,6 +40,15 @@ def build_layer_folder() -> Path:
     target = CACHE / requirements_hash()
     if (target / "python").is_dir():
         return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / f"{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two synths at once (pytest workers): one builds, the other waits
+        if not (target / "python").is_dir():
+            _pip_install_into(target)
+    return target
+
+
+def _pip_install_into(target: Path) -> None:
     staging = target.with_suffix(".partial")
     shutil.rmtree(staging, ignore_errors=True)
     command = [
@@ -50,7 +60,6 @@ def build_layer_folder() -> Path:
     for cache_dir in (staging / "python").rglob("__pycache__"):
         shutil.rmtree(cache_dir, ignore_errors=True)
     staging.rename(target)
-    return target
 
 
 @jsii.implements(cdk.ILocalBundling)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
 from authorizer.dal import TokenStore
+from core.settings import EnvironmentSettings
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the authorizer function (``stacks/api.py``)."""
 
     tokens_table: str

@@ -8,14 +8,14 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from pydantic_settings import BaseSettings
 
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import UrlPolicy
+from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of a catalog function (``stacks/catalog_services.py``); each function is given only
     the tables it uses."""
 

@@ -9,17 +9,19 @@ with a route middleware: ``@app.get("/x", middlewares=[requires("admin")])``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from pydantic import BaseModel, ConfigDict
 
 from core import contracts
 from core.errors import Forbidden, Unauthenticated
 
+if TYPE_CHECKING:  # the authorizer and the WebSocket functions use Principal without the REST resolver
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
 Kind = Literal["customer", "employee"]
-Middleware = Callable[[APIGatewayRestResolver, NextMiddleware], Response]
+Middleware = Callable[["APIGatewayRestResolver", "NextMiddleware"], "Response"]
 
 
 class Principal(BaseModel):

@@ -6,17 +6,17 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
 from core import web
 from core.events import EventPublisher
 from core.sessions import SessionStore
+from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
 from empleados.dal import EmployeesDal
 from empleados.logic import InvitationPolicy
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the employees API and the invitations worker (``stacks/identity_services.py``)."""
 
     tenants_table: str

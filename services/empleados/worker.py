@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
 from core.identity_events import EmployeeInvitationRequestedDetail
-from core.observability import logger, tracer
+from core.observability import logger
 from empleados import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -42,6 +42,5 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

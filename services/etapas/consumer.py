@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger, tracer
+from core.observability import logger
 from etapas import logic, runtime
 from etapas.models import StageMessage
 
@@ -36,6 +36,5 @@ def record_handler(record: SQSRecord) -> str:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core import contracts
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger, tracer
+from core.observability import logger
 from core.principal import caller, requires
 from core.request_limits import unreadable
 from etapas import logic, runtime
@@ -98,6 +98,5 @@ for router in (cocina, empaquetamiento, delivery):
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

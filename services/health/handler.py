@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from core.api import create_resolver, public_tenant
-from core.observability import logger, tracer
+from core.observability import logger
 from core.principal import Principal, caller
 from health import runtime
 from health.logic import Storefront, storefront
@@ -62,6 +62,5 @@ def session() -> Principal:
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
+from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfigs
 from pagos.credentials import CredentialStore
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the platform function (``stacks/api.py``; ``STAGE`` and ``APP_VERSION`` from
     ``constructs/service_function.py``, as every function gets them)."""
 

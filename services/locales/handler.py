@@ -10,7 +10,7 @@ from catalogo import logic, runtime
 from catalogo.models import Location, LocationCreate, LocationFields, LocationPage, PauseChange
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, public_tenant
 from core.api import create_resolver
-from core.observability import logger, tracer
+from core.observability import logger
 from core.principal import caller, requires
 from core.request_limits import unreadable
 
@@ -43,6 +43,5 @@ def set_paused(location_id: ItemId, body: PauseChange) -> Location:
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

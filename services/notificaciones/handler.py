@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.observability import logger, tracer
+from core.observability import logger
 from notificaciones import logic, runtime
 from notificaciones.mailer import SmtpMailer
 from notificaciones.models import EventEnvelope
@@ -28,7 +28,6 @@ def record_handler(record: SQSRecord, *, mail: SmtpMailer) -> str:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     with runtime.mailer() as mail:  # one SMTP connection for the whole batch
         return process_partial_response(

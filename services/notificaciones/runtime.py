@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
+from core.settings import EnvironmentSettings
 from notificaciones.dal import LedgerConfig, SecretCredentials, SentLedger
 from notificaciones.mailer import SmtpConfig, SmtpMailer
 from notificaciones.order_mails import OrderMailDirectory
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the email notifier (``stacks/notification_services.py``)."""
 
     smtp_host: str = "smtp.gmail.com"

@@ -12,15 +12,15 @@ Used by the orders service (preferences, card payments, refunds) and the payment
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from mercadopago.config import RequestOptions
+from typing import TYPE_CHECKING, Any
 
 from core.contracts import MERCADOPAGO_API_URL
 from core.errors import DependencyFailed, DomainError
 from core.observability import logger
 from pagos.credentials import CredentialStore
-from pagos.sdk import sdk_for
+
+if TYPE_CHECKING:
+    from mercadopago.config import RequestOptions
 
 TIMEOUT_SECONDS = 5.0  # well inside the functions' timeouts
 MAX_RETRIES = 1
@@ -34,6 +34,8 @@ class PaymentRejectedByProvider(DomainError):
 
 
 def _options(idempotency_key: str | None = None) -> RequestOptions:
+    from mercadopago.config import RequestOptions  # the SDK loads on the first payment call, not at cold start
+
     headers = {"x-idempotency-key": idempotency_key} if idempotency_key else None
     return RequestOptions(connection_timeout=TIMEOUT_SECONDS, max_retries=MAX_RETRIES, custom_headers=headers)
 
@@ -51,6 +53,8 @@ class MercadoPagoGateway:
         return self._credentials.get(self._secret_name).webhook_secret
 
     def _call(self, what: str, action: Callable[[Any], Mapping[str, Any]]) -> dict[str, Any]:
+        from pagos.sdk import sdk_for  # the SDK loads on the first payment call, not at cold start
+
         sdk = sdk_for(self._credentials.get(self._secret_name).access_token, self._base_url)
         try:
             result = action(sdk)

@@ -9,17 +9,17 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
 from core import contracts
 from core.events import EventPublisher
+from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.credentials import CredentialStore
 from pagos.gateway import MercadoPagoGateway
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the payments webhook function (``stacks/order_services.py``).
 
     The orders API function is given the same variables: its card route settles through this module.

@@ -18,7 +18,7 @@ from core import contracts
 from core.api import create_resolver
 from core.clock import utc_now
 from core.errors import ValidationFailed
-from core.observability import logger, tracer
+from core.observability import logger
 from core.orders import Estado
 from core.principal import caller, requires
 from core.request_limits import unreadable
@@ -127,6 +127,5 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

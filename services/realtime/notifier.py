@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import contracts
-from core.observability import logger, tracer
+from core.observability import logger
 from realtime import runtime
 from realtime.dal import ConnectionGone
 
@@ -107,6 +107,5 @@ def record_handler(record: SQSRecord) -> int:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
+from core.settings import EnvironmentSettings
 from realtime.dal import ConnectionStore, TopicConnections
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the WebSocket routes (``stacks/api.py``) and of the realtime notifier
     (``stacks/notification_services.py``); only the notifier is given the orders table."""
 

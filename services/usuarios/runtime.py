@@ -5,16 +5,16 @@ from __future__ import annotations
 import functools
 
 import boto3
-from pydantic_settings import BaseSettings
 
 from core.events import EventPublisher
 from core.sessions import SessionStore
+from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
 from usuarios.dal import UsersDal
 from usuarios.logic import LoginPolicy
 
 
-class Settings(BaseSettings):
+class Settings(EnvironmentSettings):
     """The environment of the users function (``stacks/identity_services.py``)."""
 
     tenants_table: str
