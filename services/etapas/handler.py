@@ -1,8 +1,8 @@
 """Staff routes of the three waiting stages.
 
-``GET /cocina``, ``POST /cocina/{id}/tomar``, ``POST /cocina/{id}/completar``, and the same for
-``/empaquetamiento`` and ``/delivery``. Cooks work the kitchen, packers the packing, drivers the
-delivery, each at their own location; admins of the tenant work every stage at any location.
+``GET /<stage>``, ``POST /<stage>/{id}/tomar`` and ``POST /<stage>/{id}/completar`` for each stage
+of ``core.contracts.STAGES`` (cocina, empaquetamiento, delivery), for its role: cooks, packers and
+drivers each at their own location; admins of the tenant work every stage at any location.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contracts
@@ -28,73 +27,40 @@ Cursor = Annotated[str | None, Query(max_length=1024)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-def _queue(stage: str, location_id: str | None, cursor: str | None, limit: int) -> QueueView:
-    return logic.queue_view(
-        caller(app), stage, location_id=location_id, cursor=cursor, limit=limit, dal=runtime.dal(), now=utc_now()
-    )
-
-
-def _claim(stage: str, order_id: str) -> StageAction:
-    return logic.claim(caller(app), stage, order_id, dal=runtime.dal(), now=utc_now())
-
-
-def _complete(stage: str, order_id: str) -> StageAction:
-    return logic.complete(caller(app), stage, order_id, dal=runtime.dal(), now=utc_now())
-
-
-cocina = APIGatewayRouter()
-empaquetamiento = APIGatewayRouter()
-delivery = APIGatewayRouter()
-
-
-@cocina.get("/cocina", middlewares=requires("cocinero"))
-def kitchen_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
-    return _queue(contracts.COCINA, location_id, cursor, limit)
-
-
-@cocina.post("/cocina/<order_id>/tomar", middlewares=requires("cocinero"))
-def kitchen_claim(order_id: OrderId) -> StageAction:
-    return _claim(contracts.COCINA, order_id)
-
-
-@cocina.post("/cocina/<order_id>/completar", middlewares=requires("cocinero"))
-def kitchen_complete(order_id: OrderId) -> StageAction:
-    return _complete(contracts.COCINA, order_id)
-
-
-@empaquetamiento.get("/empaquetamiento", middlewares=requires("empaquetador"))
-def packing_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
-    return _queue(contracts.EMPAQUETAMIENTO, location_id, cursor, limit)
-
-
-@empaquetamiento.post("/empaquetamiento/<order_id>/tomar", middlewares=requires("empaquetador"))
-def packing_claim(order_id: OrderId) -> StageAction:
-    return _claim(contracts.EMPAQUETAMIENTO, order_id)
-
-
-@empaquetamiento.post("/empaquetamiento/<order_id>/completar", middlewares=requires("empaquetador"))
-def packing_complete(order_id: OrderId) -> StageAction:
-    return _complete(contracts.EMPAQUETAMIENTO, order_id)
-
-
-@delivery.get("/delivery", middlewares=requires("repartidor"))
-def delivery_queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
-    return _queue(contracts.DELIVERY, location_id, cursor, limit)
-
-
-@delivery.post("/delivery/<order_id>/tomar", middlewares=requires("repartidor"))
-def delivery_claim(order_id: OrderId) -> StageAction:
-    return _claim(contracts.DELIVERY, order_id)
-
-
-@delivery.post("/delivery/<order_id>/completar", middlewares=requires("repartidor"))
-def delivery_complete(order_id: OrderId) -> StageAction:
-    return _complete(contracts.DELIVERY, order_id)
-
-
 app = create_resolver("etapas")
-for router in (cocina, empaquetamiento, delivery):
-    app.include_router(router)
+
+
+def _add_routes(stage: contracts.Stage) -> None:
+    """``GET /<slug>``, ``POST /<slug>/{id}/tomar`` and ``/completar`` of one stage, for its role."""
+    only_its_role = requires(stage.role)
+
+    def queue(location_id: LocationId = None, cursor: Cursor = None, limit: Limit = 50) -> QueueView:
+        principal = caller(app)
+        return logic.queue_view(
+            principal,
+            stage.state,
+            location_id=location_id,
+            cursor=cursor,
+            limit=limit,
+            dal=runtime.dal(),
+            now=utc_now(),
+        )
+
+    def claim(order_id: OrderId) -> StageAction:
+        return logic.claim(caller(app), stage.state, order_id, dal=runtime.dal(), now=utc_now())
+
+    def complete(order_id: OrderId) -> StageAction:
+        return logic.complete(caller(app), stage.state, order_id, dal=runtime.dal(), now=utc_now())
+
+    for route in (queue, claim, complete):  # the OpenAPI operation ids: cocina_queue, cocina_claim, ...
+        route.__name__ = route.__qualname__ = f"{stage.slug}_{route.__name__}"
+    app.get(f"/{stage.slug}", middlewares=only_its_role)(queue)
+    app.post(f"/{stage.slug}/<order_id>/tomar", middlewares=only_its_role)(claim)
+    app.post(f"/{stage.slug}/<order_id>/completar", middlewares=only_its_role)(complete)
+
+
+for _stage in contracts.STAGES.values():
+    _add_routes(_stage)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
