@@ -26,8 +26,8 @@ from stacks.identity_services import IdentityServices
 from stacks.messaging import MessagingStack
 from stacks.notification_services import NotificationServices, allow_connection_pushes
 from stacks.order_services import OrderServices, allow_mercadopago_secrets
+from stacks.stage_services import StageServices
 from stacks.workflow import WorkflowStack
-from stacks.workflow_services import WorkflowServices
 
 MERCADOPAGO_SDK_URL = "https://sdk.mercadopago.com/js/v2"  # Mercado Pago's browser SDK (card Secure Fields)
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
@@ -95,7 +95,7 @@ class ApiStack(cdk.Stack):
             websocket=self.websocket,
             ws_stage=self.websocket_stage,
         )
-        WorkflowServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
+        StageServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
         OrderServices(
             self,
             endpoint=endpoint,

@@ -13,7 +13,7 @@ from etapas.dal import StageDal
 
 
 class Settings(StageTablesSettings):
-    """The environment of the staff API and the stage consumer (``stacks/workflow_services.py``); only the
+    """The environment of the staff API and the stage consumer (``stacks/stage_services.py``); only the
     consumer is given the bus and the state machine."""
 
     orders_table: str

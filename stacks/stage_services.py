@@ -1,4 +1,4 @@
-"""The workflow's functions: the stage consumer and the staff routes of the three waiting stages.
+"""The stage service (`etapas`): the stage consumer and the staff routes of the three waiting stages.
 
 - ``etapas-consumidor``: one function consuming the three role FIFO queues (PagadoACocina,
   CocinaAEmpaquetamiento, EmpaquetamientoADelivery): the tracking row and Pedidos in one
@@ -25,7 +25,7 @@ from workflow.order_workflow import allow_stopping_orders
 CONSUMER_BATCH_SIZE = 10
 
 
-class WorkflowServices:
+class StageServices:
     def __init__(
         self,
         scope: Construct,
