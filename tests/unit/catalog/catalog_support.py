@@ -1,4 +1,4 @@
-"""Catalog test support: moto tables keyed as in stacks/data.py, two tenants, API Gateway REST events."""
+"""Catalog test support: moto tables of the data model (``contracts.TABLES``), two tenants, API Gateway REST events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-TABLES = {"tenants": None, "productos": "product_id", "combos": "combo_id", "locales": "location_id"}
+from core import contracts
+
+TABLES = ("tenants", "productos", "combos", "locales")  # each under its own name
 BUCKET = "bembos-test-images"
 TENANT_A, TENANT_B = "bembos-miraflores", "bembos-san-isidro"
 ROLES = ["cocinero", "empaquetador", "repartidor"]
@@ -113,14 +115,8 @@ def catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
     runtime.reset()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
-        for name, sort_key in TABLES.items():
-            keys = [("tenant_id", "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
-            dynamodb.create_table(
-                TableName=name,
-                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
-                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
-                BillingMode="PAY_PER_REQUEST",
-            )
+        for name in TABLES:
+            dynamodb.create_table(**contracts.TABLES[name].create_request(name))
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
         for tenant in (TENANT_A, TENANT_B):

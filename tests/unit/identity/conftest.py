@@ -1,4 +1,4 @@
-"""Moto-backed tables shaped like ``stacks/data.py``, a captured event bus, and API Gateway event factories."""
+"""Moto tables of the data model (``contracts.TABLES``), a captured event bus, and API Gateway event factories."""
 
 from __future__ import annotations
 
@@ -12,18 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from core import contracts
+
 REGION = "us-east-1"
-TABLES = {
-    "tenants": ("tenant_id", None, []),
-    "usuarios": ("tenant_id", "user_id", [("by_email", "tenant_id", "email", "S")]),
-    "tokens": ("tenant_id", "token_hash", [("by_subject", "subject_key", "expires_at", "N")]),
-    "empleados": (
-        "tenant_id",
-        "employee_id",
-        [("by_email", "tenant_id", "email", "S"), ("by_location", "tenant_location", "rol", "S")],
-    ),
-    "locales": ("tenant_id", "location_id", []),
-}
+TABLES = ("tenants", "usuarios", "tokens", "empleados", "locales")  # each as bembos-test-<name>
 TENANTS = {
     "tenant-a": {"name": "Bembos A", "locations": ["larco", "benavides"]},
     "tenant-b": {"name": "Bembos B", "locations": ["camino-real"]},
@@ -36,35 +28,8 @@ def table_name(short: str) -> str:
 
 
 def create_tables(client: Any) -> None:
-    for short, (pk, sk, gsis) in TABLES.items():
-        attributes = {pk: "S"}
-        keys = [{"AttributeName": pk, "KeyType": "HASH"}]
-        if sk:
-            attributes[sk] = "S"
-            keys.append({"AttributeName": sk, "KeyType": "RANGE"})
-        indexes = []
-        for name, gpk, gsk, gsk_type in gsis:
-            attributes[gpk] = "S"
-            attributes[gsk] = gsk_type
-            indexes.append(
-                {
-                    "IndexName": name,
-                    "KeySchema": [
-                        {"AttributeName": gpk, "KeyType": "HASH"},
-                        {"AttributeName": gsk, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            )
-        kwargs: dict[str, Any] = {
-            "TableName": table_name(short),
-            "KeySchema": keys,
-            "AttributeDefinitions": [{"AttributeName": k, "AttributeType": t} for k, t in attributes.items()],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if indexes:
-            kwargs["GlobalSecondaryIndexes"] = indexes
-        client.create_table(**kwargs)
+    for short in TABLES:
+        client.create_table(**contracts.TABLES[short].create_request(table_name(short)))
 
 
 def seed_tenants(client: Any) -> None:
