@@ -1,4 +1,4 @@
-"""Catalog test support: moto tables of the data model (``contracts.TABLES``), two tenants, API Gateway REST events."""
+"""Catalog test support: moto tables of the data model (``contracts.TABLES``), two tenants, the handlers' invokers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from rest_events import rest_event
 
 from core import contracts
 
@@ -38,41 +39,6 @@ def staff(tenant_id: str = TENANT_A, rol: str = "admin", location_id: str = "lar
 
 def customer(tenant_id: str = TENANT_A) -> dict[str, str]:
     return {"tenant_id": tenant_id, "subject_id": "cus-1", "kind": "customer", "rol": "cliente"}
-
-
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    principal: dict[str, str] | None = None,
-    tenant: str | None = None,
-    query: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    raw = body if body is None or isinstance(body, str) else json.dumps(body)
-    headers = {"Content-Type": "application/json"}
-    if tenant is not None:
-        headers["X-Tenant-Id"] = tenant
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "requestId": "req-1",
-            "stage": "dev",
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "authorizer": dict(principal) if principal else {},
-        },
-        "body": raw,
-        "isBase64Encoded": False,
-    }
 
 
 @dataclass

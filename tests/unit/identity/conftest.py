@@ -1,9 +1,8 @@
-"""Moto tables of the data model (``contracts.TABLES``), a captured event bus, and API Gateway event factories."""
+"""Moto tables of the data model (``contracts.TABLES``), a captured event bus, callers and the handlers' invoker."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,43 +122,6 @@ def _reset_warm_state() -> None:
 
     for runtime in (usuarios.runtime, empleados.runtime, authorizer.runtime):
         runtime.reset()
-
-
-# -- API Gateway REST proxy events ---------------------------------------------------------------
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-    principal: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-    resource: str | None = None,
-    path_parameters: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    raw = body if isinstance(body, str) or body is None else json.dumps(body)
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "multiValueHeaders": {},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource or path,
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "stage": "dev",
-            "requestId": str(uuid.uuid4()),
-            "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": principal or {},
-        },
-        "body": raw,
-        "isBase64Encoded": False,
-    }
 
 
 class LambdaContext:
