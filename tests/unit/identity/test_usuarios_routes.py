@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import authorize, call, principal, table_name
+from identity_world import authorize, call, principal, table_name
 from rest_events import rest_event
 
 import usuarios.handler as handler
