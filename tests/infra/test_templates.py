@@ -57,6 +57,30 @@ def test_tables_have_the_indexes_the_access_patterns_need(dev_app) -> None:
     }
 
 
+def test_every_table_has_exactly_the_schema_of_the_data_model(dev_app) -> None:
+    """The unit tests build their moto tables from ``contracts.TABLES``: the deployed ones may not differ."""
+
+    def attributes(table: dict[str, Any]) -> dict[str, str]:  # in any order
+        return {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+
+    def indexes(table: dict[str, Any]) -> dict[str, Any]:
+        return {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])}
+
+    prefix = dev_app.platform.stage.prefix
+    deployed = {
+        table["Properties"]["TableName"].removeprefix(f"{prefix}-"): table["Properties"]
+        for table in resources(dev_app.template("data"), "AWS::DynamoDB::Table").values()
+    }
+    assert deployed.keys() == contracts.TABLES.keys()
+    for name, schema in contracts.TABLES.items():
+        table, declared = deployed[name], schema.create_request(name)
+        assert table["KeySchema"] == declared["KeySchema"], name
+        assert attributes(table) == attributes(declared), name
+        assert indexes(table) == indexes(declared), name
+        ttl = {"AttributeName": schema.ttl, "Enabled": True} if schema.ttl else None
+        assert table.get("TimeToLiveSpecification") == ttl, name
+
+
 def test_tables_are_encrypted(dev_app) -> None:
     for table in resources(dev_app.template("data"), "AWS::DynamoDB::Table").values():
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True

@@ -1,4 +1,4 @@
-"""Catalog test support: moto tables keyed as in stacks/data.py, two tenants, API Gateway REST events."""
+"""Catalog test support: moto tables of the data model (``contracts.TABLES``), two tenants, the handlers' invokers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from rest_events import rest_event
 
-TABLES = {"tenants": None, "productos": "product_id", "combos": "combo_id", "locales": "location_id"}
+from core import contracts
+
+TABLES = ("tenants", "productos", "combos", "locales")  # each under its own name
 BUCKET = "bembos-test-images"
 TENANT_A, TENANT_B = "bembos-miraflores", "bembos-san-isidro"
 ROLES = ["cocinero", "empaquetador", "repartidor"]
@@ -36,41 +39,6 @@ def staff(tenant_id: str = TENANT_A, rol: str = "admin", location_id: str = "lar
 
 def customer(tenant_id: str = TENANT_A) -> dict[str, str]:
     return {"tenant_id": tenant_id, "subject_id": "cus-1", "kind": "customer", "rol": "cliente"}
-
-
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    principal: dict[str, str] | None = None,
-    tenant: str | None = None,
-    query: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    raw = body if body is None or isinstance(body, str) else json.dumps(body)
-    headers = {"Content-Type": "application/json"}
-    if tenant is not None:
-        headers["X-Tenant-Id"] = tenant
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "requestId": "req-1",
-            "stage": "dev",
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "authorizer": dict(principal) if principal else {},
-        },
-        "body": raw,
-        "isBase64Encoded": False,
-    }
 
 
 @dataclass
@@ -113,14 +81,8 @@ def catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
     runtime.reset()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
-        for name, sort_key in TABLES.items():
-            keys = [("tenant_id", "HASH")] + ([(sort_key, "RANGE")] if sort_key else [])
-            dynamodb.create_table(
-                TableName=name,
-                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
-                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
-                BillingMode="PAY_PER_REQUEST",
-            )
+        for name in TABLES:
+            dynamodb.create_table(**contracts.TABLES[name].create_request(name))
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
         for tenant in (TENANT_A, TENANT_B):

@@ -6,7 +6,8 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import STAFF_APP_URL, authorize, call, principal, rest_event
+from identity_world import STAFF_APP_URL, authorize, call, principal
+from rest_events import rest_event
 
 import empleados.handler as handler
 import usuarios.handler as users_handler

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import LambdaContext, authorize, call, rest_event, table_name
+from identity_world import LambdaContext, authorize, call, table_name
+from rest_events import rest_event
 
 import empleados.worker as worker
 import usuarios.handler as users_handler

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import authorize, call, principal, rest_event, table_name
+from identity_world import authorize, call, principal, table_name
+from rest_events import rest_event
 
 import usuarios.handler as handler
 from core.tokens import hash_token

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from core import contracts
 from localcloud.mailbox import Mailbox, start_smtp_server
 from notificaciones import runtime
 
@@ -119,18 +120,7 @@ def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> I
         boto3.client("secretsmanager").create_secret(
             Name=SECRET, SecretString=json.dumps({"username": "notificaciones@bembos.local", "password": "app-pass"})
         )
-        boto3.client("dynamodb").create_table(
-            TableName=LEDGER,
-            KeySchema=[
-                {"AttributeName": "tenant_id", "KeyType": "HASH"},
-                {"AttributeName": "idempotency_key", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "tenant_id", "AttributeType": "S"},
-                {"AttributeName": "idempotency_key", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        boto3.client("dynamodb").create_table(**contracts.TABLES["idempotencia"].create_request(LEDGER))
         yield handler
     runtime.reset()
 

@@ -1,10 +1,11 @@
-"""Test data of the orders tests: table names shaped like ``stacks/data.py``, seed rows, an AWS call counter."""
+"""Test data of the orders tests: table names and their schemas (``contracts.TABLES``), seed rows, a call counter."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+from core import contracts
 from core.dynamo import to_item
 from pedidos.dal import Tables
 
@@ -19,14 +20,15 @@ TABLES = Tables(
     tenants="t-tenants",
     stages={"COCINA": "t-cocina", "EMPAQUETAMIENTO": "t-despachador", "DELIVERY": "t-delivery"},
 )
-SORT_KEYS = {
-    TABLES.orders: "order_id",
-    TABLES.products: "product_id",
-    TABLES.combos: "combo_id",
-    TABLES.locations: "location_id",
-    TABLES.users: "user_id",
-    TABLES.tenants: None,
-    **{name: "order_id" for name in TABLES.stages.values()},
+# Each table by its name here, and the table of the data model (``contracts.TABLES``) it is.
+SCHEMAS = {
+    TABLES.orders: "pedidos",
+    TABLES.products: "productos",
+    TABLES.combos: "combos",
+    TABLES.locations: "locales",
+    TABLES.users: "usuarios",
+    TABLES.tenants: "tenants",
+    **{name: contracts.STAGES[state].table for state, name in TABLES.stages.items()},
 }
 
 

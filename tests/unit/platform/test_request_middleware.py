@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from rest_events import rest_event
 
 from core import principal as principal_module
 from core.api import create_resolver, public_tenant
@@ -47,19 +48,7 @@ def session() -> dict[str, Any]:
 
 
 def call(path: str, principal: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
-    event = {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": headers or {},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "pathParameters": None,
-        "requestContext": {"requestId": "r-1", "stage": "dev", "httpMethod": "GET", "authorizer": principal or {}},
-        "body": None,
-        "isBase64Encoded": False,
-    }
-    response = app.resolve(event, None)  # type: ignore[arg-type]
+    response = app.resolve(rest_event("GET", path, principal=principal, headers=headers), None)  # type: ignore[arg-type]
     return response["statusCode"], json.loads(response["body"])
 
 

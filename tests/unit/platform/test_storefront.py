@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from core import contracts
 from core.tenant_config import TenantConfigs, UnknownTenant
 from health.logic import storefront
 from pagos.credentials import CredentialStore
@@ -23,12 +24,7 @@ def aws() -> Iterator[tuple[Any, Any, Counter[str]]]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "tenant_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "tenant_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        dynamodb.create_table(**contracts.TABLES["tenants"].create_request(TABLE))
         for tenant, secret in (("bembos-a", "bembos/mercadopago/a"), ("bembos-b", "bembos/mercadopago/b")):
             dynamodb.put_item(
                 TableName=TABLE,

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from rest_events import rest_event
 
 from core import web
 
@@ -28,18 +29,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _answer(app: Any, origin: str) -> dict[str, Any]:
-    event = {
-        "httpMethod": "GET",
-        "path": "/ping",
-        "resource": "/ping",
-        "headers": {"Origin": origin},
-        "multiValueHeaders": {"Origin": [origin]},
-        "requestContext": {"requestId": "r", "stage": "prod", "resourcePath": "/ping", "httpMethod": "GET"},
-        "queryStringParameters": None,
-        "body": None,
-        "isBase64Encoded": False,
-    }
-    return dict(app.resolve(event, None))
+    return dict(app.resolve(rest_event("GET", "/ping", headers={"Origin": origin}), None))
 
 
 def test_the_configured_and_the_published_origins_are_allowed_once_each(published) -> None:

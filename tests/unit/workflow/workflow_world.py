@@ -68,34 +68,6 @@ class CallCounter:
         self.calls.clear()
 
 
-def _table(client: Any, name: str, gsi: tuple[str, str] | None = None) -> None:
-    attributes = [
-        {"AttributeName": "tenant_id", "AttributeType": "S"},
-        {"AttributeName": "order_id", "AttributeType": "S"},
-    ]
-    params: dict[str, Any] = {
-        "TableName": name,
-        "KeySchema": [
-            {"AttributeName": "tenant_id", "KeyType": "HASH"},
-            {"AttributeName": "order_id", "KeyType": "RANGE"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    if gsi:
-        attributes += [{"AttributeName": gsi[0], "AttributeType": "S"}, {"AttributeName": gsi[1], "AttributeType": "S"}]
-        params["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": "by_queue",
-                "KeySchema": [
-                    {"AttributeName": gsi[0], "KeyType": "HASH"},
-                    {"AttributeName": gsi[1], "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ]
-    client.create_table(AttributeDefinitions=attributes, **params)
-
-
 @dataclass
 class World:
     dynamodb: Any
@@ -152,9 +124,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        _table(client, ORDERS)
-        for name in TABLES.values():
-            _table(client, name, ("queue_key", "enqueued_at"))
+        client.create_table(**contracts.TABLES["pedidos"].create_request(ORDERS))
+        for state, name in TABLES.items():
+            client.create_table(**contracts.TABLES[contracts.STAGES[state].table].create_request(name))
         sfn = FakeStepFunctions()
         dal = StageDal(
             client,
