@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workflow_world import NOW, World
+from stage_world import NOW, World
 
 from core import contracts
 from etapas import logic
@@ -66,7 +66,7 @@ def test_a_redelivered_message_changes_nothing_a_second_time(world: World) -> No
 def test_an_overdue_reentry_keeps_the_claim_takes_the_new_token_and_announces_nothing(world: World) -> None:
     world.seed_order(TENANT, "o-3", "PAGADO")
     enter(world, message("o-3"))
-    from workflow_world import staff
+    from stage_world import staff
 
     logic.claim(staff("cocinero"), "COCINA", "o-3", dal=world.dal, now=NOW)
     world.publisher.events.clear()
@@ -83,7 +83,7 @@ def test_a_reentry_of_a_stage_completed_meanwhile_completes_the_new_token(world:
     world.seed_order(TENANT, "o-4", "PAGADO")
     enter(world, message("o-4"))
     world.sfn.expired.add("token-1")  # the heartbeat passed just before the cook completed
-    from workflow_world import staff
+    from stage_world import staff
 
     logic.complete(staff("cocinero"), "COCINA", "o-4", dal=world.dal, now=NOW)
     assert world.sfn.successes == []

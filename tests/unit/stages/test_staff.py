@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from workflow_world import NOW, World, staff
+from stage_world import NOW, World, staff
 
 from core.dynamo import to_item
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
