@@ -32,6 +32,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -395,6 +396,8 @@ class LambdaRuntime:
         """The environment a worker of ``spec`` runs with."""
         env = {key: os.environ[key] for key in _OS_ENV_KEYS if key in os.environ}
         env.update({"LANG": "en_US.UTF-8", "TZ": ":UTC", "PYTHONUNBUFFERED": "1"})
+        # Lambda's task root is read-only: bytecode goes elsewhere and the code folder stays as deployed.
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "localcloud-pycache")
         env.update(self.base_env)
         env.update(spec.environment)
         env.update(

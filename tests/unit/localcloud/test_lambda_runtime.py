@@ -106,6 +106,16 @@ def test_same_named_modules_of_two_functions_stay_isolated(tmp_path: Path, runti
     assert runtime.invoke("second", {}).payload["cwd"] == str(tmp_path / "second")
 
 
+def test_the_code_folder_stays_as_deployed(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
+    # Lambda's task root is read-only: running a function writes no bytecode next to its code
+    files = {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"}
+    function = make_function(tmp_path, "readonly", files)
+    runtime_factory(function).invoke("readonly", {})
+    assert sorted(str(p.relative_to(function.code_dir)) for p in function.code_dir.rglob("*") if p.is_file()) == sorted(
+        files
+    )
+
+
 def test_environment_has_base_function_and_lambda_variables(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
     spec = make_function(
         tmp_path,
