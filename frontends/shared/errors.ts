@@ -39,6 +39,8 @@ const BY_CODE: Record<string, string> = {
   not_in_stage: "Este pedido ya no está en tu etapa.",
   other_location: "Este pedido es de otro local.",
   order_cancelled: "Este pedido fue cancelado.",
+  order_paid: "Este pedido ya está pagado: para cancelarlo, comunícate con el local.",
+  payment_pending: "Tu pago aún se está procesando. Espera su resultado antes de cancelar.",
   order_delivered: "Este pedido ya fue entregado.",
   order_in_transition: "El pedido está cambiando de etapa. Inténtalo en unos segundos.",
   changed_meanwhile: "El pedido cambió mientras tanto. Actualiza la lista.",

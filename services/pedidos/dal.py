@@ -307,6 +307,26 @@ class OrdersDal:
             values={":from": order.estado_pedido},
         )
 
+    def cancel_unpaid(
+        self, tenant_id: str, order: StoredOrder, entry: HistoryEntry, undecided: frozenset[str]
+    ) -> tuple[bool, StoredOrder | None]:
+        """Cancel an order still PENDIENTE_PAGO whose payment (if any) is neither approved nor ``undecided``,
+        in one conditional write: an approval landing meanwhile makes it fail, never a paid order cancelled."""
+        blocking = {f":blocking{i}": status for i, status in enumerate(sorted({"approved", *undecided}))}
+        return self._transition(
+            tenant_id,
+            order.order_id,
+            target=contracts.CANCELADO,
+            location_id=order.location_id,
+            entry=entry,
+            condition=(
+                "estado_pedido = :from AND (attribute_not_exists(payment.#status) OR NOT payment.#status IN "
+                f"({', '.join(blocking)}))"
+            ),
+            values={":from": contracts.PENDIENTE_PAGO, **blocking},
+            names={"#status": "status"},
+        )
+
     def record_receipt_sent(self, tenant_id: str, order_id: str, now: str) -> None:
         self._stamp(tenant_id, order_id, "payment.receipt_at", now)
 

@@ -2,7 +2,8 @@
 and ``/locales/{id}/pedidos`` (a location's orders by state and day, for admins).
 
 Customers create, pay and list their own orders; staff of the order's location and admins read
-any order of their tenant; only admins cancel. The tenant always comes from the session.
+any order of their tenant. A customer cancels their own unpaid order; admins cancel any order.
+The tenant always comes from the session.
 """
 
 from __future__ import annotations
@@ -111,10 +112,15 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
     )
 
 
-@app.post("/pedidos/<order_id>/cancelar", middlewares=requires("admin"))
+@app.post("/pedidos/<order_id>/cancelar", middlewares=requires(CUSTOMER, "admin"))
 def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
+    principal = caller(app)
+    if principal.kind == "customer":
+        return logic.cancel_own_order(
+            principal, order_id, body, dal=runtime.dal(), tenants=runtime.tenants(), bus=runtime.bus(), now=utc_now()
+        )
     return logic.cancel_order(
-        caller(app),
+        principal,
         order_id,
         body,
         dal=runtime.dal(),

@@ -562,6 +562,48 @@ def cancel_order(
     raise Conflict("The order is changing stage right now; try again", code="order_in_transition")
 
 
+# A Mercado Pago payment in one of these states may still be approved: the order is not the customer's to cancel.
+PAYMENT_UNDECIDED = frozenset({"pending", "in_process", "authorized"})
+
+
+def cancel_own_order(
+    principal: Principal,
+    order_id: str,
+    body: CancelOrder,
+    *,
+    dal: OrdersDal,
+    tenants: TenantConfigs,
+    bus: Bus,
+    now: datetime,
+) -> CancelResult:
+    """A customer cancels their own order, only while unpaid and with no payment under way: nothing to refund."""
+    at = iso(now)
+    order = dal.get_order(principal.tenant_id, order_id)
+    if order is None or order.customer_id != principal.subject_id:
+        raise NotFound("There is no such order", code="order_not_found")
+    if order.estado_pedido == contracts.CANCELADO:
+        raise Conflict("This order is already cancelled", code="order_cancelled")
+    paid = order.payment is not None and order.payment.status == "approved"  # PAGADO follows within seconds
+    if order.estado_pedido != contracts.PENDIENTE_PAGO or paid:
+        raise Conflict("A paid order can only be cancelled by the restaurant", code="order_paid")
+    if order.payment and order.payment.status in PAYMENT_UNDECIDED:
+        raise Conflict("A payment for this order is still being processed", code="payment_pending")
+    entry = HistoryEntry(
+        estado=contracts.CANCELADO,
+        at=at,
+        by=f"{ORDER_ACTOR_CUSTOMER}:{principal.subject_id}",
+        rol=contracts.CUSTOMER_ROLE,
+        reason=body.reason,
+    )
+    changed, current = dal.cancel_unpaid(principal.tenant_id, order, entry, PAYMENT_UNDECIDED)
+    if not changed:  # paid, a payment started, or cancelled in the meantime
+        raise Conflict("The order changed meanwhile; look at it again", code="order_in_transition")
+    _announce_cancel(
+        current or order, bus, dal, tenants.get(principal.tenant_id).name, at, reason=body.reason, refund_id=None
+    )
+    return CancelResult(order_id=order_id, estado_pedido=contracts.CANCELADO, via="direct", refund_id=None)
+
+
 # -- starting the workflow (SNS "payment approved" -> SQS -> order starter) --------------------------
 
 

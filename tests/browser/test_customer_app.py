@@ -347,3 +347,21 @@ def test_the_main_screens_are_accessible_at_phone_size(page, cloud) -> None:
     page.get_by_role("link", name="Mi cuenta").click()
     page.get_by_role("heading", name="Mi cuenta").wait_for()
     assert_accessible(page, "account")
+
+
+def test_a_customer_cancels_their_unpaid_order_from_its_page(page, cloud) -> None:
+    new_customer(page, cloud)
+    page.goto(customer_app(cloud, MIRAFLORES))
+    choose_location(page, "Bembos Larco")
+    add_to_cart(page, "Bebidas", "Inca Kola")
+    checkout_delivery(page)
+    # the customer leaves the payment for later, and from the order's page calls it off
+    page.goto(customer_app(cloud, MIRAFLORES, f"pedido/{order_id_from(page.url)}"))
+    expect(estado(page)).to_have_text("Esperando el pago")
+    # asked once more before anything is sent
+    page.get_by_role("button", name="Cancelar pedido").click()
+    confirm = page.get_by_role("group", name="¿Cancelar este pedido?")
+    confirm.get_by_role("button", name="Sí, cancelar").click()
+    expect(estado(page)).to_have_text("Cancelado")
+    expect(page.get_by_role("link", name=re.compile(r"^Pagar S\/"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Cancelar pedido")).to_have_count(0)

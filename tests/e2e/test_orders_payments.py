@@ -447,14 +447,19 @@ def test_orders_of_one_tenant_are_invisible_to_another_tenant_and_other_customer
     assert get_order(cloud, staff_headers(cloud, "cocinero"), order_id).status_code == 200  # its location's staff
 
 
-def test_roles_staff_cannot_order_and_customers_cannot_cancel(cloud, menu) -> None:
-    customer = new_customer(cloud)
+def test_roles_staff_cannot_order_and_customers_cancel_only_their_own_unpaid_order(cloud, menu) -> None:
+    customer, other = new_customer(cloud), new_customer(cloud)
     order_id = new_order(cloud, customer, menu)["order_id"]
+    cancel = f"{cloud.urls.api}pedidos/{order_id}/cancelar"
 
     by_cook = httpx.post(f"{cloud.urls.api}pedidos", json=order_body(menu), headers=staff_headers(cloud, "cocinero"))
-    by_customer = httpx.post(
-        f"{cloud.urls.api}pedidos/{order_id}/cancelar", json={"reason": "me arrepentí"}, headers=customer.headers
-    )
+    by_other = httpx.post(cancel, json={"reason": "no es mío"}, headers=other.headers, timeout=30)
     unauthenticated = httpx.get(f"{cloud.urls.api}pedidos/{order_id}")
+    assert (by_cook.status_code, by_other.status_code, unauthenticated.status_code) == (403, 404, 401)
+    assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "PENDIENTE_PAGO"
 
-    assert (by_cook.status_code, by_customer.status_code, unauthenticated.status_code) == (403, 403, 401)
+    mine = httpx.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
+    again = httpx.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
+    assert (mine.status_code, mine.json()["estado_pedido"]) == (200, "CANCELADO")
+    assert (again.status_code, again.json()["error"]) == (409, "order_cancelled")
+    assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "CANCELADO"

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from orders_support import TENANT, CallCounter
 
+from core.clock import iso
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
+from core.orders import HistoryEntry
 from core.principal import Principal
 from core.tenant_config import TenantConfigs
 from pagos.settlement import DynamoSettlementStore, PaymentFacts, settle
@@ -290,3 +292,73 @@ def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_on
         ).items
         == []
     )
+
+
+def _own_cancel(principal: Principal, order_id: str, dal: OrdersDal, dynamodb: Any, bus: Recorder) -> Any:
+    tenants = TenantConfigs(dynamodb, dal.tables.tenants)
+    reason = CancelOrder(reason="Me equivoqué de local")
+    return logic.cancel_own_order(principal, order_id, reason, dal=dal, tenants=tenants, bus=bus, now=NOW)
+
+
+def test_a_customer_cancels_their_own_unpaid_order_once(dal: OrdersDal, dynamodb: Any) -> None:
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    bus = Recorder()
+    result = _own_cancel(CUSTOMER, order.order_id, dal, dynamodb, bus)
+    stored = dal.get_order(TENANT, order.order_id)
+    assert (result.estado_pedido, result.refund_id) == ("CANCELADO", None)
+    assert stored.estado_pedido == "CANCELADO"
+    assert (stored.history[-1].by, stored.history[-1].rol) == ("cliente:cust-1", "cliente")
+    assert [m[2]["estado_pedido"] for m in bus.messages] == ["CANCELADO"]  # the customer's e-mail and live page
+    with pytest.raises(Conflict) as again:
+        _own_cancel(CUSTOMER, order.order_id, dal, dynamodb, bus)
+    assert again.value.code == "order_cancelled"
+    assert len(bus.messages) == 1
+
+
+def test_a_customer_cannot_cancel_another_customers_order(dal: OrdersDal, dynamodb: Any) -> None:
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    other = Principal(tenant_id=TENANT, subject_id="cust-2", kind="customer", rol="cliente")
+    with pytest.raises(NotFound):
+        _own_cancel(other, order.order_id, dal, dynamodb, Recorder())
+    assert dal.get_order(TENANT, order.order_id).estado_pedido == "PENDIENTE_PAGO"
+
+
+@pytest.mark.parametrize(("status", "code"), [("approved", "order_paid"), ("in_process", "payment_pending")])
+def test_a_paid_order_or_one_with_a_payment_under_way_stays(
+    dal: OrdersDal, dynamodb: Any, status: str, code: str
+) -> None:
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    facts = PaymentFacts(payment_id="88", status=status, amount_cents=order.total_cents, currency="PEN",
+                         external_reference=f"{TENANT}:{order.order_id}")  # fmt: skip
+    store = DynamoSettlementStore(dynamodb, dal.tables.orders)
+    if status == "approved":
+        settle(TENANT, facts, store=store, topic=Recorder(), bus=Recorder(), now=NOW)
+    else:
+        store.record_status(TENANT, order.order_id, facts, iso(NOW))
+    before = dal.get_order(TENANT, order.order_id)
+    with pytest.raises(Conflict) as refused:
+        _own_cancel(CUSTOMER, order.order_id, dal, dynamodb, Recorder())
+    assert refused.value.code == code
+    assert dal.get_order(TENANT, order.order_id) == before
+
+
+def test_an_approval_landing_during_a_customer_cancel_wins(dal: OrdersDal, dynamodb: Any) -> None:
+    # Given the customer's cancel read the order unpaid, and Mercado Pago's approval is recorded right after
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    read_unpaid = dal.get_order(TENANT, order.order_id)
+    facts = PaymentFacts(payment_id="99", status="approved", amount_cents=order.total_cents, currency="PEN",
+                         external_reference=f"{TENANT}:{order.order_id}")  # fmt: skip
+    settle(
+        TENANT,
+        facts,
+        store=DynamoSettlementStore(dynamodb, dal.tables.orders),
+        topic=Recorder(),
+        bus=Recorder(),
+        now=NOW,
+    )
+    # When the cancel writes, then the write is refused and the paid order stays
+    entry = HistoryEntry(estado="CANCELADO", at=iso(NOW), by="cliente:cust-1", rol="cliente", reason="tarde")
+    changed, _ = dal.cancel_unpaid(TENANT, read_unpaid, entry, logic.PAYMENT_UNDECIDED)
+    assert not changed
+    stored = dal.get_order(TENANT, order.order_id)
+    assert (stored.estado_pedido, stored.payment.status) == ("PENDIENTE_PAGO", "approved")

@@ -1,11 +1,11 @@
 /** One order, followed live: the timeline moves as the kitchen, packing and delivery complete their steps. */
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { dateAndTime } from "../../../shared/dates";
 import { useLoad } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
 import { Link, navigate, useLocation } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
-import { Loading, Notice } from "../../../shared/ui";
+import { Button, Loading, Notice } from "../../../shared/ui";
 import { dispatchLabel } from "../components/LocationCard";
 import { Timeline } from "../../../shared/Timeline";
 import { Totals } from "../components/Totals";
@@ -18,6 +18,47 @@ function ReturnNotice({ result, order }: { result: string | null; order: Order }
   if (result === "aprobado") return <Notice kind="success">¡Pago aprobado! Estamos confirmando tu pedido con el local.</Notice>;
   if (result === "pendiente") return <Notice kind="info">{paymentMessage("pending", order.payment.status_detail)}</Notice>;
   return <Notice kind="error">{paymentMessage("rejected", order.payment.status_detail)}</Notice>;
+}
+
+/** An unpaid order can be called off by its customer (a paid one only by the restaurant): asked twice, sent once. */
+function CancelUnpaid({ orderId, onCancelled }: { orderId: string; onCancelled: () => void }) {
+  const app = useApp();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const cancel = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await app.api.post(`pedidos/${orderId}/cancelar`, { reason: "Cancelado por el cliente desde la app" });
+      onCancelled();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  };
+  return (
+    <div class="stack">
+      {error && <Notice kind="error">{error}</Notice>}
+      {asking ? (
+        <div class="spread" role="group" aria-label="¿Cancelar este pedido?">
+          <span>¿Cancelar este pedido?</span>
+          <Button variant="danger" busy={busy} busyLabel="Cancelando…" onClick={() => void cancel()}>
+            Sí, cancelar
+          </Button>
+          <Button variant="ghost" disabled={busy} onClick={() => setAsking(false)}>
+            No
+          </Button>
+        </div>
+      ) : (
+        <Button variant="secondary" onClick={() => setAsking(true)}>
+          Cancelar pedido
+        </Button>
+      )}
+    </div>
+  );
 }
 
 export function OrderPage({ orderId }: { orderId: string }) {
@@ -76,6 +117,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
             Pagar {soles(current.total_cents)}
           </Link>
         )}
+        {current.estado_pedido === "PENDIENTE_PAGO" && <CancelUnpaid orderId={current.order_id} onCancelled={() => void order.reload()} />}
         {current.estado_pedido === "CANCELADO" && current.payment.refund_id && (
           <p class="small">Te devolvimos el pago (reembolso {current.payment.refund_id}).</p>
         )}
