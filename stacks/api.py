@@ -191,10 +191,10 @@ class ApiStack(cdk.Stack):
             service="authorizer",
             handler="authorizer.handler.lambda_handler",
             layer=layer,
-            environment={"TOKENS_TABLE": self.data.tokens.table_name},
+            environment={"TOKENS_TABLE": self.data.tokens.table_name, "TENANTS_TABLE": self.data.tenants.table_name},
         )
-        # One GetItem per request, nothing else (no index, no write).
-        allow(function.role, ["dynamodb:GetItem"], [self.data.tokens.table_arn])
+        # The token's GetItem per request, and its tenant's status (cached a minute): no index, no write.
+        allow(function.role, ["dynamodb:GetItem"], [self.data.tokens.table_arn, self.data.tenants.table_arn])
         return function
 
     def _platform_service(self, endpoint: RestEndpoint) -> None:

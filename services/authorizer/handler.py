@@ -5,7 +5,8 @@ Reads the session token (REST: ``Authorization: Bearer <token>``; WebSocket:
 (one ``GetItem``) and answers with an Allow policy and the principal as context.
 The REST policy covers the whole stage so that API Gateway's cache (1 minute,
 keyed by the header) serves every route: a revoked token keeps working for at most
-that long. Role checks happen on each route (``core.principal.requires``).
+that long, and so does a session of a tenant that was just suspended (the tenant's status is read
+with the token, cached a minute per container). Role checks happen on each route (``core.principal.requires``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from authorizer import runtime
 from core.clock import utc_now
 from core.observability import logger
 from core.principal import Principal
+from core.tenants import UnknownTenant
 from core.tokens import hash_token, parse_token
 
 
@@ -36,6 +38,11 @@ def authenticate(raw_token: str | None, now: datetime) -> Principal | None:
     tenant_id, token = parsed
     record = runtime.store().get(tenant_id, hash_token(token))
     if record is None or int(record.get("expires_at", 0)) <= now.timestamp() or record.get("revoked"):
+        return None
+    try:
+        runtime.tenants().get(tenant_id)  # a suspended tenant's sessions stop (within the caches' minute)
+    except UnknownTenant:
+        logger.info("tenant not active", extra={"tenant_id": tenant_id})
         return None
     return Principal(
         tenant_id=tenant_id,

@@ -205,7 +205,7 @@ def create_order(
     products = {i.item_id for i in body.items if i.kind == "producto"}
     combos = {i.item_id for i in body.items if i.kind == "combo"}
     context = dal.order_context(tenant_id, customer_id, body.location_id, products, combos)
-    if context.tenant is None:
+    if context.tenant is None or context.tenant.status != "active":  # a suspended tenant takes no orders
         raise NotFound("Unknown tenant", code="unknown_tenant")
     customer = context.customer
     if not customer or customer.get("status", "active") != "active" or not customer.get("email"):

@@ -8,6 +8,7 @@ import pytest
 from identity_world import authorize, call, principal, table_name
 from rest_events import rest_event
 
+import authorizer.runtime as authorizer_runtime
 import usuarios.handler as handler
 from core.tokens import hash_token
 
@@ -372,3 +373,20 @@ def test_deactivating_revokes_a_token_the_by_subject_index_does_not_show_yet(clo
     assert status == 200 and body["revoked_tokens"] == 2
     assert authorize(fresh["token"]) is None
     assert cloud.items("tokens") == []  # the tokens and the subject's index are gone
+
+
+def test_a_suspended_tenants_sessions_stop_at_the_authorizer(cloud) -> None:
+    register(cloud)
+    _, body = login()
+    assert authorize(body["token"]) is not None
+    # When the platform suspends the tenant
+    cloud.dynamodb.update_item(
+        TableName=table_name("tenants"),
+        Key={"tenant_id": {"S": "tenant-a"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}},
+    )
+    authorizer_runtime.tenants.cache_clear()  # a fresh container; a warm one re-reads within a minute
+    # Then its still-valid session is refused
+    assert authorize(body["token"]) is None

@@ -362,3 +362,17 @@ def test_an_approval_landing_during_a_customer_cancel_wins(dal: OrdersDal, dynam
     assert not changed
     stored = dal.get_order(TENANT, order.order_id)
     assert (stored.estado_pedido, stored.payment.status) == ("PENDIENTE_PAGO", "approved")
+
+
+def test_a_suspended_tenant_takes_no_orders(dal: OrdersDal, dynamodb: Any) -> None:
+    dynamodb.update_item(
+        TableName=dal.tables.tenants,
+        Key={"tenant_id": {"S": TENANT}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}},
+    )
+    with pytest.raises(NotFound) as refused:
+        logic.create_order(CUSTOMER, body(), "key-suspended", dal=dal, now=NOW)
+    assert refused.value.code == "unknown_tenant"
+    assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 0
