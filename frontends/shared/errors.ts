@@ -40,6 +40,7 @@ const BY_CODE: Record<string, string> = {
   other_location: "Este pedido es de otro local.",
   order_cancelled: "Este pedido fue cancelado.",
   order_paid: "Este pedido ya está pagado: para cancelarlo, comunícate con el local.",
+  card_attempts_exceeded: "Hubo demasiados intentos de pago rechazados. Espera una hora o paga con Mercado Pago.",
   payment_pending: "Tu pago aún se está procesando. Espera su resultado antes de cancelar.",
   order_delivered: "Este pedido ya fue entregado.",
   order_in_transition: "El pedido está cambiando de etapa. Inténtalo en unos segundos.",

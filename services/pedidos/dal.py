@@ -21,6 +21,7 @@ from core.tenant_config import TenantConfig
 
 IDEMPOTENCY_PREFIX = "idem#"
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+CARD_FAILURES_PREFIX = "cardfail#"  # a customer's refused card payments in one UTC hour: cardfail#<customer>#<hour>
 BATCH_RETRIES = 3
 
 
@@ -231,6 +232,17 @@ class OrdersDal:
         item = response.get("Item")
         return _idempotency(item, key) if item else None
 
+    def card_failures_in_hour(self, tenant_id: str, customer_id: str, hour: str) -> int:
+        """How many card payments of ``customer_id`` Mercado Pago refused in the UTC ``hour`` (``2026112815``)."""
+        response = self._call(
+            "get_item",
+            TableName=self.tables.orders,
+            Key=self._order_key(tenant_id, f"{CARD_FAILURES_PREFIX}{customer_id}#{hour}"),
+            ConsistentRead=True,
+            ProjectionExpression="failures",
+        )
+        return int(response.get("Item", {}).get("failures", {}).get("N", "0"))
+
     # -- writes -----------------------------------------------------------------------------------
     def create_order(self, order: StoredOrder, *, idempotency: IdempotencyRecord | None, ttl: int) -> None:
         """Put the order; with an idempotency key, the key's record and the order in one transaction."""
@@ -325,6 +337,31 @@ class OrdersDal:
             ),
             values={":from": contracts.PENDIENTE_PAGO, **blocking},
             names={"#status": "status"},
+        )
+
+    def record_card_failure(self, tenant_id: str, order_id: str, customer_id: str, hour: str, expires_at: int) -> None:
+        """Count one refused card payment on the order and on its customer's hour (that count expires)."""
+        self._call(
+            "transact_write_items",
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.tables.orders,
+                        "Key": self._order_key(tenant_id, order_id),
+                        "UpdateExpression": "ADD card_failures :one",
+                        "ConditionExpression": "attribute_exists(order_id)",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.tables.orders,
+                        "Key": self._order_key(tenant_id, f"{CARD_FAILURES_PREFIX}{customer_id}#{hour}"),
+                        "UpdateExpression": "ADD failures :one SET expires_at = :expires",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}, ":expires": {"N": str(expires_at)}},
+                    }
+                },
+            ],
         )
 
     def record_receipt_sent(self, tenant_id: str, order_id: str, now: str) -> None:

@@ -21,13 +21,13 @@ from pydantic import BaseModel, ConfigDict
 
 from core import contracts
 from core.clock import iso
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from core.observability import logger
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
 from core.principal import Principal
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.events import receipt_for, status_detail
-from pagos.gateway import MercadoPagoGateway, cents_to_soles
+from pagos.gateway import MercadoPagoGateway, PaymentRejectedByProvider, cents_to_soles
 from pagos.settlement import (
     ApprovedTopic,
     Bus,
@@ -410,6 +410,10 @@ def start_checkout(
     return CheckoutStarted(checkout_url=checkout_url, preference_id=preference_id)
 
 
+CARD_FAILURES_PER_ORDER = 5
+CARD_FAILURES_PER_CUSTOMER_HOUR = 10
+
+
 def card_payment_key(order_id: str, card_token: str) -> str:
     """``X-Idempotency-Key`` of a card payment: the same order and card token never pay twice (<= 64 chars)."""
     return f"pay-{order_id}-{hashlib.sha256(card_token.encode()).hexdigest()[:16]}"
@@ -429,10 +433,46 @@ def pay_with_card(
     bus: Bus,
     now: datetime,
 ) -> CardPaymentResult:
-    """Pay now with a card token; an approved payment goes through the same settlement as a webhook."""
+    """Pay now with a card token; an approved payment goes through the same settlement as a webhook.
+
+    Card testing is capped: after ``CARD_FAILURES_PER_ORDER`` refused payments on an order, or
+    ``CARD_FAILURES_PER_CUSTOMER_HOUR`` by one customer in an hour, the next attempt is a 429 before
+    Mercado Pago is called (concurrent attempts can overshoot by their number; each still needs a
+    card token of its own)."""
     order = _payable(principal, order_id, dal)
+    hour = now.astimezone(UTC).strftime("%Y%m%d%H")
+    if order.card_failures >= CARD_FAILURES_PER_ORDER:
+        raise TooManyRequests("Too many refused card payments for this order", code="card_attempts_exceeded")
+    if dal.card_failures_in_hour(order.tenant_id, order.customer_id, hour) >= CARD_FAILURES_PER_CUSTOMER_HOUR:
+        raise TooManyRequests("Too many refused card payments this hour", code="card_attempts_exceeded")
     tenant = tenants.get(principal.tenant_id)
-    payment = gateways(tenant).create_payment(
+
+    def refused() -> None:
+        expires_at = int(now.timestamp()) + 2 * 3600
+        dal.record_card_failure(order.tenant_id, order.order_id, order.customer_id, hour, expires_at)
+
+    try:
+        payment = _create_card_payment(order, card, tenant, gateways, links)
+    except PaymentRejectedByProvider:
+        refused()
+        raise
+    facts = PaymentFacts.from_mercadopago(payment)
+    if facts.status == "rejected":
+        refused()
+    with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now)
+    return CardPaymentResult(
+        payment_id=facts.payment_id,
+        status=facts.status,
+        status_detail=facts.status_detail,
+        estado_pedido=order.estado_pedido,
+    )
+
+
+def _create_card_payment(
+    order: StoredOrder, card: CardPayment, tenant: TenantConfig, gateways: GatewayFactory, links: Links
+) -> dict[str, Any]:
+    return gateways(tenant).create_payment(
         {
             "transaction_amount": cents_to_soles(order.total_cents),
             "token": card.card_token,
@@ -446,15 +486,6 @@ def pay_with_card(
             "metadata": {"tenant_id": order.tenant_id, "order_id": order.order_id},
         },
         idempotency_key=card_payment_key(order.order_id, card.card_token),
-    )
-    facts = PaymentFacts.from_mercadopago(payment)
-    with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
-        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now)
-    return CardPaymentResult(
-        payment_id=facts.payment_id,
-        status=facts.status,
-        status_detail=facts.status_detail,
-        estado_pedido=order.estado_pedido,
     )
 
 

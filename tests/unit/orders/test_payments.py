@@ -12,6 +12,7 @@ from orders_support import TENANT
 from test_orders import CUSTOMER, NOW, Recorder, body
 
 from core.clock import iso
+from core.errors import TooManyRequests
 from notificaciones.receipts import receipt_email, with_receipts
 from pagos.events import receipt_for, status_detail
 from pagos.logic import BadSignature, Notification, notification_from, verify
@@ -156,3 +157,60 @@ def test_the_receipt_email_carries_the_boleta_as_a_txt_attachment(dal: OrdersDal
     assert attachment.filename.endswith(".txt") and attachment.content_type.startswith("text/plain")
     assert "TOTAL" in text and "S/ 44.80" in text and "S/ 5.00" in text and "2 x Clásica (grande)" in text
     assert receipt_email({**detail, "estado_pedido": "COCINA"}) is None
+
+
+class RefusingGateway:
+    """Mercado Pago answering every card payment as rejected (what card testing sees), counting the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def create_payment(self, payment: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        self.calls += 1
+        return {"id": self.calls, "status": "rejected", "status_detail": "cc_rejected_other_reason",
+                "transaction_amount": payment["transaction_amount"], "currency_id": "PEN",
+                "external_reference": payment["external_reference"]}  # fmt: skip
+
+
+def _pay(order_id: str, dal: OrdersDal, dynamodb: Any, gateway: RefusingGateway, *, now: Any = NOW) -> Any:
+    from core.tenant_config import TenantConfigs
+    from pedidos.models import CardPayment
+
+    return logic.pay_with_card(
+        CUSTOMER,
+        order_id,
+        CardPayment(card_token=f"tok-{gateway.calls:08d}", payment_method_id="visa"),
+        dal=dal,
+        tenants=TenantConfigs(dynamodb, dal.tables.tenants),
+        gateways=lambda tenant: gateway,  # type: ignore[arg-type,return-value]
+        links=logic.Links(customer_app_url="https://app.example", rest_api_url="https://api.example/"),
+        store=DynamoSettlementStore(dynamodb, dal.tables.orders),
+        topic=Recorder(),
+        bus=Recorder(),
+        now=now,
+    )
+
+
+def test_refused_cards_on_one_order_are_capped_before_mercado_pago_is_called(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    gateway = RefusingGateway()
+    for _ in range(logic.CARD_FAILURES_PER_ORDER):
+        assert _pay(order_id, dal, dynamodb, gateway).status == "rejected"
+    with pytest.raises(TooManyRequests) as capped:
+        _pay(order_id, dal, dynamodb, gateway)
+    assert (capped.value.status, capped.value.code) == (429, "card_attempts_exceeded")
+    assert gateway.calls == logic.CARD_FAILURES_PER_ORDER  # the capped attempt never reached Mercado Pago
+    assert dal.get_order(TENANT, order_id).estado_pedido == "PENDIENTE_PAGO"
+
+
+def test_refused_cards_of_one_customer_are_capped_per_hour_across_orders(dal: OrdersDal, dynamodb: Any) -> None:
+    gateway = RefusingGateway()
+    orders = [logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)[0].order_id for _ in range(3)]
+    attempts = [orders[i // (logic.CARD_FAILURES_PER_ORDER - 1)] for i in range(logic.CARD_FAILURES_PER_CUSTOMER_HOUR)]
+    for order in attempts:  # under each order's own cap, up to the customer's hourly one
+        _pay(order, dal, dynamodb, gateway)
+    with pytest.raises(TooManyRequests):
+        _pay(orders[-1], dal, dynamodb, gateway)
+    # an hour later the customer may try again
+    assert _pay(orders[-1], dal, dynamodb, gateway, now=NOW + timedelta(hours=1)).status == "rejected"
