@@ -100,11 +100,22 @@ class OrderServices:
         )
         role = service.role
         stage_tables = [t.table_arn for t in data.stage_tables.values()]
-        # Pricing an order: tenant, location, customer, products and combos in one BatchGetItem.
+        # Pricing an order: tenant, location, customer, products and combos in one BatchGetItem; of the
+        # customer, only what the order copies (never the password hash).
         allow(
             role,
             ["dynamodb:BatchGetItem"],
-            [t.table_arn for t in (data.tenants, data.locations, data.users, data.products, data.combos)],
+            [t.table_arn for t in (data.tenants, data.locations, data.products, data.combos)],
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchGetItem"],
+                resources=[data.users.table_arn],
+                conditions={
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(contracts.ORDER_CUSTOMER_ATTRIBUTES)},
+                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+                },
+            )
         )
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *stage_tables])
         allow(role, ["dynamodb:UpdateItem"], stage_tables)  # a cancel takes the order off its stage's tray

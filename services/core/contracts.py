@@ -96,6 +96,9 @@ ORDER_CANCELLED_ERROR: Final = "OrderCancelled"
 # Mercado Pago's REST API (the functions' default; the local cloud points them at its fake).
 MERCADOPAGO_API_URL: Final = "https://api.mercadopago.com"
 
+# What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
+ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
+
 # The request headers the web apps send; the REST API and every function answer preflights for these.
 CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")
 

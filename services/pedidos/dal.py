@@ -99,7 +99,12 @@ class OrdersDal:
         requests: dict[str, dict[str, Any]] = {
             t.tenants: {"Keys": [{"tenant_id": tenant_key}]},
             t.locations: {"Keys": [{"tenant_id": tenant_key, "location_id": {"S": location_id}}]},
-            t.users: {"Keys": [{"tenant_id": tenant_key, "user_id": {"S": customer_id}}]},
+            # Only what an order copies from its customer: never the password hash (IAM allows no more).
+            t.users: {
+                "Keys": [{"tenant_id": tenant_key, "user_id": {"S": customer_id}}],
+                "ProjectionExpression": ", ".join(f"#{a}" for a in contracts.ORDER_CUSTOMER_ATTRIBUTES),
+                "ExpressionAttributeNames": {f"#{a}": a for a in contracts.ORDER_CUSTOMER_ATTRIBUTES},
+            },
         }
         if product_ids:
             requests[t.products] = {

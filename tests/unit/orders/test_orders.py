@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from orders_support import TENANT, CallCounter
 
+from core import contracts
 from core.clock import iso
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
 from core.orders import HistoryEntry
@@ -376,3 +377,16 @@ def test_a_suspended_tenant_takes_no_orders(dal: OrdersDal, dynamodb: Any) -> No
         logic.create_order(CUSTOMER, body(), "key-suspended", dal=dal, now=NOW)
     assert refused.value.code == "unknown_tenant"
     assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 0
+
+
+def test_pricing_an_order_never_reads_the_customers_password_hash(dal: OrdersDal, dynamodb: Any) -> None:
+    dynamodb.update_item(
+        TableName=dal.tables.users,
+        Key={"tenant_id": {"S": TENANT}, "user_id": {"S": "cust-1"}},
+        UpdateExpression="SET password_hash = :h",
+        ExpressionAttributeValues={":h": {"S": "$argon2id$v=19$secret"}},
+    )
+    context = dal.order_context(TENANT, "cust-1", "larco", set(), set())
+    assert context.customer is not None
+    assert set(context.customer) <= set(contracts.ORDER_CUSTOMER_ATTRIBUTES)
+    assert context.customer["email"] == "ana@example.pe"
