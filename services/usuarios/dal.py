@@ -10,6 +10,7 @@ Items of the users table (``tenant_id`` / ``user_id``):
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from core.errors import DependencyFailed, NotFound
 from usuarios.models import Account, AccountKind, Customer
 
 EMAIL_LOCK_PREFIX = "email#"
+LOGIN_THROTTLE_PREFIX = "login#"  # never a token hash (those are hex): no clash in the tokens table
 
 
 class UsersDal:
@@ -154,8 +156,6 @@ class UsersDal:
                 name=record.get("name"),
                 password_hash=record.get("password_hash"),
                 active=record.get("status") == "active",
-                failed_logins=record.get("failed_logins", 0),
-                failed_window_start=record.get("failed_window_start"),
             )
         return Account(
             tenant_id=tenant_id,
@@ -167,37 +167,7 @@ class UsersDal:
             name=record.get("name"),
             password_hash=record.get("password_hash"),
             active=record.get("status") == "active",
-            failed_logins=record.get("failed_logins", 0),
-            failed_window_start=record.get("failed_window_start"),
         )
-
-    def reserve_login_attempt(self, account: Account, now: int, window_seconds: int, max_attempts: int) -> bool:
-        """Count this attempt before the password is checked; False when the window's attempts are used up.
-
-        The reservation is one conditional write, so parallel guesses cannot all slip past a
-        stale read of the counter: at most ``max_attempts`` passwords are checked per window.
-        A successful login clears the counter (``reset_failed_logins``).
-        """
-        floor = now - window_seconds
-        for _attempt in range(2):
-            if self._conditional_update(
-                account,
-                "SET failed_logins = failed_logins + :one",
-                "failed_window_start > :floor AND failed_logins < :max",
-                {":one": {"N": "1"}, ":floor": {"N": str(floor)}, ":max": {"N": str(max_attempts)}},
-            ):
-                return True
-            if self._conditional_update(
-                account,
-                "SET failed_logins = :one, failed_window_start = :now",
-                "attribute_not_exists(failed_window_start) OR failed_window_start <= :floor",
-                {":one": {"N": "1"}, ":now": {"N": str(now)}, ":floor": {"N": str(floor)}},
-            ):
-                return True
-        return False
-
-    def reset_failed_logins(self, account: Account) -> None:
-        self._conditional_update(account, "REMOVE failed_logins, failed_window_start", None, None)
 
     def store_password_hash(self, account: Account, password_hash: str) -> None:
         self._conditional_update(account, "SET password_hash = :h", None, {":h": {"S": password_hash}})
@@ -236,3 +206,74 @@ class UsersDal:
     @staticmethod
     def _user_key(tenant_id: str, user_id: str) -> dict[str, Any]:
         return {"tenant_id": {"S": tenant_id}, "user_id": {"S": user_id}}
+
+
+class LoginThrottle:
+    """Failed-login counters per email and client, in the tokens table (``login#<hash>``, expiring).
+
+    Keyed by the email *and* the caller's address, so that guesses from one place never lock the
+    account's owner out elsewhere, and counted whether or not the email has an account, so that
+    the answers never tell which emails exist. The key is a hash: neither appears in the table.
+    """
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    @staticmethod
+    def key(tenant_id: str, email: str, client_address: str) -> str:
+        digest = hashlib.sha256(f"{tenant_id}|{email.strip().lower()}|{client_address}".encode()).hexdigest()
+        return f"{LOGIN_THROTTLE_PREFIX}{digest}"
+
+    def reserve(self, tenant_id: str, key: str, now: int, window_seconds: int, max_attempts: int) -> bool:
+        """Count this attempt before the password is checked; False when the window's attempts are used up.
+
+        One conditional write, so parallel guesses cannot slip past a stale read: at most
+        ``max_attempts`` passwords are checked per window. A successful login clears it (``clear``).
+        """
+        floor = now - window_seconds
+        within = ("SET failed_logins = failed_logins + :one", "failed_window_start > :floor AND failed_logins < :max")
+        fresh = (
+            "SET failed_logins = :one, failed_window_start = :now, expires_at = :expires",
+            "attribute_not_exists(failed_window_start) OR failed_window_start <= :floor",
+        )
+        values = {
+            ":one": {"N": "1"},
+            ":floor": {"N": str(floor)},
+            ":max": {"N": str(max_attempts)},
+            ":now": {"N": str(now)},
+            ":expires": {"N": str(now + window_seconds)},
+        }
+        for _attempt in range(2):
+            for update, condition in (within, fresh):
+                names = [n for n in values if n in update or n in condition]
+                if self._update(tenant_id, key, update, condition, {n: values[n] for n in names}):
+                    return True
+        return False
+
+    def clear(self, tenant_id: str, key: str) -> None:
+        try:
+            self._client.delete_item(TableName=self._table, Key=self._key(tenant_id, key))
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("Could not clear the login attempts") from exc
+
+    def _update(self, tenant_id: str, key: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(tenant_id, key),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise DependencyFailed("Could not count the login attempt") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not count the login attempt") from exc
+        return True
+
+    @staticmethod
+    def _key(tenant_id: str, key: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "token_hash": {"S": key}}

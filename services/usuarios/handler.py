@@ -57,6 +57,8 @@ def login(body: LoginRequest) -> LoginResponse:
         tenants=runtime.tenants(),
         dal=runtime.dal(),
         sessions=runtime.sessions(),
+        throttle=runtime.throttle(),
+        client_address=app.current_event.request_context.identity.source_ip or "unknown",
         policy=runtime.policy(),
         now=utc_now(),
     )

@@ -21,7 +21,7 @@ from core.principal import Principal
 from core.sessions import SessionRecord, SessionStore
 from core.tenants import TenantDirectory
 from core.tokens import hash_token, new_token, parse_token
-from usuarios.dal import UsersDal
+from usuarios.dal import LoginThrottle, UsersDal
 from usuarios.models import (
     Account,
     Customer,
@@ -98,31 +98,25 @@ def login(
     tenants: TenantDirectory,
     dal: UsersDal,
     sessions: SessionStore,
+    throttle: LoginThrottle,
+    client_address: str,
     policy: LoginPolicy,
     now: datetime,
 ) -> LoginResponse:
-    """A session token for a customer or staff account. Unknown email and wrong password look alike."""
+    """A session token for a customer or staff account. Unknown email and wrong password look alike,
+    and are throttled alike: ``max_failures`` per window for one email from one client address."""
     tenant = tenants.get(tenant_id)
-    account = _find_account(request, tenant.tenant_id, dal)
     epoch = int(now.timestamp())
-    if account is not None and _locked(account, epoch, policy):
+    attempt = throttle.key(tenant.tenant_id, request.email, client_address)
+    if not throttle.reserve(tenant.tenant_id, attempt, epoch, policy.window_seconds, policy.max_failures):
         raise TooManyRequests(
             f"Too many failed logins: try again in {policy.window_seconds // 60} minutes", code="login_throttled"
         )
-    reserved = account is not None and account.password_hash is not None
-    if (
-        account is not None
-        and reserved
-        and not dal.reserve_login_attempt(account, epoch, policy.window_seconds, policy.max_failures)
-    ):
-        raise TooManyRequests(
-            f"Too many failed logins: try again in {policy.window_seconds // 60} minutes", code="login_throttled"
-        )
+    account = _find_account(request, tenant.tenant_id, dal)
     password_ok = verify_password(account.password_hash if account else None, request.password)
     if account is None or not password_ok or not account.active:
         raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")  # the attempt stays counted
-    if reserved:
-        dal.reset_failed_logins(account)
+    throttle.clear(tenant.tenant_id, attempt)
     if account.password_hash and needs_rehash(account.password_hash):
         dal.store_password_hash(account, hash_password(request.password))
     hours = policy.customer_session_hours if account.kind == "customer" else policy.staff_session_hours
@@ -156,13 +150,6 @@ def _find_account(request: LoginRequest, tenant_id: str, dal: UsersDal) -> Accou
         if account is not None:
             return account
     return None
-
-
-def _locked(account: Account, epoch: int, policy: LoginPolicy) -> bool:
-    window_open = (
-        account.failed_window_start is not None and account.failed_window_start > epoch - policy.window_seconds
-    )
-    return window_open and account.failed_logins >= policy.max_failures
 
 
 def logout(principal: Principal, authorization: str | None, *, sessions: SessionStore) -> LogoutResponse:

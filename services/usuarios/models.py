@@ -90,8 +90,6 @@ class Customer(BaseModel):
     status: Literal["active", "inactive"] = "active"
     created_at: datetime
     updated_at: datetime
-    failed_logins: int = 0
-    failed_window_start: int | None = None
 
     def profile(self) -> Profile:
         return Profile(
@@ -116,8 +114,6 @@ class Account(BaseModel):
     name: str | None = None
     password_hash: str | None = None
     active: bool
-    failed_logins: int = 0
-    failed_window_start: int | None = None
 
 
 class LogoutResponse(BaseModel):

@@ -10,7 +10,7 @@ from core.events import EventPublisher
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
-from usuarios.dal import UsersDal
+from usuarios.dal import LoginThrottle, UsersDal
 from usuarios.logic import LoginPolicy
 
 
@@ -54,6 +54,11 @@ def sessions() -> SessionStore:
 
 
 @functools.cache
+def throttle() -> LoginThrottle:
+    return LoginThrottle(_dynamodb(), settings().tokens_table)
+
+
+@functools.cache
 def publisher() -> EventPublisher:
     return EventPublisher(boto3.client("events"), settings().event_bus_name)
 
@@ -65,5 +70,5 @@ def policy() -> LoginPolicy:
 
 def reset() -> None:
     """Forget settings, clients and the tenant cache (tests)."""
-    for cached in (settings, _dynamodb, tenants, dal, sessions, publisher):
+    for cached in (settings, _dynamodb, tenants, dal, sessions, throttle, publisher):
         cached.cache_clear()

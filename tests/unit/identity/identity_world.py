@@ -66,8 +66,9 @@ class Cloud:
         return self.dynamodb.scan(TableName=table_name(short))["Items"]
 
     def tokens(self) -> list[dict[str, Any]]:
-        """The token items (sessions, invitations), without the subjects' indexes (``sessions#<subject>``)."""
-        return [i for i in self.items("tokens") if not i["token_hash"]["S"].startswith("sessions#")]
+        """The token items (sessions, invitations), without the subjects' indexes (``sessions#<subject>``)
+        and the failed-login counters (``login#<hash>``)."""
+        return [i for i in self.items("tokens") if not i["token_hash"]["S"].startswith(("sessions#", "login#"))]
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every item of every table, order-independent: compare two to prove nothing was written."""
