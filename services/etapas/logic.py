@@ -289,6 +289,8 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
         ticket = dal.get_ticket(stage, principal.tenant_id, order_id)
         if ticket is None:
             raise _absent(principal, stage, order_id, dal)
+        if ticket.status == "completed":
+            return _finish_completion(principal, ticket, dal)
         _refuse(principal, ticket)
         entry = HistoryEntry(estado=stage, at=at, by=actor, rol=principal.rol, note="completado")
         expires_at = int((now + timedelta(days=COMPLETED_ROW_DAYS)).timestamp())
@@ -302,16 +304,36 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
             if attempt == COMPLETE_ATTEMPTS:
                 raise Conflict("The order changed meanwhile; reload the queue", code="changed_meanwhile") from failed
             continue  # re-read: a claim, a completion or a new token got in between
-        if not dal.send_task_success(ticket.task_token, {"stage": stage, "completed_by": principal.subject_id}):
-            logger.warning("the stage's token had expired; its re-entry carries the completion on")
-        return StageAction(
-            order_id=order_id,
-            stage=stage,
-            status="completed",
-            by=principal.subject_id,
-            at=at,
-            next_estado=contracts.ENTREGADO
-            if stage == contracts.EMPAQUETAMIENTO and ticket.dispatch == "pickup"
-            else contracts.STAGES[stage].then,
-        )
+        return _hand_over(ticket, dal, by=principal.subject_id, at=at)
     raise AssertionError("unreachable")
+
+
+def _hand_over(ticket: StageTicket, dal: StageDal, *, by: str, at: str) -> StageAction:
+    """Tell the workflow the stage is done (a used or expired token is fine: see ``send_task_success``)."""
+    if not dal.send_task_success(ticket.task_token, {"stage": ticket.stage, "completed_by": by}):
+        logger.warning("the stage's token is no longer valid; the workflow already has the completion or re-enters")
+    return StageAction(
+        order_id=ticket.order_id,
+        stage=ticket.stage,
+        status="completed",
+        by=by,
+        at=at,
+        next_estado=contracts.ENTREGADO
+        if ticket.stage == contracts.EMPAQUETAMIENTO and ticket.dispatch == "pickup"
+        else contracts.STAGES[ticket.stage].then,
+    )
+
+
+def _finish_completion(principal: Principal, ticket: StageTicket, dal: StageDal) -> StageAction:
+    """A completed row whose order is still in the stage: the completion was written but the workflow was
+    never told (a timeout between the two). Any staff of the stage completing it again finishes it."""
+    _check_location(principal, ticket)
+    order = dal.get_order(ticket.tenant_id, ticket.order_id)
+    if order is None or order.estado_pedido != ticket.stage:
+        raise Conflict(
+            f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
+            f"at {ticket.completed_at}",
+            code="already_completed",
+        )
+    logger.warning("finishing a completion the workflow never heard of", extra={"order_id": ticket.order_id})
+    return _hand_over(ticket, dal, by=ticket.completed_by or principal.subject_id, at=ticket.completed_at or "")

@@ -182,14 +182,14 @@ def test_a_double_complete_is_a_409_with_the_reason_and_changes_nothing(cloud) -
     in_queue(cook, "COCINA", order_id)
     assert cook.complete("COCINA", order_id).status_code == 200
     before = row(cloud, "COCINA", MIRAFLORES, order_id)
+    packer = staff(cloud, MIRAFLORES, "empaquetador")
+    in_queue(packer, "EMPAQUETAMIENTO", order_id)  # the workflow moved on (before that, a retry finishes it)
 
     again = cook.complete("COCINA", order_id)
 
     assert again.status_code == 409
     assert again.json()["error"] == "already_completed"
     assert row(cloud, "COCINA", MIRAFLORES, order_id) == before
-    packer = staff(cloud, MIRAFLORES, "empaquetador")
-    in_queue(packer, "EMPAQUETAMIENTO", order_id)
     completions = [e for e in order(cloud, MIRAFLORES, order_id)["history"] if e.get("note") == "completado"]
     assert len(completions) == 1
     wrong_stage = staff(cloud, MIRAFLORES, "repartidor").complete("DELIVERY", order_id)

@@ -27,11 +27,13 @@ NOW = datetime(2026, 5, 4, 18, 0, 0, tzinfo=UTC)
 
 @dataclass
 class FakeStepFunctions:
-    """Records SendTaskSuccess; tokens listed in ``expired`` answer TaskTimedOut."""
+    """Records SendTaskSuccess; tokens listed in ``expired``, or already used, answer TaskTimedOut (as
+    Step Functions does for a task that is over); ``unavailable`` calls fail as if the service timed out."""
 
     successes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     expired: set[str] = field(default_factory=set)
     stopped: list[str] = field(default_factory=list)
+    unavailable: int = 0
 
     def stop_execution(self, executionArn: str, error: str, cause: str) -> dict[str, Any]:  # noqa: N803
         self.stopped.append(executionArn)
@@ -40,7 +42,10 @@ class FakeStepFunctions:
     def send_task_success(self, taskToken: str, output: str) -> dict[str, Any]:  # noqa: N803 - boto3 argument name
         from botocore.exceptions import ClientError
 
-        if taskToken in self.expired:
+        if self.unavailable:
+            self.unavailable -= 1
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "timed out"}}, "SendTaskSuccess")
+        if taskToken in self.expired or any(token == taskToken for token, _ in self.successes):
             raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "expired"}}, "SendTaskSuccess")
         self.successes.append((taskToken, json.loads(output)))
         return {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from stage_world import NOW, World, staff
+from stage_world import NOW, ORDERS, World, staff
 
 from core.dynamo import to_item
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, DependencyFailed, Forbidden, NotFound, ValidationFailed
 from core.orders import queue_key
 from etapas import logic
 from etapas.models import StageMessage
@@ -151,9 +151,20 @@ def test_complete_records_who_and_when_removes_it_from_the_queue_and_tells_the_w
     assert aws_calls == ["GetItem", "TransactWriteItems", "SendTaskSuccess"]
 
 
-def test_a_second_complete_is_a_409_and_changes_nothing(world: World) -> None:
+def _moved_on(world: World, order_id: str, estado: str) -> None:
+    """The next stage's consumer recorded the order (what follows a SendTaskSuccess)."""
+    world.dynamodb.update_item(
+        TableName=ORDERS,
+        Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}},
+        UpdateExpression="SET estado_pedido = :e",
+        ExpressionAttributeValues={":e": {"S": estado}},
+    )
+
+
+def test_a_second_complete_after_the_workflow_moved_on_is_a_409_and_changes_nothing(world: World) -> None:
     in_kitchen(world, "o-1")
     logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    _moved_on(world, "o-1", "EMPAQUETAMIENTO")
     before = (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1"))
 
     with pytest.raises(Conflict) as refused:
@@ -162,6 +173,29 @@ def test_a_second_complete_is_a_409_and_changes_nothing(world: World) -> None:
     assert refused.value.code == "already_completed"
     assert (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1")) == before
     assert len(world.sfn.successes) == 1
+
+
+def test_a_complete_whose_workflow_call_failed_is_finished_by_a_retry(world: World) -> None:
+    # Given a completion written whose SendTaskSuccess timed out (the cook saw an error),
+    in_kitchen(world, "o-1")
+    world.sfn.unavailable = 1
+    with pytest.raises(DependencyFailed):
+        logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    written = (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1"))
+    assert written[0]["status"] == "completed" and world.sfn.successes == []
+
+    # when the cook (or any cook of the location) completes it again,
+    done = logic.complete(
+        staff("cocinero", who="emp-2"), "COCINA", "o-1", dal=world.dal, now=NOW + timedelta(seconds=5)
+    )
+
+    # then the workflow hears of it once, as the first cook's, and nothing is written twice;
+    assert (done.status, done.by, done.next_estado) == ("completed", written[0]["completed_by"], "EMPAQUETAMIENTO")
+    assert [output["completed_by"] for _, output in world.sfn.successes] == [written[0]["completed_by"]]
+    assert (world.row("COCINA", TENANT, "o-1"), world.order(TENANT, "o-1")) == written
+    # and a third tap before the next stage records it is harmless (the used token is simply over).
+    again = logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW + timedelta(seconds=6))
+    assert again.status == "completed" and len(world.sfn.successes) == 1
 
 
 def test_an_order_in_another_stage_is_a_409_and_another_tenants_order_a_404(world: World) -> None:
