@@ -99,6 +99,7 @@ class StoredOrder(BaseModel):
     needs_admin: str | None = None  # set when a refund/charge-back needs a person
     cancel_announced_at: str | None = None  # a direct cancel's CANCELADO event went out (retries finish it)
     card_failures: int = 0  # card payments Mercado Pago refused for this order (capped: card testing)
+    extra_refunded: set[str] = set()  # approved payments the order could not take, refunded (pagos.settlement)
 
 
 class TrackingRow(BaseModel):

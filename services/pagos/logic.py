@@ -96,4 +96,5 @@ def handle_notification(
         logger.info("notification ignored", extra={"topic": notification.topic})
         return "ignored"
     payment = gateway.get_payment(notification.data_id)
-    return settle(tenant.tenant_id, PaymentFacts.from_mercadopago(payment), store=store, topic=topic, bus=bus, now=now)
+    facts = PaymentFacts.from_mercadopago(payment)
+    return settle(tenant.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)

@@ -13,8 +13,11 @@ and records it on the order in Pedidos:
 - ``rejected`` and other non-final statuses: recorded on the order, which stays PENDIENTE_PAGO.
 - ``refunded`` / ``charged_back``: recorded; unless the platform refunded it itself (cancel),
   the order gets ``needs_admin`` and the admins an event.
-- an approved payment the order cannot take (wrong amount, already paid by another payment,
-  cancelled meanwhile) is flagged ``needs_admin`` for a person, never silently accepted.
+- an approved payment of the right amount that the order cannot take (paid already by another
+  payment: two checkouts; or cancelled meanwhile) is refunded at once, once: Mercado Pago's refund
+  with an idempotency key named after the payment, then ``extra_refunded`` on the order (a retry
+  after a crash repeats the same refund, never a second one). With no refunder, or a payment of
+  another amount, the order is flagged ``needs_admin`` for a person, never silently accepted.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pagos.gateway import soles_to_cents
 
 IN_FLIGHT_SECONDS = 60
 REQUIRES_ADMIN = "REQUIERE_ADMIN"
-Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin"]
+Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin", "refunded"]
 
 
 class PaymentInFlight(DomainError):
@@ -92,6 +95,7 @@ class SettlementStore(Protocol):
     def record_status(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> None: ...
     def record_reversal(self, tenant_id: str, order_id: str, facts: PaymentFacts, now: str) -> StoredOrder | None: ...
     def flag(self, tenant_id: str, order_id: str, reason: str, now: str) -> bool: ...
+    def record_extra_refund(self, tenant_id: str, order_id: str, payment_id: str, now: str) -> None: ...
 
 
 class ApprovedTopic(Protocol):
@@ -102,6 +106,17 @@ class Bus(Protocol):
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None: ...
 
 
+class Refunds(Protocol):
+    """Mercado Pago's refund of a whole payment (``MercadoPagoGateway.refund``)."""
+
+    def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]: ...
+
+
+def extra_refund_key(payment_id: str) -> str:
+    """The idempotency key of the refund of a payment its order could not take (one refund per payment)."""
+    return f"refund-extra-{payment_id}"
+
+
 def _approved_at_age(order: StoredOrder, now: datetime) -> float:
     approved = order.payment.approved_at if order.payment else None
     if not approved:
@@ -110,7 +125,14 @@ def _approved_at_age(order: StoredOrder, now: datetime) -> float:
 
 
 def settle(
-    tenant_id: str, facts: PaymentFacts, *, store: SettlementStore, topic: ApprovedTopic, bus: Bus, now: datetime
+    tenant_id: str,
+    facts: PaymentFacts,
+    *,
+    store: SettlementStore,
+    topic: ApprovedTopic,
+    bus: Bus,
+    now: datetime,
+    refunds: Refunds | None = None,
 ) -> Outcome:
     """Record the payment on its order (stamped ``iso(now)``); see the module's docstring."""
     order_id = facts.order_ref(tenant_id)
@@ -119,7 +141,7 @@ def settle(
         logger.warning("payment of another tenant or order: ignored", extra=log)
         return "ignored"
     if facts.status == "approved":
-        return _approved(tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now)
+        return _approved(tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=refunds)
     at = iso(now)
     if facts.status in ("refunded", "charged_back"):
         order = store.record_reversal(tenant_id, order_id, facts, at)
@@ -157,6 +179,7 @@ def _approved(
     topic: ApprovedTopic,
     bus: Bus,
     now: datetime,
+    refunds: Refunds | None,
 ) -> Outcome:
     at = iso(now)
     approval = store.approve(tenant_id, order_id, facts, at)
@@ -179,7 +202,36 @@ def _approved(
         reason = "payment_after_cancel"
     else:
         reason = "duplicate_payment"
+    if refunds is not None and reason != "payment_amount_mismatch":
+        return _refund_extra(tenant_id, order, facts, reason, refunds=refunds, store=store, at=at)
     return _needs_admin(tenant_id, order, reason, store=store, bus=bus, at=at)
+
+
+def _refund_extra(
+    tenant_id: str,
+    order: StoredOrder,
+    facts: PaymentFacts,
+    reason: str,
+    *,
+    refunds: Refunds,
+    store: SettlementStore,
+    at: str,
+) -> Outcome:
+    """Give back a payment the order cannot take, once (see the module)."""
+    if facts.payment_id in order.extra_refunded:
+        return "duplicate"
+    refund = refunds.refund(facts.payment_id, extra_refund_key(facts.payment_id))
+    store.record_extra_refund(tenant_id, order.order_id, facts.payment_id, at)
+    logger.warning(
+        "payment refunded: its order could not take it",
+        extra={
+            "order_id": order.order_id,
+            "payment_id": facts.payment_id,
+            "reason": reason,
+            "refund_id": refund.get("id"),
+        },
+    )
+    return "refunded"
 
 
 def _needs_admin(
@@ -314,6 +366,16 @@ class DynamoSettlementStore:
             ReturnValues="ALL_NEW",
         )
         return StoredOrder.model_validate(item) if held and item else None
+
+    def record_extra_refund(self, tenant_id: str, order_id: str, payment_id: str, now: str) -> None:
+        """Add ``payment_id`` to the order's refunded extra payments (a string set: adding twice is a no-op)."""
+        self._update(
+            tenant_id,
+            order_id,
+            UpdateExpression="ADD extra_refunded :ids SET updated_at = :now",
+            ConditionExpression="attribute_exists(order_id)",
+            ExpressionAttributeValues={":ids": {"SS": [payment_id]}, ":now": {"S": now}},
+        )
 
     def flag(self, tenant_id: str, order_id: str, reason: str, now: str) -> bool:
         held, _ = self._update(

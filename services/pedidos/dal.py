@@ -251,7 +251,8 @@ class OrdersDal:
     # -- writes -----------------------------------------------------------------------------------
     def create_order(self, order: StoredOrder, *, idempotency: IdempotencyRecord | None, ttl: int) -> None:
         """Put the order; with an idempotency key, the key's record and the order in one transaction."""
-        order_item = to_item(order.model_dump(mode="json"))
+        # ``extra_refunded`` is a string set that settlement ADDs to: never written as an (empty) list.
+        order_item = to_item(order.model_dump(mode="json", exclude={"extra_refunded"}))
         new_only = "attribute_not_exists(order_id)"
         if idempotency is None:
             self._call("put_item", TableName=self.tables.orders, Item=order_item, ConditionExpression=new_only)

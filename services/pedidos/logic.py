@@ -460,7 +460,7 @@ def pay_with_card(
     if facts.status == "rejected":
         refused()
     with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
-        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now)
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateways(tenant))
     return CardPaymentResult(
         payment_id=facts.payment_id,
         status=facts.status,

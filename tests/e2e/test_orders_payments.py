@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import httpx
@@ -463,3 +464,27 @@ def test_roles_staff_cannot_order_and_customers_cancel_only_their_own_unpaid_ord
     assert (mine.status_code, mine.json()["estado_pedido"]) == (200, "CANCELADO")
     assert (again.status_code, again.json()["error"]) == (409, "order_cancelled")
     assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "CANCELADO"
+
+
+def test_two_checkouts_both_approved_pay_once_and_the_second_is_refunded(cloud, menu) -> None:
+    # Given a customer who opened Checkout Pro twice for one order (two tabs) and approved both
+    customer = new_customer(cloud)
+    order = new_order(cloud, customer, menu)
+    pay = f"{cloud.urls.api}pedidos/{order['order_id']}/pago"
+    checkouts = [httpx.post(pay, headers=customer.headers, timeout=30).json()["checkout_url"] for _ in range(2)]
+    paid = []
+    for checkout_url in checkouts:
+        answer = httpx.post(checkout_url, data={"decision": "approve"}, follow_redirects=False)
+        paid.append(parse_qs(urlparse(answer.headers["location"]).query)["collection_id"][0])
+    # When both webhooks are settled
+    after = wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
+    kept = after["payment"]["payment_id"]
+    [extra] = [payment for payment in paid if payment != kept]
+    token = mercadopago_credentials(TENANT)["access_token"]
+    # Then the order is paid by one, the other is refunded once, and no admin is needed
+    assert len(eventually(lambda: cloud.mercadopago.list_refunds(token, extra))) == 1
+    time.sleep(1)  # a redelivered webhook of the extra payment meanwhile refunds nothing more
+    assert len(cloud.mercadopago.list_refunds(token, extra)) == 1
+    assert cloud.mercadopago.list_refunds(token, kept) == []
+    assert get_order(cloud, customer.headers, order["order_id"]).json().get("needs_admin") is None
+    assert len(eventually(lambda: executions_named(order["order_id"]))) == 1

@@ -214,3 +214,59 @@ def test_refused_cards_of_one_customer_are_capped_per_hour_across_orders(dal: Or
         _pay(orders[-1], dal, dynamodb, gateway)
     # an hour later the customer may try again
     assert _pay(orders[-1], dal, dynamodb, gateway, now=NOW + timedelta(hours=1)).status == "rejected"
+
+
+class FakeRefunds:
+    """Mercado Pago's refunds: one per idempotency key, as Mercado Pago keeps them."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, dict[str, Any]] = {}
+        self.calls = 0
+
+    def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]:
+        self.calls += 1
+        return self.by_key.setdefault(idempotency_key, {"id": f"r-{payment_id}", "payment_id": payment_id})
+
+
+def test_a_second_approved_payment_is_refunded_once_and_the_order_keeps_the_first(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    store, topic, bus, refunds = (
+        DynamoSettlementStore(dynamodb, dal.tables.orders),
+        Recorder(),
+        Recorder(),
+        FakeRefunds(),
+    )
+    settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW, refunds=refunds)
+
+    second = facts(order_id, payment_id="78")
+    outcomes = [settle(TENANT, second, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) for _ in range(3)]
+
+    assert outcomes == ["refunded", "duplicate", "duplicate"]  # webhook redeliveries refund nothing more
+    assert list(refunds.by_key) == ["refund-extra-78"] and refunds.calls == 1
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.payment is not None
+    assert (order.payment.payment_id, order.payment.status, order.extra_refunded) == ("77", "approved", {"78"})
+    assert len(topic.messages) == 1 and order.needs_admin is None  # one approval published, no admin needed
+
+
+def test_an_approval_after_a_cancel_is_refunded_and_a_wrong_amount_still_goes_to_an_admin(
+    dal: OrdersDal, dynamodb: Any, order_id: str
+) -> None:
+    store, topic, bus, refunds = (
+        DynamoSettlementStore(dynamodb, dal.tables.orders),
+        Recorder(),
+        Recorder(),
+        FakeRefunds(),
+    )
+    wrong = facts(order_id, payment_id="90", amount_cents=100)
+    assert settle(TENANT, wrong, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) == "needs_admin"
+    dynamodb.update_item(
+        TableName=dal.tables.orders,
+        Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}},
+        UpdateExpression="SET estado_pedido = :c",
+        ExpressionAttributeValues={":c": {"S": "CANCELADO"}},
+    )
+    late = facts(order_id, payment_id="91")
+    assert settle(TENANT, late, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) == "refunded"
+    assert list(refunds.by_key) == ["refund-extra-91"] and topic.messages == []
