@@ -40,6 +40,7 @@ class WorkQueue(Construct):
         visibility_timeout: cdk.Duration | None = None,
         max_receive_count: int = 5,
         max_age: cdk.Duration | None = None,
+        delivery_delay: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         suffix = ".fifo" if fifo else ""
@@ -73,6 +74,7 @@ class WorkQueue(Construct):
             enforce_ssl=True,
             removal_policy=stage.removal_policy,
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
+            delivery_delay=delivery_delay,
             **fifo_settings,
         )
         self.visibility_timeout = visibility_timeout or VISIBILITY_TIMEOUT

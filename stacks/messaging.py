@@ -57,6 +57,14 @@ class MessagingStack(cdk.Stack):
         )
         # Tenant onboarding -> EventBridge -> SQS -> invitations worker (the first admin's invitation).
         self.invitation_requests = self._queue("InvitationsQueue", "invitaciones", fifo=False)
+        # A staff completion asks to be checked a little later: if its SendTaskSuccess never happened
+        # (a timeout after the tracking row was written), the checker tells the workflow (etapas.checker).
+        self.completion_checks = self._queue(
+            "CompletionChecksQueue",
+            "etapas-verificacion",
+            fifo=False,
+            delivery_delay=cdk.Duration.seconds(contracts.COMPLETION_CHECK_DELAY_SECONDS),
+        )
         invitation_rule = self._rule(
             "InvitationsRule",
             self.invitation_requests,
@@ -121,7 +129,9 @@ class MessagingStack(cdk.Stack):
             enforce_ssl=True,
         )
 
-    def _queue(self, logical_id: str, name: str, *, fifo: bool) -> WorkQueue:
+    def _queue(
+        self, logical_id: str, name: str, *, fifo: bool, delivery_delay: cdk.Duration | None = None
+    ) -> WorkQueue:
         return WorkQueue(
             self,
             logical_id,
@@ -129,6 +139,7 @@ class MessagingStack(cdk.Stack):
             name=name,
             fifo=fifo,
             alarm_topic=self.alarm_topic,
+            delivery_delay=delivery_delay,
         )
 
     def _rule(

@@ -3,7 +3,8 @@
 - ``etapas-consumidor``: one function consuming the three role FIFO queues (PagadoACocina,
   CocinaAEmpaquetamiento, EmpaquetamientoADelivery): the tracking row and Pedidos in one
   transaction, then ``OrderStatusChanged``;
-- ``etapas``: ``/cocina``, ``/empaquetamiento``, ``/delivery`` (queue view, ``tomar``, ``completar``).
+- ``etapas``: ``/cocina``, ``/empaquetamiento``, ``/delivery`` (queue view, ``tomar``, ``completar``);
+- ``etapas-verificador``: the delayed check of each completion (tells the workflow if it never heard).
 
 Every statement names the exact actions on the exact tables, indexes, bus and state machine.
 """
@@ -39,6 +40,7 @@ class StageServices:
         self.environment = {"ORDERS_TABLE": data.orders.table_name, **data.stage_table_settings()}
         self.consumer = self._stage_consumer(scope, endpoint)
         self.staff = self._staff_routes(scope, endpoint)
+        self.checker = self._completion_checker(scope, endpoint)
 
     def _stage_consumer(self, scope: Construct, endpoint: RestEndpoint) -> ServiceFunction:
         data, bus = self.data, self.messaging.bus
@@ -83,11 +85,35 @@ class StageServices:
             service="etapas",
             handler="etapas.handler.lambda_handler",
             routes=routes,
-            environment=self.environment,
+            environment={
+                **self.environment,
+                "COMPLETION_CHECKS_QUEUE_URL": self.messaging.completion_checks.queue.queue_url,
+            },
         )
         tables = list(self.data.stage_tables.values())
+        # Each completar asks for its delayed check (etapas.checker) before it writes.
+        allow(staff.role, ["sqs:SendMessage"], [self.messaging.completion_checks.queue.queue_arn])
         allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.data.orders.table_arn])
         allow(staff.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [t.table_arn for t in tables])
         allow(staff.role, ["dynamodb:Query"], [index_arn(t, "by_queue") for t in tables])
         allow(staff.role, ["states:SendTaskSuccess"], [self.state_machine.state_machine_arn])
         return staff
+
+    def _completion_checker(self, scope: Construct, endpoint: RestEndpoint) -> ServiceFunction:
+        data = self.data
+        checker = ServiceFunction(
+            scope,
+            "CompletionChecker",
+            stage=endpoint.stage,
+            service="etapas-verificador",
+            handler="etapas.checker.lambda_handler",
+            layer=endpoint.layer,
+            timeout=CONSUMER_TIMEOUT,
+            environment=self.environment,
+            description="Tells the workflow of a staff completion it never heard of",
+        )
+        checker.consume(self.messaging.completion_checks, batch_size=CONSUMER_BATCH_SIZE)
+        stage_arns = [t.table_arn for t in data.stage_tables.values()]
+        allow(checker.role, ["dynamodb:GetItem"], [data.orders.table_arn, *stage_arns])
+        allow(checker.role, ["states:SendTaskSuccess"], [self.state_machine.state_machine_arn])
+        return checker

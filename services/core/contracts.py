@@ -96,6 +96,9 @@ ORDER_CANCELLED_ERROR: Final = "OrderCancelled"
 # Mercado Pago's REST API (the functions' default; the local cloud points them at its fake).
 MERCADOPAGO_API_URL: Final = "https://api.mercadopago.com"
 
+# How long after a staff completion the platform checks that the workflow heard of it (etapas.checker).
+COMPLETION_CHECK_DELAY_SECONDS: Final = 20
+
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
 

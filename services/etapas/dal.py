@@ -300,3 +300,18 @@ class StageDal:
     @staticmethod
     def _key(tenant_id: str, order_id: str) -> dict[str, Any]:
         return {"tenant_id": {"S": tenant_id}, "order_id": {"S": order_id}}
+
+
+class CompletionChecks:
+    """Asks, through a delayed SQS queue, for a look at a completion a little later (``etapas.checker``)."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def schedule(self, tenant_id: str, stage: str, order_id: str) -> None:
+        body = json.dumps({"tenant_id": tenant_id, "stage": stage, "order_id": order_id}, separators=(",", ":"))
+        try:
+            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyFailed("Could not schedule the completion's check") from exc

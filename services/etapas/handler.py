@@ -50,7 +50,9 @@ def _add_routes(stage: contracts.Stage) -> None:
         return logic.claim(caller(app), stage.state, order_id, dal=runtime.dal(), now=utc_now())
 
     def complete(order_id: OrderId) -> StageAction:
-        return logic.complete(caller(app), stage.state, order_id, dal=runtime.dal(), now=utc_now())
+        return logic.complete(
+            caller(app), stage.state, order_id, dal=runtime.dal(), now=utc_now(), checks=runtime.checks()
+        )
 
     for route in (queue, claim, complete):  # the OpenAPI operation ids: cocina_queue, cocina_claim, ...
         route.__name__ = route.__qualname__ = f"{stage.slug}_{route.__name__}"

@@ -278,8 +278,22 @@ def claim(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now
     return StageAction(order_id=order_id, stage=stage, status="claimed", by=principal.subject_id, at=at)
 
 
-def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, now: datetime) -> StageAction:
-    """``completar``: the row completed, the completion in the timeline, the workflow told (3 AWS calls).
+class Checks(Protocol):
+    def schedule(self, tenant_id: str, stage: str, order_id: str) -> None: ...
+
+
+def complete(
+    principal: Principal,
+    stage: str,
+    order_id: str,
+    *,
+    dal: StageDal,
+    now: datetime,
+    checks: Checks | None = None,
+) -> StageAction:
+    """``completar``: a later check asked for, the row completed with the completion in the timeline,
+    the workflow told (4 AWS calls). Should the last step never happen (a timeout after the write),
+    the check (``etapas.checker``) or a retry of ``completar`` tells the workflow.
 
     A second complete, an order in another stage or a cancelled one: 409 with the reason, nothing written.
     """
@@ -292,6 +306,8 @@ def complete(principal: Principal, stage: str, order_id: str, *, dal: StageDal, 
         if ticket.status == "completed":
             return _finish_completion(principal, ticket, dal)
         _refuse(principal, ticket)
+        if checks is not None and attempt == 1:
+            checks.schedule(principal.tenant_id, stage, order_id)  # before the write: nothing left unwatched
         entry = HistoryEntry(estado=stage, at=at, by=actor, rol=principal.rol, note="completado")
         expires_at = int((now + timedelta(days=COMPLETED_ROW_DAYS)).timestamp())
         try:
@@ -324,16 +340,34 @@ def _hand_over(ticket: StageTicket, dal: StageDal, *, by: str, at: str) -> Stage
     )
 
 
-def _finish_completion(principal: Principal, ticket: StageTicket, dal: StageDal) -> StageAction:
-    """A completed row whose order is still in the stage: the completion was written but the workflow was
-    never told (a timeout between the two). Any staff of the stage completing it again finishes it."""
-    _check_location(principal, ticket)
+def _untold(ticket: StageTicket, dal: StageDal) -> bool:
+    """A completed row whose order is still in the stage: the workflow may never have heard of it."""
+    if ticket.status != "completed":
+        return False
     order = dal.get_order(ticket.tenant_id, ticket.order_id)
-    if order is None or order.estado_pedido != ticket.stage:
+    return order is not None and order.estado_pedido == ticket.stage
+
+
+def _finish_completion(principal: Principal, ticket: StageTicket, dal: StageDal) -> StageAction:
+    """The completion was written but the workflow maybe never told (a timeout between the two): any staff
+    of the stage completing it again finishes it; once the workflow moved on, it is a 409."""
+    _check_location(principal, ticket)
+    if not _untold(ticket, dal):
         raise Conflict(
             f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
             f"at {ticket.completed_at}",
             code="already_completed",
         )
-    logger.warning("finishing a completion the workflow never heard of", extra={"order_id": ticket.order_id})
+    logger.warning("finishing a completion the workflow may not have heard of", extra={"order_id": ticket.order_id})
     return _hand_over(ticket, dal, by=ticket.completed_by or principal.subject_id, at=ticket.completed_at or "")
+
+
+def check_completion(tenant_id: str, stage: str, order_id: str, *, dal: StageDal) -> bool:
+    """The delayed check of a completion: tell the workflow if it may not know yet (True when it (re)sent it;
+    a token the workflow already used is simply over)."""
+    ticket = dal.get_ticket(stage, tenant_id, order_id)
+    if ticket is None or not _untold(ticket, dal):
+        return False  # not completed after all (its write failed), or the workflow already moved on
+    logger.warning("a completion's check tells the workflow", extra={"order_id": order_id, "stage": stage})
+    _hand_over(ticket, dal, by=ticket.completed_by or contracts.WORKFLOW_ACTOR, at=ticket.completed_at or "")
+    return True

@@ -36,3 +36,21 @@ def test_the_authorizer_reads_the_token_and_its_tenant_only(dev_app) -> None:
     resources = json.dumps(dynamo[0]["Resource"])
     assert "Tokens" in resources and "Tenants" in resources
     assert len(dynamo[0]["Resource"]) == 2
+
+
+def test_each_completion_is_checked_later_through_a_delayed_queue(dev_app) -> None:
+    messaging = dev_app.template("messaging")
+    [queue] = [
+        q
+        for q in dict(messaging.find_resources("AWS::SQS::Queue")).values()
+        if str(q["Properties"].get("QueueName", "")).endswith("-etapas-verificacion")
+    ]
+    assert queue["Properties"]["DelaySeconds"] == contracts.COMPLETION_CHECK_DELAY_SECONDS
+    api = dev_app.template("api")
+    mappings = dict(api.find_resources("AWS::Lambda::EventSourceMapping")).values()
+    checker = [m for m in mappings if "CompletionChecker" in json.dumps(m["Properties"]["FunctionName"])]
+    assert len(checker) == 1 and "CompletionChecksQueue" in json.dumps(checker[0]["Properties"]["EventSourceArn"])
+    policies = dict(api.find_resources("AWS::IAM::Policy"))
+    [staff] = [p for k, p in policies.items() if k.startswith("Etapas")]
+    sends = [s for s in staff["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sqs:SendMessage"]
+    assert len(sends) == 1 and "CompletionChecksQueue" in json.dumps(sends[0]["Resource"])

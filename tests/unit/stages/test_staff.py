@@ -267,3 +267,40 @@ def test_a_cursor_of_another_location_is_refused(world: World) -> None:
     )
     with pytest.raises(ValidationFailed):
         logic.queue_view(staff("cocinero"), "COCINA", location_id=None, cursor=cursor, limit=5, dal=world.dal, now=NOW)
+
+
+class RecordedChecks:
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[str, str, str]] = []
+
+    def schedule(self, tenant_id: str, stage: str, order_id: str) -> None:
+        self.scheduled.append((tenant_id, stage, order_id))
+
+
+def test_a_complete_asks_for_its_check_once_before_it_writes(world: World) -> None:
+    in_kitchen(world, "o-1")
+    checks = RecordedChecks()
+    logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW, checks=checks)
+    assert checks.scheduled == [(TENANT, "COCINA", "o-1")]
+
+
+def test_the_check_tells_the_workflow_of_a_completion_whose_call_was_lost_and_nothing_else(world: World) -> None:
+    # Given a completion written whose SendTaskSuccess timed out
+    in_kitchen(world, "o-1")
+    world.sfn.unavailable = 1
+    with pytest.raises(DependencyFailed):
+        logic.complete(staff("cocinero"), "COCINA", "o-1", dal=world.dal, now=NOW)
+    # When its delayed check runs (twice: SQS delivers at least once)
+    told = [logic.check_completion(TENANT, "COCINA", "o-1", dal=world.dal) for _ in range(2)]
+    # Then the workflow hears of it once, as the cook's
+    assert told == [True, True]  # the second finds the token used: harmless
+    assert [output["completed_by"] for _, output in world.sfn.successes] == [
+        world.row("COCINA", TENANT, "o-1")["completed_by"]
+    ]
+    # and a check of a completion the workflow moved on from, or of one never written, does nothing.
+    _moved_on(world, "o-1", "EMPAQUETAMIENTO")
+    in_kitchen(world, "o-2")
+    assert logic.check_completion(TENANT, "COCINA", "o-1", dal=world.dal) is False
+    assert logic.check_completion(TENANT, "COCINA", "o-2", dal=world.dal) is False
+    assert logic.check_completion(TENANT, "COCINA", "o-404", dal=world.dal) is False
+    assert len(world.sfn.successes) == 1
