@@ -228,15 +228,16 @@ class FakeRefunds:
         return self.by_key.setdefault(idempotency_key, {"id": f"r-{payment_id}", "payment_id": payment_id})
 
 
+@pytest.fixture
+def settlement(dal: OrdersDal, dynamodb: Any) -> tuple[DynamoSettlementStore, Recorder, Recorder, FakeRefunds]:
+    """The settlement's store, SNS topic, bus and Mercado Pago refunds."""
+    return DynamoSettlementStore(dynamodb, dal.tables.orders), Recorder(), Recorder(), FakeRefunds()
+
+
 def test_a_second_approved_payment_is_refunded_once_and_the_order_keeps_the_first(
-    dal: OrdersDal, dynamodb: Any, order_id: str
+    dal: OrdersDal, settlement: Any, order_id: str
 ) -> None:
-    store, topic, bus, refunds = (
-        DynamoSettlementStore(dynamodb, dal.tables.orders),
-        Recorder(),
-        Recorder(),
-        FakeRefunds(),
-    )
+    store, topic, bus, refunds = settlement
     settle(TENANT, facts(order_id), store=store, topic=topic, bus=bus, now=NOW, refunds=refunds)
 
     second = facts(order_id, payment_id="78")
@@ -251,14 +252,9 @@ def test_a_second_approved_payment_is_refunded_once_and_the_order_keeps_the_firs
 
 
 def test_an_approval_after_a_cancel_is_refunded_and_a_wrong_amount_still_goes_to_an_admin(
-    dal: OrdersDal, dynamodb: Any, order_id: str
+    dal: OrdersDal, dynamodb: Any, settlement: Any, order_id: str
 ) -> None:
-    store, topic, bus, refunds = (
-        DynamoSettlementStore(dynamodb, dal.tables.orders),
-        Recorder(),
-        Recorder(),
-        FakeRefunds(),
-    )
+    store, topic, bus, refunds = settlement
     wrong = facts(order_id, payment_id="90", amount_cents=100)
     assert settle(TENANT, wrong, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) == "needs_admin"
     dynamodb.update_item(
