@@ -81,6 +81,8 @@ class IdentityServices:
         )
         # Login reads an account through its email lock (strongly consistent GetItems), never the by_email index.
         allow(users.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+        # A session is written only while its account is as login read it (ConditionCheck in the transaction).
+        allow(users.role, ["dynamodb:ConditionCheckItem"], [data.users.table_arn, data.employees.table_arn])
         allow(users.role, TOKEN_ACTIONS, [data.tokens.table_arn])
         allow(users.role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
         allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])

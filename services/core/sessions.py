@@ -15,13 +15,14 @@ Items (partition ``tenant_id``, sort ``token_hash``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from core.dynamo import condition_failed, from_item, to_item
-from core.errors import DependencyFailed
+from core.errors import DependencyFailed, Unauthenticated
 from core.tokens import hash_token
 
 INVITE_PREFIX = "invite#"
@@ -29,6 +30,12 @@ INDEX_PREFIX = "sessions#"
 _BATCH = 25
 # The subject's index outlives its longest token (sessions 12 h, invitations 72 h) by this much.
 _INDEX_MARGIN_SECONDS = 7 * 24 * 3600
+
+
+class AccountChanged(Unauthenticated):
+    """The account was deactivated or changed between reading it and writing its session."""
+
+    code = "invalid_credentials"
 
 
 class SessionRecord(BaseModel):
@@ -61,13 +68,20 @@ class SessionStore:
         self._client = client
         self.table_name = table_name
 
-    def put(self, record: SessionRecord) -> None:
-        """The token and its entry in the subject's index, in one transaction."""
+    def put(self, record: SessionRecord, *, guard: Mapping[str, Any] | None = None) -> None:
+        """The token and its entry in the subject's index, in one transaction; with ``guard`` (a
+        ``ConditionCheck`` on the account as it was read), only while the account is still so.
+
+        Revocation (deactivation, a role change) writes the account, then revokes what the index
+        lists; a session written with the guard either is in the index by then or is refused, so a
+        login racing a revocation can never leave a session with the old role (``AccountChanged``).
+        """
         item = to_item({**record.model_dump(), "subject_key": record.subject_key})
         index_key = self.key(record.tenant_id, INDEX_PREFIX + record.subject_id)
         try:
             self._client.transact_write_items(
                 TransactItems=[
+                    *([{"ConditionCheck": dict(guard)}] if guard else []),
                     {
                         "Put": {
                             "TableName": self.table_name,
@@ -89,7 +103,12 @@ class SessionStore:
                     },
                 ]
             )
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if guard and reasons and reasons[0] == "ConditionalCheckFailed":
+                raise AccountChanged("The account changed while signing in") from exc
+            raise DependencyFailed("Could not store the token") from exc
+        except BotoCoreError as exc:
             raise DependencyFailed("Could not store the token") from exc
 
     def get(self, tenant_id: str, token_hash: str) -> SessionRecord | None:

@@ -169,6 +169,27 @@ class UsersDal:
             active=record.get("status") == "active",
         )
 
+    def unchanged(self, account: Account) -> dict[str, Any]:
+        """A ``ConditionCheck`` that ``account`` is still active with the role and location it was read with."""
+        table, sort_key = (self._users, "user_id") if account.kind == "customer" else (self._employees, "employee_id")
+        condition = f"attribute_exists({sort_key}) AND #status = :active"
+        values: dict[str, Any] = {":active": {"S": "active"}}
+        names = {"#status": "status"}
+        if account.kind == "employee":
+            condition += " AND rol = :rol AND " + (
+                "location_id = :loc" if account.location_id else "attribute_not_exists(location_id)"
+            )
+            values[":rol"] = {"S": account.rol}
+            if account.location_id:
+                values[":loc"] = {"S": account.location_id}
+        return {
+            "TableName": table,
+            "Key": {"tenant_id": {"S": account.tenant_id}, sort_key: {"S": account.subject_id}},
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
     def store_password_hash(self, account: Account, password_hash: str) -> None:
         self._conditional_update(account, "SET password_hash = :h", None, {":h": {"S": password_hash}})
 

@@ -131,7 +131,7 @@ def login(
         name=account.name,
         expires_at=epoch + hours * 3600,
     )
-    sessions.put(record)
+    sessions.put(record, guard=dal.unchanged(account))  # a revocation meanwhile refuses it
     return LoginResponse(
         token=token,
         expires_at=record.expires_at,

@@ -401,3 +401,26 @@ def test_a_suspended_tenants_sessions_stop_at_the_authorizer(cloud) -> None:
     authorizer_runtime.tenants.cache_clear()  # a fresh container; a warm one re-reads within a minute
     # Then its still-valid session is refused
     assert authorize(body["token"]) is None
+
+
+def test_a_login_racing_a_deactivation_leaves_no_session(cloud, monkeypatch) -> None:
+    # Given a login that read the account active, and the account deactivated right after that read
+    _, profile = register(cloud)
+    read = handler.logic._find_account
+
+    def read_then_deactivated(*args, **kwargs):
+        account = read(*args, **kwargs)
+        cloud.dynamodb.update_item(
+            TableName=table_name("usuarios"),
+            Key={"tenant_id": {"S": "tenant-a"}, "user_id": {"S": profile["user_id"]}},
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "inactive"}},
+        )
+        return account
+
+    monkeypatch.setattr(handler.logic, "_find_account", read_then_deactivated)
+    # When the login writes its session, then it is refused as a bad login, and no token exists
+    status, body = login()
+    assert (status, body["error"]) == (401, "invalid_credentials")
+    assert cloud.tokens() == []
