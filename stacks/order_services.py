@@ -96,7 +96,8 @@ class OrderServices:
                 "CUSTOMER_APP_URL_PARAMETER": customer_url,
                 "REST_API_URL": rest_api_url,
             },
-            timeout=cdk.Duration.seconds(20),  # Mercado Pago calls: 5 s timeout, one retry
+            # Mercado Pago calls: 5 s timeout, one retry; it settles card payments (see the contract)
+            timeout=cdk.Duration.seconds(contracts.SETTLING_FUNCTION_MAX_SECONDS),
         )
         role = service.role
         stage_tables = [t.table_arn for t in data.stage_tables.values()]
@@ -147,7 +148,7 @@ class OrderServices:
                 "EVENT_BUS_NAME": messaging.bus.event_bus_name,
                 "MERCADOPAGO_API_URL": contracts.MERCADOPAGO_API_URL,
             },
-            timeout=cdk.Duration.seconds(15),
+            timeout=cdk.Duration.seconds(min(15, contracts.SETTLING_FUNCTION_MAX_SECONDS)),
         )
         role = service.role
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])

@@ -99,6 +99,10 @@ MERCADOPAGO_API_URL: Final = "https://api.mercadopago.com"
 # How long after a staff completion the platform checks that the workflow heard of it (etapas.checker).
 COMPLETION_CHECK_DELAY_SECONDS: Final = 20
 
+# The longest a function that settles payments may run (the orders API: 20 s; the webhook: 15 s). A
+# settlement older than this with no publish mark was left by a winner that died (pagos.settlement).
+SETTLING_FUNCTION_MAX_SECONDS: Final = 20
+
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
 

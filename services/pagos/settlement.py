@@ -38,7 +38,9 @@ from core.observability import logger
 from core.orders import StoredOrder
 from pagos.gateway import soles_to_cents
 
-IN_FLIGHT_SECONDS = 60
+# A live winner cannot run longer than its function: after that, the next delivery publishes. Short, so that
+# Mercado Pago's webhook retries (and the card route's) are not all refused as "in flight" meanwhile.
+IN_FLIGHT_SECONDS = contracts.SETTLING_FUNCTION_MAX_SECONDS + 5
 REQUIRES_ADMIN = "REQUIERE_ADMIN"
 Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin", "refunded"]
 

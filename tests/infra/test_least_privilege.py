@@ -54,3 +54,17 @@ def test_each_completion_is_checked_later_through_a_delayed_queue(dev_app) -> No
     [staff] = [p for k, p in policies.items() if k.startswith("Etapas")]
     sends = [s for s in staff["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sqs:SendMessage"]
     assert len(sends) == 1 and "CompletionChecksQueue" in json.dumps(sends[0]["Resource"])
+
+
+def test_no_function_that_settles_payments_outlives_the_in_flight_window(dev_app) -> None:
+    from pagos.settlement import IN_FLIGHT_SECONDS
+
+    functions = dict(dev_app.template("api").find_resources("AWS::Lambda::Function")).values()
+    settling = [
+        f["Properties"]["Timeout"]
+        for f in functions
+        if f["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
+        in {"pedidos", "pagos"}
+    ]
+    assert len(settling) == 2
+    assert max(settling) <= contracts.SETTLING_FUNCTION_MAX_SECONDS < IN_FLIGHT_SECONDS
