@@ -76,6 +76,7 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
     sessions = SessionStore(dynamodb, tables["tokens"])
     tenants = TenantDirectory(dynamodb, tables["tenants"])
     invitations = employees_logic.InvitationPolicy(staff_app_url="http://seed.invalid")
+    inviter = employees_logic.Inviter(sessions, tenants, capture, invitations)
     users = UsersDal(dynamodb, users_table=tables["usuarios"], employees_table=tables["empleados"])
     location = _first_location(dynamodb, tables, tenant_id)
     seeder = Principal(tenant_id=tenant_id, subject_id="seed", kind="employee", rol="admin")
@@ -89,10 +90,7 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
                 seeder,
                 body,
                 dal=employees,
-                sessions=sessions,
-                tenants=tenants,
-                publisher=capture,
-                invitations=invitations,
+                inviter=inviter,
                 now=now,
             )
             token = parse_qs(urlparse(capture.invite_url).fragment)["token"][0]

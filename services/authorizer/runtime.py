@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from authorizer.dal import TokenStore
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -18,28 +17,20 @@ class Settings(EnvironmentSettings):
     tenants_table: str
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def store() -> TokenStore:
-    return TokenStore(_dynamodb(), settings().tokens_table)
+    return TokenStore(cached.client("dynamodb"), settings().tokens_table)
 
 
-@functools.cache
+@cached
 def tenants() -> TenantDirectory:
     """Active tenants, each remembered for a minute in the warm container."""
-    return TenantDirectory(_dynamodb(), settings().tenants_table)
+    return TenantDirectory(cached.client("dynamodb"), settings().tenants_table)
 
 
 def reset() -> None:
     """Forget settings and clients (tests)."""
-    for cached in (settings, _dynamodb, store, tenants):
-        cached.cache_clear()
+    cached.reset()

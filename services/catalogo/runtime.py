@@ -3,16 +3,17 @@ kept while warm."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import UrlPolicy
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -28,17 +29,15 @@ class Settings(EnvironmentSettings):
     upload_url_ttl_seconds: int = 300
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
 def dynamodb() -> Any:
-    return boto3.client("dynamodb")
+    """The functions' DynamoDB client (tests count the calls made through it)."""
+    return cached.client("dynamodb")
 
 
-@functools.cache
+@cached
 def dal() -> CatalogDal:
     current = settings()
     tables = CatalogTableNames(
@@ -49,20 +48,20 @@ def dal() -> CatalogDal:
     return CatalogDal(dynamodb(), tables)
 
 
-@functools.cache
+@cached
 def images() -> ImageStore:
     # SigV4 so the presigned URLs work in every region and carry signed headers.
-    client = boto3.client("s3", config=Config(signature_version="s3v4"))
+    client = cached.client("s3", Config(signature_version="s3v4"))
     return ImageStore(client, settings().images_bucket)
 
 
-@functools.cache
+@cached
 def urls() -> UrlPolicy:
     current = settings()
     return UrlPolicy(image_url_seconds=current.image_url_ttl_seconds, upload_url_seconds=current.upload_url_ttl_seconds)
 
 
-@functools.cache
+@cached
 def tenants() -> TenantDirectory:
     """Known tenants, cached ~60 s in the warm container (shared with the identity services)."""
     return TenantDirectory(dynamodb(), settings().tenants_table)
@@ -70,5 +69,4 @@ def tenants() -> TenantDirectory:
 
 def reset() -> None:
     """Forget settings, clients and caches (tests; a new environment)."""
-    for cached in (settings, dynamodb, dal, images, urls, tenants):
-        cached.cache_clear()
+    cached.reset()

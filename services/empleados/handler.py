@@ -43,10 +43,7 @@ def create_employee(body: EmployeeCreate) -> tuple[EmployeeCreated, int]:
         caller(app),
         body,
         dal=runtime.dal(),
-        sessions=runtime.sessions(),
-        tenants=runtime.tenants(),
-        publisher=runtime.publisher(),
-        invitations=runtime.invitations(),
+        inviter=runtime.inviter(),
         now=utc_now(),
     )
     return created, 201
@@ -86,10 +83,7 @@ def reinvite_employee(employee_id: EmployeeId) -> EmployeeCreated:
         caller(app),
         employee_id,
         dal=runtime.dal(),
-        sessions=runtime.sessions(),
-        tenants=runtime.tenants(),
-        publisher=runtime.publisher(),
-        invitations=runtime.invitations(),
+        inviter=runtime.inviter(),
         now=utc_now(),
     )
 

@@ -52,15 +52,58 @@ class InvitationPolicy:
     hours: int = 72
 
 
+@dataclass(frozen=True)
+class Inviter:
+    """Sends an employee's invitation: a one-time token (hashed, with a TTL) and ``EmployeeInvited``."""
+
+    sessions: SessionStore
+    tenants: TenantDirectory
+    publisher: Publisher
+    policy: InvitationPolicy
+
+    def send(self, record: EmployeeRecord, now: datetime) -> datetime:
+        """Store the token and announce the invitation; the link's expiry."""
+        tenant = self.tenants.get(record.tenant_id)
+        token = new_token(record.tenant_id)
+        expires_at = now + timedelta(hours=self.policy.hours)
+        self.sessions.put(
+            SessionRecord(
+                tenant_id=record.tenant_id,
+                token_hash=invite_hash(token),
+                subject_id=record.employee_id,
+                kind="invite",
+                rol=record.rol,
+                location_id=record.location_id,
+                expires_at=int(expires_at.timestamp()),
+            )
+        )
+        # The staff app's activation page of the tenant; the token travels in the fragment, which browsers
+        # never send to a server, so it stays out of every access log.
+        app_url = self.policy.staff_app_url.rstrip("/")
+        detail = EmployeeInvitedDetail(
+            tenant_id=record.tenant_id,
+            tenant_name=tenant.name,
+            employee_id=record.employee_id,
+            employee_name=record.name,
+            email=record.email,
+            rol=record.rol,
+            location_id=record.location_id,
+            invite_url=f"{app_url}/{record.tenant_id}/activar#token={quote(token, safe='')}",
+            expires_at=expires_at,
+        )
+        self.publisher.publish(
+            contracts.EVENT_SOURCE_IDENTITY, contracts.EMPLOYEE_INVITED, detail.model_dump(mode="json")
+        )
+        logger.info("employee invited", extra={"tenant_id": record.tenant_id, "employee_id": record.employee_id})
+        return expires_at
+
+
 def create_employee(
     principal: Principal,
     body: EmployeeCreate,
     *,
     dal: EmployeesDal,
-    sessions: SessionStore,
-    tenants: TenantDirectory,
-    publisher: Publisher,
-    invitations: InvitationPolicy,
+    inviter: Inviter,
     now: datetime,
 ) -> EmployeeCreated:
     """A new employee (status ``invited``) at one of the tenant's locations, and its invitation email."""
@@ -77,52 +120,8 @@ def create_employee(
         updated_at=now,
     )
     dal.create(record)
-    expires_at = invite(
-        record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now
-    )
+    expires_at = inviter.send(record, now)
     return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
-
-
-def invite(
-    record: EmployeeRecord,
-    *,
-    sessions: SessionStore,
-    tenants: TenantDirectory,
-    publisher: Publisher,
-    invitations: InvitationPolicy,
-    now: datetime,
-) -> datetime:
-    """Store a one-time invitation token (hashed, with a TTL) and announce ``EmployeeInvited``."""
-    tenant = tenants.get(record.tenant_id)
-    token = new_token(record.tenant_id)
-    expires_at = now + timedelta(hours=invitations.hours)
-    sessions.put(
-        SessionRecord(
-            tenant_id=record.tenant_id,
-            token_hash=invite_hash(token),
-            subject_id=record.employee_id,
-            kind="invite",
-            rol=record.rol,
-            location_id=record.location_id,
-            expires_at=int(expires_at.timestamp()),
-        )
-    )
-    detail = EmployeeInvitedDetail(
-        tenant_id=record.tenant_id,
-        tenant_name=tenant.name,
-        employee_id=record.employee_id,
-        employee_name=record.name,
-        email=record.email,
-        rol=record.rol,
-        location_id=record.location_id,
-        # The staff app's activation page of the tenant; the token travels in the fragment, which browsers
-        # never send to a server, so it stays out of every access log.
-        invite_url=f"{invitations.staff_app_url.rstrip('/')}/{record.tenant_id}/activar#token={quote(token, safe='')}",
-        expires_at=expires_at,
-    )
-    publisher.publish(contracts.EVENT_SOURCE_IDENTITY, contracts.EMPLOYEE_INVITED, detail.model_dump(mode="json"))
-    logger.info("employee invited", extra={"tenant_id": record.tenant_id, "employee_id": record.employee_id})
-    return expires_at
 
 
 def invitation_requested(
@@ -131,10 +130,7 @@ def invitation_requested(
     event_id: str,
     *,
     dal: EmployeesDal,
-    sessions: SessionStore,
-    tenants: TenantDirectory,
-    publisher: Publisher,
-    invitations: InvitationPolicy,
+    inviter: Inviter,
     now: datetime,
 ) -> bool:
     """Onboarding's request to invite an employee. Idempotent: False when nothing had to be done."""
@@ -144,7 +140,7 @@ def invitation_requested(
     if record.status != "invited" or record.last_invitation_event == event_id:
         logger.info("invitation not needed", extra={"employee_id": employee_id, "status": record.status})
         return False
-    invite(record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now)
+    inviter.send(record, now)
     dal.update(tenant_id, employee_id, set_values={"last_invitation_event": event_id})
     return True
 
@@ -161,10 +157,7 @@ def reinvite_employee(
     employee_id: str,
     *,
     dal: EmployeesDal,
-    sessions: SessionStore,
-    tenants: TenantDirectory,
-    publisher: Publisher,
-    invitations: InvitationPolicy,
+    inviter: Inviter,
     now: datetime,
 ) -> EmployeeCreated:
     """A fresh invitation for an employee who has not activated yet (a lost email, or an expired link).
@@ -175,9 +168,7 @@ def reinvite_employee(
     record = _existing(principal, employee_id, dal)
     if record.status != "invited":
         raise Conflict("This employee has already activated the account", code="already_active")
-    expires_at = invite(
-        record, sessions=sessions, tenants=tenants, publisher=publisher, invitations=invitations, now=now
-    )
+    expires_at = inviter.send(record, now)
     return EmployeeCreated(employee=record.public(), invitation_expires_at=expires_at)
 
 

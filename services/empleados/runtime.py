@@ -3,17 +3,16 @@ first use and kept while warm."""
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from core import web
 from core.events import EventPublisher
+from core.runtime import Caches
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
 from empleados.dal import EmployeesDal
-from empleados.logic import InvitationPolicy
+from empleados.logic import InvitationPolicy, Inviter
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -29,50 +28,44 @@ class Settings(EnvironmentSettings):
     invitation_hours: int = 72
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def dal() -> EmployeesDal:
     s = settings()
     return EmployeesDal(
-        _dynamodb(),
+        cached.client("dynamodb"),
         employees_table=s.employees_table,
         locations_table=s.locations_table,
         tokens_table=s.tokens_table,
     )
 
 
-@functools.cache
+@cached
 def sessions() -> SessionStore:
-    return SessionStore(_dynamodb(), settings().tokens_table)
+    return SessionStore(cached.client("dynamodb"), settings().tokens_table)
 
 
-@functools.cache
+@cached
 def tenants() -> TenantDirectory:
     """Known tenants, cached ~60 s in the warm container."""
-    return TenantDirectory(_dynamodb(), settings().tenants_table)
+    return TenantDirectory(cached.client("dynamodb"), settings().tenants_table)
 
 
-@functools.cache
+@cached
 def publisher() -> EventPublisher:
-    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+    return EventPublisher(cached.client("events"), settings().event_bus_name)
 
 
-def invitations() -> InvitationPolicy:
+def inviter() -> Inviter:
+    """Not cached: the staff app's address is read per call (the parameter itself is cached by ``web``)."""
     s = settings()
     app_url = web.value_or_parameter(s.staff_app_url, s.staff_app_url_parameter)
-    return InvitationPolicy(staff_app_url=app_url, hours=s.invitation_hours)
+    policy = InvitationPolicy(staff_app_url=app_url, hours=s.invitation_hours)
+    return Inviter(sessions(), tenants(), publisher(), policy)
 
 
 def reset() -> None:
     """Forget settings, clients and the tenant cache (tests)."""
-    for cached in (settings, _dynamodb, dal, sessions, tenants, publisher):
-        cached.cache_clear()
+    cached.reset()

@@ -33,10 +33,7 @@ def record_handler(record: SQSRecord) -> None:
         detail.employee_id,
         str(event.get("id") or record.message_id),
         dal=runtime.dal(),
-        sessions=runtime.sessions(),
-        tenants=runtime.tenants(),
-        publisher=runtime.publisher(),
-        invitations=runtime.invitations(),
+        inviter=runtime.inviter(),
         now=utc_now(),
     )
 

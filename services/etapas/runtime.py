@@ -3,13 +3,12 @@ use and kept while warm."""
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from core.events import EventPublisher
+from core.runtime import Caches
 from core.settings import StageTablesSettings
 from etapas.dal import CompletionChecks, StageDal
+
+cached = Caches()
 
 
 class Settings(StageTablesSettings):
@@ -22,34 +21,31 @@ class Settings(StageTablesSettings):
     completion_checks_queue_url: str = ""  # the staff API's only
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
+@cached
 def dal() -> StageDal:
     s = settings()
     return StageDal(
-        boto3.client("dynamodb"),
-        boto3.client("stepfunctions"),
+        cached.client("dynamodb"),
+        cached.client("stepfunctions"),
         orders_table=s.orders_table,
         stage_tables=s.stage_tables(),
         state_machine_arn=s.state_machine_arn or None,
     )
 
 
-@functools.cache
+@cached
 def checks() -> CompletionChecks:
-    return CompletionChecks(boto3.client("sqs"), settings().completion_checks_queue_url)
+    return CompletionChecks(cached.client("sqs"), settings().completion_checks_queue_url)
 
 
-@functools.cache
+@cached
 def publisher() -> EventPublisher:
-    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+    return EventPublisher(cached.client("events"), settings().event_bus_name)
 
 
 def reset() -> None:
     """Forget settings and clients (tests)."""
-    for cached in (settings, dal, checks, publisher):
-        cached.cache_clear()
+    cached.reset()

@@ -6,13 +6,12 @@ not the ``mercadopago`` SDK.
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfigs
 from pagos.credentials import CredentialStore
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -28,22 +27,19 @@ class Settings(EnvironmentSettings):
     mercadopago_sdk_url: str = "https://sdk.mercadopago.com/js/v2"
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
+@cached
 def tenants() -> TenantConfigs:
-    return TenantConfigs(boto3.client("dynamodb"), settings().tenants_table)
+    return TenantConfigs(cached.client("dynamodb"), settings().tenants_table)
 
 
-@functools.cache
+@cached
 def credentials() -> CredentialStore:
-    return CredentialStore(boto3.client("secretsmanager"))
+    return CredentialStore(cached.client("secretsmanager"))
 
 
 def reset() -> None:
     """Forget settings and clients (tests)."""
-    for cached in (settings, tenants, credentials):
-        cached.cache_clear()
+    cached.reset()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from notificaciones.dal import LedgerConfig, SecretCredentials, SentLedger
 from notificaciones.mailer import SmtpConfig, SmtpMailer
 from notificaciones.order_mails import OrderMailDirectory
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -27,33 +26,29 @@ class Settings(EnvironmentSettings):
     employees_table: str
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def credentials() -> SecretCredentials:
     """The SMTP login, read once from its secret and kept (forgotten after a failed login)."""
-    return SecretCredentials(boto3.client("secretsmanager"), settings().smtp_secret_name)
+    return SecretCredentials(cached.client("secretsmanager"), settings().smtp_secret_name)
 
 
-@functools.cache
+@cached
 def ledger() -> SentLedger:
-    return SentLedger(_dynamodb(), LedgerConfig(table=settings().dedup_table))
+    return SentLedger(cached.client("dynamodb"), LedgerConfig(table=settings().dedup_table))
 
 
-@functools.cache
+@cached
 def directory() -> OrderMailDirectory:
     """The reads of the order emails (the order's customer, the tenant, the location's admins)."""
     s = settings()
     return OrderMailDirectory(
-        _dynamodb(), orders_table=s.orders_table, tenants_table=s.tenants_table, employees_table=s.employees_table
+        cached.client("dynamodb"),
+        orders_table=s.orders_table,
+        tenants_table=s.tenants_table,
+        employees_table=s.employees_table,
     )
 
 
@@ -73,5 +68,4 @@ def mailer() -> SmtpMailer:
 
 def reset() -> None:
     """Forget settings, clients and the cached secret (tests)."""
-    for cached in (settings, _dynamodb, credentials, ledger, directory):
-        cached.cache_clear()
+    cached.reset()

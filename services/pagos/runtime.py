@@ -6,17 +6,16 @@ Mercado Pago gateway, the settlement store and the "payment approved" topic are 
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from core import contracts
 from core.events import EventPublisher
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.credentials import CredentialStore
 from pagos.gateway import MercadoPagoGateway
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -32,46 +31,38 @@ class Settings(EnvironmentSettings):
     mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def tenants() -> TenantConfigs:
-    return TenantConfigs(_dynamodb(), settings().tenants_table)
+    return TenantConfigs(cached.client("dynamodb"), settings().tenants_table)
 
 
-@functools.cache
+@cached
 def credentials() -> CredentialStore:
-    return CredentialStore(boto3.client("secretsmanager"))
+    return CredentialStore(cached.client("secretsmanager"))
 
 
 def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
     return MercadoPagoGateway(credentials(), tenant.mercadopago_secret_name, settings().mercadopago_api_url)
 
 
-@functools.cache
+@cached
 def settlement() -> DynamoSettlementStore:
-    return DynamoSettlementStore(_dynamodb(), settings().orders_table)
+    return DynamoSettlementStore(cached.client("dynamodb"), settings().orders_table)
 
 
-@functools.cache
+@cached
 def topic() -> SnsApprovedTopic:
-    return SnsApprovedTopic(boto3.client("sns"), settings().payment_approved_topic_arn)
+    return SnsApprovedTopic(cached.client("sns"), settings().payment_approved_topic_arn)
 
 
-@functools.cache
+@cached
 def bus() -> EventPublisher:
-    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+    return EventPublisher(cached.client("events"), settings().event_bus_name)
 
 
 def reset() -> None:
     """Forget settings and clients (tests)."""
-    for cached in (settings, _dynamodb, tenants, credentials, settlement, topic, bus):
-        cached.cache_clear()
+    cached.reset()

@@ -6,17 +6,16 @@ topic) are the payments service's: ``pagos.runtime`` builds them, ``reset`` forg
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from core import web
 from core.events import EventPublisher
+from core.runtime import Caches
 from core.settings import StageTablesSettings
 from core.tenant_config import TenantConfigs
 from pagos import runtime as payments
 from pedidos.dal import OrdersDal, Tables, WorkflowClient
 from pedidos.logic import Links
+
+cached = Caches()
 
 
 class Settings(StageTablesSettings):
@@ -38,17 +37,10 @@ class Settings(StageTablesSettings):
     rest_api_url: str = ""
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def dal() -> OrdersDal:
     s = settings()
     tables = Tables(
@@ -60,22 +52,22 @@ def dal() -> OrdersDal:
         tenants=s.tenants_table,
         stages=s.stage_tables(),
     )
-    return OrdersDal(_dynamodb(), tables)
+    return OrdersDal(cached.client("dynamodb"), tables)
 
 
-@functools.cache
+@cached
 def tenants() -> TenantConfigs:
-    return TenantConfigs(_dynamodb(), settings().tenants_table)
+    return TenantConfigs(cached.client("dynamodb"), settings().tenants_table)
 
 
-@functools.cache
+@cached
 def bus() -> EventPublisher:
-    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+    return EventPublisher(cached.client("events"), settings().event_bus_name)
 
 
-@functools.cache
+@cached
 def workflow() -> WorkflowClient:
-    return WorkflowClient(boto3.client("stepfunctions"), settings().state_machine_arn)
+    return WorkflowClient(cached.client("stepfunctions"), settings().state_machine_arn)
 
 
 def links() -> Links:
@@ -87,5 +79,4 @@ def links() -> Links:
 def reset() -> None:
     """Forget settings and clients, the payment collaborators' too (tests)."""
     payments.reset()
-    for cached in (settings, _dynamodb, dal, tenants, bus, workflow):
-        cached.cache_clear()
+    cached.reset()

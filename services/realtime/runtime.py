@@ -3,12 +3,13 @@ first use and kept while warm."""
 
 from __future__ import annotations
 
-import functools
-
 import boto3
 
+from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from realtime.dal import ConnectionStore, TopicConnections
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -20,34 +21,26 @@ class Settings(EnvironmentSettings):
     orders_table: str = ""
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def _management() -> object:
     """The WebSocket API's management endpoint (``post_to_connection``)."""
     return boto3.client("apigatewaymanagementapi", endpoint_url=settings().websocket_callback_url)
 
 
-@functools.cache
+@cached
 def store() -> ConnectionStore:
-    return ConnectionStore(_dynamodb(), settings().connections_table, _management())
+    return ConnectionStore(cached.client("dynamodb"), settings().connections_table, _management())
 
 
-@functools.cache
+@cached
 def connections() -> TopicConnections:
     s = settings()
-    return TopicConnections(_dynamodb(), s.connections_table, _management(), s.orders_table)
+    return TopicConnections(cached.client("dynamodb"), s.connections_table, _management(), s.orders_table)
 
 
 def reset() -> None:
     """Forget settings and clients (tests)."""
-    for cached in (settings, _dynamodb, _management, store, connections):
-        cached.cache_clear()
+    cached.reset()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
-import boto3
-
 from core.events import EventPublisher
+from core.runtime import Caches
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
 from usuarios.dal import LoginThrottle, UsersDal
 from usuarios.logic import LoginPolicy
+
+cached = Caches()
 
 
 class Settings(EnvironmentSettings):
@@ -26,41 +25,34 @@ class Settings(EnvironmentSettings):
     staff_session_hours: int = 12
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings()  # read from the environment
+settings = cached(Settings)  # read from the environment once per container
 
 
-@functools.cache
-def _dynamodb() -> object:
-    return boto3.client("dynamodb")
-
-
-@functools.cache
+@cached
 def tenants() -> TenantDirectory:
     """Known tenants, cached ~60 s in the warm container."""
-    return TenantDirectory(_dynamodb(), settings().tenants_table)
+    return TenantDirectory(cached.client("dynamodb"), settings().tenants_table)
 
 
-@functools.cache
+@cached
 def dal() -> UsersDal:
     s = settings()
-    return UsersDal(_dynamodb(), users_table=s.users_table, employees_table=s.employees_table)
+    return UsersDal(cached.client("dynamodb"), users_table=s.users_table, employees_table=s.employees_table)
 
 
-@functools.cache
+@cached
 def sessions() -> SessionStore:
-    return SessionStore(_dynamodb(), settings().tokens_table)
+    return SessionStore(cached.client("dynamodb"), settings().tokens_table)
 
 
-@functools.cache
+@cached
 def throttle() -> LoginThrottle:
-    return LoginThrottle(_dynamodb(), settings().tokens_table)
+    return LoginThrottle(cached.client("dynamodb"), settings().tokens_table)
 
 
-@functools.cache
+@cached
 def publisher() -> EventPublisher:
-    return EventPublisher(boto3.client("events"), settings().event_bus_name)
+    return EventPublisher(cached.client("events"), settings().event_bus_name)
 
 
 def policy() -> LoginPolicy:
@@ -70,5 +62,4 @@ def policy() -> LoginPolicy:
 
 def reset() -> None:
     """Forget settings, clients and the tenant cache (tests)."""
-    for cached in (settings, _dynamodb, tenants, dal, sessions, throttle, publisher):
-        cached.cache_clear()
+    cached.reset()
