@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from authorizer import runtime
+from core import web
 from core.clock import utc_now
 from core.observability import logger
 from core.principal import Principal
@@ -55,9 +56,8 @@ def authenticate(raw_token: str | None, now: datetime) -> Principal | None:
 
 
 def _raw_token(event: dict[str, Any]) -> str | None:
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     query = event.get("queryStringParameters") or {}
-    return headers.get("authorization") or query.get("token")
+    return web.header(event.get("headers"), "authorization") or query.get("token")
 
 
 @logger.inject_lambda_context

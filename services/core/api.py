@@ -15,7 +15,7 @@ from core import contracts
 from core.errors import DomainError
 from core.observability import logger
 from core.principal import Principal
-from core.web import allowed_origins
+from core.web import allowed_origins, header
 
 
 def _error(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -86,5 +86,4 @@ def _resolve_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware
 
 def public_tenant(app: APIGatewayRestResolver) -> str | None:
     """The tenant an unauthenticated call names, from the ``X-Tenant-Id`` header its web app sends."""
-    headers = app.current_event.headers or {}
-    return next((value for name, value in headers.items() if name.lower() == "x-tenant-id"), None)
+    return header(app.current_event.headers, "x-tenant-id")

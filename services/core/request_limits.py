@@ -18,7 +18,7 @@ import binascii
 import json
 from typing import Any
 
-from core.web import allowed_origins
+from core.web import allowed_origins, header
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024
 MAX_DEPTH = 16  # the deepest document the API takes is 4 levels; 16 leaves room and stops abuse
@@ -47,7 +47,7 @@ def _why_unreadable(event: dict[str, Any], max_bytes: int) -> tuple[int, str, st
         return 422, "validation_failed", "The request body is not valid base64"
     if len(data) > max_bytes:
         return 413, "payload_too_large", f"The request body must be at most {max_bytes} bytes"
-    media_type = (_header(event, "content-type") or "").split(";", 1)[0].strip().lower()
+    media_type = (header(event.get("headers"), "content-type") or "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         return 415, "unsupported_media_type", "Send the request body as application/json"
     return _json_problem(data)
@@ -83,14 +83,10 @@ def _depth(document: Any) -> int:
     return deepest
 
 
-def _header(event: dict[str, Any], name: str) -> str | None:
-    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name), None)
-
-
 def cors_headers(event: dict[str, Any]) -> dict[str, str]:
     """CORS for an answer given before the resolver runs: the caller's origin when it is allowed."""
     origins = allowed_origins()
     if not origins:
         return {"Access-Control-Allow-Origin": "*"}
-    origin = _header(event, "origin")
+    origin = header(event.get("headers"), "origin")
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin in origins else {"Vary": "Origin"}

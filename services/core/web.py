@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -40,3 +41,9 @@ def allowed_origins() -> list[str]:
     name = os.environ.get("ALLOWED_ORIGINS_PARAMETER", "")
     published = (parameter(name) or "") if name else ""
     return list(dict.fromkeys([*origins, *(o for o in published.split(",") if o)]))
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A request header by name in any case (API Gateway passes headers as each client wrote them)."""
+    wanted = name.lower()
+    return next((value for key, value in (headers or {}).items() if key.lower() == wanted), None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core import web
 from core.errors import Unauthenticated
 from core.observability import logger
 from core.tenant_config import TenantConfig, TenantConfigs, UnknownTenant
@@ -42,7 +43,6 @@ class Notification:
 def notification_from(
     tenant_id: str, query: Mapping[str, str], headers: Mapping[str, str], body: Mapping[str, Any]
 ) -> Notification:
-    lower = {k.lower(): v for k, v in headers.items()}
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     data_id = str(query.get("data.id") or query.get("id") or (data or {}).get("id") or "")
     topic = str(query.get("type") or query.get("topic") or body.get("type") or "")
@@ -50,8 +50,8 @@ def notification_from(
         tenant_id=tenant_id,
         data_id=data_id.lower() if data_id.isalnum() else data_id,
         topic=topic,
-        request_id=lower.get("x-request-id", ""),
-        signature=lower.get("x-signature", ""),
+        request_id=web.header(headers, "x-request-id") or "",
+        signature=web.header(headers, "x-signature") or "",
     )
 
 

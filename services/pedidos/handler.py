@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import contracts
+from core import contracts, web
 from core.api import create_resolver
 from core.clock import utc_now
 from core.errors import ValidationFailed
@@ -50,8 +50,7 @@ app = create_resolver("pedidos")
 
 
 def _idempotency_key() -> str | None:
-    headers = app.current_event.headers or {}
-    key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
+    key = web.header(app.current_event.headers, "idempotency-key")
     if key is None:
         return None
     if not re.match(IDEMPOTENCY_KEY_PATTERN, key):
