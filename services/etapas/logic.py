@@ -238,15 +238,19 @@ def _check_location(principal: Principal, ticket: StageTicket) -> None:
         raise Forbidden("The order belongs to another location", code="other_location")
 
 
+def _already_completed(ticket: StageTicket) -> Conflict:
+    return Conflict(
+        f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
+        f"at {ticket.completed_at}",
+        code="already_completed",
+    )
+
+
 def _refuse(principal: Principal, ticket: StageTicket) -> None:
     """Raise the reason ``principal`` may not act on ``ticket`` now, if there is one."""
     _check_location(principal, ticket)
     if ticket.status == "completed":
-        raise Conflict(
-            f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
-            f"at {ticket.completed_at}",
-            code="already_completed",
-        )
+        raise _already_completed(ticket)
     if ticket.status == "claimed" and ticket.claimed_by != principal.subject_id and not principal.is_admin:
         raise Conflict(f"The order was taken by {ticket.claimed_by}", code="claimed_by_other")
 
@@ -353,11 +357,7 @@ def _finish_completion(principal: Principal, ticket: StageTicket, dal: StageDal)
     of the stage completing it again finishes it; once the workflow moved on, it is a 409."""
     _check_location(principal, ticket)
     if not _untold(ticket, dal):
-        raise Conflict(
-            f"The {ticket.stage} stage of this order was already completed by {ticket.completed_by} "
-            f"at {ticket.completed_at}",
-            code="already_completed",
-        )
+        raise _already_completed(ticket)
     logger.warning("finishing a completion the workflow may not have heard of", extra={"order_id": ticket.order_id})
     return _hand_over(ticket, dal, by=ticket.completed_by or principal.subject_id, at=ticket.completed_at or "")
 
