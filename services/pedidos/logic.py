@@ -446,13 +446,14 @@ def pay_with_card(
     if dal.card_failures_in_hour(order.tenant_id, order.customer_id, hour) >= CARD_FAILURES_PER_CUSTOMER_HOUR:
         raise TooManyRequests("Too many refused card payments this hour", code="card_attempts_exceeded")
     tenant = tenants.get(principal.tenant_id)
+    gateway = gateways(tenant)
 
     def refused() -> None:
         expires_at = int(now.timestamp()) + 2 * 3600
         dal.record_card_failure(order.tenant_id, order.order_id, order.customer_id, hour, expires_at)
 
     try:
-        payment = _create_card_payment(order, card, tenant, gateways, links)
+        payment = _create_card_payment(order, card, tenant, gateway, links)
     except PaymentRejectedByProvider:
         refused()
         raise
@@ -460,7 +461,7 @@ def pay_with_card(
     if facts.status == "rejected":
         refused()
     with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
-        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateways(tenant))
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
     return CardPaymentResult(
         payment_id=facts.payment_id,
         status=facts.status,
@@ -470,9 +471,9 @@ def pay_with_card(
 
 
 def _create_card_payment(
-    order: StoredOrder, card: CardPayment, tenant: TenantConfig, gateways: GatewayFactory, links: Links
+    order: StoredOrder, card: CardPayment, tenant: TenantConfig, gateway: MercadoPagoGateway, links: Links
 ) -> dict[str, Any]:
-    return gateways(tenant).create_payment(
+    return gateway.create_payment(
         {
             "transaction_amount": cents_to_soles(order.total_cents),
             "token": card.card_token,
