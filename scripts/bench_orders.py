@@ -53,10 +53,8 @@ def _service(module: str) -> Any:
 
 
 def _env_settings(settings_class: Any, environment: Mapping[str, str], **overrides: str) -> Any:
-    """The function's ``Settings`` from its template environment (as pydantic-settings reads it in AWS)."""
-    fields = settings_class.model_fields
-    values = {k.lower(): v for k, v in environment.items() if k.lower() in fields}
-    return settings_class(**(values | overrides))
+    """The function's ``Settings`` from its template environment (as ``core.settings`` reads it in AWS)."""
+    return settings_class(environment, **overrides)
 
 
 # -- Mercado Pago HTTP calls ------------------------------------------------------------------------

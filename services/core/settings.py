@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from core import contracts
 
@@ -23,12 +23,14 @@ _PARSERS: dict[type, Callable[[str], object]] = {
 
 
 class EnvironmentSettings:
-    """Settings read from ``os.environ`` (or given by name, for tests and tools)."""
+    """Settings read from ``os.environ``, or from ``environ`` (a function's environment as a tool sees it),
+    values given by name winning (tests and tools)."""
 
-    def __init__(self, **given: object) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, **given: object) -> None:
+        source = os.environ if environ is None else environ
         missing = []
         for name, kind in typing.get_type_hints(type(self)).items():
-            raw = os.environ.get(name.upper())
+            raw = source.get(name.upper())
             if name in given:
                 value = given[name]
             elif raw is not None:

@@ -52,3 +52,9 @@ def test_each_stage_maps_to_its_tracking_table(monkeypatch: pytest.MonkeyPatch) 
     for name, value in {"COCINA_TABLE": "c", "DESPACHADOR_TABLE": "d", "DELIVERY_TABLE": "r"}.items():
         monkeypatch.setenv(name, value)
     assert StageTablesSettings().stage_tables() == {"COCINA": "c", "EMPAQUETAMIENTO": "d", "DELIVERY": "r"}
+
+
+def test_a_given_environment_is_read_instead_of_the_process_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERS_TABLE", "from-process")
+    settings = Example({"ORDERS_TABLE": "from-template", "PORT": "2525"})
+    assert (settings.orders_table, settings.port) == ("from-template", 2525)
