@@ -102,6 +102,8 @@ COMPLETION_CHECK_DELAY_SECONDS: Final = 20
 # The longest a function that settles payments may run (the orders API: 20 s; the webhook: 15 s). A
 # settlement older than this with no publish mark was left by a winner that died (pagos.settlement).
 SETTLING_FUNCTION_MAX_SECONDS: Final = 20
+# An unpaid order can be paid for this long after it is created (the checkout link lives as long); then it expires.
+UNPAID_ORDER_MINUTES: Final = 30
 
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")

@@ -94,6 +94,7 @@ class StoredOrder(BaseModel):
     estado_pedido: Estado
     created_at: str
     updated_at: str
+    payable_until: str | None = None  # PENDIENTE_PAGO orders: no payment is taken after this instant
     history: list[HistoryEntry]
     payment: Payment | None = None
     needs_admin: str | None = None  # set when a refund/charge-back needs a person

@@ -95,6 +95,7 @@ def view(order: StoredOrder) -> OrderView:
         currency=order.currency,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        payable_until=order.payable_until if order.estado_pedido == contracts.PENDIENTE_PAGO else None,
         history=order.history,
         payment=PaymentView(
             status=payment.status,
@@ -231,6 +232,7 @@ def create_order(
         estado_pedido=contracts.PENDIENTE_PAGO,
         created_at=at,
         updated_at=at,
+        payable_until=iso(now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)),
         history=[
             HistoryEntry(
                 estado=contracts.PENDIENTE_PAGO,

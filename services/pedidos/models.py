@@ -76,6 +76,7 @@ class OrderView(BaseModel):
     currency: Literal["PEN"]
     created_at: str
     updated_at: str
+    payable_until: str | None = Field(None, description="An unpaid order: pay before this instant or it expires")
     history: list[HistoryEntry] = Field(description="Every state change: what, when, who")
     payment: PaymentView
     needs_admin: str | None = None
