@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -86,12 +86,22 @@ class ComboCreate(ComboFields):
     combo_id: CatalogId | None = None
 
 
+def _to_centimetres(degrees: float) -> float:
+    # Seven decimals of a degree is about a centimetre: finer is noise, and a number as small as 1e-161
+    # is below what DynamoDB can store (1e-130).
+    return round(degrees, 7)
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_to_centimetres)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_to_centimetres)]
+
+
 class LocationFields(Input):
     name: Name
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     district: Name
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lng: Annotated[float, Field(ge=-180, le=180)]
+    lat: Latitude
+    lng: Longitude
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$")]
     dispatch_types: Annotated[list[DispatchType], Field(min_length=1, max_length=2)]
     opening_hours: dict[Day, Hours] = Field(description="Missing days are closed, e.g. {'lun': '11:00-23:00'}")

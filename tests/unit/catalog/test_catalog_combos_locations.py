@@ -161,6 +161,15 @@ def test_bad_location_bodies_are_422_and_write_nothing(locales, catalog, changes
     assert catalog.items("locales") == []
 
 
+def test_coordinates_are_stored_to_the_centimetre_so_a_tiny_float_is_not_a_server_error(locales, catalog) -> None:
+    # Found by the fuzzer: 8.36e-161 is a valid float but below the smallest number DynamoDB stores.
+    body = {**LOCATION_BODY, "location_id": "nuevo", "lat": -12.12345678912, "lng": 8.363365406759297e-161}
+    response = locales("POST", "/locales", body=body, principal=ADMIN_A)
+    assert response.status == 201, response.body
+    assert (response.body["lat"], response.body["lng"]) == (-12.1234568, 0.0)
+    assert [(i["lat"], i["lng"]) for i in catalog.items("locales")] == [({"N": "-12.1234568"}, {"N": "0.0"})]
+
+
 def test_tenant_a_cannot_change_or_pause_tenant_b_locations(locales, catalog, with_locations) -> None:
     before = catalog.snapshot()
     assert locales("POST", "/locales/camino-real/pausa", body={"paused": True}, principal=ADMIN_A).status == 404
