@@ -16,13 +16,12 @@ PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 NAME_MAX = 80
 
-_EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-    r"@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
+_EMAIL_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+_EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL_RE = re.compile(rf"^{_EMAIL_LOCAL}@(?=.{{1,253}}$){_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+$")
 # Letters of any script (accents included), single spaces, apostrophes and hyphens between them.
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
-_PHONE_RE = re.compile(r"^(?:\+?51)?(9\d{8})$")
+_PHONE_RE = re.compile(r"^(?:\+?51)?(9[0-9]{8})$")
 TENANT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -59,10 +58,33 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-Email = Annotated[str, Field(min_length=3, max_length=EMAIL_MAX * 2), AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), AfterValidator(_password)]
-PersonName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=NAME_MAX), AfterValidator(_name)]
-PhonePe = Annotated[str, Field(min_length=9, max_length=20), AfterValidator(_phone)]
+# Each type's JSON Schema states what its validator accepts (the OpenAPI document is the contract a
+# client, or a fuzzer, builds requests from): a pattern for the raw input that the validator accepts
+# (the phone's allows fewer separators than the validator forgives).
+_EMAIL_SCHEMA = rf"^\s*{_EMAIL_LOCAL}@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+\s*$"
+_NOT_BLANK_NOR_ALL_DIGITS = r"^(?=[\s\S]*\S)(?![0-9]+$)"
+_NAME_SCHEMA = r"^\s*[^\W\d_]+(?:(?:\s+|['-])[^\W\d_]+)*\s*$"
+_PHONE_SCHEMA = r"^ ?(?:\+?51)?[ -]?9(?:[ -]?[0-9]){8} ?$"
+
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=EMAIL_MAX * 2, json_schema_extra={"pattern": _EMAIL_SCHEMA}),
+    AfterValidator(_email),
+]
+Password = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, json_schema_extra={"pattern": _NOT_BLANK_NOR_ALL_DIGITS}),
+    AfterValidator(_password),
+]
+PersonName = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": _NAME_SCHEMA}),
+    AfterValidator(_name),
+]
+PhonePe = Annotated[
+    str, Field(min_length=9, max_length=20, json_schema_extra={"pattern": _PHONE_SCHEMA}), AfterValidator(_phone)
+]
 TenantId = Annotated[str, Field(pattern=TENANT_ID_RE.pattern)]
 # Ids of stored entities in paths (uuid-like): never '#', so they cannot name an internal item.
 EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]

@@ -1,0 +1,44 @@
+"""The OpenAPI document says what the validators accept: a value built from a field's documented
+pattern passes its validator (clients and the fuzzer build requests from the document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from core.validation import Email, Password, PersonName, PhonePe
+
+
+@pytest.mark.parametrize("field", [Email, Password, PersonName, PhonePe], ids=["email", "password", "name", "phone"])
+def test_every_value_the_documented_schema_allows_passes_the_validator(field: Any) -> None:
+    adapter = TypeAdapter(field)
+    schema = adapter.json_schema()
+    assert schema.get("pattern"), "the document must state the rule, not only the lengths"
+    lengths = st.from_regex(schema["pattern"]).filter(lambda v: schema["minLength"] <= len(v) <= schema["maxLength"])
+
+    @settings(max_examples=50, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(lengths)
+    def accepted(value: str) -> None:
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            raise AssertionError(f"{value!r} matches the documented pattern but is refused: {exc}") from exc
+
+    accepted()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(Email, "no-at-sign.pe"), (Password, "1234567890"), (PersonName, "R2-D2"), (PhonePe, "+51 812 345 678")],
+)
+def test_the_documented_pattern_refuses_what_the_validator_refuses(field: Any, value: str) -> None:
+    import re
+
+    adapter = TypeAdapter(field)
+    with pytest.raises(ValidationError):
+        adapter.validate_python(value)
+    assert not re.search(adapter.json_schema()["pattern"], value)
