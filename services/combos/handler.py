@@ -46,9 +46,9 @@ def get_combo(combo_id: ItemId) -> Combo:
     return logic.get_combo(runtime.dal(), runtime.images(), public_tenant(app), combo_id, runtime.urls())
 
 
-@app.post("/combos", middlewares=requires("admin"))
-def create_combo(body: ComboCreate) -> tuple[Combo, int]:
-    return logic.create_combo(runtime.dal(), runtime.images(), caller(app).tenant_id, body, runtime.urls()), 201
+@app.post("/combos", status_code=201, middlewares=requires("admin"))
+def create_combo(body: ComboCreate) -> Combo:
+    return logic.create_combo(runtime.dal(), runtime.images(), caller(app).tenant_id, body, runtime.urls())
 
 
 @app.put("/combos/<combo_id>", middlewares=requires("admin"))

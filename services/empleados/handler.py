@@ -37,16 +37,15 @@ EmployeeId = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
 empleados = APIGatewayRouter()
 
 
-@empleados.post("/empleados", middlewares=requires("admin"))
-def create_employee(body: EmployeeCreate) -> tuple[EmployeeCreated, int]:
-    created = logic.create_employee(
+@empleados.post("/empleados", status_code=201, middlewares=requires("admin"))
+def create_employee(body: EmployeeCreate) -> EmployeeCreated:
+    return logic.create_employee(
         caller(app),
         body,
         dal=runtime.dal(),
         inviter=runtime.inviter(),
         now=utc_now(),
     )
-    return created, 201
 
 
 @empleados.get("/empleados", middlewares=requires("admin"))

@@ -27,9 +27,9 @@ def get_location(location_id: ItemId) -> Location:
     return logic.get_location(runtime.dal(), public_tenant(app), location_id)
 
 
-@app.post("/locales", middlewares=requires("admin"))
-def create_location(body: LocationCreate) -> tuple[Location, int]:
-    return logic.create_location(runtime.dal(), caller(app).tenant_id, body), 201
+@app.post("/locales", status_code=201, middlewares=requires("admin"))
+def create_location(body: LocationCreate) -> Location:
+    return logic.create_location(runtime.dal(), caller(app).tenant_id, body)
 
 
 @app.put("/locales/<location_id>", middlewares=requires("admin"))

@@ -58,7 +58,15 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@app.post("/pedidos", middlewares=requires(CUSTOMER))
+@app.post(
+    "/pedidos",
+    status_code=201,
+    responses={
+        201: {"description": "The order, created"},
+        200: {"description": "The order an earlier request with this Idempotency-Key created"},
+    },
+    middlewares=requires(CUSTOMER),
+)
 def create_order(body: CreateOrder) -> tuple[OrderView, int]:
     order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=utc_now())
     return order, 201 if created else 200

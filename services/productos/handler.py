@@ -50,10 +50,10 @@ def get_product(product_id: ItemId) -> Product:
     return logic.get_product(runtime.dal(), runtime.images(), tenant_id, product_id, runtime.urls())
 
 
-@app.post("/producto", middlewares=requires("admin"))
-def create_product(body: ProductCreate) -> tuple[Product, int]:
+@app.post("/producto", status_code=201, middlewares=requires("admin"))
+def create_product(body: ProductCreate) -> Product:
     tenant_id = caller(app).tenant_id
-    return logic.create_product(runtime.dal(), runtime.images(), tenant_id, body, runtime.urls()), 201
+    return logic.create_product(runtime.dal(), runtime.images(), tenant_id, body, runtime.urls())
 
 
 @app.put("/producto/<product_id>", middlewares=requires("admin"))
