@@ -59,7 +59,62 @@ def merge(schemas: dict[str, dict[str, Any]], *, title: str, version: str, serve
         for path, operations in schema.get("paths", {}).items():
             document["paths"].setdefault(path, {}).update(operations)
         document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    _link_ids(document)
     return document
+
+
+def _link_ids(document: dict[str, Any]) -> None:
+    """OpenAPI links from each answer that carries an id to the operations of its resource taking that id.
+
+    ``POST /pedidos`` answers an ``order_id``, so it links to ``GET /pedidos/{order_id}``, its ``pago`` and
+    ``cancelar``; ``GET /cocina`` lists tickets, so its first ``order_id`` links to ``tomar`` and ``completar``.
+    A client (or the fuzzer's stateful phase) follows them from a created item to what can be done with it.
+    """
+    schemas = document["components"]["schemas"]
+    paths = document["paths"]
+    for path, item in paths.items():
+        for operation in (op for method, op in item.items() if method in HTTP_METHODS):
+            for status, response in operation.get("responses", {}).items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if not status.startswith("2") or not schema:
+                    continue
+                pointers = _id_pointers(schema, schemas)
+                links = {
+                    target["operationId"]: {
+                        "operationId": target["operationId"],
+                        "parameters": {name: f"$response.body#{pointers[name]}"},
+                    }
+                    for target_path, target_item in paths.items()
+                    if target_path.split("/")[1] == path.split("/")[1]
+                    for name in _single_path_parameter(target_path)
+                    if name in pointers
+                    for method, target in target_item.items()
+                    if method in HTTP_METHODS and "operationId" in target and target is not operation
+                }
+                if links:
+                    response["links"] = links
+
+
+def _single_path_parameter(path: str) -> list[str]:
+    names = [segment[1:-1] for segment in path.split("/") if segment.startswith("{")]
+    return names if len(names) == 1 else []
+
+
+def _id_pointers(schema: dict[str, Any], schemas: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, str]:
+    """``{"order_id": "/orders/0/order_id", ...}``: where a response carries ``*_id`` fields (two levels deep)."""
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    found: dict[str, str] = {}
+    for name, field in schema.get("properties", {}).items():
+        if name.endswith("_id") and "{" not in name:
+            found.setdefault(name, f"{prefix}/{name}")
+        elif depth < 2 and field.get("type") == "array" and isinstance(field.get("items"), dict):
+            nested = _id_pointers(field["items"], schemas, f"{prefix}/{name}/0", depth + 1)
+            found.update({k: v for k, v in nested.items() if k not in found})
+        elif depth < 2 and ("$ref" in field or field.get("type") == "object"):
+            nested = _id_pointers(field, schemas, f"{prefix}/{name}", depth + 1)
+            found.update({k: v for k, v in nested.items() if k not in found})
+    return found
 
 
 def operations(document: dict[str, Any]) -> set[tuple[str, str]]:
