@@ -117,6 +117,24 @@ EXPIRED_UNPAID_REASON: Final = "Pedido vencido: no se recibió el pago a tiempo"
 
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
+# What the users function (public: register, login; and the profile) may update of an account: the attributes its
+# update and condition expressions name, and the keys (its role's UpdateItem carries a dynamodb:Attributes
+# condition). Of an employee, only login's rehash of the password: never the role, the location or the status.
+LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES: Final = ("tenant_id", "employee_id", "password_hash")
+# Of a customer: the rehash, the profile (name, phone), and the deactivation (status; drops the email, the hash and
+# the failed-login counters that older releases kept on the account).
+CUSTOMER_UPDATE_ATTRIBUTES: Final = (
+    "tenant_id",
+    "user_id",
+    "password_hash",
+    "name",
+    "phone",
+    "updated_at",
+    "status",
+    "email",
+    "failed_logins",
+    "failed_window_start",
+)
 
 # The request headers the web apps send; the REST API and every function answer preflights for these.
 CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")

@@ -103,3 +103,15 @@ def test_each_order_has_a_payment_review_timer_on_its_own_queue_read_by_its_own_
         "dynamodb:UpdateItem",
     ]
     assert "dynamodb:Scan" not in actions and "dynamodb:Query" not in actions
+
+
+def test_the_public_users_function_updates_only_the_attributes_its_writes_name(dev_app) -> None:
+    for table, attributes in (
+        ("ExportsOutputFnGetAttEmployees", contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES),
+        ("ExportsOutputFnGetAttUsers", contracts.CUSTOMER_UPDATE_ATTRIBUTES),
+    ):
+        statements = _statements_on(dev_app, "Usuarios", table)
+        updates = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
+        assert len(updates) == 1 and updates[0]["Action"] == "dynamodb:UpdateItem", table
+        assert updates[0]["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)}}
+    assert "rol" not in contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES
