@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from orders_support import TENANT
+from orders_support import TABLES, TENANT
 from test_orders import CUSTOMER, NOW, REVIEWS, Recorder, body
 
 from core.clock import iso
@@ -269,3 +269,19 @@ def test_an_approval_after_a_cancel_is_refunded_and_a_wrong_amount_still_goes_to
     late = facts(order_id, payment_id="91")
     assert settle(TENANT, late, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) == "refunded"
     assert list(refunds.by_key) == ["refund-extra-91"] and topic.messages == []
+
+
+def test_a_tenant_whose_config_names_another_tenants_secret_gets_no_payment_account(dynamodb: Any) -> None:
+    from core.errors import DependencyFailed
+    from core.tenant_config import TenantConfigs
+
+    dynamodb.put_item(
+        TableName=TABLES.tenants,
+        Item={"tenant_id": {"S": "tenant-b"}, "name": {"S": "Bembos B"}, "status": {"S": "active"},
+              "mercadopago_secret_name": {"S": "mp/tenant-a"}},  # tenant-a's credentials
+    )  # fmt: skip
+    tenants = TenantConfigs(dynamodb, TABLES.tenants)
+
+    with pytest.raises(DependencyFailed):
+        tenants.get("tenant-b")
+    assert tenants.get(TENANT).mercadopago_secret_name == "mp/tenant-a"
