@@ -34,7 +34,14 @@ REVIEWER_BATCH_SIZE = 2
 
 
 def allow_mercadopago_secrets(role: iam.IRole, stage: StageConfig) -> None:
-    """Read every tenant's Mercado Pago secret (and nothing else of Secrets Manager)."""
+    """Read every tenant's Mercado Pago secret (and nothing else of Secrets Manager).
+
+    A function shared by every tenant cannot be held to one tenant's secret by a static policy. Session tags
+    (an ``sts:AssumeRole`` per tenant, the secret allowed by ``${aws:PrincipalTag/tenant_id}``) would not hold it
+    either: the function itself would choose the tag, from the same tenant id it already reads the secret by.
+    What keeps a tenant's request on its own secret is that the tenant comes from the principal (or the signed
+    webhook's path) and that a tenant's secret is named after it (``core.tenant_config``, ``constructs/tenant.py``).
+    """
     allow_secrets(
         role,
         stage.secret_name("mercadopago/*"),

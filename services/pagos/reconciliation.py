@@ -162,8 +162,9 @@ def _settle_approved(
     """Settle every payment Mercado Pago approved for the order, oldest first (the order takes the first, the
     settlement refunds any other); False when there is none."""
     found = gateway.search_payments(external_reference(order.tenant_id, order.order_id))
-    approved = [PaymentFacts.from_mercadopago(p) for p in found if p.get("status") == "approved"]
-    for facts in reversed(approved):
+    oldest_first = sorted(found, key=lambda p: str(p.get("date_created") or ""))
+    approved = [PaymentFacts.from_mercadopago(p) for p in oldest_first if p.get("status") == "approved"]
+    for facts in approved:
         outcome = settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
         logger.info("approved payment found by the review", extra={"payment_id": facts.payment_id, "outcome": outcome})
     return bool(approved)

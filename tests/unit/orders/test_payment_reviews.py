@@ -39,9 +39,12 @@ class MercadoPagoRecords:
         return {"id": f"r-{payment_id}"}
 
 
-def approved(order_id: str, payment_id: str = "77", status: str = "approved") -> dict[str, Any]:
+def approved(
+    order_id: str, payment_id: str = "77", status: str = "approved", created: str = "2026-05-01T07:05:00.000-05:00"
+) -> dict[str, Any]:
     return {"id": int(payment_id), "status": status, "status_detail": "accredited", "transaction_amount": 44.8,
-            "currency_id": "PEN", "external_reference": f"{TENANT}:{order_id}"}  # fmt: skip
+            "currency_id": "PEN", "external_reference": f"{TENANT}:{order_id}",
+            "date_created": created}  # fmt: skip
 
 
 class World:
@@ -97,7 +100,10 @@ def test_an_approved_payment_whose_webhook_was_lost_is_settled_once_even_if_the_
 
 
 def test_two_approved_payments_found_pay_the_order_with_the_first_and_refund_the_second(world: World) -> None:
-    world.mercadopago.payments += [approved(world.order_id, "77"), approved(world.order_id, "78")]
+    world.mercadopago.payments += [
+        approved(world.order_id, "77", created="2026-05-01T07:05:00.000-05:00"),
+        approved(world.order_id, "78", created="2026-05-01T07:06:00.000-05:00"),
+    ]
 
     assert world.review(NOW + timedelta(minutes=2)) == "settled"
 
