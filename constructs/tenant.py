@@ -118,6 +118,8 @@ class Tenant(Construct):
             unknown = set(location.dispatch_types) - set(DISPATCH_TYPES)
             if unknown:
                 raise ValueError(f"location {location.location_id!r}: unknown dispatch types {sorted(unknown)}")
+        if mercadopago_secret_name.rsplit("/", 1)[-1] != tenant_id:  # core.tenant_config refuses any other
+            raise ValueError(f"tenant {tenant_id!r}: its Mercado Pago secret must be named after it (.../{tenant_id})")
         self.tenant_id = tenant_id
         self.admin_email = admin_email.lower()
         self.config = {

@@ -461,7 +461,8 @@ class LambdaRuntime:
             answer = {"error": worker.exit_error(request_id)}
             logs = str(exc)
         duration_ms = (time.perf_counter() - started) * 1000
-        pool.release(worker, keep=keep)
+        # A worker started before its function's configuration changed is not used again (update_environment).
+        pool.release(worker, keep=keep and worker.spec is self.functions.get(function_name))
 
         result = InvokeResult(
             function_name,
@@ -481,6 +482,25 @@ class LambdaRuntime:
         self._log_sink(function_name, report)
         self._record(result, cold=init_ms is not None)
         return result
+
+    def update_environment(self, function_name: str, values: Mapping[str, str]) -> dict[str, str]:
+        """Set some of a function's environment variables, as ``UpdateFunctionConfiguration`` does: every later
+        invocation runs in a worker started with them (warm workers are retired). Returns the previous environment."""
+        with self._lock:
+            spec = self.functions.get(function_name)
+            if spec is None:
+                raise FunctionNotFoundError(f"Function not found: {self.function_arn(function_name)}")
+            self.functions[function_name] = replace(spec, environment={**spec.environment, **values})
+            pool = self._pools.get(function_name)
+        retired: list[_Worker] = []
+        if pool is not None:
+            with pool.cond:
+                retired, pool.idle = pool.idle, []
+                pool.all.difference_update(retired)
+                pool.cond.notify_all()
+        for worker in retired:
+            worker.kill()
+        return dict(spec.environment)
 
     def stats(self) -> dict[str, FunctionStats]:
         """A snapshot of the per-function invocation counters."""

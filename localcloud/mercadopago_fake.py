@@ -145,7 +145,7 @@ class WebhookDelivery:
     data_id: str
     body: dict[str, Any]
     secret: str = field(repr=False)
-    status: str = "pending"  # pending | delivered | failed
+    status: str = "pending"  # pending | delivered | failed | lost (never sent: WebhookDispatcher.lose)
     attempts: list[WebhookAttempt] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -177,15 +177,24 @@ class WebhookDispatcher:
         self._sequence = itertools.count()
         self._in_flight = 0
         self._stopped = False
+        self._losing = False
         self._condition = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="mercadopago-webhooks", daemon=True)
         self._thread.start()
 
     def send(self, delivery: WebhookDelivery) -> None:
-        """Queue a delivery for its first attempt, now."""
+        """Queue a delivery for its first attempt, now (or record it as ``lost``, see ``lose``)."""
         with self._condition:
             self._deliveries.append(delivery)
+            if self._losing:
+                delivery.status = "lost"
+                return
             self._push(delivery, time.monotonic())
+
+    def lose(self, losing: bool = True) -> None:
+        """While ``losing``, notifications are recorded as ``lost`` and never sent: a webhook that never arrives."""
+        with self._condition:
+            self._losing = losing
 
     def deliveries(self) -> list[dict[str, Any]]:
         """Every delivery so far, oldest first, as JSON-ready dicts."""

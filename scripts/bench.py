@@ -93,6 +93,7 @@ APIGW_WS_MESSAGE = 1.00 / 1_000_000
 # Request units per call (items here are under 1 KB, orders under 4 KB). A transactional write costs
 # 2 WRU per item; a write to a tracking row also writes its queue index (1 more WRU per write).
 # The order context (BatchGetItem) reads 4 items, eventually consistent: 2 RRU.
+REVIEWS_PER_ORDER = 2  # a paid order's payment reviews: its card attempt's and its timer's first look
 RRU_PER_CALL = {"GetItem": 1.0, "Query": 0.5, "BatchGetItem": 2.0}
 WRU_PER_CALL = {"PutItem": 2.0, "UpdateItem": 2.0, "DeleteItem": 1.0, "TransactWriteItems": 6.0}
 
@@ -477,7 +478,9 @@ def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]
     """USD per 1,000 orders for the part before the workflow: order, pay, webhook, starter, two reads.
 
     Per order: create (no Idempotency-Key), card payment, one webhook delivery (a duplicate of the
-    card route's settlement), the starter's message, one GET /pedidos/{id} and one GET /pedidos.
+    card route's settlement), the starter's message, one GET /pedidos/{id} and one GET /pedidos; and two
+    payment reviews (pagos.reconciliation: the card attempt's, the order's timer), each one SQS message and
+    one GetItem that finds the order paid (no Mercado Pago call).
     The SNS publish is in the workflow's line already; the PAGADO status event adds one EventBridge
     event, the two notifiers' invocations and queue requests, and the realtime pushes.
     """
@@ -496,8 +499,10 @@ def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]
     rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
     wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
     wru += 2 * 2  # the email ledger's put + update for the receipt email
+    rru += REVIEWS_PER_ORDER * RRU_PER_CALL["GetItem"]  # each review reads the order (strongly consistent)
     rest_requests = 5  # create, pay, webhook, read, list
-    lambda_invocations = rest_requests + 1 + 2  # + the starter + the realtime and email notifiers (PAGADO)
+    # + the starter + the realtime and email notifiers (PAGADO) + the payment reviewer (its batches of reviews)
+    lambda_invocations = rest_requests + 1 + 2 + REVIEWS_PER_ORDER
     ordering_functions = [
         f["median_ms"] for f in functions.values() if f["handler"].split(".")[0] in ("pedidos", "pagos")
     ]
@@ -506,7 +511,9 @@ def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]
         "lambda_requests": lambda_invocations * LAMBDA_REQUEST,
         "lambda_compute": lambda_invocations * (median_ms / 1000) * 0.25 * LAMBDA_ARM_GB_SECOND,
         "dynamodb": rru * DYNAMODB_RRU + wru * DYNAMODB_WRU,
-        "sqs": (2 + 2 * 3) * SQS_STANDARD_REQUEST,  # payment queue receive + delete; the notifiers' queues
+        # payment queue receive + delete; the notifiers' queues; each review's send (counted in its action's
+        # calls, priced here), receive and delete
+        "sqs": (2 + 2 * 3 + 3 * REVIEWS_PER_ORDER) * SQS_STANDARD_REQUEST,
         "eventbridge": 1 * EVENTBRIDGE_EVENT,
         "api_gateway_rest": rest_requests * APIGW_REST_REQUEST,
         "api_gateway_websocket": 3 * APIGW_WS_MESSAGE,

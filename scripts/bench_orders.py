@@ -188,6 +188,7 @@ class OrderingSide:
         gateways = _service("pagos.gateway")
         credential_store = _service("pagos.credentials").CredentialStore
         settlement = _service("pagos.settlement")
+        reconciliation = _service("pagos.reconciliation")
         tenant_config = _service("core.tenant_config")
         payments = _service("pagos.runtime")
         self.cloud = cloud
@@ -213,6 +214,7 @@ class OrderingSide:
                 "store": settlement.DynamoSettlementStore(dynamodb, p.orders_table),
                 "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
                 "bus": events.EventPublisher(client("events"), p.event_bus_name),
+                "reviews": reconciliation.ReviewQueue(client("sqs"), p.payment_reviews_queue_url),
             }
 
         def orders_function(handler: str) -> dict[str, Any]:
@@ -241,7 +243,9 @@ class OrderingSide:
             """The orders API's own collaborators, and the payment ones it takes from ``pagos.runtime``."""
             handler = "pedidos.handler.lambda_handler"
             paying = payments_function(handler)
-            return orders_function(handler) | {k: paying[k] for k in ("credentials", "gateways", "store", "topic")}
+            return orders_function(handler) | {
+                k: paying[k] for k in ("credentials", "gateways", "store", "topic", "reviews")
+            }
 
         self._client = client
         self._orders_api = orders_api
@@ -300,7 +304,9 @@ class OrderingSide:
         label = "with Idempotency-Key" if key else "no Idempotency-Key"
 
         def create() -> Any:
-            return self.logic.create_order(who, body, key, dal=self.api["dal"], now=self.clock.utc_now())
+            return self.logic.create_order(
+                who, body, key, dal=self.api["dal"], reviews=self.api["reviews"], now=self.clock.utc_now()
+            )
 
         order, created = timed(f"POST /pedidos ({label})", create)
         assert created and order.estado_pedido == "PENDIENTE_PAGO", order
@@ -324,6 +330,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 links=a["links"],
+                reviews=a["reviews"],
                 store=a["store"],
                 topic=a["topic"],
                 bus=a["bus"],
@@ -344,6 +351,7 @@ class OrderingSide:
                 tenants=a["tenants"],
                 gateways=a["gateways"],
                 links=a["links"],
+                reviews=a["reviews"],
                 now=self.clock.utc_now(),
             ),
         )

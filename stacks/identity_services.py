@@ -7,6 +7,7 @@ Each function gets exactly the DynamoDB actions its DAL makes, on the exact tabl
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 from constructs.grants import allow, index_arn, parameter_arn
@@ -74,19 +75,29 @@ class IdentityServices:
             timeout=cdk.Duration.seconds(15),
         )
         allow(users.role, ["dynamodb:GetItem"], [data.tenants.table_arn])
-        allow(
-            users.role,
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            [data.users.table_arn],
-        )
+        allow(users.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], [data.users.table_arn])
         # Login reads an account through its email lock (strongly consistent GetItems), never the by_email index.
-        allow(users.role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.employees.table_arn])
+        allow(users.role, ["dynamodb:GetItem"], [data.employees.table_arn])
+        # A public function updates only what its update expressions name: never an employee's role or status.
+        self._allow_updates(users.role, data.users, contracts.CUSTOMER_UPDATE_ATTRIBUTES)
+        self._allow_updates(users.role, data.employees, contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES)
         # A session is written only while its account is as login read it (ConditionCheck in the transaction).
         allow(users.role, ["dynamodb:ConditionCheckItem"], [data.users.table_arn, data.employees.table_arn])
         allow(users.role, TOKEN_ACTIONS, [data.tokens.table_arn])
         allow(users.role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
         allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
         return users
+
+    @staticmethod
+    def _allow_updates(role: iam.IRole, table: dynamodb.ITable, attributes: tuple[str, ...]) -> None:
+        """``dynamodb:UpdateItem`` on ``table`` naming no attribute but ``attributes`` (IAM's fine-grained access)."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)}},
+            )
+        )
 
     @property
     def _employees_environment(self) -> dict[str, str]:

@@ -65,6 +65,14 @@ class MessagingStack(cdk.Stack):
             fifo=False,
             delivery_delay=cdk.Duration.seconds(contracts.COMPLETION_CHECK_DELAY_SECONDS),
         )
+        # Each order's payment review (pagos.reconciliation): delayed per message, by the sender (at most 15 min), so
+        # a delayed message is older than the age alarm's default when it is read: that alarm waits longer here.
+        self.payment_reviews = self._queue(
+            "PaymentReviewsQueue",
+            "pagos-revision",
+            fifo=False,
+            max_age=cdk.Duration.seconds(contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS + 15 * 60),
+        )
         invitation_rule = self._rule(
             "InvitationsRule",
             self.invitation_requests,
@@ -130,7 +138,13 @@ class MessagingStack(cdk.Stack):
         )
 
     def _queue(
-        self, logical_id: str, name: str, *, fifo: bool, delivery_delay: cdk.Duration | None = None
+        self,
+        logical_id: str,
+        name: str,
+        *,
+        fifo: bool,
+        delivery_delay: cdk.Duration | None = None,
+        max_age: cdk.Duration | None = None,
     ) -> WorkQueue:
         return WorkQueue(
             self,
@@ -140,6 +154,7 @@ class MessagingStack(cdk.Stack):
             fifo=fifo,
             alarm_topic=self.alarm_topic,
             delivery_delay=delivery_delay,
+            max_age=max_age,
         )
 
     def _rule(

@@ -3,7 +3,9 @@
 - ``pedidos``: ``/pedidos`` (create, list, read), ``/pedidos/{id}/pago``, ``/pedidos/{id}/cancelar``,
   ``/locales/{id}/pedidos``;
 - ``pagos``: ``POST /pagos/webhook/{tenant}`` (public, HMAC-signed by Mercado Pago);
-- ``pedidos-iniciador``: SNS "payment approved" -> SQS -> PAGADO + ``StartExecution`` + receipt event.
+- ``pedidos-iniciador``: SNS "payment approved" -> SQS -> PAGADO + ``StartExecution`` + receipt event;
+- ``pagos-revisor``: each order's payment review (delayed SQS messages): settles an approved payment whose
+  webhook was lost, from Mercado Pago's records, and expires an order left unpaid (``pagos.reconciliation``).
 
 Every statement names the exact actions on the exact tables, indexes, topic, bus, state machine
 and the tenants' Mercado Pago secrets (``<prefix>/mercadopago/<tenant>``, created by the operator).
@@ -27,10 +29,19 @@ from stacks.messaging import MessagingStack
 from workflow.order_workflow import allow_stopping_orders
 
 STARTER_BATCH_SIZE = 10
+# A review may wait on Mercado Pago (5 s, one retry): a few per batch keep a batch well inside the timeout.
+REVIEWER_BATCH_SIZE = 2
 
 
 def allow_mercadopago_secrets(role: iam.IRole, stage: StageConfig) -> None:
-    """Read every tenant's Mercado Pago secret (and nothing else of Secrets Manager)."""
+    """Read every tenant's Mercado Pago secret (and nothing else of Secrets Manager).
+
+    A function shared by every tenant cannot be held to one tenant's secret by a static policy. Session tags
+    (an ``sts:AssumeRole`` per tenant, the secret allowed by ``${aws:PrincipalTag/tenant_id}``) would not hold it
+    either: the function itself would choose the tag, from the same tenant id it already reads the secret by.
+    What keeps a tenant's request on its own secret is that the tenant comes from the principal (or the signed
+    webhook's path) and that a tenant's secret is named after it (``core.tenant_config``, ``constructs/tenant.py``).
+    """
     allow_secrets(
         role,
         stage.secret_name("mercadopago/*"),
@@ -62,6 +73,7 @@ class OrderServices:
         self.orders = self._orders_api(scope, endpoint, rest_api_url)
         self.webhook = self._webhook(scope, endpoint)
         self.starter = self._starter(scope, endpoint)
+        self.reviewer = self._reviewer(scope, endpoint)
 
     def _orders_api(self, scope: Construct, endpoint: RestEndpoint, rest_api_url: str) -> Microservice:
         data, messaging = self.data, self.messaging
@@ -95,6 +107,7 @@ class OrderServices:
                 "CUSTOMER_APP_URL": _customer_app_url(scope),
                 "CUSTOMER_APP_URL_PARAMETER": customer_url,
                 "REST_API_URL": rest_api_url,
+                "PAYMENT_REVIEWS_QUEUE_URL": messaging.payment_reviews.queue.queue_url,
             },
             # Mercado Pago calls: 5 s timeout, one retry; it settles card payments (see the contract)
             timeout=cdk.Duration.seconds(contracts.SETTLING_FUNCTION_MAX_SECONDS),
@@ -125,6 +138,8 @@ class OrderServices:
         allow(role, ["dynamodb:Query"], [index_arn(data.orders, i) for i in ("by_customer", "by_location_state")])
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
         allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+        # A new order's review timer, and one review after each payment attempt (pagos.reconciliation).
+        allow(role, ["sqs:SendMessage"], [messaging.payment_reviews.queue.queue_arn])
         allow(role, ["states:SendTaskFailure"], [self.state_machine.state_machine_arn])
         allow_stopping_orders(role, self.stage)
         allow_mercadopago_secrets(role, self.stage)
@@ -182,3 +197,34 @@ class OrderServices:
         allow(starter.role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
         allow(starter.role, ["states:StartExecution"], [self.state_machine.state_machine_arn])
         return starter
+
+    def _reviewer(self, scope: Construct, endpoint: RestEndpoint) -> ServiceFunction:
+        data, messaging = self.data, self.messaging
+        reviewer = ServiceFunction(
+            scope,
+            "PaymentReviewer",
+            stage=self.stage,
+            service="pagos-revisor",
+            handler="pagos.reviewer.lambda_handler",
+            layer=endpoint.layer,
+            # It settles payments: no longer than the in-flight window allows (see the contract).
+            timeout=cdk.Duration.seconds(contracts.SETTLING_FUNCTION_MAX_SECONDS),
+            environment={
+                "ORDERS_TABLE": data.orders.table_name,
+                "TENANTS_TABLE": data.tenants.table_name,
+                "PAYMENT_APPROVED_TOPIC_ARN": messaging.payment_approved_topic.topic_arn,
+                "EVENT_BUS_NAME": messaging.bus.event_bus_name,
+                "MERCADOPAGO_API_URL": contracts.MERCADOPAGO_API_URL,
+                "PAYMENT_REVIEWS_QUEUE_URL": messaging.payment_reviews.queue.queue_url,
+            },
+            description="Each order's payment review: settle an approval whose webhook was lost, expire the unpaid",
+        )
+        reviewer.consume(messaging.payment_reviews, batch_size=REVIEWER_BATCH_SIZE)
+        role = reviewer.role
+        allow(role, ["dynamodb:GetItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+        allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
+        allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
+        allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
+        allow(role, ["sqs:SendMessage"], [messaging.payment_reviews.queue.queue_arn])  # the timer's next look
+        allow_mercadopago_secrets(role, self.stage)
+        return reviewer

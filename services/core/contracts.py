@@ -104,9 +104,37 @@ COMPLETION_CHECK_DELAY_SECONDS: Final = 20
 SETTLING_FUNCTION_MAX_SECONDS: Final = 20
 # An unpaid order can be paid for this long after it is created (the checkout link lives as long); then it expires.
 UNPAID_ORDER_MINUTES: Final = 30
+# Each unpaid order has a timer (a delayed message on <prefix>-pagos-revision, pagos.reconciliation): it settles an
+# approved payment whose webhook was lost, from Mercado Pago's own records, and expires the order once unpaid past
+# payable_until. SQS delays a message at most 15 minutes: a longer wait is a message that sends itself again.
+PAYMENT_REVIEW_MAX_DELAY_SECONDS: Final = 900
+# Each payment attempt (a card payment, a Checkout Pro link) also asks for one look this much later, so an approval
+# whose webhook is lost is settled within minutes, not at the order's expiry.
+PAYMENT_CHECK_DELAY_SECONDS: Final = 120
+# Who the timeline names, and why, when an order expires unpaid (the customer reads the reason in the app and mail).
+EXPIRY_ACTOR: Final = "sistema"
+EXPIRED_UNPAID_REASON: Final = "Pedido vencido: no se recibió el pago a tiempo"
 
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
+# What the users function (public: register, login; and the profile) may update of an account: the attributes its
+# update and condition expressions name, and the keys (its role's UpdateItem carries a dynamodb:Attributes
+# condition). Of an employee, only login's rehash of the password: never the role, the location or the status.
+LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES: Final = ("tenant_id", "employee_id", "password_hash")
+# Of a customer: the rehash, the profile (name, phone), and the deactivation (status; drops the email, the hash and
+# the failed-login counters that older releases kept on the account).
+CUSTOMER_UPDATE_ATTRIBUTES: Final = (
+    "tenant_id",
+    "user_id",
+    "password_hash",
+    "name",
+    "phone",
+    "updated_at",
+    "status",
+    "email",
+    "failed_logins",
+    "failed_window_start",
+)
 
 # The request headers the web apps send; the REST API and every function answer preflights for these.
 CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")

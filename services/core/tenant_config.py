@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Self
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.contracts import SlaMinutes
 from core.dynamo import from_item
@@ -32,6 +32,14 @@ class TenantConfig(BaseModel):
     sla_minutes: SlaMinutes = Field(default_factory=SlaMinutes)
     delivery_fee_cents: int = DEFAULT_DELIVERY_FEE_CENTS
     status: str = "active"
+
+    @model_validator(mode="after")
+    def _own_secret(self) -> Self:
+        """The Mercado Pago secret is this tenant's own (``<prefix>/mercadopago/<tenant_id>``): a config can never
+        send a function to another tenant's credentials (IAM cannot tell tenants apart in a shared function)."""
+        if self.mercadopago_secret_name.rsplit("/", 1)[-1] != self.tenant_id:
+            raise ValueError(f"tenant {self.tenant_id!r}: its Mercado Pago secret must be named after it")
+        return self
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> TenantConfig:
@@ -62,7 +70,10 @@ class TenantConfigs:
             raise DependencyFailed("The tenant directory is not available") from exc
         if not item:
             raise UnknownTenant(f"Unknown tenant {tenant_id!r}")
-        config = TenantConfig.from_item(item)
+        try:
+            config = TenantConfig.from_item(item)
+        except ValidationError as exc:
+            raise DependencyFailed("This store's configuration is not valid") from exc
         if config.status != "active":
             raise UnknownTenant(f"Unknown tenant {tenant_id!r}")
         self._cache[tenant_id] = (now, config)

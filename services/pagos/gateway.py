@@ -82,6 +82,13 @@ class MercadoPagoGateway:
     def get_payment(self, payment_id: str) -> dict[str, Any]:
         return self._call("payment lookup", lambda sdk: sdk.payment().get(payment_id, _options()))
 
+    def search_payments(self, external_reference: str) -> list[dict[str, Any]]:
+        """This account's payments made with ``external_reference``, newest first (``GET /v1/payments/search``)."""
+        filters = {"external_reference": external_reference, "sort": "date_created", "criteria": "desc"}
+        found = self._call("payment search", lambda sdk: sdk.payment().search(filters, _options()))
+        results = found.get("results")
+        return [p for p in results if isinstance(p, dict)] if isinstance(results, list) else []
+
     def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]:
         return self._call("refund", lambda sdk: sdk.refund().create(payment_id, None, _options(idempotency_key)))
 

@@ -13,7 +13,9 @@ from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.credentials import CredentialStore
 from pagos.gateway import MercadoPagoGateway
+from pagos.reconciliation import ReviewQueue
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
+from pedidos.dal import OrdersDal, Tables
 
 cached = Caches()
 
@@ -29,6 +31,9 @@ class Settings(EnvironmentSettings):
     payment_approved_topic_arn: str
     event_bus_name: str
     mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
+    payment_reviews_queue_url: str = ""  # the orders API and the reviewer (pagos.reconciliation)
+    payment_check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS
+    payment_review_max_delay_seconds: int = contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS
 
 
 settings = cached(Settings)  # read from the environment once per container
@@ -51,6 +56,19 @@ def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
 @cached
 def settlement() -> DynamoSettlementStore:
     return DynamoSettlementStore(cached.client("dynamodb"), settings().orders_table)
+
+
+@cached
+def reviews() -> ReviewQueue:
+    return ReviewQueue(cached.client("sqs"), settings().payment_reviews_queue_url)
+
+
+@cached
+def orders() -> OrdersDal:
+    """The orders DAL, for the reviewer's reads and its expiry (Pedidos only)."""
+    orders_table = settings().orders_table
+    tables = Tables(orders=orders_table, products="", combos="", locations="", users="", tenants="")
+    return OrdersDal(cached.client("dynamodb"), tables)
 
 
 @cached

@@ -68,7 +68,15 @@ def _idempotency_key() -> str | None:
     middlewares=requires(CUSTOMER),
 )
 def create_order(body: CreateOrder) -> tuple[OrderView, int]:
-    order, created = logic.create_order(caller(app), body, _idempotency_key(), dal=runtime.dal(), now=utc_now())
+    order, created = logic.create_order(
+        caller(app),
+        body,
+        _idempotency_key(),
+        dal=runtime.dal(),
+        reviews=payments.reviews(),
+        now=utc_now(),
+        review_max_delay_seconds=payments.settings().payment_review_max_delay_seconds,
+    )
     return order, 201 if created else 200
 
 
@@ -104,7 +112,9 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         "tenants": runtime.tenants(),
         "gateways": payments.gateway,
         "links": runtime.links(),
+        "reviews": payments.reviews(),
         "now": utc_now(),
+        "check_delay_seconds": payments.settings().payment_check_delay_seconds,
     }
     if body is None:
         return logic.start_checkout(caller(app), order_id, **common)

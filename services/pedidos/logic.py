@@ -28,6 +28,7 @@ from core.principal import Principal
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.events import receipt_for, status_detail
 from pagos.gateway import MercadoPagoGateway, PaymentRejectedByProvider, cents_to_soles
+from pagos.reconciliation import Reviews, timer_delay
 from pagos.settlement import (
     ApprovedTopic,
     Bus,
@@ -192,10 +193,15 @@ def create_order(
     idempotency_key: str | None,
     *,
     dal: OrdersDal,
+    reviews: Reviews,
     now: datetime,
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    review_max_delay_seconds: int = contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS,
 ) -> tuple[OrderView, bool]:
-    """(the order, created now). A repeated ``Idempotency-Key`` with the same body returns the first order."""
+    """(the order, created now). A repeated ``Idempotency-Key`` with the same body returns the first order.
+
+    Before the order is written, its payment review timer is set (``pagos.reconciliation``): an order
+    written is never left without one; a timer whose order was never written finds nothing and stops."""
     at = iso(now)
     tenant_id, customer_id = principal.tenant_id, principal.subject_id
     request_hash = _request_hash(body)
@@ -213,6 +219,7 @@ def create_order(
         raise Forbidden("Only an active customer account can order", code="customer_inactive")
     lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents)
     order_id = new_id()
+    payable_until = now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
     order = StoredOrder(
         tenant_id=tenant_id,
         order_id=order_id,
@@ -232,7 +239,7 @@ def create_order(
         estado_pedido=contracts.PENDIENTE_PAGO,
         created_at=at,
         updated_at=at,
-        payable_until=iso(now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)),
+        payable_until=iso(payable_until),
         history=[
             HistoryEntry(
                 estado=contracts.PENDIENTE_PAGO,
@@ -244,6 +251,8 @@ def create_order(
         payment=Payment(),
     )
     record = IdempotencyRecord(idempotency_key, order_id, request_hash) if idempotency_key else None
+    delay = timer_delay(payable_until, now, review_max_delay_seconds)
+    reviews.schedule(tenant_id, order_id, delay_seconds=delay, timer=True)
     try:
         dal.create_order(order, idempotency=record, ttl=int(now.timestamp()) + 24 * 3600)
     except IdempotencyKeyTaken as taken:  # a concurrent retry won the key
@@ -379,11 +388,15 @@ def start_checkout(
     tenants: TenantConfigs,
     gateways: GatewayFactory,
     links: Links,
+    reviews: Reviews,
     now: datetime,
+    check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS,
 ) -> CheckoutStarted:
-    """A Checkout Pro preference for the order (30 minutes), recorded on the order."""
+    """A Checkout Pro preference for the order (30 minutes), recorded on the order; and one payment review
+    ``check_delay_seconds`` later, in case the buyer pays at once and the webhook is lost."""
     order = _payable(principal, order_id, dal)
     tenant = tenants.get(principal.tenant_id)
+    reviews.schedule(order.tenant_id, order.order_id, delay_seconds=check_delay_seconds, timer=False)
     at, expires = iso(now), iso(now + timedelta(minutes=CHECKOUT_MINUTES))
     preference = gateways(tenant).create_preference(
         {
@@ -433,14 +446,19 @@ def pay_with_card(
     store: SettlementStore,
     topic: ApprovedTopic,
     bus: Bus,
+    reviews: Reviews,
     now: datetime,
+    check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS,
 ) -> CardPaymentResult:
     """Pay now with a card token; an approved payment goes through the same settlement as a webhook.
 
     Card testing is capped: after ``CARD_FAILURES_PER_ORDER`` refused payments on an order, or
     ``CARD_FAILURES_PER_CUSTOMER_HOUR`` by one customer in an hour, the next attempt is a 429 before
     Mercado Pago is called (concurrent attempts can overshoot by their number; each still needs a
-    card token of its own)."""
+    card token of its own).
+
+    Before Mercado Pago is called, one payment review is asked for ``check_delay_seconds`` later: a payment
+    approved there whose settlement here was cut short (a timeout, a lost webhook) is settled by it."""
     order = _payable(principal, order_id, dal)
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")
     if order.card_failures >= CARD_FAILURES_PER_ORDER:
@@ -449,6 +467,7 @@ def pay_with_card(
         raise TooManyRequests("Too many refused card payments this hour", code="card_attempts_exceeded")
     tenant = tenants.get(principal.tenant_id)
     gateway = gateways(tenant)
+    reviews.schedule(order.tenant_id, order.order_id, delay_seconds=check_delay_seconds, timer=False)
 
     def refused() -> None:
         expires_at = int(now.timestamp()) + 2 * 3600

@@ -488,3 +488,37 @@ def test_two_checkouts_both_approved_pay_once_and_the_second_is_refunded(cloud, 
     assert cloud.mercadopago.list_refunds(token, kept) == []
     assert get_order(cloud, customer.headers, order["order_id"]).json().get("needs_admin") is None
     assert len(eventually(lambda: executions_named(order["order_id"]))) == 1
+
+
+# -- payment reviews (pagos.reconciliation) ---------------------------------------------------------
+
+
+@pytest.fixture
+def prompt_payment_checks(cloud) -> Any:
+    """The orders API asks for its payment checks 2 s after a payment attempt instead of minutes (a function
+    setting, changed as ``UpdateFunctionConfiguration`` would), and Mercado Pago loses every webhook."""
+    [name] = [n for n, f in cloud.assembly.functions.items() if f.handler == "pedidos.handler.lambda_handler"]
+    previous = cloud.runtime.update_environment(name, {"PAYMENT_CHECK_DELAY_SECONDS": "2"})
+    cloud.mercadopago.webhooks.lose()
+    try:
+        yield
+    finally:
+        cloud.mercadopago.webhooks.lose(False)
+        cloud.runtime.update_environment(name, previous)
+
+
+def test_checkout_pro_approved_but_its_webhook_lost_reaches_paid_by_the_payment_review(
+    cloud, menu, prompt_payment_checks
+) -> None:
+    customer = new_customer(cloud)
+    order = new_order(cloud, customer, menu)
+    started = httpx.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
+    assert started.status_code == 200, started.text
+
+    httpx.post(started.json()["checkout_url"], data={"decision": "approve"}, follow_redirects=False)
+
+    after = wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
+    payment_id = after["payment"]["payment_id"]
+    mine = [d for d in cloud.mercadopago.webhooks.deliveries() if d["data_id"] == payment_id]
+    assert mine and {d["status"] for d in mine} == {"lost"}  # no webhook ever reached the platform
+    assert len(eventually(lambda: executions_named(order["order_id"]))) == 1

@@ -64,7 +64,54 @@ def test_no_function_that_settles_payments_outlives_the_in_flight_window(dev_app
         f["Properties"]["Timeout"]
         for f in functions
         if f["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
-        in {"pedidos", "pagos"}
+        in {"pedidos", "pagos", "pagos-revisor"}
     ]
-    assert len(settling) == 2
+    assert len(settling) == 3
     assert max(settling) <= contracts.SETTLING_FUNCTION_MAX_SECONDS < IN_FLIGHT_SECONDS
+
+
+def test_each_order_has_a_payment_review_timer_on_its_own_queue_read_by_its_own_function(dev_app) -> None:
+    messaging = dev_app.template("messaging")
+    queues = dict(messaging.find_resources("AWS::SQS::Queue")).values()
+    [queue] = [q for q in queues if str(q["Properties"].get("QueueName", "")).endswith("-pagos-revision")]
+    assert "DelaySeconds" not in queue["Properties"]  # each message says its own delay
+    assert "PaymentReviewsQueueDlq" in json.dumps(queue["Properties"]["RedrivePolicy"])
+    api = dev_app.template("api")
+    mappings = dict(api.find_resources("AWS::Lambda::EventSourceMapping")).values()
+    [mapping] = [m for m in mappings if "PaymentReviewsQueue" in json.dumps(m["Properties"]["EventSourceArn"])]
+    assert "PaymentReviewer" in json.dumps(mapping["Properties"]["FunctionName"])
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    policies = dict(api.find_resources("AWS::IAM::Policy"))
+
+    def sends(prefix: str) -> list[dict[str, Any]]:
+        [policy] = [p for k, p in policies.items() if k.startswith(prefix)]
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        return [s for s in statements if "sqs:SendMessage" in json.dumps(s["Action"])]
+
+    for sender in ("Pedidos", "PaymentReviewer"):  # the order's timer and payment checks; the timer's next look
+        [statement] = sends(sender)
+        assert "PaymentReviewsQueue" in json.dumps(statement["Resource"])
+    [reviewer] = [p for k, p in policies.items() if k.startswith("PaymentReviewer")]
+    actions = sorted(
+        a
+        for s in reviewer["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+    assert [a for a in actions if a.startswith("dynamodb:")] == [
+        "dynamodb:GetItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ]
+    assert "dynamodb:Scan" not in actions and "dynamodb:Query" not in actions
+
+
+def test_the_public_users_function_updates_only_the_attributes_its_writes_name(dev_app) -> None:
+    for table, attributes in (
+        ("ExportsOutputFnGetAttEmployees", contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES),
+        ("ExportsOutputFnGetAttUsers", contracts.CUSTOMER_UPDATE_ATTRIBUTES),
+    ):
+        statements = _statements_on(dev_app, "Usuarios", table)
+        updates = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
+        assert len(updates) == 1 and updates[0]["Action"] == "dynamodb:UpdateItem", table
+        assert updates[0]["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)}}
+    assert "rol" not in contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES

@@ -53,17 +53,17 @@ def test_a_tenant_whose_rows_do_not_fit_one_transaction_or_repeat_a_location_fai
     data = DataStack(app, "Data", stage=StageConfig.from_context(app))
     place = Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")
     many = [Location(f"local-{n}", f"Local {n}", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000") for n in range(98)]
-    common = {"tables": data.tenant_tables, "name": "x", "admin_email": "a@b.pe", "mercadopago_secret_name": "s"}
+    common = {"tables": data.tenant_tables, "name": "x", "admin_email": "a@b.pe"}
     with pytest.raises(ValueError, match="at most 100 in one transaction"):
-        Tenant(data, "Big", tenant_id="grande", locations=many, **common)
+        Tenant(data, "Big", tenant_id="grande", locations=many, mercadopago_secret_name="mp/grande", **common)
     with pytest.raises(ValueError, match="location ids used twice"):
-        Tenant(data, "Twice", tenant_id="doble", locations=[place, place], **common)
-    Tenant(data, "Fits", tenant_id="cabe", locations=many[:97], **common)  # 97 locations + 3 rows = 100
+        Tenant(data, "Twice", tenant_id="doble", locations=[place, place], mercadopago_secret_name="mp/doble", **common)
+    Tenant(data, "Fits", tenant_id="cabe", locations=many[:97], mercadopago_secret_name="mp/cabe", **common)  # 97 + 3
 
 
 @pytest.mark.parametrize(
     ("tenant_id", "problem"),
-    [("Tienda Uno", "lower-case"), ("tienda", "at least one location")],
+    [("Tienda Uno", "lower-case"), ("tienda", "at least one location"), ("otra", "secret must be named after it")],
 )
 def test_tenant_rejects_bad_settings(tmp_path, tenant_id, problem) -> None:
     app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": "dev"}, outdir=str(tmp_path))
@@ -75,4 +75,4 @@ def test_tenant_rejects_bad_settings(tmp_path, tenant_id, problem) -> None:
     )
     with pytest.raises(ValueError, match=problem):
         Tenant(data, "T", tables=data.tenant_tables, tenant_id=tenant_id, name="x", admin_email="a@b.pe",
-               mercadopago_secret_name="s", locations=locations)  # fmt: skip
+               mercadopago_secret_name="bembos-dev/mercadopago/tienda", locations=locations)  # fmt: skip

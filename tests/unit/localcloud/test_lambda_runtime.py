@@ -205,6 +205,23 @@ def test_workers_stay_warm_and_cold_starts_are_counted(tmp_path: Path, runtime_f
     assert (stats.invocations, stats.cold_starts, stats.errors, len(stats.durations_ms)) == (2, 1, 0, 2)
 
 
+def test_an_updated_environment_reaches_every_later_invocation_in_a_new_worker(
+    tmp_path: Path, runtime_factory: RuntimeFactory
+) -> None:
+    files = {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"}
+    spec = make_function(tmp_path, "conf", files, environment={"A": "1"})
+    runtime = runtime_factory(spec)
+    before = runtime.invoke("conf", {"env": ["A", "B"]})
+
+    previous = runtime.update_environment("conf", {"B": "2"})
+    after = runtime.invoke("conf", {"env": ["A", "B"]})
+
+    assert previous == {"A": "1"}
+    assert before.payload["env"] == {"A": "1", "B": None} and after.payload["env"] == {"A": "1", "B": "2"}
+    assert after.cold_start and after.payload["pid"] != before.payload["pid"]
+    assert runtime.warm_workers("conf") == 1  # the old worker is gone
+
+
 def test_handler_exception_has_lambdas_error_shape(tmp_path: Path, runtime_factory: RuntimeFactory) -> None:
     source = """
         class OrderNotFound(Exception):

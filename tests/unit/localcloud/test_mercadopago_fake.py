@@ -328,6 +328,20 @@ def test_search_finds_payments_by_external_reference(sdk: mercadopago.SDK) -> No
     assert [p["id"] for p in found["results"]] == [mine["id"]]
 
 
+def test_lost_notifications_are_recorded_and_never_sent_while_the_payment_is_still_found(
+    sdk: mercadopago.SDK, fake: FakeMercadoPago, receiver: WebhookReceiver
+) -> None:
+    fake.webhooks.lose()
+    paid = card_payment(sdk, card_token(sdk), external_reference="order-9")["response"]
+    fake.webhooks.lose(False)
+
+    assert fake.webhooks.wait_idle()
+    assert receiver.received == []
+    assert [d["status"] for d in fake.webhooks.deliveries()] == ["lost"]
+    found = sdk.payment().search({"external_reference": "order-9", "sort": "date_created", "criteria": "desc"})
+    assert [(p["id"], p["status"]) for p in found["response"]["results"]] == [(paid["id"], "approved")]
+
+
 # --------------------------------------------------------------------------- refunds and chargebacks
 
 

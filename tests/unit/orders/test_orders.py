@@ -42,6 +42,19 @@ class Recorder:
         self.messages.append(args)
 
 
+class ScheduledReviews:
+    """The payment review queue (``pagos.reconciliation.ReviewQueue``): what was asked for, and how much later."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[str, str, int, bool]] = []
+
+    def schedule(self, tenant_id: str, order_id: str, *, delay_seconds: int, timer: bool) -> None:
+        self.scheduled.append((tenant_id, order_id, delay_seconds, timer))
+
+
+REVIEWS = ScheduledReviews()  # for the tests that do not look at the reviews
+
+
 class FakeWorkflow:
     def __init__(self) -> None:
         self.started: dict[str, Any] = {}
@@ -54,7 +67,7 @@ class FakeWorkflow:
 
 
 def test_order_is_priced_from_the_catalog_and_stored_pending_payment(dal: OrdersDal) -> None:
-    order, created = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, created = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
 
     assert created
     assert (order.subtotal_cents, order.delivery_fee_cents, order.total_cents) == (3980, 500, 4480)
@@ -65,7 +78,9 @@ def test_order_is_priced_from_the_catalog_and_stored_pending_payment(dal: Orders
 
 
 def test_pickup_has_no_delivery_fee_and_no_address(dal: OrdersDal) -> None:
-    order, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address="x y z w"), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(
+        CUSTOMER, body(dispatch="pickup", address="x y z w"), None, dal=dal, reviews=REVIEWS, now=NOW
+    )
 
     assert (order.delivery_fee_cents, order.address) == (0, None)
 
@@ -94,7 +109,7 @@ def test_bad_orders_are_refused_and_write_nothing(
     dal: OrdersDal, dynamodb: Any, overrides: dict[str, Any], error: type[Exception], code: str
 ) -> None:
     with pytest.raises(error) as raised:
-        logic.create_order(CUSTOMER, body(**overrides), None, dal=dal, now=NOW)
+        logic.create_order(CUSTOMER, body(**overrides), None, dal=dal, reviews=REVIEWS, now=NOW)
 
     assert raised.value.code == code  # type: ignore[attr-defined]
     assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 0
@@ -119,30 +134,30 @@ def test_the_request_model_refuses_client_prices_and_bad_quantities(values: dict
 
 
 def test_idempotency_key_replays_the_order_without_a_second_write(dal: OrdersDal, dynamodb: Any) -> None:
-    first, created = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, now=NOW)
-    again, created_again = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, now=NOW)
+    first, created = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)
+    again, created_again = logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)
 
     assert (created, created_again) == (True, False)
     assert again.order_id == first.order_id
     assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 2  # the order and its key record
     with pytest.raises(Conflict) as raised:
-        logic.create_order(CUSTOMER, body(dispatch="pickup"), "key-12345678", dal=dal, now=NOW)
+        logic.create_order(CUSTOMER, body(dispatch="pickup"), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)
     assert raised.value.code == "idempotency_key_reused"
 
 
 def test_a_concurrent_retry_losing_the_key_race_gets_the_winners_order(dal: OrdersDal) -> None:
-    winner, _ = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, now=NOW)
+    winner, _ = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, reviews=REVIEWS, now=NOW)
     original = dal.idempotency_record
     dal.idempotency_record = lambda *args: None  # type: ignore[method-assign]  # it looked before the winner wrote
 
-    loser, created = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, now=NOW)
+    loser, created = logic.create_order(CUSTOMER, body(), "key-racing-1", dal=dal, reviews=REVIEWS, now=NOW)
 
     dal.idempotency_record = original  # type: ignore[method-assign]
     assert not created and loser.order_id == winner.order_id
 
 
 def test_other_customers_and_tenants_do_not_see_the_order(dal: OrdersDal) -> None:
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     neighbour = Principal(tenant_id=TENANT, subject_id="cust-2", kind="customer", rol="cliente")
     other_tenant = Principal(tenant_id="tenant-b", subject_id="adm", kind="employee", rol="admin")
     cook_elsewhere = Principal(tenant_id=TENANT, subject_id="e", kind="employee", rol="cocinero", location_id="x")
@@ -156,7 +171,7 @@ def test_other_customers_and_tenants_do_not_see_the_order(dal: OrdersDal) -> Non
 
 def test_customer_orders_are_listed_newest_first_and_a_foreign_cursor_is_refused(dal: OrdersDal) -> None:
     ids = [
-        logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW + timedelta(seconds=i))[0].order_id
+        logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW + timedelta(seconds=i))[0].order_id
         for i in range(3)
     ]
 
@@ -171,11 +186,11 @@ def test_customer_orders_are_listed_newest_first_and_a_foreign_cursor_is_refused
 
 def test_aws_calls_per_action(dal: OrdersDal, dynamodb: Any, counter: CallCounter) -> None:
     """Measured: create = 2 (BatchGetItem + PutItem), with a key 3; a webhook approval 2 + SNS; start 4."""
-    logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     assert dict(counter.calls) == {"BatchGetItem": 1, "PutItem": 1}
 
     counter.reset()
-    order, _ = logic.create_order(CUSTOMER, body(), "key-measured", dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), "key-measured", dal=dal, reviews=REVIEWS, now=NOW)
     assert dict(counter.calls) == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
 
     counter.reset()
@@ -235,7 +250,7 @@ class StoppableWorkflow(FakeWorkflow):
 
 def test_a_cancel_retried_after_a_lost_announcement_announces_it_once(dal: OrdersDal, dynamodb: Any) -> None:
     # Given an unpaid order whose first cancel wrote CANCELADO but could not announce it,
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin", location_id="larco")
     bus, workflow = FlakyBus(), StoppableWorkflow()
     collaborators: dict[str, Any] = {
@@ -270,9 +285,11 @@ def test_admins_list_a_locations_orders_by_state_and_lima_day_newest_first_in_on
     # Given orders made late on 30 April and early on 1 May (Lima time, UTC-5)
     made = {}
     for at in ("2026-05-01T04:59:59.000Z", "2026-05-01T05:00:00.000Z", "2026-05-02T04:30:00.000Z"):
-        order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=datetime.fromisoformat(at))
+        order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=datetime.fromisoformat(at))
         made[at] = order.order_id
-    other, _ = logic.create_order(CUSTOMER, body(dispatch="pickup", address=None), None, dal=dal, now=NOW)
+    other, _ = logic.create_order(
+        CUSTOMER, body(dispatch="pickup", address=None), None, dal=dal, reviews=REVIEWS, now=NOW
+    )
     admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin")
     counter.reset()
     # When an admin lists Larco's unpaid orders of 1 May (Lima)
@@ -302,7 +319,7 @@ def _own_cancel(principal: Principal, order_id: str, dal: OrdersDal, dynamodb: A
 
 
 def test_a_customer_cancels_their_own_unpaid_order_once(dal: OrdersDal, dynamodb: Any) -> None:
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     bus = Recorder()
     result = _own_cancel(CUSTOMER, order.order_id, dal, dynamodb, bus)
     stored = dal.get_order(TENANT, order.order_id)
@@ -317,7 +334,7 @@ def test_a_customer_cancels_their_own_unpaid_order_once(dal: OrdersDal, dynamodb
 
 
 def test_a_customer_cannot_cancel_another_customers_order(dal: OrdersDal, dynamodb: Any) -> None:
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     other = Principal(tenant_id=TENANT, subject_id="cust-2", kind="customer", rol="cliente")
     with pytest.raises(NotFound):
         _own_cancel(other, order.order_id, dal, dynamodb, Recorder())
@@ -328,7 +345,7 @@ def test_a_customer_cannot_cancel_another_customers_order(dal: OrdersDal, dynamo
 def test_a_paid_order_or_one_with_a_payment_under_way_stays(
     dal: OrdersDal, dynamodb: Any, status: str, code: str
 ) -> None:
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     facts = PaymentFacts(payment_id="88", status=status, amount_cents=order.total_cents, currency="PEN",
                          external_reference=f"{TENANT}:{order.order_id}")  # fmt: skip
     store = DynamoSettlementStore(dynamodb, dal.tables.orders)
@@ -345,7 +362,7 @@ def test_a_paid_order_or_one_with_a_payment_under_way_stays(
 
 def test_an_approval_landing_during_a_customer_cancel_wins(dal: OrdersDal, dynamodb: Any) -> None:
     # Given the customer's cancel read the order unpaid, and Mercado Pago's approval is recorded right after
-    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
     read_unpaid = dal.get_order(TENANT, order.order_id)
     facts = PaymentFacts(payment_id="99", status="approved", amount_cents=order.total_cents, currency="PEN",
                          external_reference=f"{TENANT}:{order.order_id}")  # fmt: skip
@@ -374,7 +391,7 @@ def test_a_suspended_tenant_takes_no_orders(dal: OrdersDal, dynamodb: Any) -> No
         ExpressionAttributeValues={":s": {"S": "suspended"}},
     )
     with pytest.raises(NotFound) as refused:
-        logic.create_order(CUSTOMER, body(), "key-suspended", dal=dal, now=NOW)
+        logic.create_order(CUSTOMER, body(), "key-suspended", dal=dal, reviews=REVIEWS, now=NOW)
     assert refused.value.code == "unknown_tenant"
     assert dynamodb.scan(TableName=dal.tables.orders)["Count"] == 0
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from orders_support import TENANT
-from test_orders import CUSTOMER, NOW, Recorder, body
+from orders_support import TABLES, TENANT
+from test_orders import CUSTOMER, NOW, REVIEWS, Recorder, body
 
 from core.clock import iso
 from core.errors import TooManyRequests
@@ -61,7 +61,7 @@ def test_the_data_id_comes_from_the_query_and_the_headers_are_case_insensitive()
 
 @pytest.fixture
 def order_id(dal: OrdersDal) -> str:
-    return logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)[0].order_id
+    return logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)[0].order_id
 
 
 def facts(order_id: str, **values: Any) -> PaymentFacts:
@@ -187,6 +187,7 @@ def _pay(order_id: str, dal: OrdersDal, dynamodb: Any, gateway: RefusingGateway,
         store=DynamoSettlementStore(dynamodb, dal.tables.orders),
         topic=Recorder(),
         bus=Recorder(),
+        reviews=REVIEWS,
         now=now,
     )
 
@@ -206,7 +207,9 @@ def test_refused_cards_on_one_order_are_capped_before_mercado_pago_is_called(
 
 def test_refused_cards_of_one_customer_are_capped_per_hour_across_orders(dal: OrdersDal, dynamodb: Any) -> None:
     gateway = RefusingGateway()
-    orders = [logic.create_order(CUSTOMER, body(), None, dal=dal, now=NOW)[0].order_id for _ in range(3)]
+    orders = [
+        logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)[0].order_id for _ in range(3)
+    ]
     attempts = [orders[i // (logic.CARD_FAILURES_PER_ORDER - 1)] for i in range(logic.CARD_FAILURES_PER_CUSTOMER_HOUR)]
     for order in attempts:  # under each order's own cap, up to the customer's hourly one
         _pay(order, dal, dynamodb, gateway)
@@ -266,3 +269,19 @@ def test_an_approval_after_a_cancel_is_refunded_and_a_wrong_amount_still_goes_to
     late = facts(order_id, payment_id="91")
     assert settle(TENANT, late, store=store, topic=topic, bus=bus, now=NOW, refunds=refunds) == "refunded"
     assert list(refunds.by_key) == ["refund-extra-91"] and topic.messages == []
+
+
+def test_a_tenant_whose_config_names_another_tenants_secret_gets_no_payment_account(dynamodb: Any) -> None:
+    from core.errors import DependencyFailed
+    from core.tenant_config import TenantConfigs
+
+    dynamodb.put_item(
+        TableName=TABLES.tenants,
+        Item={"tenant_id": {"S": "tenant-b"}, "name": {"S": "Bembos B"}, "status": {"S": "active"},
+              "mercadopago_secret_name": {"S": "mp/tenant-a"}},  # tenant-a's credentials
+    )  # fmt: skip
+    tenants = TenantConfigs(dynamodb, TABLES.tenants)
+
+    with pytest.raises(DependencyFailed):
+        tenants.get("tenant-b")
+    assert tenants.get(TENANT).mercadopago_secret_name == "mp/tenant-a"

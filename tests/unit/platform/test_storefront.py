@@ -25,7 +25,8 @@ def aws() -> Iterator[tuple[Any, Any, Counter[str]]]:
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
         dynamodb.create_table(**contracts.TABLES["tenants"].create_request(TABLE))
-        for tenant, secret in (("bembos-a", "bembos/mercadopago/a"), ("bembos-b", "bembos/mercadopago/b")):
+        for tenant in ("bembos-a", "bembos-b"):
+            secret = f"bembos/mercadopago/{tenant}"
             dynamodb.put_item(
                 TableName=TABLE,
                 Item={
@@ -37,7 +38,7 @@ def aws() -> Iterator[tuple[Any, Any, Counter[str]]]:
                 },
             )
         secrets.create_secret(
-            Name="bembos/mercadopago/a",
+            Name="bembos/mercadopago/bembos-a",
             SecretString=json.dumps(
                 {"access_token": "APP_USR-secret", "public_key": "APP_USR-pk-a", "webhook_secret": "s"}
             ),
