@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -37,6 +37,7 @@ from pagos.settlement import (
     external_reference,
     settle,
 )
+from pedidos import hours
 from pedidos.dal import IdempotencyKeyTaken, IdempotencyRecord, OrderContext, OrdersDal, WorkflowClient
 from pedidos.models import (
     CancelOrder,
@@ -151,14 +152,30 @@ def _price(item: OrderItemIn, record: dict[str, Any] | None, location_id: str) -
     )
 
 
-def _check_location(context: OrderContext, body: CreateOrder) -> None:
+def _check_location(context: OrderContext, body: CreateOrder, now: datetime) -> None:
     location = context.location
     if location is None:
         raise NotFound(f"There is no store {body.location_id!r}", code="location_not_found")
     if location.get("paused"):
         raise Conflict("This store is not taking orders right now", code="location_paused")
+    _check_open(location, now)
     if body.dispatch not in (location.get("dispatch_types") or []):
         raise ValidationFailed(f"This store does not offer {body.dispatch}", code="dispatch_not_offered")
+
+
+def _check_open(location: dict[str, Any], now: datetime) -> None:
+    """Orders only while the location is open (Lima time). A location stored without hours (none written
+    through the catalog or onboarding, which both require them) is not held to any."""
+    opening_hours = location.get("opening_hours")
+    if opening_hours is None or hours.is_open(opening_hours, now):
+        return
+    opens = hours.next_opening(opening_hours, now)
+    when = f"; it opens {hours.DAYS[opens.weekday()]} {opens:%H:%M} (Lima time)" if opens else ""
+    raise Conflict(
+        f"This store is closed now{when}",
+        code="location_closed",
+        details={"opens_at": iso(opens) if opens else None},
+    )
 
 
 def _check_stock(body: CreateOrder, context: OrderContext) -> None:
@@ -172,9 +189,11 @@ def _check_stock(body: CreateOrder, context: OrderContext) -> None:
             raise Conflict(f"Only {stock} of combo {combo_id!r} left", code="out_of_stock")
 
 
-def price_order(body: CreateOrder, context: OrderContext, delivery_fee_cents: int) -> tuple[list[OrderLine], int, int]:
-    """(lines, subtotal, delivery fee), every price from the catalog records."""
-    _check_location(context, body)
+def price_order(
+    body: CreateOrder, context: OrderContext, delivery_fee_cents: int, *, now: datetime
+) -> tuple[list[OrderLine], int, int]:
+    """(lines, subtotal, delivery fee), every price from the catalog records, at an open location."""
+    _check_location(context, body, now)
     lines = [
         _price(
             item, (context.products if item.kind == "producto" else context.combos).get(item.item_id), body.location_id
@@ -211,7 +230,7 @@ def create_order(
     customer = context.customer
     if not customer or customer.get("status", "active") != "active" or not customer.get("email"):
         raise Forbidden("Only an active customer account can order", code="customer_inactive")
-    lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents)
+    lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents, now=now)
     order_id = new_id()
     order = StoredOrder(
         tenant_id=tenant_id,
@@ -288,16 +307,13 @@ def list_orders(principal: Principal, *, limit: int, cursor: str | None, dal: Or
     return OrderPage(items=[_summary(o) for o in orders], next_cursor=next_cursor)
 
 
-LIMA = timezone(timedelta(hours=-5))  # Peru keeps UTC-5 all year (no daylight saving)
-
-
 def lima_today(now: datetime) -> date:
-    return now.astimezone(LIMA).date()
+    return now.astimezone(hours.LIMA).date()
 
 
 def lima_day_bounds(day: date) -> tuple[str, str]:
     """The first and last instant of a Lima calendar day, as ``created_at`` stores them (UTC ISO 8601)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=LIMA).astimezone(UTC)
+    start = datetime(day.year, day.month, day.day, tzinfo=hours.LIMA).astimezone(UTC)
     end = start + timedelta(days=1) - timedelta(milliseconds=1)
     return iso(start), iso(end)
 
