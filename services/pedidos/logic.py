@@ -354,12 +354,25 @@ def list_location_orders(
 # -- paying -----------------------------------------------------------------------------------------
 
 
-def _payable(principal: Principal, order_id: str, dal: OrdersDal) -> StoredOrder:
+def payable_until(order: StoredOrder) -> datetime:
+    """The last instant the order takes a payment; orders stored before ``payable_until`` existed get the
+    same lifetime from their ``created_at``."""
+    if order.payable_until:
+        return datetime.fromisoformat(order.payable_until)
+    return datetime.fromisoformat(order.created_at) + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
+
+
+def _payable(principal: Principal, order_id: str, dal: OrdersDal, now: datetime) -> StoredOrder:
     order = dal.get_order(principal.tenant_id, order_id)
     if order is None or order.customer_id != principal.subject_id:
         raise NotFound("There is no such order", code="order_not_found")
     if order.estado_pedido != contracts.PENDIENTE_PAGO or (order.payment and order.payment.status == "approved"):
         raise Conflict(f"This order is {order.estado_pedido}: nothing to pay", code="order_not_payable")
+    if now >= payable_until(order):
+        raise Conflict(
+            f"This order could be paid until {iso(payable_until(order))}: it expired; please order again",
+            code="order_expired",
+        )
     return order
 
 
@@ -397,10 +410,12 @@ def start_checkout(
     links: Links,
     now: datetime,
 ) -> CheckoutStarted:
-    """A Checkout Pro preference for the order (30 minutes), recorded on the order."""
-    order = _payable(principal, order_id, dal)
+    """A Checkout Pro preference for the order (30 minutes, never past the order's ``payable_until``),
+    recorded on the order."""
+    order = _payable(principal, order_id, dal, now)
     tenant = tenants.get(principal.tenant_id)
-    at, expires = iso(now), iso(now + timedelta(minutes=CHECKOUT_MINUTES))
+    # Mercado Pago itself refuses a payment after the order expires: the link never outlives the order.
+    at, expires = iso(now), iso(min(now + timedelta(minutes=CHECKOUT_MINUTES), payable_until(order)))
     preference = gateways(tenant).create_preference(
         {
             "items": _mp_items(order),
@@ -457,7 +472,7 @@ def pay_with_card(
     ``CARD_FAILURES_PER_CUSTOMER_HOUR`` by one customer in an hour, the next attempt is a 429 before
     Mercado Pago is called (concurrent attempts can overshoot by their number; each still needs a
     card token of its own)."""
-    order = _payable(principal, order_id, dal)
+    order = _payable(principal, order_id, dal, now)
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")
     if order.card_failures >= CARD_FAILURES_PER_ORDER:
         raise TooManyRequests("Too many refused card payments for this order", code="card_attempts_exceeded")

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from orders_support import TENANT
-from test_orders import CUSTOMER, body
+from test_orders import CUSTOMER, NOW, Recorder, body
 
+from core import contracts
+from core.clock import iso
 from core.dynamo import to_item
 from core.errors import Conflict
+from core.tenant_config import TenantConfigs
+from pagos.settlement import DynamoSettlementStore
 from pedidos import hours, logic
 from pedidos.dal import OrdersDal
+from pedidos.models import CardPayment
 
 EVERY_DAY = {day: "11:00-23:00" for day in hours.DAYS}
 FRIDAY_NOON_LIMA = datetime(2026, 5, 1, 17, tzinfo=UTC)  # Friday 12:00 in Lima (UTC-5)
@@ -98,3 +103,102 @@ def test_the_closed_error_reaches_the_client_in_the_platforms_error_shape() -> N
         "message": "This store is closed now",
         "details": {"opens_at": "x"},
     }
+
+
+# -- paying: expiry ---------------------------------------------------------------------------------
+
+
+class FakeGateway:
+    """Mercado Pago: preferences and card payments (approved), refunds once per idempotency key."""
+
+    def __init__(self) -> None:
+        self.preferences: list[dict[str, Any]] = []
+        self.payments: list[dict[str, Any]] = []
+        self.refunds: dict[str, dict[str, Any]] = {}
+
+    def create_preference(self, preference: dict[str, Any]) -> dict[str, Any]:
+        self.preferences.append(preference)
+        return {"id": f"pref-{len(self.preferences)}", "init_point": "https://mp.example/checkout"}
+
+    def create_payment(self, payment: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        self.payments.append(payment)
+        return {"id": 500 + len(self.payments), "status": "approved", "status_detail": "accredited",
+                "transaction_amount": payment["transaction_amount"], "currency_id": "PEN",
+                "external_reference": payment["external_reference"]}  # fmt: skip
+
+    def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]:
+        return self.refunds.setdefault(idempotency_key, {"id": f"r-{payment_id}"})
+
+
+def collaborators(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway) -> dict[str, Any]:
+    return {
+        "dal": dal,
+        "tenants": TenantConfigs(dynamodb, dal.tables.tenants),
+        "gateways": lambda tenant: gateway,
+        "links": logic.Links(customer_app_url="https://app.example", rest_api_url="https://api.example/"),
+    }
+
+
+def pay_card(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime, **extra: Any) -> Any:
+    settlement = {"store": DynamoSettlementStore(dynamodb, dal.tables.orders), "topic": Recorder(), "bus": Recorder()}
+    card = CardPayment(card_token=f"tok-{len(gateway.payments):08d}", payment_method_id="visa")
+    return logic.pay_with_card(
+        CUSTOMER, order_id, card, **collaborators(dal, dynamodb, gateway), **(settlement | extra), now=now
+    )
+
+
+def start_checkout(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime) -> Any:
+    return logic.start_checkout(CUSTOMER, order_id, **collaborators(dal, dynamodb, gateway), now=now)
+
+
+def new_order(dal: OrdersDal, **overrides: Any) -> str:
+    return logic.create_order(CUSTOMER, body(**overrides), None, dal=dal, now=NOW)[0].order_id
+
+
+def stored_item(dynamodb: Any, dal: OrdersDal, order_id: str) -> dict[str, Any]:
+    key = {"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    return dict(dynamodb.get_item(TableName=dal.tables.orders, Key=key)["Item"])
+
+
+EXPIRES = NOW + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
+
+
+@pytest.mark.parametrize("pay", [pay_card, start_checkout], ids=["card", "checkout"])
+def test_an_expired_order_takes_no_payment_and_mercado_pago_is_not_called(
+    dal: OrdersDal, dynamodb: Any, pay: Any
+) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()
+    before = dynamodb.get_item(
+        TableName=dal.tables.orders, Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    )
+
+    with pytest.raises(Conflict) as refused:
+        pay(dal, dynamodb, gateway, order_id, EXPIRES)
+
+    assert (refused.value.status, refused.value.code) == (409, "order_expired")
+    assert gateway.payments == [] and gateway.preferences == []
+    after = dynamodb.get_item(
+        TableName=dal.tables.orders, Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    )
+    assert after["Item"] == before["Item"]  # nothing written: no failure counted, no preference recorded
+
+
+def test_the_checkout_link_expires_with_the_order(dal: OrdersDal, dynamodb: Any) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()
+
+    start_checkout(dal, dynamodb, gateway, order_id, NOW + timedelta(minutes=20))
+
+    preference = gateway.preferences[0]
+    assert preference["expiration_date_from"] == iso(NOW + timedelta(minutes=20))
+    assert preference["expiration_date_to"] == iso(EXPIRES)  # not 20 + CHECKOUT_MINUTES
+
+
+def test_an_order_stored_before_payable_until_expires_from_its_creation(dal: OrdersDal, dynamodb: Any) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()
+    dynamodb.update_item(TableName=dal.tables.orders, Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}},
+                         UpdateExpression="REMOVE payable_until")  # fmt: skip
+
+    start_checkout(dal, dynamodb, gateway, order_id, EXPIRES - timedelta(seconds=1))
+    assert gateway.preferences[0]["expiration_date_to"] == iso(EXPIRES)
+    with pytest.raises(Conflict, match="expired"):
+        pay_card(dal, dynamodb, gateway, order_id, EXPIRES)
