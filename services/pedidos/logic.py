@@ -376,6 +376,47 @@ def _payable(principal: Principal, order_id: str, dal: OrdersDal, now: datetime)
     return order
 
 
+def _priced_again(order: StoredOrder, dal: OrdersDal, now: datetime) -> None:
+    """Price the unpaid order again from the catalog, as creating it did (one ``BatchGetItem``), before
+    any money is taken: a location closed or paused, an item taken off the menu or unavailable, a combo
+    sold out is a 409 naming it. A new total is a 409 ``prices_changed`` with it (``details``), and the
+    order takes the new prices (one conditional write, only while nothing is being paid): the customer
+    sees them on the order and pays again to accept them, rather than ordering again."""
+    again = CreateOrder.model_construct(
+        location_id=order.location_id,
+        dispatch=order.dispatch,
+        address=order.address,
+        items=[
+            OrderItemIn.model_construct(
+                kind=line.kind, item_id=line.item_id, size=line.size, quantity=line.quantity, notes=line.notes
+            )
+            for line in order.items
+        ],
+    )
+    products = {line.item_id for line in order.items if line.kind == "producto"}
+    combos = {line.item_id for line in order.items if line.kind == "combo"}
+    context = dal.order_context(order.tenant_id, order.customer_id, order.location_id, products, combos)
+    if context.tenant is None or context.tenant.status != "active":
+        raise NotFound("Unknown tenant", code="unknown_tenant")
+    try:
+        lines, subtotal, fee = price_order(again, context, context.tenant.delivery_fee_cents, now=now)
+    except ValidationFailed as exc:  # a request that was valid when the order was made: the menu changed since
+        code = "item_unavailable" if exc.code in ("unknown_item", "unknown_size") else exc.code
+        raise Conflict(exc.message, code=code) from exc
+    total = subtotal + fee
+    if total == order.total_cents:
+        return
+    blocking = frozenset({"approved", *PAYMENT_UNDECIDED})
+    if not dal.reprice(order, lines, subtotal, fee, iso(now), blocking=blocking):
+        raise Conflict("The order changed meanwhile; look at it again", code="order_in_transition")
+    raise Conflict(
+        f"Prices changed since the order was made: the total is now S/ {total / 100:.2f} "
+        f"(was S/ {order.total_cents / 100:.2f}). The order has the new prices: pay again to accept them",
+        code="prices_changed",
+        details={"total_cents": total, "previous_total_cents": order.total_cents},
+    )
+
+
 def _mp_items(order: StoredOrder) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
         {
@@ -413,6 +454,7 @@ def start_checkout(
     """A Checkout Pro preference for the order (30 minutes, never past the order's ``payable_until``),
     recorded on the order."""
     order = _payable(principal, order_id, dal, now)
+    _priced_again(order, dal, now)
     tenant = tenants.get(principal.tenant_id)
     # Mercado Pago itself refuses a payment after the order expires: the link never outlives the order.
     at, expires = iso(now), iso(min(now + timedelta(minutes=CHECKOUT_MINUTES), payable_until(order)))
@@ -478,6 +520,7 @@ def pay_with_card(
         raise TooManyRequests("Too many refused card payments for this order", code="card_attempts_exceeded")
     if dal.card_failures_in_hour(order.tenant_id, order.customer_id, hour) >= CARD_FAILURES_PER_CUSTOMER_HOUR:
         raise TooManyRequests("Too many refused card payments this hour", code="card_attempts_exceeded")
+    _priced_again(order, dal, now)
     tenant = tenants.get(principal.tenant_id)
     gateway = gateways(tenant)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from orders_support import TENANT
+from orders_support import TENANT, CallCounter
 from test_orders import CUSTOMER, NOW, Recorder, body
 
 from core import contracts
@@ -142,13 +142,14 @@ def collaborators(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway) -> dict[s
 def pay_card(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime, **extra: Any) -> Any:
     settlement = {"store": DynamoSettlementStore(dynamodb, dal.tables.orders), "topic": Recorder(), "bus": Recorder()}
     card = CardPayment(card_token=f"tok-{len(gateway.payments):08d}", payment_method_id="visa")
-    return logic.pay_with_card(
-        CUSTOMER, order_id, card, **collaborators(dal, dynamodb, gateway), **(settlement | extra), now=now
-    )
+    kwargs = collaborators(dal, dynamodb, gateway) | settlement | extra
+    return logic.pay_with_card(CUSTOMER, order_id, card, **kwargs, now=now)
 
 
-def start_checkout(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime) -> Any:
-    return logic.start_checkout(CUSTOMER, order_id, **collaborators(dal, dynamodb, gateway), now=now)
+def start_checkout(
+    dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime, **extra: Any
+) -> Any:
+    return logic.start_checkout(CUSTOMER, order_id, **(collaborators(dal, dynamodb, gateway) | extra), now=now)
 
 
 def new_order(dal: OrdersDal, **overrides: Any) -> str:
@@ -202,3 +203,125 @@ def test_an_order_stored_before_payable_until_expires_from_its_creation(dal: Ord
     assert gateway.preferences[0]["expiration_date_to"] == iso(EXPIRES)
     with pytest.raises(Conflict, match="expired"):
         pay_card(dal, dynamodb, gateway, order_id, EXPIRES)
+
+
+# -- paying: prices and availability checked again ----------------------------------------------------
+
+
+def change_catalog(dynamodb: Any, dal: OrdersDal, table: str, key: dict[str, str], **values: Any) -> None:
+    names = {f"#{name}": name for name in values}
+    dynamodb.update_item(
+        TableName=table,
+        Key=to_item({"tenant_id": TENANT, **key}),
+        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=to_item({f":{name}": value for name, value in values.items()}),
+    )
+
+
+def reprice_clasica(dynamodb: Any, dal: OrdersDal, grande_cents: int) -> None:
+    sizes = [{"size": "regular", "price_cents": 1590}, {"size": "grande", "price_cents": grande_cents}]
+    change_catalog(dynamodb, dal, dal.tables.products, {"product_id": "clasica"}, sizes=sizes)
+
+
+@pytest.mark.parametrize("pay", [pay_card, start_checkout], ids=["card", "checkout"])
+def test_a_new_price_is_refused_with_the_new_total_and_the_order_takes_it_for_the_next_attempt(
+    dal: OrdersDal, dynamodb: Any, pay: Any
+) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()  # 2 x grande (1990) + 500 delivery = 4480
+    reprice_clasica(dynamodb, dal, 2090)
+
+    with pytest.raises(Conflict) as refused:
+        pay(dal, dynamodb, gateway, order_id, NOW)
+
+    assert (refused.value.status, refused.value.code) == (409, "prices_changed")
+    assert refused.value.details == {"total_cents": 4680, "previous_total_cents": 4480}
+    assert "S/ 46.80" in refused.value.message
+    assert gateway.payments == [] and gateway.preferences == []  # nothing charged at either price
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and (order.subtotal_cents, order.total_cents) == (4180, 4680)
+    assert [(line.unit_price_cents, line.line_total_cents) for line in order.items] == [(2090, 4180)]
+
+    pay(dal, dynamodb, gateway, order_id, NOW)  # the customer saw the new total and pays again
+    charged = gateway.payments[0]["transaction_amount"] if gateway.payments else None
+    offered = gateway.preferences[0]["items"][0]["unit_price"] if gateway.preferences else None
+    assert charged == 46.80 or offered == 20.90
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "named"),
+    [
+        (("products", {"product_id": "clasica"}, {"available": False}), "item_unavailable", "Clásica"),
+        (("products", {"product_id": "clasica"}, {"unavailable_at": ["larco"]}), "item_unavailable", "Clásica"),
+        (("products", {"product_id": "clasica"}, {"archived_at": "2026-05-01"}), "item_unavailable", "clasica"),
+        (("products", {"product_id": "clasica"}, {"sizes": [{"size": "regular", "price_cents": 1590}]}),
+         "item_unavailable", "Clásica"),
+        (("locations", {"location_id": "larco"}, {"paused": True}), "location_paused", "not taking orders"),
+        (("locations", {"location_id": "larco"}, {"opening_hours": {"sab": "11:00-23:00"}}), "location_closed",
+         "sab 11:00"),
+        (("locations", {"location_id": "larco"}, {"dispatch_types": ["pickup"]}), "dispatch_not_offered",
+         "delivery"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("pay", [pay_card, start_checkout], ids=["card", "checkout"])
+def test_what_can_no_longer_be_sold_is_named_in_a_409_and_nothing_is_charged_or_written(
+    dal: OrdersDal, dynamodb: Any, pay: Any, change: tuple[str, dict[str, str], dict[str, Any]], code: str, named: str
+) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()
+    before = stored_item(dynamodb, dal, order_id)
+    table, key, values = change
+    change_catalog(dynamodb, dal, getattr(dal.tables, table), key, **values)
+
+    with pytest.raises(Conflict) as refused:
+        pay(dal, dynamodb, gateway, order_id, NOW)
+
+    assert (refused.value.status, refused.value.code) == (409, code)
+    assert named in refused.value.message
+    assert gateway.payments == [] and gateway.preferences == []
+    assert stored_item(dynamodb, dal, order_id) == before
+
+
+def test_a_combo_sold_out_since_the_order_is_refused_before_paying(dal: OrdersDal, dynamodb: Any) -> None:
+    combo = [{"kind": "combo", "item_id": "combo-1", "size": "regular", "quantity": 2}]
+    order_id, gateway = new_order(dal, items=combo), FakeGateway()
+    change_catalog(dynamodb, dal, dal.tables.combos, {"combo_id": "combo-1"}, stock=1)
+
+    with pytest.raises(Conflict) as refused:
+        pay_card(dal, dynamodb, gateway, order_id, NOW)
+
+    assert refused.value.code == "out_of_stock" and gateway.payments == []
+
+
+def test_new_prices_are_not_written_over_a_payment_under_way(dal: OrdersDal, dynamodb: Any) -> None:
+    order_id, gateway = new_order(dal), FakeGateway()
+    key = {"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    dynamodb.update_item(TableName=dal.tables.orders, Key=key, UpdateExpression="SET payment.#st = :p",
+                         ExpressionAttributeNames={"#st": "status"},
+                         ExpressionAttributeValues={":p": {"S": "in_process"}})  # fmt: skip
+    before = stored_item(dynamodb, dal, order_id)
+    reprice_clasica(dynamodb, dal, 2090)
+
+    with pytest.raises(Conflict) as refused:
+        pay_card(dal, dynamodb, gateway, order_id, NOW)
+
+    assert refused.value.code == "order_in_transition" and gateway.payments == []
+    assert stored_item(dynamodb, dal, order_id) == before
+
+
+def test_the_pay_path_reads_the_catalog_once_more_and_no_more(
+    dal: OrdersDal, dynamodb: Any, counter: CallCounter
+) -> None:
+    """Card: GetItem (order, the customer's hourly failures) + BatchGetItem (the catalog, again) + UpdateItem
+    (approval, publish mark); Checkout Pro: GetItem + BatchGetItem + UpdateItem (the preference). The tenant
+    config is cached by the function, as here."""
+    gateway, tenants = FakeGateway(), TenantConfigs(dynamodb, dal.tables.tenants)
+    card_order, checkout_order = new_order(dal), new_order(dal)
+    tenants.get(TENANT)
+    counter.reset()
+
+    pay_card(dal, dynamodb, gateway, card_order, NOW, tenants=tenants)
+    assert dict(counter.calls) == {"GetItem": 2, "BatchGetItem": 1, "UpdateItem": 2}  # was GetItem 2, UpdateItem 2
+
+    counter.reset()
+    start_checkout(dal, dynamodb, gateway, checkout_order, NOW, tenants=tenants)
+    assert dict(counter.calls) == {"GetItem": 1, "BatchGetItem": 1, "UpdateItem": 1}  # was GetItem 1, UpdateItem 1
