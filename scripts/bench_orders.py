@@ -188,6 +188,7 @@ class OrderingSide:
         gateways = _service("pagos.gateway")
         credential_store = _service("pagos.credentials").CredentialStore
         settlement = _service("pagos.settlement")
+        stock = _service("pagos.stock")
         tenant_config = _service("core.tenant_config")
         payments = _service("pagos.runtime")
         self.cloud = cloud
@@ -211,6 +212,7 @@ class OrderingSide:
                     credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
                 ),
                 "store": settlement.DynamoSettlementStore(dynamodb, p.orders_table),
+                "stock": stock.DynamoStock(dynamodb, p.orders_table, p.combos_table),
                 "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
                 "bus": events.EventPublisher(client("events"), p.event_bus_name),
             }
@@ -241,7 +243,9 @@ class OrderingSide:
             """The orders API's own collaborators, and the payment ones it takes from ``pagos.runtime``."""
             handler = "pedidos.handler.lambda_handler"
             paying = payments_function(handler)
-            return orders_function(handler) | {k: paying[k] for k in ("credentials", "gateways", "store", "topic")}
+            return orders_function(handler) | {
+                k: paying[k] for k in ("credentials", "gateways", "store", "stock", "topic")
+            }
 
         self._client = client
         self._orders_api = orders_api
@@ -325,6 +329,7 @@ class OrderingSide:
                 gateways=a["gateways"],
                 links=a["links"],
                 store=a["store"],
+                stock=a["stock"],
                 topic=a["topic"],
                 bus=a["bus"],
                 now=self.clock.utc_now(),
@@ -363,6 +368,7 @@ class OrderingSide:
                     tenants=w["tenants"],
                     gateways=w["gateways"],
                     store=w["store"],
+                    stock=w["stock"],
                     topic=topic or w["topic"],
                     bus=w["bus"],
                     now=self.clock.utc_now(),

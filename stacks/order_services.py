@@ -121,6 +121,7 @@ class OrderServices:
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *stage_tables])
         allow(role, ["dynamodb:UpdateItem"], stage_tables)  # a cancel takes the order off its stage's tray
         allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+        allow(role, ["dynamodb:UpdateItem"], [data.combos.table_arn])  # an approved card payment takes combo stock
         # A customer's own orders; an admin's list of a location's orders by state and day.
         allow(role, ["dynamodb:Query"], [index_arn(data.orders, i) for i in ("by_customer", "by_location_state")])
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
@@ -143,6 +144,7 @@ class OrderServices:
             routes=[Route("POST", "/pagos/webhook/{tenant}", public=True)],
             environment={
                 "ORDERS_TABLE": data.orders.table_name,
+                "COMBOS_TABLE": data.combos.table_name,
                 "TENANTS_TABLE": data.tenants.table_name,
                 "PAYMENT_APPROVED_TOPIC_ARN": messaging.payment_approved_topic.topic_arn,
                 "EVENT_BUS_NAME": messaging.bus.event_bus_name,
@@ -153,6 +155,7 @@ class OrderServices:
         role = service.role
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
         allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+        allow(role, ["dynamodb:UpdateItem"], [data.combos.table_arn])  # an approved payment takes combo stock
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
         allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
         allow_mercadopago_secrets(role, self.stage)

@@ -14,6 +14,7 @@ from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.credentials import CredentialStore
 from pagos.gateway import MercadoPagoGateway
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
+from pagos.stock import DynamoStock
 
 cached = Caches()
 
@@ -28,6 +29,7 @@ class Settings(EnvironmentSettings):
     tenants_table: str
     payment_approved_topic_arn: str
     event_bus_name: str
+    combos_table: str
     mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
 
 
@@ -51,6 +53,12 @@ def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
 @cached
 def settlement() -> DynamoSettlementStore:
     return DynamoSettlementStore(cached.client("dynamodb"), settings().orders_table)
+
+
+@cached
+def stock() -> DynamoStock:
+    s = settings()
+    return DynamoStock(cached.client("dynamodb"), s.orders_table, s.combos_table)
 
 
 @cached

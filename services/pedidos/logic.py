@@ -34,6 +34,7 @@ from pagos.settlement import (
     PaymentFacts,
     PaymentInFlight,
     SettlementStore,
+    Stock,
     external_reference,
     settle,
 )
@@ -189,6 +190,15 @@ def _check_stock(body: CreateOrder, context: OrderContext) -> None:
             raise Conflict(f"Only {stock} of combo {combo_id!r} left", code="out_of_stock")
 
 
+def tracked_stock(items: list[OrderLine], context: OrderContext) -> dict[str, int]:
+    """The combos whose stock is counted, with how many the order takes when its payment is approved."""
+    taken = Counter[str]()
+    for line in items:
+        if line.kind == "combo" and (context.combos.get(line.item_id) or {}).get("stock") is not None:
+            taken[line.item_id] += line.quantity
+    return dict(taken)
+
+
 def price_order(
     body: CreateOrder, context: OrderContext, delivery_fee_cents: int, *, now: datetime
 ) -> tuple[list[OrderLine], int, int]:
@@ -252,6 +262,7 @@ def create_order(
         created_at=at,
         updated_at=at,
         payable_until=iso(now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)),
+        stock_combos=tracked_stock(lines, context),
         history=[
             HistoryEntry(
                 estado=contracts.PENDIENTE_PAGO,
@@ -504,6 +515,7 @@ def pay_with_card(
     gateways: GatewayFactory,
     links: Links,
     store: SettlementStore,
+    stock: Stock,
     topic: ApprovedTopic,
     bus: Bus,
     now: datetime,
@@ -537,7 +549,7 @@ def pay_with_card(
     if facts.status == "rejected":
         refused()
     with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
-        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway, stock=stock)
     return CardPaymentResult(
         payment_id=facts.payment_id,
         status=facts.status,

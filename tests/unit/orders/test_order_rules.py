@@ -14,8 +14,10 @@ from core import contracts
 from core.clock import iso
 from core.dynamo import to_item
 from core.errors import Conflict
+from core.orders import HistoryEntry
 from core.tenant_config import TenantConfigs
-from pagos.settlement import DynamoSettlementStore
+from pagos.settlement import IN_FLIGHT_SECONDS, DynamoSettlementStore, PaymentFacts, settle
+from pagos.stock import DynamoStock
 from pedidos import hours, logic
 from pedidos.dal import OrdersDal
 from pedidos.models import CardPayment
@@ -140,7 +142,12 @@ def collaborators(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway) -> dict[s
 
 
 def pay_card(dal: OrdersDal, dynamodb: Any, gateway: FakeGateway, order_id: str, now: datetime, **extra: Any) -> Any:
-    settlement = {"store": DynamoSettlementStore(dynamodb, dal.tables.orders), "topic": Recorder(), "bus": Recorder()}
+    settlement = {
+        "store": DynamoSettlementStore(dynamodb, dal.tables.orders),
+        "stock": DynamoStock(dynamodb, dal.tables.orders, dal.tables.combos),
+        "topic": Recorder(),
+        "bus": Recorder(),
+    }
     card = CardPayment(card_token=f"tok-{len(gateway.payments):08d}", payment_method_id="visa")
     kwargs = collaborators(dal, dynamodb, gateway) | settlement | extra
     return logic.pay_with_card(CUSTOMER, order_id, card, **kwargs, now=now)
@@ -325,3 +332,131 @@ def test_the_pay_path_reads_the_catalog_once_more_and_no_more(
     counter.reset()
     start_checkout(dal, dynamodb, gateway, checkout_order, NOW, tenants=tenants)
     assert dict(counter.calls) == {"GetItem": 1, "BatchGetItem": 1, "UpdateItem": 1}  # was GetItem 1, UpdateItem 1
+
+
+# -- combo stock, taken when the payment is approved ------------------------------------------------
+
+TWO_COMBOS = [{"kind": "combo", "item_id": "combo-1", "size": "regular", "quantity": 2}]  # the seed's stock: 2
+LATER = NOW + timedelta(seconds=IN_FLIGHT_SECONDS + 1)  # a retry after a settling function died
+
+
+def approved(order_id: str, payment_id: str = "77") -> PaymentFacts:
+    return PaymentFacts(payment_id=payment_id, status="approved", amount_cents=5480, currency="PEN",
+                        external_reference=f"{TENANT}:{order_id}")  # fmt: skip
+
+
+class Settling:
+    """The settlement's collaborators on the moto tables, Mercado Pago's refunds counted."""
+
+    def __init__(self, dal: OrdersDal, dynamodb: Any) -> None:
+        self.store = DynamoSettlementStore(dynamodb, dal.tables.orders)
+        self.stock = DynamoStock(dynamodb, dal.tables.orders, dal.tables.combos)
+        self.topic, self.bus, self.refunds = Recorder(), Recorder(), FakeGateway()
+        self.dynamodb, self.dal = dynamodb, dal
+
+    def settle(self, facts: PaymentFacts, now: datetime = NOW, **overrides: Any) -> str:
+        collaborators = {"store": self.store, "topic": self.topic, "bus": self.bus, "refunds": self.refunds,
+                         "stock": self.stock} | overrides  # fmt: skip
+        return settle(TENANT, facts, **collaborators, now=now)
+
+    def combo_stock(self, tenant_id: str = TENANT) -> Any:
+        key = to_item({"tenant_id": tenant_id, "combo_id": "combo-1"})
+        item = self.dynamodb.get_item(TableName=self.dal.tables.combos, Key=key)["Item"]
+        return int(item["stock"]["N"]) if "stock" in item else None
+
+
+@pytest.fixture
+def settling(dal: OrdersDal, dynamodb: Any) -> Settling:
+    return Settling(dal, dynamodb)
+
+
+def test_an_approved_card_payment_takes_the_combos_from_stock_in_the_tenants_partition(
+    dal: OrdersDal, dynamodb: Any, settling: Settling
+) -> None:
+    other_tenant = {"tenant_id": "tenant-b", "combo_id": "combo-1", "name": "Combo B", "stock": 5}
+    dynamodb.put_item(TableName=dal.tables.combos, Item=to_item(other_tenant))
+    order_id, gateway = new_order(dal, items=TWO_COMBOS), FakeGateway()
+
+    result = pay_card(dal, dynamodb, gateway, order_id, NOW, stock=settling.stock)
+
+    assert result.status == "approved"
+    assert settling.combo_stock() == 0 and settling.combo_stock("tenant-b") == 5
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.stock_taken_by == str(result.payment_id)
+
+
+def test_a_retried_settlement_never_takes_the_stock_twice(dal: OrdersDal, settling: Settling) -> None:
+    order_id = new_order(dal, items=TWO_COMBOS)
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None and order.stock_combos == {"combo-1": 2}
+    settling.store.approve(TENANT, order_id, approved(order_id), iso(NOW))  # a settlement that then died:
+    assert settling.stock.take(TENANT, order, "77") is None  # after taking the stock, before publishing
+
+    outcomes = [settling.settle(approved(order_id), LATER) for _ in range(2)]
+
+    assert outcomes == ["published", "duplicate"]  # not "sold out": the stock it took is its own
+    assert settling.combo_stock() == 0 and len(settling.topic.messages) == 1
+
+
+def test_a_combo_sold_out_before_the_approval_cancels_the_order_and_refunds_it_once(
+    dal: OrdersDal, settling: Settling
+) -> None:
+    first, second = new_order(dal, items=TWO_COMBOS), new_order(dal, items=TWO_COMBOS)  # 2 in stock, 4 ordered
+    assert settling.settle(approved(first, "71")) == "published"
+
+    outcomes = [settling.settle(approved(second, "72"), now) for now in (NOW, LATER, LATER)]
+
+    assert outcomes == ["refunded", "duplicate", "duplicate"]
+    assert settling.combo_stock() == 0  # never below zero
+    assert list(settling.refunds.refunds) == [f"refund-{second}"]  # one refund, the key an admin cancel uses
+    assert len(settling.topic.messages) == 1  # only the first order goes to the kitchen
+    order = settling.dal.get_order(TENANT, second)
+    assert order is not None and order.estado_pedido == "CANCELADO" and order.sold_out == "Combo"
+    assert order.payment is not None and order.payment.refund_id == "r-72"
+    assert order.history[-1].reason == "Se agotó Combo; te devolvimos el pago"
+    [(_source, detail_type, detail)] = settling.bus.messages  # the customer is told once (email, live page)
+    assert (detail_type, detail["estado_pedido"], detail["refund_id"]) == ("OrderStatusChanged", "CANCELADO", "r-72")
+    assert detail["reason"] == order.history[-1].reason
+
+
+def test_a_sold_out_cancel_interrupted_before_its_refund_is_finished_by_the_retry(
+    dal: OrdersDal, settling: Settling
+) -> None:
+    first, second = new_order(dal, items=TWO_COMBOS), new_order(dal, items=TWO_COMBOS)
+    settling.settle(approved(first, "71"))
+    settling.store.approve(TENANT, second, approved(second, "72"), iso(NOW))
+    order = settling.dal.get_order(TENANT, second)
+    assert order is not None and settling.stock.take(TENANT, order, "72") == "Combo"
+    entry = HistoryEntry(estado="CANCELADO", at=iso(NOW), by="plataforma", reason="Se agotó Combo")
+    settling.stock.cancel_sold_out(TENANT, order, "72", "Combo", entry)  # ... and the function died here
+    settling.dynamodb.put_item(  # restocked meanwhile: the cancelled order must still not take any
+        TableName=dal.tables.combos, Item=to_item({"tenant_id": TENANT, "combo_id": "combo-1", "name": "Combo",
+                                                   "stock": 9, "sizes": [{"size": "regular", "price_cents": 2490}]})
+    )  # fmt: skip
+
+    assert settling.settle(approved(second, "72"), LATER) == "refunded"
+
+    assert settling.combo_stock() == 9 and list(settling.refunds.refunds) == [f"refund-{second}"]
+    assert len(settling.topic.messages) == 1 and len(settling.bus.messages) == 1
+
+
+def test_a_sold_out_order_without_a_refunder_goes_to_an_admin_unpublished(dal: OrdersDal, settling: Settling) -> None:
+    first, second = new_order(dal, items=TWO_COMBOS), new_order(dal, items=TWO_COMBOS)
+    settling.settle(approved(first, "71"))
+
+    assert settling.settle(approved(second, "72"), refunds=None) == "needs_admin"
+
+    order = settling.dal.get_order(TENANT, second)
+    assert order is not None and order.needs_admin == "out_of_stock" and len(settling.topic.messages) == 1
+
+
+def test_combos_without_counted_stock_are_not_touched(dal: OrdersDal, dynamodb: Any, settling: Settling) -> None:
+    order_id = new_order(dal, items=TWO_COMBOS)
+    dynamodb.update_item(TableName=dal.tables.combos, Key=to_item({"tenant_id": TENANT, "combo_id": "combo-1"}),
+                         UpdateExpression="REMOVE stock")  # the admin stopped counting it since the order  # fmt: skip
+
+    assert settling.settle(approved(order_id)) == "published"
+
+    assert settling.combo_stock() is None
+    plain = new_order(dal)  # no combo at all: nothing recorded, nothing to take
+    assert settling.dal.get_order(TENANT, plain).stock_combos == {}  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from notificaciones.receipts import receipt_email, with_receipts
 from pagos.events import receipt_for, status_detail
 from pagos.logic import BadSignature, Notification, notification_from, verify
 from pagos.settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
+from pagos.stock import DynamoStock
 from pedidos import logic
 from pedidos.dal import OrdersDal
 
@@ -185,6 +186,7 @@ def _pay(order_id: str, dal: OrdersDal, dynamodb: Any, gateway: RefusingGateway,
         gateways=lambda tenant: gateway,  # type: ignore[arg-type,return-value]
         links=logic.Links(customer_app_url="https://app.example", rest_api_url="https://api.example/"),
         store=DynamoSettlementStore(dynamodb, dal.tables.orders),
+        stock=DynamoStock(dynamodb, dal.tables.orders, dal.tables.combos),
         topic=Recorder(),
         bus=Recorder(),
         now=now,
