@@ -41,7 +41,7 @@ class HistoryEntry(BaseModel):
 
     estado: Estado
     at: str
-    by: str  # "workflow", "cliente:<id>", "empleado:<id>", "mercadopago"
+    by: str  # "workflow", "cliente:<id>", "empleado:<id>", "mercadopago", "plataforma" (a sold-out combo)
     rol: str | None = None
     note: str | None = None
     reason: str | None = None
