@@ -31,8 +31,14 @@ def cdk_json_context() -> dict[str, Any]:
     return dict(json.loads((Path(__file__).parent / "cdk.json").read_text())["context"])
 
 
+# The dev stage's demo stores take orders around the clock: the local cloud, its end-to-end and browser
+# tests and a demo run at any hour of the day. Other stages keep a store's hours (``Location``'s default).
+ALWAYS_OPEN = {day: "00:00-24:00" for day in ("lun", "mar", "mie", "jue", "vie", "sab", "dom")}
+
+
 def build(app: cdk.App) -> Platform:
     stage = StageConfig.from_context(app)
+    demo_hours: dict[str, Any] = {"opening_hours": ALWAYS_OPEN} if stage.name == "dev" else {}
     env = cdk.Environment(
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
     )
@@ -57,6 +63,7 @@ def build(app: cdk.App) -> Platform:
                 lat=-12.1219,
                 lng=-77.0297,
                 phone="+51 1 4451234",
+                **demo_hours,
             ),
             Location(
                 location_id="benavides",
@@ -67,6 +74,7 @@ def build(app: cdk.App) -> Platform:
                 lng=-77.0206,
                 phone="+51 1 4459876",
                 dispatch_types=("pickup",),
+                **demo_hours,
             ),
         ],
     )
@@ -89,6 +97,7 @@ def build(app: cdk.App) -> Platform:
                 lat=-12.0977,
                 lng=-77.0365,
                 phone="+51 1 4221100",
+                **demo_hours,
             ),
         ],
     )

@@ -189,6 +189,7 @@ class OrderingSide:
         credential_store = _service("pagos.credentials").CredentialStore
         settlement = _service("pagos.settlement")
         reconciliation = _service("pagos.reconciliation")
+        stock = _service("pagos.stock")
         tenant_config = _service("core.tenant_config")
         payments = _service("pagos.runtime")
         self.cloud = cloud
@@ -212,6 +213,7 @@ class OrderingSide:
                     credentials, tenant.mercadopago_secret_name, p.mercadopago_api_url
                 ),
                 "store": settlement.DynamoSettlementStore(dynamodb, p.orders_table),
+                "stock": stock.DynamoStock(dynamodb, p.orders_table, p.combos_table),
                 "topic": settlement.SnsApprovedTopic(client("sns"), p.payment_approved_topic_arn),
                 "bus": events.EventPublisher(client("events"), p.event_bus_name),
                 "reviews": reconciliation.ReviewQueue(client("sqs"), p.payment_reviews_queue_url),
@@ -244,7 +246,7 @@ class OrderingSide:
             handler = "pedidos.handler.lambda_handler"
             paying = payments_function(handler)
             return orders_function(handler) | {
-                k: paying[k] for k in ("credentials", "gateways", "store", "topic", "reviews")
+                k: paying[k] for k in ("credentials", "gateways", "store", "stock", "topic", "reviews")
             }
 
         self._client = client
@@ -332,6 +334,7 @@ class OrderingSide:
                 links=a["links"],
                 reviews=a["reviews"],
                 store=a["store"],
+                stock=a["stock"],
                 topic=a["topic"],
                 bus=a["bus"],
                 now=self.clock.utc_now(),
@@ -371,6 +374,7 @@ class OrderingSide:
                     tenants=w["tenants"],
                     gateways=w["gateways"],
                     store=w["store"],
+                    stock=w["stock"],
                     topic=topic or w["topic"],
                     bus=w["bus"],
                     now=self.clock.utc_now(),

@@ -134,6 +134,7 @@ class OrderServices:
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *stage_tables])
         allow(role, ["dynamodb:UpdateItem"], stage_tables)  # a cancel takes the order off its stage's tray
         allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])
+        allow(role, ["dynamodb:UpdateItem"], [data.combos.table_arn])  # an approved card payment takes combo stock
         # A customer's own orders; an admin's list of a location's orders by state and day.
         allow(role, ["dynamodb:Query"], [index_arn(data.orders, i) for i in ("by_customer", "by_location_state")])
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
@@ -158,6 +159,7 @@ class OrderServices:
             routes=[Route("POST", "/pagos/webhook/{tenant}", public=True)],
             environment={
                 "ORDERS_TABLE": data.orders.table_name,
+                "COMBOS_TABLE": data.combos.table_name,
                 "TENANTS_TABLE": data.tenants.table_name,
                 "PAYMENT_APPROVED_TOPIC_ARN": messaging.payment_approved_topic.topic_arn,
                 "EVENT_BUS_NAME": messaging.bus.event_bus_name,
@@ -168,6 +170,7 @@ class OrderServices:
         role = service.role
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn])
         allow(role, ["dynamodb:UpdateItem"], [data.orders.table_arn])
+        allow(role, ["dynamodb:UpdateItem"], [data.combos.table_arn])  # an approved payment takes combo stock
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
         allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
         allow_mercadopago_secrets(role, self.stage)
@@ -216,6 +219,7 @@ class OrderServices:
                 "EVENT_BUS_NAME": messaging.bus.event_bus_name,
                 "MERCADOPAGO_API_URL": contracts.MERCADOPAGO_API_URL,
                 "PAYMENT_REVIEWS_QUEUE_URL": messaging.payment_reviews.queue.queue_url,
+                "COMBOS_TABLE": data.combos.table_name,
             },
             description="Each order's payment review: settle an approval whose webhook was lost, expire the unpaid",
         )
@@ -226,5 +230,6 @@ class OrderServices:
         allow(role, ["sns:Publish"], [messaging.payment_approved_topic.topic_arn])
         allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
         allow(role, ["sqs:SendMessage"], [messaging.payment_reviews.queue.queue_arn])  # the timer's next look
+        allow(role, ["dynamodb:UpdateItem"], [data.combos.table_arn])  # an approval it settles takes combo stock
         allow_mercadopago_secrets(role, self.stage)
         return reviewer

@@ -142,3 +142,60 @@ export function dayLabel(day: string): string {
 }
 
 export const DAYS = Object.keys(DAY_LABELS);
+
+/*
+ * Opening hours, read as the server reads them (services/pedidos/hours.py): Lima time (UTC-5 all year),
+ * `{"lun": "11:00-23:00"}`, a missing day is closed, a span that closes at or before it opens runs past
+ * midnight into the next day. Orders outside them are refused (409 location_closed); the app says so first.
+ */
+const DAY_KEYS = ["lun", "mar", "mie", "jue", "vie", "sab", "dom"];
+const DAY_NAMES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
+const LIMA_OFFSET_MS = -5 * 3600_000;
+const DAY_MS = 86_400_000;
+
+function minutes(clock: string): number {
+  const [h, m] = clock.split(":").map(Number);
+  return h * 60 + m;
+}
+
+/** The day's open and close instants (ms), for the Lima day starting at `midnight` (ms, UTC clock shifted to Lima). */
+function span(hours: string, midnight: number): [number, number] {
+  const [open, close] = hours.split("-").map(minutes);
+  return [midnight + open * 60_000, midnight + (close <= open ? close + 1440 : close) * 60_000];
+}
+
+/** A Lima day (0 = today, -1 = yesterday...): its weekday index (Monday 0) and its midnight, in Lima-shifted ms. */
+function limaDayAt(at: Date, offset: number): { index: number; midnight: number } {
+  const local = at.getTime() + LIMA_OFFSET_MS;
+  const midnight = Math.floor(local / DAY_MS) * DAY_MS + offset * DAY_MS;
+  return { index: (new Date(midnight).getUTCDay() + 6) % 7, midnight };
+}
+
+/** Whether the location takes orders at `at` by its hours (paused is separate). */
+export function openNow(hours: Record<string, string>, at: Date = new Date()): boolean {
+  const local = at.getTime() + LIMA_OFFSET_MS;
+  return [-1, 0].some((offset) => {
+    const day = limaDayAt(at, offset);
+    const today = hours[DAY_KEYS[day.index]];
+    if (!today) return false;
+    const [open, close] = span(today, day.midnight);
+    return open <= local && local < close;
+  });
+}
+
+/** When it opens next: `hoy a las 11:00`, `mañana a las 11:00`, `el sábado a las 12:00`; null with no hours at all. */
+export function nextOpening(hours: Record<string, string>, at: Date = new Date()): string | null {
+  const local = at.getTime() + LIMA_OFFSET_MS;
+  for (let offset = 0; offset < 8; offset++) {
+    const day = limaDayAt(at, offset);
+    const today = hours[DAY_KEYS[day.index]];
+    if (!today) continue;
+    const [open] = span(today, day.midnight);
+    if (open <= local) continue;
+    const time = today.split("-")[0];
+    if (offset === 0) return `hoy a las ${time}`;
+    if (offset === 1) return `mañana a las ${time}`;
+    return `el ${DAY_NAMES[day.index]} a las ${time}`;
+  }
+  return null;
+}

@@ -1,4 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
+import { nextOpening, openNow } from "./catalog";
 import { tenantFromPath } from "./config";
 import { clock, elapsed, limaDay } from "./dates";
 import { apiErrorFrom, messageFor } from "./errors";
@@ -118,5 +119,33 @@ describe("live connection", () => {
     expect(sockets).toHaveLength(2);
     vi.useRealTimers();
     vi.unstubAllGlobals();
+  });
+});
+
+describe("opening hours, in Lima time", () => {
+  const everyDay = Object.fromEntries(["lun", "mar", "mie", "jue", "vie", "sab", "dom"].map((d) => [d, "11:00-23:00"]));
+  // 1 May 2026 is a Friday; Lima is UTC-5 all year.
+  const lima = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 4, day, hour + 5, minute));
+
+  test("open within the day's span, closed outside it", () => {
+    expect(openNow(everyDay, lima(1, 10, 59))).toBe(false);
+    expect(openNow(everyDay, lima(1, 11))).toBe(true);
+    expect(openNow(everyDay, lima(1, 22, 59))).toBe(true);
+    expect(openNow(everyDay, lima(1, 23))).toBe(false);
+    expect(openNow({ sab: "11:00-23:00" }, lima(1, 12))).toBe(false);
+    expect(openNow({ vie: "11:00-24:00" }, lima(1, 23, 59))).toBe(true);
+  });
+
+  test("a span past midnight belongs to the day it starts", () => {
+    expect(openNow({ vie: "18:00-02:00" }, lima(2, 1, 30))).toBe(true);
+    expect(openNow({ vie: "18:00-02:00" }, lima(2, 2))).toBe(false);
+    expect(openNow({ vie: "18:00-02:00" }, lima(1, 1, 30))).toBe(false);
+  });
+
+  test("the next opening is said as a person would", () => {
+    expect(nextOpening(everyDay, lima(1, 7))).toBe("hoy a las 11:00");
+    expect(nextOpening(everyDay, lima(1, 23, 30))).toBe("mañana a las 11:00");
+    expect(nextOpening({ lun: "12:00-22:00" }, lima(1, 23))).toBe("el lunes a las 12:00");
+    expect(nextOpening({}, lima(1, 7))).toBeNull();
   });
 });

@@ -39,7 +39,7 @@ def create_resolver(title: str) -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     def request_invalid(exc: RequestValidationError) -> Response:

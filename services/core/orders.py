@@ -41,7 +41,7 @@ class HistoryEntry(BaseModel):
 
     estado: Estado
     at: str
-    by: str  # "workflow", "cliente:<id>", "empleado:<id>", "mercadopago"
+    by: str  # "workflow", "cliente:<id>", "empleado:<id>", "mercadopago", "plataforma" (a sold-out combo)
     rol: str | None = None
     note: str | None = None
     reason: str | None = None
@@ -101,6 +101,11 @@ class StoredOrder(BaseModel):
     cancel_announced_at: str | None = None  # a direct cancel's CANCELADO event went out (retries finish it)
     card_failures: int = 0  # card payments Mercado Pago refused for this order (capped: card testing)
     extra_refunded: set[str] = set()  # approved payments the order could not take, refunded (pagos.settlement)
+    # Combo stock (pagos.stock): the tracked combos' quantities the order takes when its payment is approved, the
+    # payment that took them (once), or the combos that had sold out by then (the order is refunded and cancelled).
+    stock_combos: dict[str, int] = {}
+    stock_taken_by: str | None = None
+    sold_out: str | None = None
 
 
 class TrackingRow(BaseModel):

@@ -90,7 +90,7 @@ def status_detail(
     estado: str,
     at: str,
     by: str,
-    tenant_name: str,
+    tenant_name: str | None,
     reason: str | None = None,
     refund_id: str | None = None,
     receipt: Receipt | None = None,

@@ -47,6 +47,7 @@ def webhook(tenant: TenantPath) -> Received:
         tenants=runtime.tenants(),
         gateways=runtime.gateway,
         store=runtime.settlement(),
+        stock=runtime.stock(),
         topic=runtime.topic(),
         bus=runtime.bus(),
         now=utc_now(),

@@ -21,7 +21,7 @@ from core.observability import logger
 from core.tenant_config import TenantConfig, TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE
 from pagos.gateway import MercadoPagoGateway
-from pagos.settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, settle
+from pagos.settlement import ApprovedTopic, Bus, Outcome, PaymentFacts, SettlementStore, Stock, settle
 
 MAX_SKEW_SECONDS = 300
 MILLISECONDS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds
@@ -80,6 +80,7 @@ def handle_notification(
     tenants: TenantConfigs,
     gateways: Callable[[TenantConfig], MercadoPagoGateway],
     store: SettlementStore,
+    stock: Stock,
     topic: ApprovedTopic,
     bus: Bus,
     now: datetime,
@@ -97,4 +98,4 @@ def handle_notification(
         return "ignored"
     payment = gateway.get_payment(notification.data_id)
     facts = PaymentFacts.from_mercadopago(payment)
-    return settle(tenant.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
+    return settle(tenant.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway, stock=stock)

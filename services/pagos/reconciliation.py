@@ -45,6 +45,7 @@ from pagos.settlement import (
     PaymentFacts,
     Refunds,
     SettlementStore,
+    Stock,
     external_reference,
     settle,
 )
@@ -112,6 +113,7 @@ def review(
     reviews: Reviews,
     now: datetime,
     max_delay_seconds: int = contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS,
+    stock: Stock | None = None,
 ) -> Review:
     """Look at one order as the module says; the answer names what happened."""
     tenant_id, order_id = request.tenant_id, request.order_id
@@ -130,7 +132,7 @@ def review(
         logger.warning("payment review of an unknown or suspended tenant: dropped", extra={"order_id": order_id})
         return "unknown_tenant"
     gateway = gateways(tenant)
-    if _settle_approved(order, gateway, store=store, topic=topic, bus=bus, now=now):
+    if _settle_approved(order, gateway, store=store, topic=topic, bus=bus, stock=stock, now=now):
         return "settled"
     return _unpaid(request, order, tenant, dal=dal, bus=bus, reviews=reviews, now=now, max_delay=max_delay_seconds)
 
@@ -157,7 +159,14 @@ def _unpaid(
 
 
 def _settle_approved(
-    order: StoredOrder, gateway: PaymentSearch, *, store: SettlementStore, topic: ApprovedTopic, bus: Bus, now: datetime
+    order: StoredOrder,
+    gateway: PaymentSearch,
+    *,
+    store: SettlementStore,
+    topic: ApprovedTopic,
+    bus: Bus,
+    stock: Stock | None,
+    now: datetime,
 ) -> bool:
     """Settle every payment Mercado Pago approved for the order, oldest first (the order takes the first, the
     settlement refunds any other); False when there is none."""
@@ -165,7 +174,9 @@ def _settle_approved(
     oldest_first = sorted(found, key=lambda p: str(p.get("date_created") or ""))
     approved = [PaymentFacts.from_mercadopago(p) for p in oldest_first if p.get("status") == "approved"]
     for facts in approved:
-        outcome = settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
+        outcome = settle(
+            order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway, stock=stock
+        )
         logger.info("approved payment found by the review", extra={"payment_id": facts.payment_id, "outcome": outcome})
     return bool(approved)
 

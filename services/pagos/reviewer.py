@@ -31,6 +31,7 @@ def record_handler(record: SQSRecord) -> str:
         topic=runtime.topic(),
         bus=runtime.bus(),
         reviews=runtime.reviews(),
+        stock=runtime.stock(),
         now=utc_now(),
         max_delay_seconds=runtime.settings().payment_review_max_delay_seconds,
     )

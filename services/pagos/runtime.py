@@ -15,6 +15,7 @@ from pagos.credentials import CredentialStore
 from pagos.gateway import MercadoPagoGateway
 from pagos.reconciliation import ReviewQueue
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
+from pagos.stock import DynamoStock
 from pedidos.dal import OrdersDal, Tables
 
 cached = Caches()
@@ -30,6 +31,7 @@ class Settings(EnvironmentSettings):
     tenants_table: str
     payment_approved_topic_arn: str
     event_bus_name: str
+    combos_table: str
     mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
     payment_reviews_queue_url: str = ""  # the orders API and the reviewer (pagos.reconciliation)
     payment_check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS
@@ -69,6 +71,12 @@ def orders() -> OrdersDal:
     orders_table = settings().orders_table
     tables = Tables(orders=orders_table, products="", combos="", locations="", users="", tenants="")
     return OrdersDal(cached.client("dynamodb"), tables)
+
+
+@cached
+def stock() -> DynamoStock:
+    s = settings()
+    return DynamoStock(cached.client("dynamodb"), s.orders_table, s.combos_table)
 
 
 @cached

@@ -18,6 +18,9 @@ and records it on the order in Pedidos:
   with an idempotency key named after the payment, then ``extra_refunded`` on the order (a retry
   after a crash repeats the same refund, never a second one). With no refunder, or a payment of
   another amount, the order is flagged ``needs_admin`` for a person, never silently accepted.
+- before an approval is published, the order's counted combos are taken from stock (``pagos.stock``,
+  once per payment); a combo sold out since the order was priced cancels the order and refunds the
+  payment (the kitchen cannot make it; the customer is told at once, not left waiting for a person).
 """
 
 from __future__ import annotations
@@ -35,13 +38,15 @@ from core.clock import iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
 from core.observability import logger
-from core.orders import StoredOrder
+from core.orders import HistoryEntry, StoredOrder
+from pagos.events import status_detail
 from pagos.gateway import soles_to_cents
 
 # A live winner cannot run longer than its function: after that, the next delivery publishes. Short, so that
 # Mercado Pago's webhook retries (and the card route's) are not all refused as "in flight" meanwhile.
 IN_FLIGHT_SECONDS = contracts.SETTLING_FUNCTION_MAX_SECONDS + 5
 REQUIRES_ADMIN = "REQUIERE_ADMIN"
+STOCK_ACTOR = "plataforma"  # who the timeline names when a sold-out combo cancelled the order
 Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin", "refunded"]
 
 
@@ -114,6 +119,16 @@ class Refunds(Protocol):
     def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]: ...
 
 
+class Stock(Protocol):
+    """The combos' stock and the order's stock marks (``pagos.stock.DynamoStock``)."""
+
+    def take(self, tenant_id: str, order: StoredOrder, payment_id: str) -> str | None: ...
+    def cancel_sold_out(
+        self, tenant_id: str, order: StoredOrder, payment_id: str, sold_out: str, entry: HistoryEntry
+    ) -> StoredOrder | None: ...
+    def record_refund(self, tenant_id: str, order_id: str, refund_id: str, now: str) -> None: ...
+
+
 def extra_refund_key(payment_id: str) -> str:
     """The idempotency key of the refund of a payment its order could not take (one refund per payment)."""
     return f"refund-extra-{payment_id}"
@@ -135,6 +150,7 @@ def settle(
     bus: Bus,
     now: datetime,
     refunds: Refunds | None = None,
+    stock: Stock | None = None,
 ) -> Outcome:
     """Record the payment on its order (stamped ``iso(now)``); see the module's docstring."""
     order_id = facts.order_ref(tenant_id)
@@ -143,7 +159,9 @@ def settle(
         logger.warning("payment of another tenant or order: ignored", extra=log)
         return "ignored"
     if facts.status == "approved":
-        return _approved(tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=refunds)
+        return _approved(
+            tenant_id, order_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=refunds, stock=stock
+        )
     at = iso(now)
     if facts.status in ("refunded", "charged_back"):
         order = store.record_reversal(tenant_id, order_id, facts, at)
@@ -182,12 +200,15 @@ def _approved(
     bus: Bus,
     now: datetime,
     refunds: Refunds | None,
+    stock: Stock | None,
 ) -> Outcome:
     at = iso(now)
     approval = store.approve(tenant_id, order_id, facts, at)
     order = approval.order
     if approval.won and order is not None:
-        return _publish(tenant_id, order, facts, store=store, topic=topic, at=at)
+        return _publish_in_stock(
+            tenant_id, order, facts, store=store, topic=topic, bus=bus, at=at, stock=stock, refunds=refunds
+        )
     if order is None:
         logger.warning("approved payment for an unknown order", extra={"order_id": order_id})
         return "ignored"
@@ -197,7 +218,9 @@ def _approved(
             return "duplicate"
         if _approved_at_age(order, now) < IN_FLIGHT_SECONDS:
             raise PaymentInFlight("This payment is being recorded; try again shortly")
-        return _publish(tenant_id, order, facts, store=store, topic=topic, at=at)
+        return _publish_in_stock(
+            tenant_id, order, facts, store=store, topic=topic, bus=bus, at=at, stock=stock, refunds=refunds
+        )
     if facts.amount_cents != order.total_cents or facts.currency != order.currency:
         reason = "payment_amount_mismatch"
     elif order.estado_pedido == contracts.CANCELADO:
@@ -207,6 +230,41 @@ def _approved(
     if refunds is not None and reason != "payment_amount_mismatch":
         return _refund_extra(tenant_id, order, facts, reason, refunds=refunds, store=store, at=at)
     return _needs_admin(tenant_id, order, reason, store=store, bus=bus, at=at)
+
+
+def _publish_in_stock(
+    tenant_id: str,
+    order: StoredOrder,
+    facts: PaymentFacts,
+    *,
+    store: SettlementStore,
+    topic: ApprovedTopic,
+    bus: Bus,
+    at: str,
+    stock: Stock | None,
+    refunds: Refunds | None,
+) -> Outcome:
+    """Publish the approval once the order's combos are taken from stock; sold out: cancel, then refund."""
+    sold_out = stock and (order.sold_out or stock.take(tenant_id, order, facts.payment_id))
+    if not stock or not sold_out:
+        return _publish(tenant_id, order, facts, store=store, topic=topic, at=at)
+    if refunds is None:
+        return _needs_admin(tenant_id, order, "out_of_stock", store=store, bus=bus, at=at)
+    reason = f"Se agotó {sold_out}; te devolvimos el pago"
+    entry = HistoryEntry(estado=contracts.CANCELADO, at=at, by=STOCK_ACTOR, reason=reason)
+    order = stock.cancel_sold_out(tenant_id, order, facts.payment_id, sold_out, entry) or order
+    if not order.sold_out:  # cancelled by someone else meanwhile: a person looks at the payment
+        return _needs_admin(tenant_id, order, "out_of_stock", store=store, bus=bus, at=at)
+    if order.payment and order.payment.refund_id:
+        return "duplicate"
+    refund_id = str(refunds.refund(facts.payment_id, f"refund-{order.order_id}").get("id"))  # as an admin cancel's
+    cancelled = next((h for h in reversed(order.history) if h.estado == contracts.CANCELADO), entry)
+    detail = status_detail(order, estado=contracts.CANCELADO, at=cancelled.at, by=cancelled.by, tenant_name=None,
+                           reason=cancelled.reason, refund_id=refund_id)  # fmt: skip
+    bus.publish(contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, detail)
+    stock.record_refund(tenant_id, order.order_id, refund_id, at)
+    logger.warning("combo sold out: order cancelled, payment refunded", extra={"order_id": order.order_id})
+    return "refunded"
 
 
 def _refund_extra(

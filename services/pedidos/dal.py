@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core import contracts
 from core.dynamo import decode_cursor, encode_cursor, from_item, to_item, to_value
 from core.errors import DependencyFailed, ValidationFailed
-from core.orders import HistoryEntry, StoredOrder, TrackingRow, location_state_key
+from core.orders import HistoryEntry, OrderLine, StoredOrder, TrackingRow, location_state_key
 from core.tenant_config import TenantConfig
 
 IDEMPOTENCY_PREFIX = "idem#"
@@ -297,6 +297,48 @@ class OrdersDal:
             ConditionExpression="attribute_exists(order_id)",
             ExpressionAttributeValues=to_item({":p": preference_id, ":now": now}),
         )
+
+    def reprice(
+        self,
+        order: StoredOrder,
+        lines: list[OrderLine],
+        subtotal_cents: int,
+        delivery_fee_cents: int,
+        now: str,
+        *,
+        blocking: frozenset[str],
+    ) -> bool:
+        """The unpaid order's new prices, only while it still has the total it was priced at and no payment
+        of a ``blocking`` status (approved, under way): a payment landing meanwhile keeps the old prices."""
+        statuses = {f":blocking{i}": status for i, status in enumerate(sorted(blocking))}
+        held, _ = self._conditional_update(
+            order.tenant_id,
+            order.order_id,
+            UpdateExpression=(
+                "SET #items = :items, subtotal_cents = :subtotal, delivery_fee_cents = :fee, "
+                "total_cents = :total, updated_at = :now"
+            ),
+            ConditionExpression=(
+                "estado_pedido = :pending AND total_cents = :priced AND (attribute_not_exists(payment.#st) "
+                f"OR NOT payment.#st IN ({', '.join(statuses)}))"
+            ),
+            ExpressionAttributeNames={"#items": "items", "#st": "status"},
+            ExpressionAttributeValues={
+                **to_item(
+                    {
+                        ":subtotal": subtotal_cents,
+                        ":fee": delivery_fee_cents,
+                        ":total": subtotal_cents + delivery_fee_cents,
+                        ":now": now,
+                        ":pending": contracts.PENDIENTE_PAGO,
+                        ":priced": order.total_cents,
+                        **statuses,
+                    }
+                ),
+                ":items": to_value([line.model_dump(mode="json") for line in lines]),
+            },
+        )
+        return held
 
     def mark_paid(
         self, tenant_id: str, order_id: str, location_id: str, entry: HistoryEntry

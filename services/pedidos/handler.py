@@ -123,6 +123,7 @@ def pay(order_id: OrderId, body: CardPayment | None = None) -> CheckoutStarted |
         order_id,
         body,
         store=payments.settlement(),
+        stock=payments.stock(),
         topic=payments.topic(),
         bus=runtime.bus(),
         **common,

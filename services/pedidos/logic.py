@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -35,9 +35,11 @@ from pagos.settlement import (
     PaymentFacts,
     PaymentInFlight,
     SettlementStore,
+    Stock,
     external_reference,
     settle,
 )
+from pedidos import hours
 from pedidos.dal import IdempotencyKeyTaken, IdempotencyRecord, OrderContext, OrdersDal, WorkflowClient
 from pedidos.models import (
     CancelOrder,
@@ -152,14 +154,30 @@ def _price(item: OrderItemIn, record: dict[str, Any] | None, location_id: str) -
     )
 
 
-def _check_location(context: OrderContext, body: CreateOrder) -> None:
+def _check_location(context: OrderContext, body: CreateOrder, now: datetime) -> None:
     location = context.location
     if location is None:
         raise NotFound(f"There is no store {body.location_id!r}", code="location_not_found")
     if location.get("paused"):
         raise Conflict("This store is not taking orders right now", code="location_paused")
+    _check_open(location, now)
     if body.dispatch not in (location.get("dispatch_types") or []):
         raise ValidationFailed(f"This store does not offer {body.dispatch}", code="dispatch_not_offered")
+
+
+def _check_open(location: dict[str, Any], now: datetime) -> None:
+    """Orders only while the location is open (Lima time). A location stored without hours (none written
+    through the catalog or onboarding, which both require them) is not held to any."""
+    opening_hours = location.get("opening_hours")
+    if opening_hours is None or hours.is_open(opening_hours, now):
+        return
+    opens = hours.next_opening(opening_hours, now)
+    when = f"; it opens {hours.DAYS[opens.weekday()]} {opens:%H:%M} (Lima time)" if opens else ""
+    raise Conflict(
+        f"This store is closed now{when}",
+        code="location_closed",
+        details={"opens_at": iso(opens) if opens else None},
+    )
 
 
 def _check_stock(body: CreateOrder, context: OrderContext) -> None:
@@ -173,9 +191,20 @@ def _check_stock(body: CreateOrder, context: OrderContext) -> None:
             raise Conflict(f"Only {stock} of combo {combo_id!r} left", code="out_of_stock")
 
 
-def price_order(body: CreateOrder, context: OrderContext, delivery_fee_cents: int) -> tuple[list[OrderLine], int, int]:
-    """(lines, subtotal, delivery fee), every price from the catalog records."""
-    _check_location(context, body)
+def tracked_stock(items: list[OrderLine], context: OrderContext) -> dict[str, int]:
+    """The combos whose stock is counted, with how many the order takes when its payment is approved."""
+    taken = Counter[str]()
+    for line in items:
+        if line.kind == "combo" and (context.combos.get(line.item_id) or {}).get("stock") is not None:
+            taken[line.item_id] += line.quantity
+    return dict(taken)
+
+
+def price_order(
+    body: CreateOrder, context: OrderContext, delivery_fee_cents: int, *, now: datetime
+) -> tuple[list[OrderLine], int, int]:
+    """(lines, subtotal, delivery fee), every price from the catalog records, at an open location."""
+    _check_location(context, body, now)
     lines = [
         _price(
             item, (context.products if item.kind == "producto" else context.combos).get(item.item_id), body.location_id
@@ -217,9 +246,9 @@ def create_order(
     customer = context.customer
     if not customer or customer.get("status", "active") != "active" or not customer.get("email"):
         raise Forbidden("Only an active customer account can order", code="customer_inactive")
-    lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents)
+    lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents, now=now)
     order_id = new_id()
-    payable_until = now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
+    pay_before = now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
     order = StoredOrder(
         tenant_id=tenant_id,
         order_id=order_id,
@@ -239,7 +268,8 @@ def create_order(
         estado_pedido=contracts.PENDIENTE_PAGO,
         created_at=at,
         updated_at=at,
-        payable_until=iso(payable_until),
+        payable_until=iso(pay_before),
+        stock_combos=tracked_stock(lines, context),
         history=[
             HistoryEntry(
                 estado=contracts.PENDIENTE_PAGO,
@@ -251,7 +281,7 @@ def create_order(
         payment=Payment(),
     )
     record = IdempotencyRecord(idempotency_key, order_id, request_hash) if idempotency_key else None
-    delay = timer_delay(payable_until, now, review_max_delay_seconds)
+    delay = timer_delay(pay_before, now, review_max_delay_seconds)
     reviews.schedule(tenant_id, order_id, delay_seconds=delay, timer=True)
     try:
         dal.create_order(order, idempotency=record, ttl=int(now.timestamp()) + 24 * 3600)
@@ -297,16 +327,13 @@ def list_orders(principal: Principal, *, limit: int, cursor: str | None, dal: Or
     return OrderPage(items=[_summary(o) for o in orders], next_cursor=next_cursor)
 
 
-LIMA = timezone(timedelta(hours=-5))  # Peru keeps UTC-5 all year (no daylight saving)
-
-
 def lima_today(now: datetime) -> date:
-    return now.astimezone(LIMA).date()
+    return now.astimezone(hours.LIMA).date()
 
 
 def lima_day_bounds(day: date) -> tuple[str, str]:
     """The first and last instant of a Lima calendar day, as ``created_at`` stores them (UTC ISO 8601)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=LIMA).astimezone(UTC)
+    start = datetime(day.year, day.month, day.day, tzinfo=hours.LIMA).astimezone(UTC)
     end = start + timedelta(days=1) - timedelta(milliseconds=1)
     return iso(start), iso(end)
 
@@ -347,13 +374,67 @@ def list_location_orders(
 # -- paying -----------------------------------------------------------------------------------------
 
 
-def _payable(principal: Principal, order_id: str, dal: OrdersDal) -> StoredOrder:
+def payable_until(order: StoredOrder) -> datetime:
+    """The last instant the order takes a payment; orders stored before ``payable_until`` existed get the
+    same lifetime from their ``created_at``."""
+    if order.payable_until:
+        return datetime.fromisoformat(order.payable_until)
+    return datetime.fromisoformat(order.created_at) + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
+
+
+def _payable(principal: Principal, order_id: str, dal: OrdersDal, now: datetime) -> StoredOrder:
     order = dal.get_order(principal.tenant_id, order_id)
     if order is None or order.customer_id != principal.subject_id:
         raise NotFound("There is no such order", code="order_not_found")
     if order.estado_pedido != contracts.PENDIENTE_PAGO or (order.payment and order.payment.status == "approved"):
         raise Conflict(f"This order is {order.estado_pedido}: nothing to pay", code="order_not_payable")
+    if now >= payable_until(order):
+        raise Conflict(
+            f"This order could be paid until {iso(payable_until(order))}: it expired; please order again",
+            code="order_expired",
+        )
     return order
+
+
+def _priced_again(order: StoredOrder, dal: OrdersDal, now: datetime) -> None:
+    """Price the unpaid order again from the catalog, as creating it did (one ``BatchGetItem``), before
+    any money is taken: a location closed or paused, an item taken off the menu or unavailable, a combo
+    sold out is a 409 naming it. A new total is a 409 ``prices_changed`` with it (``details``), and the
+    order takes the new prices (one conditional write, only while nothing is being paid): the customer
+    sees them on the order and pays again to accept them, rather than ordering again."""
+    again = CreateOrder.model_construct(
+        location_id=order.location_id,
+        dispatch=order.dispatch,
+        address=order.address,
+        items=[
+            OrderItemIn.model_construct(
+                kind=line.kind, item_id=line.item_id, size=line.size, quantity=line.quantity, notes=line.notes
+            )
+            for line in order.items
+        ],
+    )
+    products = {line.item_id for line in order.items if line.kind == "producto"}
+    combos = {line.item_id for line in order.items if line.kind == "combo"}
+    context = dal.order_context(order.tenant_id, order.customer_id, order.location_id, products, combos)
+    if context.tenant is None or context.tenant.status != "active":
+        raise NotFound("Unknown tenant", code="unknown_tenant")
+    try:
+        lines, subtotal, fee = price_order(again, context, context.tenant.delivery_fee_cents, now=now)
+    except ValidationFailed as exc:  # a request that was valid when the order was made: the menu changed since
+        code = "item_unavailable" if exc.code in ("unknown_item", "unknown_size") else exc.code
+        raise Conflict(exc.message, code=code) from exc
+    total = subtotal + fee
+    if total == order.total_cents:
+        return
+    blocking = frozenset({"approved", *PAYMENT_UNDECIDED})
+    if not dal.reprice(order, lines, subtotal, fee, iso(now), blocking=blocking):
+        raise Conflict("The order changed meanwhile; look at it again", code="order_in_transition")
+    raise Conflict(
+        f"Prices changed since the order was made: the total is now S/ {total / 100:.2f} "
+        f"(was S/ {order.total_cents / 100:.2f}). The order has the new prices: pay again to accept them",
+        code="prices_changed",
+        details={"total_cents": total, "previous_total_cents": order.total_cents},
+    )
 
 
 def _mp_items(order: StoredOrder) -> list[dict[str, Any]]:
@@ -392,12 +473,15 @@ def start_checkout(
     now: datetime,
     check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS,
 ) -> CheckoutStarted:
-    """A Checkout Pro preference for the order (30 minutes), recorded on the order; and one payment review
-    ``check_delay_seconds`` later, in case the buyer pays at once and the webhook is lost."""
-    order = _payable(principal, order_id, dal)
+    """A Checkout Pro preference for the order (30 minutes, never past the order's ``payable_until``),
+    recorded on the order; and one payment review ``check_delay_seconds`` later, in case the buyer pays at
+    once and the webhook is lost."""
+    order = _payable(principal, order_id, dal, now)
+    _priced_again(order, dal, now)
     tenant = tenants.get(principal.tenant_id)
     reviews.schedule(order.tenant_id, order.order_id, delay_seconds=check_delay_seconds, timer=False)
-    at, expires = iso(now), iso(now + timedelta(minutes=CHECKOUT_MINUTES))
+    # Mercado Pago itself refuses a payment after the order expires: the link never outlives the order.
+    at, expires = iso(now), iso(min(now + timedelta(minutes=CHECKOUT_MINUTES), payable_until(order)))
     preference = gateways(tenant).create_preference(
         {
             "items": _mp_items(order),
@@ -444,6 +528,7 @@ def pay_with_card(
     gateways: GatewayFactory,
     links: Links,
     store: SettlementStore,
+    stock: Stock,
     topic: ApprovedTopic,
     bus: Bus,
     reviews: Reviews,
@@ -459,12 +544,13 @@ def pay_with_card(
 
     Before Mercado Pago is called, one payment review is asked for ``check_delay_seconds`` later: a payment
     approved there whose settlement here was cut short (a timeout, a lost webhook) is settled by it."""
-    order = _payable(principal, order_id, dal)
+    order = _payable(principal, order_id, dal, now)
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")
     if order.card_failures >= CARD_FAILURES_PER_ORDER:
         raise TooManyRequests("Too many refused card payments for this order", code="card_attempts_exceeded")
     if dal.card_failures_in_hour(order.tenant_id, order.customer_id, hour) >= CARD_FAILURES_PER_CUSTOMER_HOUR:
         raise TooManyRequests("Too many refused card payments this hour", code="card_attempts_exceeded")
+    _priced_again(order, dal, now)
     tenant = tenants.get(principal.tenant_id)
     gateway = gateways(tenant)
     reviews.schedule(order.tenant_id, order.order_id, delay_seconds=check_delay_seconds, timer=False)
@@ -482,7 +568,7 @@ def pay_with_card(
     if facts.status == "rejected":
         refused()
     with contextlib.suppress(PaymentInFlight):  # the webhook of this very payment is publishing it
-        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway)
+        settle(order.tenant_id, facts, store=store, topic=topic, bus=bus, now=now, refunds=gateway, stock=stock)
     return CardPaymentResult(
         payment_id=facts.payment_id,
         status=facts.status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from browser_support import (
@@ -195,7 +196,8 @@ def test_a_declined_card_shows_mercado_pagos_reason_and_the_customer_retries(pag
 def test_a_paused_location_cannot_be_ordered_from(page, cloud) -> None:
     # Given a location whose online orders an admin paused
     name = f"Bembos Pausa {uuid.uuid4().hex[:4]}"
-    location = admin(cloud, MIRAFLORES, "POST", "locales", location_body(name=name))
+    always_open = {day: "00:00-24:00" for day in ("lun", "mar", "mie", "jue", "vie", "sab", "dom")}
+    location = admin(cloud, MIRAFLORES, "POST", "locales", location_body(name=name, opening_hours=always_open))
     email = new_customer(page, cloud)
     page.goto(customer_app(cloud, MIRAFLORES, "locales"))
     choose_location(page, name)
@@ -215,6 +217,31 @@ def test_a_paused_location_cannot_be_ordered_from(page, cloud) -> None:
     card = page.get_by_role("article", name=name)
     expect(card.get_by_text("Pausado")).to_be_visible()
     expect(card.get_by_role("button")).to_have_count(0)
+
+
+def test_a_location_closed_by_its_hours_says_when_it_opens_and_takes_no_order(page, cloud) -> None:
+    # Given a location open only on the day after tomorrow (Lima): closed now, whatever the hour
+    days = ("lun", "mar", "mie", "jue", "vie", "sab", "dom")
+    open_day = days[((datetime.now(UTC) - timedelta(hours=5)).weekday() + 2) % 7]
+    name = f"Bembos Horario {uuid.uuid4().hex[:4]}"
+    hours = {open_day: "11:00-22:00"}
+    location = admin(cloud, MIRAFLORES, "POST", "locales", location_body(name=name, opening_hours=hours))
+    email = new_customer(page, cloud)
+    # When the customer looks at the locations
+    page.goto(customer_app(cloud, MIRAFLORES, "locales"))
+    # Then it shows closed, says when it opens, and offers no way to order there
+    card = page.get_by_role("article", name=name)
+    expect(card.get_by_text("Cerrado", exact=True)).to_be_visible()
+    expect(card.get_by_text(re.compile(r"Abre (mañana|el \S+) a las 11:00"))).to_be_visible()
+    expect(card.get_by_role("button")).to_have_count(0)
+    # and the API refuses an order there, saying when it opens, and makes none
+    token = token_of(cloud, MIRAFLORES, email, PASSWORD)
+    items = [{"kind": "producto", "item_id": "inca-kola", "size": "500 ml", "quantity": 1}]
+    body = {"location_id": location["location_id"], "dispatch": "pickup", "items": items}
+    refused = call(cloud, "POST", "pedidos", token=token, json=body)
+    assert (refused.status_code, refused.json()["error"]) == (409, "location_closed"), refused.text
+    assert refused.json()["details"]["opens_at"].endswith("16:00:00.000Z")  # 11:00 in Lima
+    assert call(cloud, "GET", "pedidos", token=token).json()["items"] == []
 
 
 def test_an_item_unavailable_at_the_location_is_greyed_out_and_cannot_be_added(page, cloud) -> None:

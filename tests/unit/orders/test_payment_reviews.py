@@ -248,6 +248,7 @@ def reviewer_function(world: World, monkeypatch: pytest.MonkeyPatch) -> Any:
         "EVENT_BUS_NAME": "default",
         "MERCADOPAGO_API_URL": "http://127.0.0.1:9",  # nothing listens there: every call fails at once
         "PAYMENT_REVIEWS_QUEUE_URL": queue_url,
+        "COMBOS_TABLE": world.dal.tables.combos,
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -17,6 +17,7 @@ from notificaciones.receipts import receipt_email, with_receipts
 from pagos.events import receipt_for, status_detail
 from pagos.logic import BadSignature, Notification, notification_from, verify
 from pagos.settlement import DynamoSettlementStore, PaymentFacts, PaymentInFlight, settle
+from pagos.stock import DynamoStock
 from pedidos import logic
 from pedidos.dal import OrdersDal
 
@@ -185,6 +186,7 @@ def _pay(order_id: str, dal: OrdersDal, dynamodb: Any, gateway: RefusingGateway,
         gateways=lambda tenant: gateway,  # type: ignore[arg-type,return-value]
         links=logic.Links(customer_app_url="https://app.example", rest_api_url="https://api.example/"),
         store=DynamoSettlementStore(dynamodb, dal.tables.orders),
+        stock=DynamoStock(dynamodb, dal.tables.orders, dal.tables.combos),
         topic=Recorder(),
         bus=Recorder(),
         reviews=REVIEWS,
@@ -215,8 +217,10 @@ def test_refused_cards_of_one_customer_are_capped_per_hour_across_orders(dal: Or
         _pay(order, dal, dynamodb, gateway)
     with pytest.raises(TooManyRequests):
         _pay(orders[-1], dal, dynamodb, gateway)
-    # an hour later the customer may try again
-    assert _pay(orders[-1], dal, dynamodb, gateway, now=NOW + timedelta(hours=1)).status == "rejected"
+    # an hour later the customer may try again (on a new order: these expired meanwhile)
+    later = NOW + timedelta(hours=1)
+    fresh = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=later)[0].order_id
+    assert _pay(fresh, dal, dynamodb, gateway, now=later).status == "rejected"
 
 
 class FakeRefunds:

@@ -1,12 +1,20 @@
-/** One location: where it is, what it offers, whether it takes online orders now. */
+/** One location: where it is, what it offers, whether it takes online orders now (paused, or closed by its hours). */
 import { limaWeekday } from "../../../shared/dates";
 import { PinIcon } from "../../../shared/icons";
-import type { Location } from "../../../shared/catalog";
+import { type Location, nextOpening, openNow } from "../../../shared/catalog";
 
 const DISPATCH_LABELS = { delivery: "Delivery", pickup: "Recojo en tienda" } as const;
 
 export function dispatchLabel(dispatch: "delivery" | "pickup"): string {
   return DISPATCH_LABELS[dispatch];
+}
+
+/** Why the location takes no order now, in Spanish, or null when it does. */
+export function closedNotice(location: Location, at: Date = new Date()): string | null {
+  if (location.paused) return "Este local pausó los pedidos en línea por ahora.";
+  if (openNow(location.opening_hours, at)) return null;
+  const opens = nextOpening(location.opening_hours, at);
+  return opens ? `Este local está cerrado ahora. Abre ${opens}.` : "Este local está cerrado por ahora.";
 }
 
 export function LocationCard({
@@ -19,12 +27,15 @@ export function LocationCard({
   onChoose: (location: Location) => void;
 }) {
   const today = location.opening_hours[limaWeekday()];
+  const closed = closedNotice(location);
   return (
-    <article class={`card location-card${location.paused ? " location-card--paused" : ""}`} aria-label={location.name}>
+    <article class={`card location-card${closed ? " location-card--paused" : ""}`} aria-label={location.name}>
       <div class="spread">
         <h3>{location.name}</h3>
         {location.paused ? (
           <span class="pill pill--red">Pausado</span>
+        ) : closed ? (
+          <span class="pill pill--red">Cerrado</span>
         ) : (
           <span class="pill pill--green">Recibiendo pedidos</span>
         )}
@@ -39,8 +50,8 @@ export function LocationCard({
         {location.dispatch_types.map(dispatchLabel).join(" · ")}
         {today ? ` · Hoy ${today.replace("-", "–")}` : " · Hoy cerrado"}
       </p>
-      {location.paused ? (
-        <p class="small">Este local pausó los pedidos en línea por ahora.</p>
+      {closed ? (
+        <p class="small">{closed}</p>
       ) : (
         <button
           type="button"

@@ -11,7 +11,7 @@ import { randomId, useStore } from "../../../shared/store";
 import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { EMPTY_CART, type Dispatch, fingerprint, orderItems, totals } from "../cart";
 import type { Location } from "../../../shared/catalog";
-import { dispatchLabel } from "../components/LocationCard";
+import { closedNotice, dispatchLabel } from "../components/LocationCard";
 import { Totals } from "../components/Totals";
 import { useApp } from "../context";
 import type { Order } from "../../../shared/orders";
@@ -77,7 +77,9 @@ export function CheckoutPage() {
       </main>
     );
   }
+  const closed = location ? closedNotice(location) : null;
   const submit = () => {
+    if (closed) return;
     if (dispatch === "delivery" && address.trim().length < 5) {
       setAddressError("Escribe la dirección de entrega (calle, número y referencia).");
       return;
@@ -126,8 +128,15 @@ export function CheckoutPage() {
           </ul>
           <Totals totals={estimate} />
         </section>
+        {closed && <Notice kind="warning">{closed} <Link to="/locales">Elegir otro local</Link></Notice>}
         {create.error && <Notice kind="error">{create.error.message}</Notice>}
-        <Button type="submit" busy={create.busy} busyLabel="Registrando tu pedido…" class="button button--primary button--block">
+        <Button
+          type="submit"
+          busy={create.busy}
+          busyLabel="Registrando tu pedido…"
+          disabled={Boolean(closed)}
+          class="button button--primary button--block"
+        >
           Confirmar pedido · {soles(estimate.total_cents)}
         </Button>
         <p class="small muted">Después de confirmar, pagas con tarjeta o con Mercado Pago.</p>

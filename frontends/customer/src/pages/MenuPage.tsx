@@ -8,6 +8,7 @@ import { Loading, Notice } from "../../../shared/ui";
 import { CartFull, addLine, itemCount, totals } from "../cart";
 import { type MenuItem, categories, categoryLabel, lowestPrice, menuItems } from "../../../shared/catalog";
 import { ItemDialog, type ItemChoice } from "../components/ItemDialog";
+import { closedNotice } from "../components/LocationCard";
 import { useApp } from "../context";
 import { LocationList } from "./LocationsPage";
 
@@ -95,6 +96,7 @@ export function MenuPage() {
   };
   const shown = active ?? sections[0];
   const count = itemCount(cart);
+  const closedNow = !location.paused && closedNotice(location);
   return (
     <>
       <main id="contenido" class="menu">
@@ -107,6 +109,7 @@ export function MenuPage() {
           </div>
         </div>
         {location.paused && <Notice kind="warning">Este local pausó los pedidos en línea. Puedes ver la carta o elegir otro local.</Notice>}
+        {closedNow && <Notice kind="warning">{closedNow} Puedes ver la carta o elegir otro local.</Notice>}
         {problem && <Notice kind="error">{problem}</Notice>}
         {added && <Notice kind="success">{added}</Notice>}
         <div class="tabs" role="tablist" aria-label="Categorías">

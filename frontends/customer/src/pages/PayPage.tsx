@@ -4,6 +4,7 @@
  * A declined card shows Mercado Pago's reason and the customer tries again.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "../../../shared/errors";
 import { useAction, useLoad } from "../../../shared/hooks";
 import { soles } from "../../../shared/money";
 import { Link, navigate } from "../../../shared/router";
@@ -18,7 +19,17 @@ interface CardPaymentResult {
   status_detail: string | null;
 }
 
-function CardForm({ order }: { order: Order }) {
+/** Paying re-prices the order: a new total comes back as 409 prices_changed and the order already has it. */
+async function repricedAware<T>(pay: () => Promise<T>, onRepriced: () => void): Promise<T> {
+  try {
+    return await pay();
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "prices_changed") onRepriced();
+    throw error;
+  }
+}
+
+function CardForm({ order, onRepriced }: { order: Order; onRepriced: () => void }) {
   const app = useApp();
   const [sdk, setSdk] = useState<MercadoPagoInstance | null>(null);
   const [sdkError, setSdkError] = useState<string | null>(null);
@@ -67,11 +78,15 @@ function CardForm({ order }: { order: Order }) {
       setDeclined("No reconocemos esta tarjeta. Revisa el número.");
       return;
     }
-    const result = await app.api.post<CardPaymentResult>(`pedidos/${order.order_id}/pago`, {
-      card_token: token,
-      payment_method_id: method.current,
-      installments: 1,
-    });
+    const result = await repricedAware(
+      () =>
+        app.api.post<CardPaymentResult>(`pedidos/${order.order_id}/pago`, {
+          card_token: token,
+          payment_method_id: method.current,
+          installments: 1,
+        }),
+      onRepriced,
+    );
     if (result.status === "approved") navigate(`/pedido/${order.order_id}?pago=aprobado`);
     else if (result.status === "pending" || result.status === "in_process") navigate(`/pedido/${order.order_id}?pago=pendiente`);
     else setDeclined(paymentMessage(result.status, result.status_detail));
@@ -125,10 +140,13 @@ function CardForm({ order }: { order: Order }) {
   );
 }
 
-function CheckoutPro({ order }: { order: Order }) {
+function CheckoutPro({ order, onRepriced }: { order: Order; onRepriced: () => void }) {
   const app = useApp();
   const start = useAction(async () => {
-    const started = await app.api.post<{ checkout_url: string }>(`pedidos/${order.order_id}/pago`);
+    const started = await repricedAware(
+      () => app.api.post<{ checkout_url: string }>(`pedidos/${order.order_id}/pago`),
+      onRepriced,
+    );
     window.location.assign(started.checkout_url);
   });
   return (
@@ -181,7 +199,11 @@ export function PayPage({ orderId }: { orderId: string }) {
         </button>
       </div>
       <section class="card" id="pago-panel" role="tabpanel">
-        {method === "card" ? <CardForm order={order.data} /> : <CheckoutPro order={order.data} />}
+        {method === "card" ? (
+          <CardForm order={order.data} onRepriced={() => void order.reload()} />
+        ) : (
+          <CheckoutPro order={order.data} onRepriced={() => void order.reload()} />
+        )}
       </section>
       <p class="small">
         <Link to={`/pedido/${orderId}`}>Ver el pedido</Link>
