@@ -68,3 +68,16 @@ def test_no_function_that_settles_payments_outlives_the_in_flight_window(dev_app
     ]
     assert len(settling) == 2
     assert max(settling) <= contracts.SETTLING_FUNCTION_MAX_SECONDS < IN_FLIGHT_SECONDS
+
+
+def test_the_users_function_reads_only_the_customer_apps_address_of_ssm_and_scans_nothing(dev_app) -> None:
+    # The mailed links (verification, password reset) point at the customer app, whose address FrontendStack
+    # publishes: the users function may read that one parameter, and no other.
+    policies = dict(dev_app.template("api").find_resources("AWS::IAM::Policy"))
+    [policy] = [p for k, p in policies.items() if k.startswith("Usuarios")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    ssm = [s for s in statements if "ssm:" in json.dumps(s["Action"])]
+    assert [s["Action"] for s in ssm] == ["ssm:GetParameter"]
+    assert "web/customer-url" in json.dumps(ssm[0]["Resource"]) and "staff-url" not in json.dumps(ssm[0]["Resource"])
+    actions = json.dumps([s["Action"] for s in statements])
+    assert "dynamodb:Scan" not in actions and "dynamodb:BatchGetItem" not in actions
