@@ -19,6 +19,7 @@ from browser_support import (
     log_in,
     order_id_from,
     register,
+    verify_from_mailbox,
     work_stage,
 )
 from playwright.sync_api import expect
@@ -30,10 +31,12 @@ PASSWORD = "Hamburguesa-2026"
 
 
 def new_customer(page, cloud, tenant: str = MIRAFLORES) -> str:
-    """A customer who registers in the app (and is logged in by it); returns the e-mail."""
+    """A customer who registers in the app, confirms the address from the mailed link and logs in; the e-mail."""
     email = unique_email("web")
     page.goto(customer_app(cloud, tenant, "ingresar"))
     register(page, "Rosa Quispe", email, PASSWORD)
+    verify_from_mailbox(page, cloud, email)
+    log_in(page, email, PASSWORD)
     page.get_by_role("link", name="Mi cuenta").wait_for()
     return email
 
