@@ -70,7 +70,9 @@ export function VerifyPage() {
       {failed ? (
         <div class="card stack">
           <Notice kind="error">{verify.error ? verify.error.message : "Este enlace no trae una confirmación. Ábrelo desde el correo que te enviamos."}</Notice>
-          <p>Escribe tu correo y te enviaremos un enlace nuevo.</p>
+          <p>
+            ¿Ya confirmaste tu correo? <Link to="/ingresar">Ingresa</Link>. Si no, escribe tu correo y te enviaremos un enlace nuevo.
+          </p>
           <ResendVerification />
         </div>
       ) : (
