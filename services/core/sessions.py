@@ -52,6 +52,7 @@ class SessionRecord(BaseModel):
     location_id: str | None = None
     name: str | None = None  # the account holder's name at login (staff boards show who took an order)
     expires_at: int
+    used_at: int | None = None  # a password-reset link that set its password (its revocations may be pending)
 
     @property
     def subject_key(self) -> str:

@@ -124,25 +124,48 @@ class UsersDal:
         )
 
     def reset_password(self, tenant_id: str, token_hash: str, user_id: str, password_hash: str, now: datetime) -> None:
-        """Use the reset link (a conditional delete) and set the new password of the active account, in one
-        transaction; ``StaleLink`` when the link is gone or expired, or the account is not active."""
-        self._use_link(
-            tenant_id,
-            token_hash,
-            user_id,
-            "reset",
-            now=now,
-            update={
-                "UpdateExpression": "SET password_hash = :h, updated_at = :now",
-                "ConditionExpression": "#status = :active",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":h": {"S": password_hash},
-                    ":active": {"S": "active"},
-                    ":now": {"S": iso(now)},
-                },
-            },
-        )
+        """Mark the reset link used and set the new password of the active account, in one transaction;
+        ``StaleLink`` when the link is gone, expired or used, or the account is not active. The link stays
+        (marked) until the customer's tokens are revoked, so a retry after a failed revocation can finish it."""
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._tokens,
+                            "Key": {"tenant_id": {"S": tenant_id}, "token_hash": {"S": token_hash}},
+                            "UpdateExpression": "SET used_at = :epoch",
+                            "ConditionExpression": "subject_id = :u AND kind = :reset AND expires_at > :epoch "
+                            "AND attribute_not_exists(used_at)",
+                            "ExpressionAttributeValues": {
+                                ":u": {"S": user_id},
+                                ":reset": {"S": "reset"},
+                                ":epoch": {"N": str(int(now.timestamp()))},
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._users,
+                            "Key": self._user_key(tenant_id, user_id),
+                            "UpdateExpression": "SET password_hash = :h, updated_at = :now",
+                            "ConditionExpression": "#status = :active",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":h": {"S": password_hash},
+                                ":active": {"S": "active"},
+                                ":now": {"S": iso(now)},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                raise StaleLink from exc
+            raise DependencyFailed("Could not use the link") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("Could not use the link") from exc
 
     def change_password(self, customer: Customer, password_hash: str, now: datetime) -> None:
         """The new hash, only while the account is active with the hash it was read with (``Conflict``)."""

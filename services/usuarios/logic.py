@@ -296,16 +296,22 @@ def request_reset(
 
 def reset_password(request: ResetRequest, *, dal: UsersDal, sessions: SessionStore, now: datetime) -> PasswordChanged:
     """Use a reset link (tenant from the token's prefix): the new password, once; every session (and every
-    other pending link) of the customer ends."""
+    other pending link) of the customer ends. The link is marked used with the password, then deleted with
+    the sessions: the same request again after a failure in between finishes the revocation."""
     tenant_id, token_hash, link = _link("reset", request.token, sessions, now)
     customer = dal.get_customer(tenant_id, link.subject_id)
     if customer is None or customer.status != "active" or not customer.email:
         raise LinkInvalid(_BAD_LINK)
-    _acceptable(request.password, customer.email)
-    try:
-        dal.reset_password(tenant_id, token_hash, customer.user_id, hash_password(request.password), now)
-    except StaleLink as exc:
-        raise LinkInvalid(_BAD_LINK) from exc
+    if link.used_at is not None:
+        # Its password was set, its revocation may not have happened: only the same request may finish it.
+        if not verify_password(customer.password_hash, request.password):
+            raise LinkInvalid(_BAD_LINK)
+    else:
+        _acceptable(request.password, customer.email)
+        try:
+            dal.reset_password(tenant_id, token_hash, customer.user_id, hash_password(request.password), now)
+        except StaleLink as exc:
+            raise LinkInvalid(_BAD_LINK) from exc
     # Sessions logged in with the old password: those written before the change are in the subject's index
     # now; a login that read the old password and writes later is refused by its guard (UsersDal.unchanged).
     revoked = sessions.revoke_all(tenant_id, customer.user_id)
@@ -338,13 +344,15 @@ def change_password(
         raise TooManyRequests(
             f"Too many failed attempts: try again in {policy.window_seconds // 60} minutes", code="login_throttled"
         )
-    if not verify_password(customer.password_hash, body.current_password):
-        raise Forbidden("The current password is not correct", code="wrong_password")
-    throttle.clear(principal.tenant_id, attempt)
     if body.new_password == body.current_password:
         raise ValidationFailed("The new password must differ from the current one", code="same_password")
-    _acceptable(body.new_password, customer.email)
-    dal.change_password(customer, hash_password(body.new_password), now)
+    if verify_password(customer.password_hash, body.current_password):
+        throttle.clear(principal.tenant_id, attempt)
+        _acceptable(body.new_password, customer.email)
+        dal.change_password(customer, hash_password(body.new_password), now)
+    elif not verify_password(customer.password_hash, body.new_password):
+        raise Forbidden("The current password is not correct", code="wrong_password")
+    # else the same change again, after a failure between the change and the revocation: it finishes it
     revoked = sessions.revoke_all(principal.tenant_id, customer.user_id, keep=hash_token(parsed[1]))
     logger.info("password changed", extra={"tenant_id": principal.tenant_id, "user_id": customer.user_id})
     return PasswordChanged(revoked_tokens=revoked)

@@ -23,6 +23,8 @@ from usuarios_support import (
 )
 
 import usuarios.handler as handler
+from core.errors import DependencyFailed
+from core.sessions import SessionStore
 
 NEW_PASSWORD = "Papas-Fritas-2027"
 GONE = {"error": "link_invalid", "message": "The link is not valid, has expired or was already used"}
@@ -207,12 +209,54 @@ def test_resetting_sets_the_new_password_once_and_ends_every_session(cloud) -> N
 
     status, body = post("/usuarios/contrasena/restablecer", {"token": token, "password": NEW_PASSWORD})
 
-    assert (status, body) == (200, {"revoked_tokens": 2})
+    assert (status, body) == (200, {"revoked_tokens": 3})  # two sessions and the used link
     assert authorize(first["token"]) is None and authorize(second["token"]) is None
     assert login()[0] == 401 and login(password=NEW_PASSWORD)[0] == 200
     again = post("/usuarios/contrasena/restablecer", {"token": token, "password": "Otra-Clave-3000"})
     assert again == (410, GONE)
     assert login(password=NEW_PASSWORD)[0] == 200
+
+
+def fail_once(monkeypatch, target, name: str) -> None:
+    """``target.name`` raises DependencyFailed on its first call (a crash half-way), then works."""
+    real, calls = getattr(target, name), []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise DependencyFailed("The tokens table is not available")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, flaky)
+
+
+def test_a_reset_whose_revocation_failed_is_finished_by_the_same_request_again(cloud, monkeypatch) -> None:
+    # Given a reset that set the new password, then failed before it ended the sessions
+    signed_up(cloud)
+    old_session = session(cloud)
+    post("/usuarios/contrasena/olvido", {"email": "ana@example.pe"}, TENANT)
+    token = link_token(cloud, RESET)
+    fail_once(monkeypatch, SessionStore, "revoke_all")
+    request = {"token": token, "password": NEW_PASSWORD}
+    assert post("/usuarios/contrasena/restablecer", request)[0] == 502
+    assert authorize(old_session["token"]) is not None
+    # When the customer sends it again, Then the sessions end; the link works for nothing else
+    assert post("/usuarios/contrasena/restablecer", request)[0] == 200
+    assert authorize(old_session["token"]) is None and login(password=NEW_PASSWORD)[0] == 200
+    assert post("/usuarios/contrasena/restablecer", request) == (410, GONE)
+
+
+def test_a_used_reset_link_cannot_set_another_password(cloud, monkeypatch) -> None:
+    signed_up(cloud)
+    post("/usuarios/contrasena/olvido", {"email": "ana@example.pe"}, TENANT)
+    token = link_token(cloud, RESET)
+    fail_once(monkeypatch, SessionStore, "revoke_all")
+    post("/usuarios/contrasena/restablecer", {"token": token, "password": NEW_PASSWORD})  # marked used, not revoked
+
+    status, _ = post("/usuarios/contrasena/restablecer", {"token": token, "password": "Otra-Clave-3000"})
+
+    assert status == 410
+    assert login(password=NEW_PASSWORD)[0] == 200 and login(password="Otra-Clave-3000")[0] == 401
 
 
 def test_an_expired_reset_link_changes_nothing(cloud, monkeypatch) -> None:
@@ -281,6 +325,18 @@ def test_changing_the_password_needs_the_current_one_and_ends_only_the_other_ses
     assert login()[0] == 401 and login(password=NEW_PASSWORD)[0] == 200
     [index] = [i for i in cloud.items("tokens") if i["token_hash"]["S"] == f"sessions#{me['user_id']}"]
     assert len(index["hashes"]["SS"]) == 2  # the session in use and the new login's
+
+
+def test_a_change_whose_revocation_failed_is_finished_by_the_same_request_again(cloud, monkeypatch) -> None:
+    me = signed_up(cloud)
+    current, other = session(cloud), session(cloud)
+    fail_once(monkeypatch, SessionStore, "revoke_all")
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert change(body, current["token"], me["user_id"])[0] == 502
+    assert authorize(other["token"]) is not None
+
+    assert change(body, current["token"], me["user_id"]) == (200, {"revoked_tokens": 1})
+    assert authorize(other["token"]) is None and authorize(current["token"]) is not None
 
 
 def test_a_wrong_current_password_changes_nothing_and_is_throttled_like_a_login(cloud) -> None:
