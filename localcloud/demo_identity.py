@@ -1,6 +1,6 @@
-"""Demo accounts of one tenant: active staff of every role at its first location, and a demo customer.
+"""Demo accounts of one tenant: active staff of every role at its first location, and a verified demo customer.
 
-Goes through the services' own logic (registration, invitation and activation), so the accounts
+Goes through the services' own logic (registration and verification, invitation and activation), so the accounts
 are exactly what the APIs would create; works against the local cloud and against AWS.
 Idempotent: an account whose email already exists is left as it is. Imports the services'
 packages, so ``services/`` must be on ``sys.path`` (``localcloud.seed`` puts it there).
@@ -8,12 +8,10 @@ packages, so ``services/`` must be on ``sys.path`` (``localcloud.seed`` puts it 
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from core.clock import utc_now
-from core.errors import Conflict
 from core.principal import Principal
 from core.sessions import SessionStore
 from core.tenants import TenantDirectory
@@ -21,8 +19,8 @@ from empleados import logic as employees_logic
 from empleados.dal import EmployeesDal
 from empleados.models import ActivateRequest, EmployeeCreate
 from usuarios import logic as users_logic
-from usuarios.dal import UsersDal
-from usuarios.models import RegisterRequest
+from usuarios.dal import Throttle, UsersDal
+from usuarios.models import RegisterRequest, VerifyRequest
 
 DEMO_PASSWORD = "Bembos2026!"  # noqa: S105 - a published demo password, local data only
 STAFF = (
@@ -35,13 +33,19 @@ CUSTOMER_EMAIL = "cliente@demo.pe"
 
 
 class _Capture:
-    """An event publisher that sends nothing (no demo emails) and keeps the last invitation link."""
+    """An event publisher that sends nothing (no demo emails) and keeps the last invitation or verification link."""
 
     def __init__(self) -> None:
         self.invite_url = ""
+        self.link_url = ""
 
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
-        self.invite_url = str(detail.get("invite_url", ""))
+        self.invite_url = str(detail.get("invite_url", self.invite_url))
+        self.link_url = str(detail.get("url", self.link_url))
+
+
+def _token(url: str) -> str:
+    return parse_qs(urlparse(url).fragment)["token"][0]
 
 
 def _first_location(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> str:
@@ -77,7 +81,9 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
     tenants = TenantDirectory(dynamodb, tables["tenants"])
     invitations = employees_logic.InvitationPolicy(staff_app_url="http://seed.invalid")
     inviter = employees_logic.Inviter(sessions, tenants, capture, invitations)
-    users = UsersDal(dynamodb, users_table=tables["usuarios"], employees_table=tables["empleados"])
+    users = UsersDal(
+        dynamodb, users_table=tables["usuarios"], employees_table=tables["empleados"], tokens_table=tables["tokens"]
+    )
     location = _first_location(dynamodb, tables, tenant_id)
     seeder = Principal(tenant_id=tenant_id, subject_id="seed", kind="employee", rol="admin")
     staff: list[dict[str, str]] = []
@@ -93,17 +99,23 @@ def seed_identity(dynamodb: Any, tables: dict[str, str], tenant_id: str) -> dict
                 inviter=inviter,
                 now=now,
             )
-            token = parse_qs(urlparse(capture.invite_url).fragment)["token"][0]
-            activation = ActivateRequest(token=token, password=DEMO_PASSWORD)
+            activation = ActivateRequest(token=_token(capture.invite_url), password=DEMO_PASSWORD)
             employees_logic.activate(activation, dal=employees, sessions=sessions, now=now)
         staff.append({"rol": rol, "email": email, "password": DEMO_PASSWORD, "location_id": location})
-    with contextlib.suppress(Conflict):  # registered by an earlier run
+    customer = users.find_account("customer", tenant_id, CUSTOMER_EMAIL)
+    if customer is None or customer.pending_verification:  # else registered and verified by an earlier run
+        links = users_logic.LinkPolicy(customer_app_url="http://seed.invalid")
+        mailer = users_logic.Mailer(sessions, Throttle(dynamodb, tables["tokens"]), capture, links)
         users_logic.register(
             RegisterRequest(email=CUSTOMER_EMAIL, password=DEMO_PASSWORD, name="Cliente Demo", phone="987654321"),
             tenant_id=tenant_id,
             tenants=tenants,
             dal=users,
-            publisher=capture,
+            mailer=mailer,
             now=utc_now(),
+        )
+        verification = VerifyRequest(token=_token(capture.link_url))
+        users_logic.verify(
+            verification, tenants=tenants, dal=users, sessions=sessions, publisher=capture, now=utc_now()
         )
     return {"staff": staff, "customer": {"email": CUSTOMER_EMAIL, "password": DEMO_PASSWORD}}

@@ -271,7 +271,7 @@ class OrderingSide:
         fresh["credentials"].get(tenant.mercadopago_secret_name)
 
     def customer(self, tenant_id: str) -> Any:
-        """The bench's customer of a tenant: an active account in Usuarios (as registration leaves it)."""
+        """The bench's customer of a tenant: an active account in Usuarios (as verification leaves it)."""
         if tenant_id not in self.customers:
             user_id = f"bench-{uuid.uuid4().hex[:12]}"
             boto3.client("dynamodb").put_item(

@@ -20,7 +20,7 @@ from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 
 # A token and its subject's index in one transaction (PutItem + UpdateItem), revocation (GetItem,
-# BatchWriteItem), logout (DeleteItem).
+# BatchWriteItem), logout and a used one-time link (DeleteItem).
 TOKEN_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -28,6 +28,13 @@ TOKEN_ACTIONS = [
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
 ]
+
+
+def customer_app_url(scope: Construct) -> str:
+    """The customer app's base when the operator set one (``-c customer_app_url=https://...``); else empty,
+    and the users function reads the Amplify app's address that FrontendStack publishes."""
+    origin = str(scope.node.try_get_context("customer_app_url") or "")
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}" if origin else ""
 
 
 def staff_app_url(scope: Construct) -> str:
@@ -43,6 +50,7 @@ class IdentityServices:
         self.staff_url_parameter = endpoint.stage.web_parameter("staff-url")  # published by FrontendStack
         self.staff_url_arn = parameter_arn(cdk.Stack.of(scope), self.staff_url_parameter)
         self.staff_app_url = staff_app_url(scope)
+        self.customer_url_parameter = endpoint.stage.web_parameter("customer-url")  # published by FrontendStack
         self.users = self._users(scope, endpoint)
         self.employees = self._employees(scope, endpoint)
         self.invitations = self._invitations_worker(scope, endpoint)
@@ -57,9 +65,14 @@ class IdentityServices:
             handler="usuarios.handler.lambda_handler",
             routes=[
                 Route("POST", "/usuarios", public=True),
+                Route("POST", "/usuarios/verificacion", public=True),
+                Route("POST", "/usuarios/verificacion/reenvio", public=True),
+                Route("POST", "/usuarios/contrasena/olvido", public=True),
+                Route("POST", "/usuarios/contrasena/restablecer", public=True),
                 Route("POST", "/usuarios/login", public=True),
                 Route("POST", "/usuarios/logout"),
                 Route("GET", "/perfil"),
+                Route("POST", "/perfil/contrasena"),
                 Route("PUT", "/perfil"),
                 Route("PATCH", "/perfil"),
                 Route("DELETE", "/perfil"),
@@ -70,6 +83,9 @@ class IdentityServices:
                 "EMPLOYEES_TABLE": data.employees.table_name,
                 "TOKENS_TABLE": data.tokens.table_name,
                 "EVENT_BUS_NAME": bus.event_bus_name,
+                # The pages of the mailed links (verify the address, reset the password).
+                "CUSTOMER_APP_URL": customer_app_url(scope),
+                "CUSTOMER_APP_URL_PARAMETER": self.customer_url_parameter,
             },
             # argon2id (19 MiB, t=2) takes tens of milliseconds; a cold start plus a login fits easily.
             timeout=cdk.Duration.seconds(15),
@@ -86,6 +102,8 @@ class IdentityServices:
         allow(users.role, TOKEN_ACTIONS, [data.tokens.table_arn])
         allow(users.role, ["dynamodb:Query"], [index_arn(data.tokens, "by_subject")])
         allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
+        customer_url_arn = parameter_arn(cdk.Stack.of(scope), self.customer_url_parameter)
+        allow(users.role, ["ssm:GetParameter"], [customer_url_arn])
         return users
 
     @staticmethod

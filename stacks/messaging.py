@@ -52,6 +52,9 @@ class MessagingStack(cdk.Stack):
                 contracts.ORDER_STATUS_CHANGED,
                 contracts.ORDER_OVERDUE,
                 contracts.CUSTOMER_REGISTERED,
+                contracts.CUSTOMER_VERIFICATION_REQUESTED,
+                contracts.CUSTOMER_PASSWORD_RESET_REQUESTED,
+                contracts.CUSTOMER_REGISTRATION_REPEATED,
                 contracts.EMPLOYEE_INVITED,
             ],
         )

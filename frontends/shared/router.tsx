@@ -88,3 +88,13 @@ export function Link({ to, children, class: className, "aria-label": label, "ari
     </a>
   );
 }
+
+/**
+ * The one-time token of a mailed link (`...#token=<token>`). The fragment is never sent to a server, so the
+ * token stays out of every access log; it is read once and taken out of the address bar at once.
+ */
+export function takeFragmentToken(): string | null {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  return token;
+}

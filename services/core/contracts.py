@@ -15,7 +15,12 @@ EVENT_SOURCE_PAYMENTS: Final = "bembos.payments"
 
 ORDER_STATUS_CHANGED: Final = "OrderStatusChanged"
 ORDER_OVERDUE: Final = "OrderOverdue"
-CUSTOMER_REGISTERED: Final = "CustomerRegistered"
+CUSTOMER_REGISTERED: Final = "CustomerRegistered"  # the customer verified its address: the welcome email
+# A customer's one-time links (detail: core.identity_events): verify the address, reset the password; and the
+# notice to a verified address that someone tried to register it again.
+CUSTOMER_VERIFICATION_REQUESTED: Final = "CustomerVerificationRequested"
+CUSTOMER_PASSWORD_RESET_REQUESTED: Final = "CustomerPasswordResetRequested"  # noqa: S105 - an event name
+CUSTOMER_REGISTRATION_REPEATED: Final = "CustomerRegistrationRepeated"
 EMPLOYEE_INVITED: Final = "EmployeeInvited"
 # Tenant onboarding asks for its first admin's invitation (detail: core.identity_events).
 EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"

@@ -19,12 +19,28 @@ class _Detail(BaseModel):
 
 
 class CustomerRegisteredDetail(_Detail):
-    """``CustomerRegistered``: a customer signed up; the notifier sends the welcome email."""
+    """``CustomerRegistered``: a customer verified its address; the notifier sends the welcome email."""
 
     tenant_name: str
     customer_id: str
     customer_name: str
     email: str
+
+
+class CustomerLinkDetail(CustomerRegisteredDetail):
+    """``CustomerVerificationRequested`` / ``CustomerPasswordResetRequested``: the email carries the one-time
+    ``url`` (the customer app's page, the token in its fragment), valid until ``expires_at``."""
+
+    url: str
+    expires_at: datetime
+
+
+class CustomerRegistrationRepeatedDetail(CustomerRegisteredDetail):
+    """``CustomerRegistrationRepeated``: someone registered a verified address again; its owner hears of it
+    (with the app's login and password-reset pages) instead of the caller learning that the address exists."""
+
+    login_url: str
+    reset_url: str
 
 
 class EmployeeInvitedDetail(_Detail):

@@ -6,7 +6,8 @@ Items (partition ``tenant_id``, sort ``token_hash``):
   location_id, subject_key = <tenant>#<subject>, expires_at`` (epoch seconds, the TTL attribute
   and the ``by_subject`` index's sort key). The authorizer reads exactly this item.
 * invitation: ``token_hash = "invite#" + sha256(token)``, ``kind = invite``: the authorizer's lookup
-  (the bare SHA-256) can never find it, so an invitation never works as a session.
+  (the bare SHA-256) can never find it, so an invitation never works as a session. A customer's
+  one-time links are alike: ``verify#`` (its email verification) and ``reset#`` (a password reset).
 * a subject's index: ``token_hash = "sessions#" + subject_id``, ``hashes`` (a string set of the
   subject's token items), written in the same transaction as each token. Revoking every token of a
   subject reads it strongly consistent: the ``by_subject`` index, eventually consistent on AWS, may
@@ -26,6 +27,8 @@ from core.errors import DependencyFailed, Unauthenticated
 from core.tokens import hash_token
 
 INVITE_PREFIX = "invite#"
+VERIFY_PREFIX = "verify#"
+RESET_PREFIX = "reset#"
 INDEX_PREFIX = "sessions#"
 _BATCH = 25
 # The subject's index outlives its longest token (sessions 12 h, invitations 72 h) by this much.
@@ -44,11 +47,12 @@ class SessionRecord(BaseModel):
     tenant_id: str
     token_hash: str
     subject_id: str
-    kind: Literal["customer", "employee", "invite"]
+    kind: Literal["customer", "employee", "invite", "verify", "reset"]
     rol: str
     location_id: str | None = None
     name: str | None = None  # the account holder's name at login (staff boards show who took an order)
     expires_at: int
+    used_at: int | None = None  # a password-reset link that set its password (its revocations may be pending)
 
     @property
     def subject_key(self) -> str:
@@ -61,6 +65,11 @@ def subject_key(tenant_id: str, subject_id: str) -> str:
 
 def invite_hash(token: str) -> str:
     return INVITE_PREFIX + hash_token(token)
+
+
+def one_time_hash(kind: Literal["verify", "reset"], token: str) -> str:
+    """The stored key of a customer's one-time link (``verify#...`` or ``reset#...``)."""
+    return (VERIFY_PREFIX if kind == "verify" else RESET_PREFIX) + hash_token(token)
 
 
 class SessionStore:
@@ -158,8 +167,10 @@ class SessionStore:
             }
         }
 
-    def revoke_all(self, tenant_id: str, subject_id: str) -> int:
-        """Delete every token (sessions and invitations) of a subject, and its index; returns how many tokens.
+    def revoke_all(self, tenant_id: str, subject_id: str, *, keep: str | None = None) -> int:
+        """Delete every token (sessions, invitations, one-time links) of a subject, and its index; returns
+        how many tokens. With ``keep`` (a token hash), that one token and the index stay (a password change
+        ends the customer's *other* sessions), and the deleted hashes leave the index.
 
         The subject's index (a strongly consistent GetItem) names every token written since it exists;
         ``by_subject`` (a Query) adds those written before it did (tokens of an earlier release).
@@ -184,8 +195,8 @@ class SessionStore:
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            hashes = sorted(set(hashes))
-            doomed = [*hashes, *([INDEX_PREFIX + subject_id] if index else [])]
+            hashes = sorted({h for h in hashes if h != keep})
+            doomed = [*hashes, *([INDEX_PREFIX + subject_id] if index and keep is None else [])]
             for start in range(0, len(doomed), _BATCH):
                 requests = [{"DeleteRequest": {"Key": self.key(tenant_id, h)}} for h in doomed[start : start + _BATCH]]
                 pending: dict[str, Any] = {self.table_name: requests}
@@ -195,6 +206,13 @@ class SessionStore:
                         break
                 else:
                     raise DependencyFailed("Could not revoke every token (throttled)")
+            if keep is not None and index and hashes:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=index_key,
+                    UpdateExpression="DELETE hashes :h",
+                    ExpressionAttributeValues={":h": {"SS": hashes}},
+                )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyFailed("Could not revoke the tokens") from exc
         return len(hashes)

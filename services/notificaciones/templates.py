@@ -14,7 +14,12 @@ from string import Template
 from typing import Any
 
 from core import contracts
-from core.identity_events import CustomerRegisteredDetail, EmployeeInvitedDetail
+from core.identity_events import (
+    CustomerLinkDetail,
+    CustomerRegisteredDetail,
+    CustomerRegistrationRepeatedDetail,
+    EmployeeInvitedDetail,
+)
 from notificaciones.models import Email
 
 Renderer = Callable[[Mapping[str, Any]], Email | None]  # None: no email for this event
@@ -72,14 +77,14 @@ def format_datetime(value: datetime) -> str:
 
 _WELCOME_TEXT = Template("""Hola, $name:
 
-¡Te damos la bienvenida a $tenant! Tu cuenta ya está lista.
+¡Te damos la bienvenida a $tenant! Confirmaste tu correo y tu cuenta ya está lista.
 Desde ahora puedes pedir tus hamburguesas favoritas, seguir tu pedido en tiempo real y acumular puntos.
 
 ¡Buen provecho!
 El equipo de $tenant
 """)
 _WELCOME_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
-<p>¡Te damos la bienvenida a <strong>$tenant</strong>! Tu cuenta ya está lista.</p>
+<p>¡Te damos la bienvenida a <strong>$tenant</strong>! Confirmaste tu correo y tu cuenta ya está lista.</p>
 <p>Desde ahora puedes pedir tus hamburguesas favoritas, seguir tu pedido en tiempo real y acumular puntos.</p>
 <p>¡Buen provecho!<br>El equipo de $tenant</p>""")
 
@@ -137,7 +142,122 @@ def invitation(detail: Mapping[str, Any]) -> Email:
     )
 
 
+def _button(label: str) -> str:
+    return (
+        '<p style="text-align:center;margin:24px 0"><a href="$url" style="background:#ffd100;color:#0b3d91;'
+        f'padding:12px 24px;border-radius:6px;text-decoration:none;font-weight:bold">{label}</a></p>'
+        '<p style="font-size:13px;color:#555">Si el botón no funciona, copia este enlace en tu navegador:<br>$url</p>'
+    )
+
+
+def _link_email(detail: Mapping[str, Any], subject: str, text: Template, content: Template) -> Email:
+    event = CustomerLinkDetail.model_validate(detail)
+    if not event.url.startswith(("https://", "http://")):
+        raise ValueError("the link must be an http(s) URL")
+    values = {
+        "name": event.customer_name,
+        "tenant": event.tenant_name,
+        "url": event.url,
+        "expires": format_datetime(event.expires_at),
+    }
+    return Email(
+        to=(event.email,),
+        subject=subject.format(tenant=event.tenant_name),
+        text=_text(text, values, event.tenant_name),
+        html=_html(subject.format(tenant=event.tenant_name), event.tenant_name, content, values),
+    )
+
+
+# -- CustomerVerificationRequested: confirm the address (the only email of an unverified account) ---------
+
+_VERIFY_TEXT = Template("""Hola, $name:
+
+Recibimos tu registro en $tenant. Para activar tu cuenta, confirma tu correo en este enlace (es de un solo uso):
+
+$url
+
+El enlace vence el $expires (hora de Lima). Si no te registraste, ignora este correo: sin confirmar, la cuenta no
+se puede usar.
+""")
+_VERIFY_HTML = Template(
+    """<p>Hola, <strong>$name</strong>:</p>
+<p>Recibimos tu registro en <strong>$tenant</strong>. Para activar tu cuenta, confirma tu correo
+(el enlace es de un solo uso):</p>"""
+    + _button("Confirmar mi correo")
+    + """<p>El enlace vence el $expires (hora de Lima). Si no te registraste, ignora este correo: sin confirmar,
+la cuenta no se puede usar.</p>"""
+)
+
+
+def verification(detail: Mapping[str, Any]) -> Email:
+    return _link_email(detail, "Confirma tu correo en {tenant}", _VERIFY_TEXT, _VERIFY_HTML)
+
+
+# -- CustomerPasswordResetRequested: "olvidé mi contraseña" -----------------------------------------------
+
+_RESET_TEXT = Template("""Hola, $name:
+
+Pediste cambiar la contraseña de tu cuenta en $tenant. Elige una nueva en este enlace (es de un solo uso):
+
+$url
+
+El enlace vence el $expires (hora de Lima). Al cambiarla, se cerrarán tus sesiones abiertas.
+Si no lo pediste, ignora este correo: tu contraseña no cambia.
+""")
+_RESET_HTML = Template(
+    """<p>Hola, <strong>$name</strong>:</p>
+<p>Pediste cambiar la contraseña de tu cuenta en <strong>$tenant</strong>. Elige una nueva
+(el enlace es de un solo uso):</p>"""
+    + _button("Elegir una nueva contraseña")
+    + """<p>El enlace vence el $expires (hora de Lima). Al cambiarla, se cerrarán tus sesiones abiertas.
+Si no lo pediste, ignora este correo: tu contraseña no cambia.</p>"""
+)
+
+
+def password_reset(detail: Mapping[str, Any]) -> Email:
+    return _link_email(detail, "Cambia tu contraseña de {tenant}", _RESET_TEXT, _RESET_HTML)
+
+
+# -- CustomerRegistrationRepeated: the address already has an account ---------------------------------------
+
+_REPEATED_TEXT = Template("""Hola, $name:
+
+Alguien (quizás tú) intentó crear una cuenta en $tenant con este correo, pero ya tienes una.
+Ingresa aquí: $login_url
+¿Olvidaste tu contraseña? Puedes cambiarla aquí: $reset_url
+
+Si no fuiste tú, ignora este correo: tu cuenta no cambió.
+""")
+_REPEATED_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
+<p>Alguien (quizás tú) intentó crear una cuenta en <strong>$tenant</strong> con este correo, pero ya tienes una.</p>
+<p><a href="$login_url">Ingresa con tu cuenta</a> o, si olvidaste tu contraseña,
+<a href="$reset_url">cámbiala aquí</a>.</p>
+<p>Si no fuiste tú, ignora este correo: tu cuenta no cambió.</p>""")
+
+
+def registration_repeated(detail: Mapping[str, Any]) -> Email:
+    event = CustomerRegistrationRepeatedDetail.model_validate(detail)
+    if not all(u.startswith(("https://", "http://")) for u in (event.login_url, event.reset_url)):
+        raise ValueError("the links must be http(s) URLs")
+    values = {
+        "name": event.customer_name,
+        "tenant": event.tenant_name,
+        "login_url": event.login_url,
+        "reset_url": event.reset_url,
+    }
+    subject = f"Ya tienes una cuenta en {event.tenant_name}"
+    return Email(
+        to=(event.email,),
+        subject=subject,
+        text=_text(_REPEATED_TEXT, values, event.tenant_name),
+        html=_html(subject, event.tenant_name, _REPEATED_HTML, values),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     contracts.CUSTOMER_REGISTERED: welcome,
+    contracts.CUSTOMER_VERIFICATION_REQUESTED: verification,
+    contracts.CUSTOMER_PASSWORD_RESET_REQUESTED: password_reset,
+    contracts.CUSTOMER_REGISTRATION_REPEATED: registration_repeated,
     contracts.EMPLOYEE_INVITED: invitation,
 }

@@ -1,7 +1,9 @@
-"""Users API: ``/usuarios`` (register, login, logout) and ``/perfil`` (the customer's own profile).
+"""Users API: ``/usuarios`` (register, verify the address, login, logout, forgotten password) and ``/perfil``
+(the customer's own profile and password).
 
-Unauthenticated calls (register, login) name their tenant with the ``X-Tenant-Id`` header
-that the tenant's web app sends; every other route takes the tenant from the session.
+Unauthenticated calls (register, login, the requests for an email) name their tenant with the ``X-Tenant-Id``
+header that the tenant's web app sends; a mailed link's token carries its tenant; every other route takes
+the tenant from the session.
 """
 
 from __future__ import annotations
@@ -17,16 +19,25 @@ from core.clock import utc_now
 from core.observability import logger
 from core.principal import caller, requires
 from core.request_limits import unreadable
+from core.web import header
 from usuarios import logic, runtime
 from usuarios.models import (
+    Accepted,
     Deactivated,
+    EmailRequest,
     LoginRequest,
     LoginResponse,
     LogoutResponse,
+    PasswordChange,
+    PasswordChanged,
     Profile,
     ProfilePatch,
     ProfileReplace,
+    Registered,
     RegisterRequest,
+    ResetRequest,
+    Verified,
+    VerifyRequest,
 )
 
 CUSTOMER = contracts.CUSTOMER_ROLE
@@ -37,16 +48,59 @@ perfil = APIGatewayRouter()
 
 
 @usuarios.post("/usuarios")
-def register(body: RegisterRequest) -> tuple[Profile, int]:
-    profile = logic.register(
+def register(body: RegisterRequest) -> tuple[Registered, int]:
+    registered = logic.register(
         body,
         tenant_id=public_tenant(app),
         tenants=runtime.tenants(),
         dal=runtime.dal(),
+        mailer=runtime.mailer(),
+        now=utc_now(),
+    )
+    return registered, 202
+
+
+@usuarios.post("/usuarios/verificacion")
+def verify(body: VerifyRequest) -> Verified:
+    return logic.verify(
+        body,
+        tenants=runtime.tenants(),
+        dal=runtime.dal(),
+        sessions=runtime.sessions(),
         publisher=runtime.publisher(),
         now=utc_now(),
     )
-    return profile, 201
+
+
+@usuarios.post("/usuarios/verificacion/reenvio")
+def resend_verification(body: EmailRequest) -> tuple[Accepted, int]:
+    accepted = logic.resend_verification(
+        body,
+        tenant_id=public_tenant(app),
+        tenants=runtime.tenants(),
+        dal=runtime.dal(),
+        mailer=runtime.mailer(),
+        now=utc_now(),
+    )
+    return accepted, 202
+
+
+@usuarios.post("/usuarios/contrasena/olvido")
+def forgot_password(body: EmailRequest) -> tuple[Accepted, int]:
+    accepted = logic.request_reset(
+        body,
+        tenant_id=public_tenant(app),
+        tenants=runtime.tenants(),
+        dal=runtime.dal(),
+        mailer=runtime.mailer(),
+        now=utc_now(),
+    )
+    return accepted, 202
+
+
+@usuarios.post("/usuarios/contrasena/restablecer")
+def reset_password(body: ResetRequest) -> PasswordChanged:
+    return logic.reset_password(body, dal=runtime.dal(), sessions=runtime.sessions(), now=utc_now())
 
 
 @usuarios.post("/usuarios/login")
@@ -85,6 +139,21 @@ def replace_profile(body: ProfileReplace) -> Profile:
 @perfil.patch("/perfil", middlewares=requires(CUSTOMER))
 def patch_profile(body: ProfilePatch) -> Profile:
     return logic.patch_profile(caller(app), body, dal=runtime.dal(), now=utc_now())
+
+
+@perfil.post("/perfil/contrasena", middlewares=requires(CUSTOMER))
+def change_password(body: PasswordChange) -> PasswordChanged:
+    return logic.change_password(
+        caller(app),
+        body,
+        header(perfil.current_event.headers, "Authorization"),
+        dal=runtime.dal(),
+        sessions=runtime.sessions(),
+        throttle=runtime.throttle(),
+        client_address=app.current_event.request_context.identity.source_ip or "unknown",
+        policy=runtime.policy(),
+        now=utc_now(),
+    )
 
 
 @perfil.delete("/perfil", middlewares=requires(CUSTOMER))

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from core.validation import PASSWORD_MAX, Email, Password, PersonName, PhonePe, password_differs_from_email
 
 AccountKind = Literal["customer", "employee"]
+CustomerStatus = Literal["pending_verification", "active", "inactive"]
+OneTimeToken = Annotated[str, Field(min_length=1, max_length=128, description="The token of the mailed link")]
 
 
 class _Request(BaseModel):
@@ -26,6 +28,53 @@ class RegisterRequest(_Request):
     def _password_is_not_the_email(self) -> Self:
         password_differs_from_email(self.password, self.email)
         return self
+
+
+class Registered(BaseModel):
+    """``POST /usuarios``'s answer, the same whether or not the address already had an account: the
+    verification email (or, for a verified address, a notice to its owner) is on its way."""
+
+    email: str
+    status: Literal["pending_verification"] = "pending_verification"
+
+
+class EmailRequest(_Request):
+    """``POST /usuarios/verificacion/reenvio`` and ``POST /usuarios/contrasena/olvido``."""
+
+    email: Email
+
+
+class Accepted(BaseModel):
+    """The answer to a request for an email: the same whether or not the address has an account."""
+
+    accepted: Literal[True] = True
+
+
+class VerifyRequest(_Request):
+    token: OneTimeToken
+
+
+class Verified(BaseModel):
+    user_id: str
+    status: Literal["active"] = "active"
+
+
+class ResetRequest(_Request):
+    """``POST /usuarios/contrasena/restablecer``: the mailed token and the new password."""
+
+    token: OneTimeToken
+    password: Password
+
+
+class PasswordChange(_Request):
+    """``POST /perfil/contrasena``: the current password and the new one."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
+    new_password: Password
+
+
+class PasswordChanged(BaseModel):
+    revoked_tokens: Annotated[int, Field(description="Other sessions (and pending links) that were ended")]
 
 
 class LoginRequest(_Request):
@@ -74,7 +123,7 @@ class Profile(BaseModel):
     email: str
     name: str
     phone: str | None = None
-    status: Literal["active", "inactive"]
+    status: CustomerStatus
     created_at: datetime
 
 
@@ -87,9 +136,10 @@ class Customer(BaseModel):
     name: str
     phone: str | None = None
     password_hash: str | None = None
-    status: Literal["active", "inactive"] = "active"
+    status: CustomerStatus = "pending_verification"
     created_at: datetime
     updated_at: datetime
+    verified_at: datetime | None = None
 
     def profile(self) -> Profile:
         return Profile(
@@ -114,6 +164,7 @@ class Account(BaseModel):
     name: str | None = None
     password_hash: str | None = None
     active: bool
+    pending_verification: bool = False  # a customer who has not confirmed the address yet
 
 
 class LogoutResponse(BaseModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from core import web
 from core.events import EventPublisher
 from core.runtime import Caches
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
 from core.tenants import TenantDirectory
-from usuarios.dal import LoginThrottle, UsersDal
-from usuarios.logic import LoginPolicy
+from usuarios.dal import Throttle, UsersDal
+from usuarios.logic import LinkPolicy, LoginPolicy, Mailer
 
 cached = Caches()
 
@@ -23,6 +24,10 @@ class Settings(EnvironmentSettings):
     event_bus_name: str
     customer_session_hours: int = 12
     staff_session_hours: int = 12
+    customer_app_url: str = ""  # the customer app's base; else read from the parameter below
+    customer_app_url_parameter: str = ""
+    verification_hours: int = 24
+    reset_minutes: int = 30
 
 
 settings = cached(Settings)  # read from the environment once per container
@@ -37,7 +42,12 @@ def tenants() -> TenantDirectory:
 @cached
 def dal() -> UsersDal:
     s = settings()
-    return UsersDal(cached.client("dynamodb"), users_table=s.users_table, employees_table=s.employees_table)
+    return UsersDal(
+        cached.client("dynamodb"),
+        users_table=s.users_table,
+        employees_table=s.employees_table,
+        tokens_table=s.tokens_table,
+    )
 
 
 @cached
@@ -46,8 +56,8 @@ def sessions() -> SessionStore:
 
 
 @cached
-def throttle() -> LoginThrottle:
-    return LoginThrottle(cached.client("dynamodb"), settings().tokens_table)
+def throttle() -> Throttle:
+    return Throttle(cached.client("dynamodb"), settings().tokens_table)
 
 
 @cached
@@ -58,6 +68,14 @@ def publisher() -> EventPublisher:
 def policy() -> LoginPolicy:
     s = settings()
     return LoginPolicy(customer_session_hours=s.customer_session_hours, staff_session_hours=s.staff_session_hours)
+
+
+def mailer() -> Mailer:
+    """Not cached: the customer app's address is read per call (the parameter itself is cached by ``web``)."""
+    s = settings()
+    app_url = web.value_or_parameter(s.customer_app_url, s.customer_app_url_parameter)
+    policy = LinkPolicy(customer_app_url=app_url, verify_hours=s.verification_hours, reset_minutes=s.reset_minutes)
+    return Mailer(sessions(), throttle(), publisher(), policy)
 
 
 def reset() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ import httpx
 from localcloud.cloud import LocalCloud
 from scripts.order_driver import Staff
 from tests.e2e.e2e_support import eventually
-from tests.e2e.identity_support import call, role_token
+from tests.e2e.identity_support import call, mailed_link, role_token
+from tests.e2e.identity_support import register as register_customer
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -55,6 +55,14 @@ def register(page: Any, name: str, email: str, password: str) -> None:
     page.get_by_label("Correo").fill(email)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Crear cuenta").click()
+
+
+def verify_from_mailbox(page: Any, cloud: LocalCloud, email: str) -> None:
+    """After registering in the app: its "check your mail" screen, then the mailed link opened, then the login
+    screen that says the address is confirmed."""
+    page.get_by_role("heading", name="Revisa tu correo").wait_for()
+    page.goto(mailed_link(cloud, email, "verificar"))
+    page.get_by_text("Tu correo está confirmado").wait_for()
 
 
 def log_in(page: Any, email: str, password: str) -> None:
@@ -148,12 +156,10 @@ def paid_order(
 ) -> str:
     """A customer orders and pays by card through the public API (what the customer app does)."""
     if customer_token is None:
-        customer = {"email": f"web-{uuid.uuid4().hex[:8]}@demo.pe", "password": "Hamburguesa-2026"}
-        registered = call(
-            cloud, "POST", "usuarios", tenant=tenant, json={**customer, "name": "Lucía Flores", "phone": "987654321"}
-        )
-        assert registered.status_code == 201, registered.text
-        customer_token = call(cloud, "POST", "usuarios/login", tenant=tenant, json=customer).json()["token"]
+        _, email, password = register_customer(cloud, tenant, name="Lucía Flores", phone="987654321")
+        customer_token = call(
+            cloud, "POST", "usuarios/login", tenant=tenant, json={"email": email, "password": password}
+        ).json()["token"]
     body = {
         "location_id": location,
         "dispatch": dispatch,

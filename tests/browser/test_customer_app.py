@@ -20,21 +20,25 @@ from browser_support import (
     log_in,
     order_id_from,
     register,
+    verify_from_mailbox,
     work_stage,
 )
 from playwright.sync_api import expect
 
-from tests.e2e.identity_support import call, location_body, product_body, token_of, unique_email
+from tests.e2e.identity_support import call, location_body, login, mailed_link, product_body, token_of, unique_email
+from tests.e2e.identity_support import register as register_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PASSWORD = "Hamburguesa-2026"
 
 
 def new_customer(page, cloud, tenant: str = MIRAFLORES) -> str:
-    """A customer who registers in the app (and is logged in by it); returns the e-mail."""
+    """A customer who registers in the app, confirms the address from the mailed link and logs in; the e-mail."""
     email = unique_email("web")
     page.goto(customer_app(cloud, tenant, "ingresar"))
     register(page, "Rosa Quispe", email, PASSWORD)
+    verify_from_mailbox(page, cloud, email)
+    log_in(page, email, PASSWORD)
     page.get_by_role("link", name="Mi cuenta").wait_for()
     return email
 
@@ -337,6 +341,36 @@ def test_the_customer_edits_the_profile_and_deletes_the_account(page, cloud) -> 
     assert again.status_code == 401
 
 
+def test_a_forgotten_password_is_reset_from_the_mailed_link_and_changed_again_in_the_profile(page, cloud) -> None:
+    # Given a customer who forgot the password
+    _, email, old = register_customer(cloud, MIRAFLORES)
+    page.goto(customer_app(cloud, MIRAFLORES, "ingresar"))
+    page.get_by_role("link", name="¿Olvidaste tu contraseña?").click()
+    assert_accessible(page, "forgot password")
+    page.get_by_label("Correo").fill(email)
+    page.get_by_role("button", name="Enviar el enlace").click()
+    page.get_by_role("heading", name="Revisa tu correo").wait_for()
+    # When they open the mailed link and choose a new password
+    page.goto(mailed_link(cloud, email, "restablecer"))
+    page.get_by_role("heading", name="Elige una nueva contraseña").wait_for()
+    assert "token" not in page.url  # taken out of the address bar at once
+    assert_accessible(page, "reset password")
+    page.get_by_label("Nueva contraseña", exact=True).fill("Papas-Fritas-2027")
+    page.get_by_label("Repite la contraseña").fill("Papas-Fritas-2027")
+    page.get_by_role("button", name="Guardar la nueva contraseña").click()
+    # Then they log in with it, and change it again from their profile with the current one
+    page.get_by_text("Cambiamos tu contraseña. Ingresa con la nueva.").wait_for()
+    log_in(page, email, "Papas-Fritas-2027")
+    page.get_by_role("link", name="Mi cuenta").click()
+    page.get_by_role("heading", name="Mi cuenta").wait_for()
+    page.get_by_label("Contraseña actual").fill("Papas-Fritas-2027")
+    page.get_by_label("Nueva contraseña", exact=True).fill("Chicha-Morada-2028")
+    page.get_by_label("Repite la nueva contraseña").fill("Chicha-Morada-2028")
+    page.get_by_role("button", name="Cambiar contraseña").click()
+    expect(page.get_by_text("Cambiamos tu contraseña. Cerramos tus sesiones en otros dispositivos.")).to_be_visible()
+    assert [login(cloud, MIRAFLORES, email, p).status_code for p in (old, "Chicha-Morada-2028")] == [401, 200]
+
+
 def test_the_main_screens_are_accessible_at_phone_size(page, cloud) -> None:
     page.goto(customer_app(cloud, MIRAFLORES))
     page.get_by_role("heading", name="¿Dónde quieres pedir?").wait_for()
@@ -355,9 +389,17 @@ def test_the_main_screens_are_accessible_at_phone_size(page, cloud) -> None:
     page.get_by_role("link", name="Regístrate").click()
     assert_accessible(page, "register")
     page.get_by_label("Nombre y apellido").fill("Ana Torres")
-    page.get_by_label("Correo").fill(unique_email("axe"))
+    email = unique_email("axe")
+    page.get_by_label("Correo").fill(email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Crear cuenta").click()
+    page.get_by_role("heading", name="Revisa tu correo").wait_for()
+    assert_accessible(page, "check your mail")
+    verify_from_mailbox(page, cloud, email)
+    log_in(page, email, PASSWORD)
+    page.get_by_role("link", name="Mi cuenta").wait_for()
+    page.get_by_role("link", name=re.compile("^Carrito")).click()
+    page.get_by_role("button", name="Continuar").click()
     page.get_by_role("heading", name="Confirmar pedido").wait_for()
     assert_accessible(page, "checkout")
     page.get_by_label("Dirección de entrega").fill("Av. Pardo 610, Miraflores")

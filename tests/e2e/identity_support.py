@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -136,11 +137,32 @@ def role_token(cloud: LocalCloud, tenant: str, rol: str) -> str:
 
 
 def register(cloud: LocalCloud, tenant: str, **fields: Any) -> tuple[dict[str, Any], str, str]:
-    """A new customer through ``POST /usuarios``: (profile, email, password)."""
+    """A new customer through ``POST /usuarios``, verified through the link mailed to it: (its ``user_id``,
+    ``email`` and ``status``; email; password)."""
     body = {"email": unique_email("cliente"), "password": "Hamburguesa-2026", "name": "Cliente Prueba", **fields}
     response = call(cloud, "POST", "usuarios", tenant=tenant, json=body)
-    assert response.status_code == 201, response.text
-    return response.json(), body["email"], body["password"]
+    assert response.status_code == 202, response.text
+    verified = call(cloud, "POST", "usuarios/verificacion", json={"token": link_token(cloud, body["email"])})
+    assert verified.status_code == 200, verified.text
+    return {**verified.json(), "email": body["email"]}, body["email"], body["password"]
+
+
+def link_token(cloud: LocalCloud, email: str, page: str = "verificar", timeout: float = 20) -> str:
+    """The one-time token of the newest customer link (``verificar``, ``restablecer``) mailed to ``email``."""
+    return unquote(parse_qs(urlparse(mailed_link(cloud, email, page, timeout)).fragment)["token"][0])
+
+
+def mailed_link(cloud: LocalCloud, email: str, page: str = "verificar", timeout: float = 20) -> str:
+    """The newest link to the customer app's ``page`` (``verificar``, ``restablecer``) mailed to ``email``."""
+    pattern = re.compile(rf"https?://\S+/{page}#token=\S+")
+    deadline = time.monotonic() + timeout
+    while True:
+        links = [m for mail in cloud.mailbox.messages(to=email) for m in pattern.findall(mail.text or "")]
+        if links or time.monotonic() > deadline:
+            break
+        cloud.mailbox.wait_for(to=email, count=len(cloud.mailbox.messages(to=email)) + 1, timeout=1)
+    assert links, f"no {page} link mailed to {email}"
+    return str(links[-1])
 
 
 def invite_token(cloud: LocalCloud, email: str, timeout: float = 20) -> str:

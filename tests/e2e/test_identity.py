@@ -15,6 +15,7 @@ from identity_support import (
     call,
     create_employee,
     invite_token,
+    link_token,
     login,
     register,
     role_token,
@@ -32,44 +33,43 @@ pytestmark = pytest.mark.e2e
 # -- registration and login ---------------------------------------------------------------------
 
 
-def test_registration_creates_an_active_customer_and_mails_a_spanish_welcome_with_text_and_html(cloud) -> None:
+def test_registration_mails_a_verification_link_and_after_it_login_works_and_the_welcome_arrives(cloud) -> None:
     # Given a new email
     email = unique_email("bienvenida")
+    password = "Hamburguesa-2026"
     # When the customer registers with the tenant's header
-    response = call(
-        cloud,
-        "POST",
-        "usuarios",
-        tenant=MIRAFLORES,
-        json={
-            "email": email.upper(),
-            "password": "Hamburguesa-2026",
-            "name": "  Rosa   Quispe ",
-            "phone": "987 654 321",
-        },
-    )
-    # Then the profile comes back normalized, without the password
-    assert response.status_code == 201, response.text
-    profile = response.json()
-    assert profile["email"] == email
-    assert profile["name"] == "Rosa Quispe"
-    assert profile["phone"] == "+51987654321"
-    assert profile["status"] == "active"
-    assert "password" not in response.text and "password_hash" not in response.text
-    # and the stored customer holds a password hash only (argon2id / scrypt), never the password
-    item = stored(cloud, "usuarios", MIRAFLORES, profile["user_id"])
-    assert item is not None and "Hamburguesa-2026" not in str(item)
-    assert item["password_hash"]["S"].startswith(("$argon2id$", "$scrypt$", "scrypt"))
-    # and the welcome email arrives in Spanish, with a plain-text and an HTML part
+    body = {"email": email.upper(), "password": password, "name": "  Rosa   Quispe ", "phone": "987 654 321"}
+    response = call(cloud, "POST", "usuarios", tenant=MIRAFLORES, json=body)
+    # Then the answer says a verification is pending, and tells nothing else
+    assert response.status_code == 202, response.text
+    assert response.json() == {"email": email, "status": "pending_verification"}
+    # and the stored customer is unverified, normalized, with a password hash only (argon2id), never the password
+    [item] = by_email(cloud, "usuarios", MIRAFLORES, email)
+    assert item["status"]["S"] == "pending_verification" and item["name"]["S"] == "Rosa Quispe"
+    assert "Hamburguesa-2026" not in str(item) and item["password_hash"]["S"].startswith("$argon2id$")
+    # and it cannot log in yet
+    assert_error(login(cloud, MIRAFLORES, email, password), 403, "email_not_verified")
+    # and the one email is the Spanish verification, text and HTML, with the link to the customer app
     [mail] = cloud.mailbox.wait_for(to=email, count=1, timeout=20)
-    assert "Bienvenido" in mail.subject and "Bembos Miraflores" in mail.subject
-    assert mail.text and "Hola, Rosa Quispe" in mail.text and "Te damos la bienvenida" in mail.text
-    assert mail.html and 'lang="es-PE"' in mail.html and "<strong>Rosa Quispe</strong>" in mail.html
+    assert "Confirma tu correo" in mail.subject and "Bembos Miraflores" in mail.subject
+    assert mail.text and "Hola, Rosa Quispe" in mail.text
+    assert mail.html and 'lang="es-PE"' in mail.html and "Confirmar mi correo" in mail.html
+    assert f"/clientes/{MIRAFLORES}/verificar#token=" in mail.text
+    # When the customer follows the link
+    verified = call(cloud, "POST", "usuarios/verificacion", json={"token": link_token(cloud, email)})
+    # Then the account is active, login works, and the welcome email follows
+    assert verified.status_code == 200, verified.text
+    assert verified.json() == {"user_id": item["user_id"]["S"], "status": "active"}
+    assert login(cloud, MIRAFLORES, email, password).status_code == 200
+    welcome = cloud.mailbox.wait_for(to=email, count=2, timeout=20)[-1]
+    assert "Bienvenido" in welcome.subject and "Te damos la bienvenida" in (welcome.text or "")
 
 
-def test_an_email_is_unique_per_tenant_but_free_in_another_tenant(cloud) -> None:
-    # Given a customer of Miraflores
-    profile, email, _ = register(cloud, MIRAFLORES)
+def test_registering_a_registered_email_answers_alike_and_mails_its_owner_but_is_free_in_another_tenant(
+    cloud,
+) -> None:
+    # Given a verified customer of Miraflores
+    profile, email, password = register(cloud, MIRAFLORES)
     # When the same email registers again there (in another spelling)
     again = call(
         cloud,
@@ -78,16 +78,20 @@ def test_an_email_is_unique_per_tenant_but_free_in_another_tenant(cloud) -> None
         tenant=MIRAFLORES,
         json={"email": email.upper(), "password": "Otra-Clave-99", "name": "Otro"},
     )
-    # Then it is a conflict and nothing more is written
-    assert_error(again, 409, "email_taken")
+    # Then the answer is the one any registration gets, nothing more is written, and the owner is told
+    assert again.status_code == 202 and again.json() == {"email": email, "status": "pending_verification"}
     assert [i["user_id"]["S"] for i in by_email(cloud, "usuarios", MIRAFLORES, email)] == [profile["user_id"]]
+    assert login(cloud, MIRAFLORES, email, password).status_code == 200
+    notice = cloud.mailbox.wait_for(to=email, count=3, timeout=20)[-1]  # verification, welcome, notice
+    assert "Ya tienes una cuenta" in notice.subject and f"/clientes/{MIRAFLORES}/recuperar" in (notice.text or "")
     # When it registers with San Isidro
     elsewhere = call(
         cloud, "POST", "usuarios", tenant=SAN_ISIDRO, json={"email": email, "password": "Otra-Clave-99", "name": "Otro"}
     )
     # Then that is a separate account
-    assert elsewhere.status_code == 201, elsewhere.text
-    assert elsewhere.json()["user_id"] != profile["user_id"]
+    assert elsewhere.status_code == 202, elsewhere.text
+    [other] = by_email(cloud, "usuarios", SAN_ISIDRO, email)
+    assert other["user_id"]["S"] != profile["user_id"]
 
 
 def test_customer_login_returns_a_token_the_authorizer_turns_into_the_customer_principal(cloud) -> None:
@@ -161,7 +165,12 @@ def test_get_profile_returns_the_callers_own_profile(cloud) -> None:
     response = call(cloud, "GET", "perfil", token=token)
     # Then it gets its own profile
     assert response.status_code == 200, response.text
-    assert response.json() == profile
+    assert response.json() == {
+        **profile,
+        "name": "Cliente Prueba",
+        "phone": "+51912345678",
+        "created_at": response.json()["created_at"],
+    }
 
 
 def test_put_profile_replaces_the_profile_and_a_missing_phone_removes_it(cloud) -> None:
@@ -204,12 +213,10 @@ def test_delete_profile_deactivates_the_account_revokes_every_token_and_frees_th
     assert call(cloud, "GET", "perfil", token=second).status_code == 401
     # and the old password no longer logs in, while the email can register again
     assert login(cloud, MIRAFLORES, email, password).status_code == 401
-    assert (
-        call(
-            cloud, "POST", "usuarios", tenant=MIRAFLORES, json={"email": email, "password": password, "name": "Vuelve"}
-        ).status_code
-        == 201
-    )
+    body = {"email": email, "password": password, "name": "Vuelve"}
+    again = call(cloud, "POST", "usuarios", tenant=MIRAFLORES, json=body)
+    assert again.status_code == 202
+    assert [i["status"]["S"] for i in by_email(cloud, "usuarios", MIRAFLORES, email)] == ["pending_verification"]
 
 
 def test_logout_revokes_the_token_in_use(cloud) -> None:

@@ -117,3 +117,16 @@ def test_the_public_users_function_updates_only_the_attributes_its_writes_name(d
         assert len(updates) == 1 and updates[0]["Action"] == "dynamodb:UpdateItem", table
         assert updates[0]["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)}}
     assert "rol" not in contracts.LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES
+
+
+def test_the_users_function_reads_only_the_customer_apps_address_of_ssm_and_scans_nothing(dev_app) -> None:
+    # The mailed links (verification, password reset) point at the customer app, whose address FrontendStack
+    # publishes: the users function may read that one parameter, and no other.
+    policies = dict(dev_app.template("api").find_resources("AWS::IAM::Policy"))
+    [policy] = [p for k, p in policies.items() if k.startswith("Usuarios")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    ssm = [s for s in statements if "ssm:" in json.dumps(s["Action"])]
+    assert [s["Action"] for s in ssm] == ["ssm:GetParameter"]
+    assert "web/customer-url" in json.dumps(ssm[0]["Resource"]) and "staff-url" not in json.dumps(ssm[0]["Resource"])
+    actions = json.dumps([s["Action"] for s in statements])
+    assert "dynamodb:Scan" not in actions and "dynamodb:BatchGetItem" not in actions

@@ -8,6 +8,7 @@ import { AppContext, type CustomerApp, useApp } from "./context";
 import { AccountPage } from "./pages/AccountPage";
 import { CartPage } from "./pages/CartPage";
 import { CheckoutPage } from "./pages/CheckoutPage";
+import { ForgotPasswordPage, ResetPasswordPage, VerifyPage } from "./pages/EmailLinkPages";
 import { LocationsPage } from "./pages/LocationsPage";
 import { LoginPage, RegisterPage } from "./pages/LoginPage";
 import { MenuPage } from "./pages/MenuPage";
@@ -24,6 +25,9 @@ function Screen() {
   if (path === "/checkout") return <CheckoutPage />;
   if (path === "/ingresar") return <LoginPage />;
   if (path === "/registro") return <RegisterPage />;
+  if (path === "/verificar") return <VerifyPage />;
+  if (path === "/recuperar") return <ForgotPasswordPage />;
+  if (path === "/restablecer") return <ResetPasswordPage />;
   if (path === "/perfil") return <AccountPage />;
   if (path === "/pedidos") return <OrdersPage />;
   if ((params = match("/pedido/:id/pagar", path))) return <PayPage orderId={params.id} />;

@@ -20,6 +20,7 @@ TENANTS = {
     "tenant-b": {"name": "Bembos B", "locations": ["camino-real"]},
 }
 STAFF_APP_URL = "https://staff.example.pe"
+CUSTOMER_APP_URL = "https://clientes.example.pe/clientes"
 
 
 def table_name(short: str) -> str:
@@ -66,9 +67,10 @@ class Cloud:
         return self.dynamodb.scan(TableName=table_name(short))["Items"]
 
     def tokens(self) -> list[dict[str, Any]]:
-        """The token items (sessions, invitations), without the subjects' indexes (``sessions#<subject>``)
-        and the failed-login counters (``login#<hash>``)."""
-        return [i for i in self.items("tokens") if not i["token_hash"]["S"].startswith(("sessions#", "login#"))]
+        """The token items (sessions, invitations, one-time links), without the subjects' indexes
+        (``sessions#<subject>``) and the attempt counters (``login#<hash>``, ``mail#<hash>``)."""
+        prefixes = ("sessions#", "login#", "mail#")
+        return [i for i in self.items("tokens") if not i["token_hash"]["S"].startswith(prefixes)]
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every item of every table, order-independent: compare two to prove nothing was written."""
@@ -91,6 +93,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         "LOCATIONS_TABLE": table_name("locales"),
         "EVENT_BUS_NAME": "bembos-test-eventos",
         "STAFF_APP_URL": STAFF_APP_URL,
+        "CUSTOMER_APP_URL": CUSTOMER_APP_URL,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "identity-tests",
         "POWERTOOLS_METRICS_NAMESPACE": "bembos",

@@ -27,7 +27,12 @@ def _employee(cloud, **changes: str) -> None:
 
 
 def _sign_in(cloud) -> None:
-    dal = UsersDal(cloud.dynamodb, users_table=table_name("usuarios"), employees_table=table_name("empleados"))
+    dal = UsersDal(
+        cloud.dynamodb,
+        users_table=table_name("usuarios"),
+        employees_table=table_name("empleados"),
+        tokens_table=table_name("tokens"),
+    )
     record = SessionRecord(
         tenant_id="tenant-a", token_hash="h-1", subject_id="emp-7", kind="employee", rol="cocinero",
         location_id="larco", expires_at=2_000_000_000,

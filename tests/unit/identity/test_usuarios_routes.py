@@ -1,33 +1,21 @@
-"""The users service through its Lambda handler: registration, login, logout and the profile."""
+"""The users service through its Lambda handler: registration, login, logout and the profile.
+
+(The address's verification, the password reset and change: ``test_customer_links.py``.)
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from identity_world import authorize, call, principal, table_name
 from rest_events import rest_event
+from usuarios_support import PASSWORD, TENANT, link_token, register, register_body, signed_up
 
 import authorizer.runtime as authorizer_runtime
 import usuarios.handler as handler
 from core.tokens import hash_token
-
-TENANT = {"X-Tenant-Id": "tenant-a"}
-PASSWORD = "Hamburguesa2026"
-
-
-def register_body(**overrides):
-    return {
-        "email": "ana@example.pe",
-        "password": PASSWORD,
-        "name": "Ana María Pérez",
-        "phone": "987654321",
-        **overrides,
-    }
-
-
-def register(cloud, headers=TENANT, **overrides):
-    return call(handler, rest_event("POST", "/usuarios", body=register_body(**overrides), headers=headers))
 
 
 def login(email="ana@example.pe", password=PASSWORD, headers=TENANT, **extra):
@@ -42,39 +30,48 @@ def as_customer(login_body):
 
 
 # -- registration --------------------------------------------------------------------------------
-def test_registering_creates_an_active_customer_with_a_hashed_password_and_announces_it(cloud) -> None:
+def test_registering_creates_an_unverified_customer_and_mails_only_its_verification_link(cloud) -> None:
     status, body = register(cloud)
 
-    assert status == 201
-    assert body["email"] == "ana@example.pe" and body["phone"] == "+51987654321" and body["status"] == "active"
-    stored = next(i for i in cloud.items("usuarios") if i["user_id"]["S"] == body["user_id"])
+    assert (status, body) == (202, {"email": "ana@example.pe", "status": "pending_verification"})
+    [stored] = [i for i in cloud.items("usuarios") if not i["user_id"]["S"].startswith("email#")]
+    assert stored["status"]["S"] == "pending_verification" and stored["phone"]["S"] == "+51987654321"
     assert stored["password_hash"]["S"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in json.dumps(cloud.items("usuarios"))
-    [event] = cloud.events("CustomerRegistered")
-    assert event["source"] == "bembos.identity"
-    assert event["detail"] == {
-        "tenant_id": "tenant-a",
-        "tenant_name": "Bembos A",
-        "customer_id": body["user_id"],
-        "customer_name": "Ana María Pérez",
-        "email": "ana@example.pe",
-    }
+    [event] = cloud.events()  # the verification email only: no welcome before the address is verified
+    assert event["source"] == "bembos.identity" and event["detail-type"] == "CustomerVerificationRequested"
+    detail = event["detail"]
+    assert detail["email"] == "ana@example.pe" and detail["customer_id"] == stored["user_id"]["S"]
+    assert detail["url"].startswith("https://clientes.example.pe/clientes/tenant-a/verificar#token=tenant-a.")
+    [link] = cloud.tokens()  # stored as a prefixed hash with its TTL, never as the token itself
+    token = link_token(cloud)
+    assert link["token_hash"]["S"].startswith("verify#") and token not in json.dumps(cloud.items("tokens"))
+    assert link["kind"]["S"] == "verify"
+    hours = (int(link["expires_at"]["N"]) - dt.datetime.fromisoformat(stored["created_at"]["S"]).timestamp()) / 3600
+    assert round(hours) == 24
 
 
-def test_registering_an_email_twice_in_a_tenant_is_a_conflict_and_writes_nothing(cloud) -> None:
-    register(cloud)
+def test_registering_a_verified_address_again_answers_alike_changes_nothing_and_tells_its_owner(cloud) -> None:
+    profile = signed_up(cloud)
     before = cloud.snapshot()
 
-    status, body = register(cloud, email="ANA@example.pe", name="Otra Persona")
+    status, body = register(cloud, email="ANA@example.pe", name="Otra Persona", password="Otra-Clave-2026")
 
-    assert (status, body["error"]) == (409, "email_taken")
-    assert cloud.snapshot() == before
+    assert (status, body) == (202, {"email": "ana@example.pe", "status": "pending_verification"})
+    after = cloud.snapshot()
+    assert after["usuarios"] == before["usuarios"]
+    assert login()[0] == 200 and login(password="Otra-Clave-2026")[0] == 401
+    [notice] = cloud.events("CustomerRegistrationRepeated")
+    assert notice["detail"]["email"] == "ana@example.pe" and notice["detail"]["customer_id"] == profile["user_id"]
+    assert notice["detail"]["reset_url"] == "https://clientes.example.pe/clientes/tenant-a/recuperar"
+    assert len(cloud.events("CustomerVerificationRequested")) == 1  # no link for the second registration
 
 
 def test_the_same_email_may_register_in_another_tenant(cloud) -> None:
     register(cloud)
     status, _ = register(cloud, headers={"X-Tenant-Id": "tenant-b"})
-    assert status == 201
+    assert status == 202
+    assert [e["detail"]["tenant_id"] for e in cloud.events("CustomerVerificationRequested")] == ["tenant-a", "tenant-b"]
 
 
 @pytest.mark.parametrize(
@@ -127,9 +124,10 @@ def test_invalid_registrations_are_422_and_write_nothing(cloud, body, field) -> 
 
 
 def test_names_with_accents_apostrophes_and_hyphens_and_phones_with_prefix_are_accepted(cloud) -> None:
-    status, body = register(cloud, name="  José-Luis  O'Higgins Ñañez ", phone="+51 912 345 678")
-    assert status == 201
-    assert body["name"] == "José-Luis O'Higgins Ñañez" and body["phone"] == "+51912345678"
+    status, _ = register(cloud, name="  José-Luis  O'Higgins Ñañez ", phone="+51 912 345 678")
+    assert status == 202
+    [stored] = [i for i in cloud.items("usuarios") if not i["user_id"]["S"].startswith("email#")]
+    assert stored["name"]["S"] == "José-Luis O'Higgins Ñañez" and stored["phone"]["S"] == "+51912345678"
 
 
 def test_malformed_json_is_a_422_and_writes_nothing(cloud) -> None:
@@ -150,8 +148,7 @@ def test_an_oversized_body_is_a_413_and_writes_nothing(cloud) -> None:
 def test_login_right_after_registering_works_before_any_index_shows_the_account(cloud) -> None:
     # Given a customer just registered, and the by_email index has not caught up yet (on AWS it is
     # eventually consistent): here, the account is taken out of the index by removing its indexed key
-    status, profile = register(cloud)
-    assert status == 201
+    profile = signed_up(cloud)
     cloud.dynamodb.update_item(
         TableName=table_name("usuarios"),
         Key={"tenant_id": {"S": "tenant-a"}, "user_id": {"S": profile["user_id"]}},
@@ -164,7 +161,7 @@ def test_login_right_after_registering_works_before_any_index_shows_the_account(
 
 
 def test_login_returns_a_session_token_that_the_authorizer_accepts(cloud) -> None:
-    _, profile = register(cloud)
+    profile = signed_up(cloud)
 
     status, body = login()
 
@@ -188,14 +185,14 @@ def test_login_returns_a_session_token_that_the_authorizer_accepts(cloud) -> Non
     ("email", "password"), [("ana@example.pe", "Wrong-password-1"), ("nadie@example.pe", PASSWORD)]
 )
 def test_unknown_email_and_wrong_password_get_the_same_401(cloud, email, password) -> None:
-    register(cloud)
+    signed_up(cloud)
     status, body = login(email=email, password=password)
     assert (status, body) == (401, {"error": "invalid_credentials", "message": "Email or password is not correct"})
     assert cloud.tokens() == []
 
 
 def test_a_customer_of_one_tenant_cannot_log_into_another(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     status, _ = login(headers={"X-Tenant-Id": "tenant-b"})
     assert status == 401
 
@@ -207,7 +204,7 @@ def from_address(address: str, email="ana@example.pe", password=PASSWORD):
 
 
 def test_five_failed_logins_from_one_address_throttle_it_even_with_the_right_password(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     for _ in range(5):
         assert login(password="Wrong-password-1")[0] == 401
 
@@ -218,7 +215,7 @@ def test_five_failed_logins_from_one_address_throttle_it_even_with_the_right_pas
 
 
 def test_guesses_from_elsewhere_never_lock_the_owner_out(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     for _ in range(7):
         from_address("203.0.113.9", password="Wrong-password-1")
     assert from_address("203.0.113.9")[0] == 429  # the guesser's address is throttled
@@ -227,7 +224,7 @@ def test_guesses_from_elsewhere_never_lock_the_owner_out(cloud) -> None:
 
 
 def test_an_unknown_email_is_throttled_exactly_like_a_known_one(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     known = [login(email="ana@example.pe", password="Wrong-password-1") for _ in range(6)]
     unknown = [login(email="nadie@example.pe", password="Wrong-password-1") for _ in range(6)]
     assert known == unknown  # the same statuses and bodies: the answers do not tell which emails exist
@@ -235,7 +232,7 @@ def test_an_unknown_email_is_throttled_exactly_like_a_known_one(cloud) -> None:
 
 
 def test_the_lock_ends_when_the_window_has_passed(cloud, monkeypatch) -> None:
-    register(cloud)
+    signed_up(cloud)
     for _ in range(5):
         login(password="Wrong-password-1")
     import datetime as dt
@@ -247,7 +244,7 @@ def test_the_lock_ends_when_the_window_has_passed(cloud, monkeypatch) -> None:
 
 
 def test_a_successful_login_resets_the_failure_count(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     for _ in range(4):
         login(password="Wrong-password-1")
     assert login()[0] == 200
@@ -264,7 +261,7 @@ def test_login_without_a_known_tenant_is_a_404(cloud) -> None:
 
 # -- logout and profile --------------------------------------------------------------------------
 def test_logout_revokes_the_token_in_use_and_only_that_one(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, first = login()
     _, second = login()
 
@@ -284,7 +281,7 @@ def test_logout_revokes_the_token_in_use_and_only_that_one(cloud) -> None:
 
 
 def test_logout_cannot_revoke_a_token_of_someone_else(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, session = login()
     intruder = principal("tenant-a", "someone-else", "cliente")
 
@@ -300,7 +297,7 @@ def test_logout_cannot_revoke_a_token_of_someone_else(cloud) -> None:
 
 
 def test_the_profile_reads_and_changes_only_the_callers_own_account(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, session = login()
     me = as_customer(session)
 
@@ -319,7 +316,7 @@ def test_the_profile_reads_and_changes_only_the_callers_own_account(cloud) -> No
     [("PUT", {}), ("PUT", {"name": "R2D2"}), ("PATCH", {}), ("PATCH", {"name": None}), ("PATCH", {"email": "x@y.pe"})],
 )
 def test_invalid_profile_changes_are_422_and_change_nothing(cloud, method, body) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, session = login()
     before = cloud.snapshot()
     status, _ = call(handler, rest_event(method, "/perfil", body=body, principal=as_customer(session)))
@@ -341,7 +338,7 @@ def test_profile_routes_need_a_session(cloud) -> None:
 
 
 def test_a_principal_of_another_tenant_does_not_find_the_customer(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, session = login()
     other_tenant = principal("tenant-b", session["subject_id"], "cliente")
     before = cloud.snapshot()
@@ -353,7 +350,7 @@ def test_a_principal_of_another_tenant_does_not_find_the_customer(cloud) -> None
 
 
 def test_deactivating_revokes_every_token_frees_the_email_and_blocks_login(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, first = login()
     _, second = login()
 
@@ -362,13 +359,14 @@ def test_deactivating_revokes_every_token_frees_the_email_and_blocks_login(cloud
     assert status == 200 and body["status"] == "inactive" and body["revoked_tokens"] == 2
     assert authorize(first["token"]) is None and authorize(second["token"]) is None
     assert login()[0] == 401
-    assert register(cloud, name="Ana Nueva")[0] == 201
+    assert register(cloud, name="Ana Nueva")[0] == 202  # a new, unverified account
+    assert len(cloud.events("CustomerVerificationRequested")) == 2
 
 
 def test_deactivating_revokes_a_token_the_by_subject_index_does_not_show_yet(cloud) -> None:
     # Given a session just created, not yet visible in the (eventually consistent) by_subject index:
     # here it is taken out of the index by removing its indexed key
-    register(cloud)
+    signed_up(cloud)
     _, first = login()
     _, fresh = login()
     hashes = {hash_token(fresh["token"])}
@@ -383,11 +381,12 @@ def test_deactivating_revokes_a_token_the_by_subject_index_does_not_show_yet(clo
     status, body = call(handler, rest_event("DELETE", "/perfil", principal=as_customer(first)))
     assert status == 200 and body["revoked_tokens"] == 2
     assert authorize(fresh["token"]) is None
-    assert cloud.items("tokens") == []  # the tokens and the subject's index are gone
+    # the tokens and the subject's index are gone (the address's mail counter expires on its own)
+    assert [i for i in cloud.items("tokens") if not i["token_hash"]["S"].startswith("mail#")] == []
 
 
 def test_a_suspended_tenants_sessions_stop_at_the_authorizer(cloud) -> None:
-    register(cloud)
+    signed_up(cloud)
     _, body = login()
     assert authorize(body["token"]) is not None
     # When the platform suspends the tenant
@@ -405,7 +404,7 @@ def test_a_suspended_tenants_sessions_stop_at_the_authorizer(cloud) -> None:
 
 def test_a_login_racing_a_deactivation_leaves_no_session(cloud, monkeypatch) -> None:
     # Given a login that read the account active, and the account deactivated right after that read
-    _, profile = register(cloud)
+    profile = signed_up(cloud)
     read = handler.logic._find_account
 
     def read_then_deactivated(*args, **kwargs):

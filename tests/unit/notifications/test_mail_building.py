@@ -72,3 +72,40 @@ def test_a_status_change_published_twice_under_new_event_ids_is_mailed_once() ->
 
     assert outcomes == ["sent", "duplicate", "sent"]
     assert len(mailer.sent) == 2
+
+
+def test_the_customer_link_emails_carry_their_link_escaped_and_its_expiry_in_lima_time() -> None:
+    from notificaciones.templates import RENDERERS
+
+    detail = {
+        "tenant_id": "t",
+        "tenant_name": "Bembos <Larco>",
+        "customer_id": "u1",
+        "customer_name": "Ana",
+        "email": "ana@example.pe",
+        "url": "https://app.pe/clientes/t/verificar#token=t.abc&x=1",
+        "expires_at": "2026-11-28T20:00:00+00:00",
+    }
+    verification = RENDERERS["CustomerVerificationRequested"](detail)
+    reset = RENDERERS["CustomerPasswordResetRequested"](
+        {**detail, "url": "https://app.pe/clientes/t/restablecer#token=r"}
+    )
+
+    assert verification is not None and reset is not None
+    assert verification.to == ("ana@example.pe",) and "Confirma tu correo" in verification.subject
+    assert "https://app.pe/clientes/t/verificar#token=t.abc&x=1" in verification.text
+    assert "token=t.abc&amp;x=1" in verification.html and "Bembos &lt;Larco&gt;" in verification.html
+    assert "28/11/2026 a las 15:00" in verification.text
+    assert "restablecer#token=r" in reset.text and "contraseña" in reset.subject
+
+
+def test_a_link_email_refuses_a_link_that_is_not_http() -> None:
+    import pytest
+
+    from notificaciones.templates import RENDERERS
+
+    detail = {"tenant_id": "t", "tenant_name": "B", "customer_id": "u", "customer_name": "A", "email": "a@b.pe"}
+    with pytest.raises(ValueError, match="http"):
+        RENDERERS["CustomerVerificationRequested"](
+            {**detail, "url": "javascript:alert(1)", "expires_at": "2026-11-28T20:00:00Z"}
+        )

@@ -1,10 +1,42 @@
-/** The customer's profile: edit name and phone, log out, delete the account. */
+/** The customer's profile: edit name and phone, change the password, log out, delete the account. */
 import { useEffect, useState } from "preact/hooks";
 import { useAction, useLoad } from "../../../shared/hooks";
 import { currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Dialog, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
+import { usePasswordPair } from "./EmailLinkPages";
+
+/** The current password and the new one (twice); the customer's other sessions end. */
+function PasswordChange() {
+  const app = useApp();
+  const [current, setCurrent] = useState("");
+  const pair = usePasswordPair();
+  const [changed, setChanged] = useState(false);
+  const change = useAction(async () => {
+    setChanged(false);
+    await app.api.post("perfil/contrasena", { current_password: current, new_password: pair.password });
+    setCurrent("");
+    pair.reset();
+    setChanged(true);
+  });
+  const submit = () => {
+    if (pair.matches()) void change.run();
+  };
+  return (
+    <Form class="card stack" onSend={submit} aria-labelledby="clave">
+      <h2 id="clave">Cambiar contraseña</h2>
+      <Field label="Contraseña actual" type="password" name="current-password" autocomplete="current-password" required value={current} error={change.error?.code === "wrong_password" ? change.error.message : change.error?.fieldMessage("current_password")} onInput={(e) => setCurrent((e.target as HTMLInputElement).value)} />
+      <Field label="Nueva contraseña" type="password" name="new-password" autocomplete="new-password" required minLength={10} value={pair.password} hint="Al menos 10 caracteres; no solo números." error={change.error?.fieldMessage("new_password")} onInput={(e) => pair.setPassword((e.target as HTMLInputElement).value)} />
+      <Field label="Repite la nueva contraseña" type="password" name="new-password-again" autocomplete="new-password" required value={pair.again} error={pair.mismatch} onInput={(e) => pair.setAgain((e.target as HTMLInputElement).value)} />
+      {change.error && change.error.code !== "wrong_password" && <Notice kind="error">{change.error.message}</Notice>}
+      {changed && <Notice kind="success">Cambiamos tu contraseña. Cerramos tus sesiones en otros dispositivos.</Notice>}
+      <Button type="submit" busy={change.busy} busyLabel="Cambiando…">
+        Cambiar contraseña
+      </Button>
+    </Form>
+  );
+}
 
 interface Profile {
   user_id: string;
@@ -83,6 +115,7 @@ export function AccountPage() {
           Guardar
         </Button>
       </Form>
+      <PasswordChange />
       <div class="card stack">
         <Button variant="secondary" busy={logout.busy} onClick={() => void logout.run()}>
           Cerrar sesión

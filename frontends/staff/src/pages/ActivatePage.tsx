@@ -1,23 +1,16 @@
 /**
  * The invitation e-mail's link: new staff choose their password here. The one-time token travels in
- * the URL fragment (never sent to a server, so it never reaches an access log); it is read once and
- * taken out of the address bar at once.
+ * the URL fragment (`takeFragmentToken`).
  */
 import { useState } from "preact/hooks";
 import { useAction } from "../../../shared/hooks";
-import { navigate } from "../../../shared/router";
+import { navigate, takeFragmentToken } from "../../../shared/router";
 import { Button, Field, Form, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 
-function tokenFromFragment(): string | null {
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-  return token;
-}
-
 export function ActivatePage() {
   const app = useApp();
-  const [token] = useState(tokenFromFragment);
+  const [token] = useState(takeFragmentToken);
   const [password, setPassword] = useState("");
   const [again, setAgain] = useState("");
   const [mismatch, setMismatch] = useState<string | undefined>();
