@@ -66,7 +66,8 @@ _logger = logging.getLogger("localcloud.gateway")
 
 MAX_REST_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST payload quota
 MAX_WEBSOCKET_FRAME_BYTES = 128 * 1024  # API Gateway WebSocket message / PostToConnection quota
-_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Every method reaches the API's routing: one it does not define answers API Gateway's own 403, not a 405.
+_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 _TEXT_TYPES = (
     "application/json",
     "application/xml",

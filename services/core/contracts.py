@@ -126,8 +126,9 @@ ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "
 # update and condition expressions name, and the keys (its role's UpdateItem carries a dynamodb:Attributes
 # condition). Of an employee, only login's rehash of the password: never the role, the location or the status.
 LOGIN_EMPLOYEE_UPDATE_ATTRIBUTES: Final = ("tenant_id", "employee_id", "password_hash")
-# Of a customer: the rehash, the profile (name, phone), and the deactivation (status; drops the email, the hash and
-# the failed-login counters that older releases kept on the account).
+# Of a customer: the rehash, a password reset or change, the profile (name, phone), the e-mail verification
+# (status, verified_at), a registration taking over an unverified address (its email lock's owner_id), and the
+# deactivation (status; drops the email, the hash and the failed-login counters older releases kept on it).
 CUSTOMER_UPDATE_ATTRIBUTES: Final = (
     "tenant_id",
     "user_id",
@@ -136,6 +137,8 @@ CUSTOMER_UPDATE_ATTRIBUTES: Final = (
     "phone",
     "updated_at",
     "status",
+    "verified_at",
+    "owner_id",
     "email",
     "failed_logins",
     "failed_window_start",

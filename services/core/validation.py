@@ -7,6 +7,7 @@ Each is an ``Annotated`` type usable in any pydantic model; values come out norm
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -54,6 +55,16 @@ def _phone(value: str) -> str:
     return f"+51{match.group(1)}"
 
 
+_ISO_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value: object) -> object:
+    # pydantic would read "0" or "1700000000" as a Unix time: a calendar day is written YYYY-MM-DD only.
+    if isinstance(value, str) and not _ISO_DAY_RE.match(value):
+        raise ValueError("must be a calendar day, YYYY-MM-DD")
+    return value
+
+
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
@@ -85,6 +96,7 @@ PersonName = Annotated[
 PhonePe = Annotated[
     str, Field(min_length=9, max_length=20, json_schema_extra={"pattern": _PHONE_SCHEMA}), AfterValidator(_phone)
 ]
+CalendarDay = Annotated[date, BeforeValidator(_iso_day)]
 TenantId = Annotated[str, Field(pattern=TENANT_ID_RE.pattern)]
 # Ids of stored entities in paths (uuid-like): never '#', so they cannot name an internal item.
 EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]

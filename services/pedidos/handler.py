@@ -9,7 +9,6 @@ The tenant always comes from the session.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -23,6 +22,7 @@ from core.observability import logger
 from core.orders import Estado
 from core.principal import caller, requires
 from core.request_limits import unreadable
+from core.validation import CalendarDay
 from pagos import runtime as payments
 from pedidos import logic, runtime
 from pedidos.models import (
@@ -42,7 +42,7 @@ CUSTOMER = contracts.CUSTOMER_ROLE
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="The order id")]
 LocationId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="The location id")]
 EstadoFilter = Annotated[Estado, Query(description="The orders' state")]
-Day = Annotated[date | None, Query(description="Lima calendar day, YYYY-MM-DD (default: today)")]
+Day = Annotated[CalendarDay | None, Query(description="Lima calendar day, YYYY-MM-DD (default: today)")]
 Limit = Annotated[int, Query(ge=1, le=50, description="Page size (1-50)")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="Opaque cursor from the previous page")]
 

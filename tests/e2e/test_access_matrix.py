@@ -25,11 +25,10 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from access_rules import B_LOCATION, ELSEWHERE, GHOST, HERE, PUBLIC, RULES, SIGNED_IN, A, B, Rule, card
 from e2e_support import eventually, issue_token
 from identity_support import (
     DEMO_PASSWORD,
-    MIRAFLORES,
-    SAN_ISIDRO,
     call,
     combo_body,
     create,
@@ -46,119 +45,6 @@ from identity_support import (
 from scripts.order_driver import seed_paid_order, start_workflow, state_machine_arn
 
 pytestmark = pytest.mark.e2e
-
-A, B = MIRAFLORES, SAN_ISIDRO
-HERE, ELSEWHERE, B_LOCATION = "larco", "benavides", "camino-real"
-PUBLIC, SIGNED_IN = "public", "signed-in"
-STAFF = ("admin", "cocinero", "empaquetador", "repartidor")
-GHOST = "ghost-7e57"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may call an operation, the request the matrix sends, and what an allowed caller gets."""
-
-    who: str | tuple[str, ...]
-    path: str  # concrete, with {product} {combo} {location} {employee} {order} for tenant A's targets
-    body: Any = None
-    status: int = 200  # what an allowed caller in scope gets with this request
-    mutates: bool = False  # allowed callers in scope aim at GHOST ids (answer 404, nothing changes)
-    # The call ends the caller's session ("session") or account ("account"): each cell gets a new one.
-    fresh: str | None = None
-    foreign: int | None = None  # what an allowed caller of another tenant gets, when the default is wrong
-    elsewhere: int = 404  # what another customer, or staff of another location, gets on the target order
-
-
-def _card() -> dict[str, Any]:
-    return {"card_token": "tok-access-matrix", "payment_method_id": "visa", "installments": 1}
-
-
-ADMIN, CUSTOMER = ("admin",), ("cliente",)
-RULES: dict[tuple[str, str], Rule] = {
-    # Platform and storefront: public, the tenant named by the X-Tenant-Id header.
-    ("GET", "/health"): Rule(PUBLIC, "health"),
-    ("GET", "/config/{app}"): Rule(PUBLIC, "config/customer"),
-    ("GET", "/tienda"): Rule(PUBLIC, "tienda"),
-    ("GET", "/sesion"): Rule(SIGNED_IN, "sesion"),
-    # Menu: public reads, admin writes.
-    ("GET", "/producto"): Rule(PUBLIC, "producto"),
-    ("GET", "/producto/{product_id}"): Rule(PUBLIC, "producto/{product}"),
-    ("POST", "/producto"): Rule(ADMIN, "producto", "PRODUCT_TAKEN", 409),
-    ("PUT", "/producto/{product_id}"): Rule(ADMIN, "producto/{product}", "PRODUCT_FIELDS", 404, mutates=True),
-    ("DELETE", "/producto/{product_id}"): Rule(ADMIN, "producto/{product}", None, 404, mutates=True),
-    ("POST", "/producto/{product_id}/disponibilidad"): Rule(
-        ADMIN, "producto/{product}/disponibilidad", {"location_id": HERE, "available": False}, 404, mutates=True
-    ),
-    ("POST", "/producto/{product_id}/imagen"): Rule(
-        ADMIN, "producto/{product}/imagen", {"content_type": "image/png", "content_length": 10}, 404, mutates=True
-    ),
-    ("GET", "/combos"): Rule(PUBLIC, "combos"),
-    ("GET", "/combos/{combo_id}"): Rule(PUBLIC, "combos/{combo}"),
-    ("POST", "/combos"): Rule(ADMIN, "combos", "COMBO_TAKEN", 409),
-    ("PUT", "/combos/{combo_id}"): Rule(ADMIN, "combos/{combo}", "COMBO_FIELDS", 404, mutates=True),
-    ("DELETE", "/combos/{combo_id}"): Rule(ADMIN, "combos/{combo}", None, 404, mutates=True),
-    ("POST", "/combos/{combo_id}/disponibilidad"): Rule(
-        ADMIN, "combos/{combo}/disponibilidad", {"location_id": HERE, "available": False}, 404, mutates=True
-    ),
-    ("POST", "/combos/{combo_id}/imagen"): Rule(
-        ADMIN, "combos/{combo}/imagen", {"content_type": "image/png", "content_length": 10}, 404, mutates=True
-    ),
-    ("GET", "/locales"): Rule(PUBLIC, "locales"),
-    ("GET", "/locales/{location_id}"): Rule(PUBLIC, "locales/{location}"),
-    ("POST", "/locales"): Rule(ADMIN, "locales", "LOCATION_TAKEN", 409),
-    ("PUT", "/locales/{location_id}"): Rule(ADMIN, "locales/{location}", "LOCATION_FIELDS", 404, mutates=True),
-    ("POST", "/locales/{location_id}/pausa"): Rule(
-        ADMIN, "locales/{location}/pausa", {"paused": True}, 404, mutates=True
-    ),
-    # Accounts.
-    ("POST", "/usuarios"): Rule(PUBLIC, "usuarios", "REGISTER_TAKEN", 409),
-    ("POST", "/usuarios/login"): Rule(PUBLIC, "usuarios/login", "WRONG_PASSWORD", 401),
-    ("POST", "/usuarios/logout"): Rule(SIGNED_IN, "usuarios/logout", fresh="session"),
-    ("GET", "/perfil"): Rule(CUSTOMER, "perfil"),
-    ("PUT", "/perfil"): Rule(CUSTOMER, "perfil", {"name": "Cliente Matriz", "phone": None}),
-    ("PATCH", "/perfil"): Rule(CUSTOMER, "perfil", {"name": "Cliente Matriz"}),
-    ("DELETE", "/perfil"): Rule(CUSTOMER, "perfil", fresh="account"),
-    ("POST", "/empleados"): Rule(ADMIN, "empleados", "EMPLOYEE_TAKEN", 409),
-    ("GET", "/empleados"): Rule(ADMIN, "empleados"),
-    ("GET", "/empleados/{employee_id}"): Rule(ADMIN, "empleados/{employee}"),
-    ("PATCH", "/empleados/{employee_id}"): Rule(
-        ADMIN, "empleados/{employee}", {"name": "Cambio Matriz"}, 404, mutates=True
-    ),
-    ("DELETE", "/empleados/{employee_id}"): Rule(ADMIN, "empleados/{employee}", None, 404, mutates=True),
-    ("POST", "/empleados/{employee_id}/invitacion"): Rule(
-        ADMIN, "empleados/{employee}/invitacion", None, 404, mutates=True
-    ),
-    ("POST", "/empleados/activar"): Rule(
-        PUBLIC, "empleados/activar", {"token": f"{A}.{'x' * 43}", "password": "Cocina-Segura-1"}, 410
-    ),
-    # Orders and payments.
-    ("POST", "/pedidos"): Rule(CUSTOMER, "pedidos", "ORDER", 201, foreign=404),  # A's location
-    ("GET", "/pedidos"): Rule(CUSTOMER, "pedidos"),
-    ("GET", "/pedidos/{order_id}"): Rule((*CUSTOMER, *STAFF), "pedidos/{order}"),
-    ("POST", "/pedidos/{order_id}/pago"): Rule(CUSTOMER, "pedidos/{order}/pago", "CARD", 404, mutates=True),
-    ("POST", "/pedidos/{order_id}/cancelar"): Rule(
-        (*CUSTOMER, "admin"), "pedidos/{order}/cancelar", {"reason": "Prueba de la matriz"}, 404, mutates=True
-    ),
-    # Another tenant's admin naming A's location lists its own (empty) orders there: nothing of A shows.
-    ("GET", "/locales/{location_id}/pedidos"): Rule(ADMIN, "locales/{location}/pedidos", foreign=200),
-    ("POST", "/pagos/webhook/{tenant}"): Rule(PUBLIC, f"pagos/webhook/{A}", "WEBHOOK", 401),
-    # The staff's stages: each role its own tray; the admins see and can work every tray.
-    **{
-        key: rule
-        for stage, rol in (("cocina", "cocinero"), ("empaquetamiento", "empaquetador"), ("delivery", "repartidor"))
-        for key, rule in (
-            (("GET", f"/{stage}"), Rule((rol, "admin"), stage)),
-            *(
-                # A cook of another location is told the ticket is not theirs (403 other_location).
-                (
-                    ("POST", f"/{stage}/{{order_id}}/{act}"),
-                    Rule((rol, "admin"), f"{stage}/{{order}}/{act}", None, 404, True, elsewhere=403),
-                )
-                for act in ("tomar", "completar")
-            ),
-        )
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -336,7 +222,7 @@ def _body(rule: Rule, world: World, caller: Caller) -> Any:
                 "items": [{"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1}],
             }
         case "CARD":
-            return _card()
+            return card()
         case "WEBHOOK":
             return {"type": "payment", "action": "payment.updated", "data": {"id": "123456"}}
     return rule.body

@@ -56,10 +56,11 @@ class Updates:
 
 def test_login_rehash_profile_and_deactivation_update_only_the_attributes_the_role_allows(cloud) -> None:
     users, employees = table_name("usuarios"), table_name("empleados")
-    dal = UsersDal(cloud.dynamodb, users_table=users, employees_table=employees)
+    dal = UsersDal(cloud.dynamodb, users_table=users, employees_table=employees, tokens_table=table_name("tokens"))
     updates = Updates(cloud.dynamodb)
     customer = Customer(tenant_id="tenant-a", user_id="c-1", email="ana@example.pe", name="Ana",
-                        password_hash=hash_password("clave-segura-1"), created_at=NOW, updated_at=NOW)  # fmt: skip
+                        password_hash=hash_password("clave-segura-1"), created_at=NOW, updated_at=NOW,
+                        status="active")  # fmt: skip
     dal.create_customer(customer)
     cloud.dynamodb.put_item(
         TableName=employees,
@@ -67,6 +68,24 @@ def test_login_rehash_profile_and_deactivation_update_only_the_attributes_the_ro
               "status": {"S": "active"}, "email": {"S": "luis@example.pe"}},
     )  # fmt: skip
     as_account = {"tenant_id": "tenant-a", "active": True}
+    dal.change_password(customer, hash_password("clave-segura-2"), NOW)
+    # a registration waiting for its link: the link verifies it
+    pending = customer.model_copy(
+        update={"user_id": "c-2", "email": "eva@example.pe", "status": "pending_verification"}
+    )
+    dal.create_customer(pending)
+    cloud.dynamodb.put_item(
+        TableName=table_name("tokens"),
+        Item={"tenant_id": {"S": "tenant-a"}, "token_hash": {"S": "verify#link"}, "subject_id": {"S": "c-2"},
+              "kind": {"S": "verify"}, "expires_at": {"N": str(int(NOW.timestamp()) + 3600)}},
+    )  # fmt: skip
+    dal.verify("tenant-a", "verify#link", "c-2", NOW)
+    # a new registration takes over an address that was never verified
+    waiting = customer.model_copy(
+        update={"user_id": "c-3", "email": "rosa@example.pe", "status": "pending_verification"}
+    )
+    dal.create_customer(waiting)
+    dal.replace_pending(waiting, waiting.model_copy(update={"user_id": "c-4"}))
 
     dal.store_password_hash(Account(subject_id="e-1", kind="employee", email="luis@example.pe", rol="admin",
                                     **as_account), "rehashed")  # fmt: skip

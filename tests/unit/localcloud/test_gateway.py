@@ -302,8 +302,9 @@ def test_literal_beats_param_beats_greedy_proxy(env: Env) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/dev/nowhere"), ("DELETE", "/dev/items/42"), ("GET", "/prod/items/42"), ("GET", "/dev/items")],
-)
+    [("GET", "/dev/nowhere"), ("DELETE", "/dev/items/42"), ("GET", "/prod/items/42"), ("GET", "/dev/items"),
+     ("TRACE", "/dev/items/42")],
+)  # fmt: skip
 def test_unknown_route_answers_missing_authentication_token(env: Env, method: str, path: str) -> None:
     response = httpx.request(method, f"{env.base_url}{path}")
 

@@ -3,6 +3,7 @@ pattern passes its validator (clients and the fuzzer build requests from the doc
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from core.validation import Email, Password, PersonName, PhonePe
+from core.validation import CalendarDay, Email, Password, PersonName, PhonePe
 
 
 @pytest.mark.parametrize("field", [Email, Password, PersonName, PhonePe], ids=["email", "password", "name", "phone"])
@@ -42,3 +43,11 @@ def test_the_documented_pattern_refuses_what_the_validator_refuses(field: Any, v
     with pytest.raises(ValidationError):
         adapter.validate_python(value)
     assert not re.search(adapter.json_schema()["pattern"], value)
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "2026-1-5", "28/11/2026", "2026-02-30"])
+def test_a_calendar_day_is_written_yyyy_mm_dd_and_exists(value: str) -> None:
+    # The fuzzer's find: ?dia=0 listed 1970-01-01 (pydantic reads digits as a Unix time).
+    with pytest.raises(ValidationError):
+        TypeAdapter(CalendarDay).validate_python(value)
+    assert TypeAdapter(CalendarDay).validate_python("2026-11-28") == date(2026, 11, 28)

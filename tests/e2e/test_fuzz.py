@@ -1,0 +1,185 @@
+"""The fuzzer: Schemathesis over the served OpenAPI document, for each kind of caller, finds no server error.
+
+Each caller fuzzes the operations its access rule lets it call (``access_rules``; the matrix proves the
+refusals): the anonymous visitor (``X-Tenant-Id``), a customer, each staff role at a location with
+tickets in its tray, and the admin. Every phase runs: examples, coverage (boundary and malformed
+values, wrong types, missing fields), fuzzing (random valid and invalid data) and stateful (sequences
+that follow the document's links: create an order, then read, pay or cancel it). The checks: no 5xx,
+every error in the platform's shape (``{"error", "message"}``), invalid data refused, the documented
+content type; an operation whose generated requests are all refused as invalid fails the run
+(the schema must say what the API validates).
+
+``make fuzz`` runs the same with many more examples (``FUZZ_EXAMPLES``); CI runs a few per operation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from access_rules import PUBLIC, RULES, SIGNED_IN
+from e2e_support import eventually, issue_token
+from identity_support import MIRAFLORES, call, create_employee, invite_token, register, role_token, token_of
+
+from scripts.order_driver import Staff, seed_paid_order, start_workflow, state_machine_arn
+
+pytestmark = pytest.mark.e2e
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+TENANT, HERE = MIRAFLORES, "larco"
+KINDS = ("anonymous", "cliente", "cocinero", "empaquetador", "repartidor", "admin")
+STAGES = {"cocinero": "cocina", "empaquetador": "empaquetamiento", "repartidor": "delivery"}
+# They end the caller's session or account half-way through the run; the matrix calls them.
+NOT_FUZZED = {("POST", "/usuarios/logout"), ("DELETE", "/perfil")}
+HOOKS = Path(__file__).with_name("fuzz_checks.py")
+
+
+def operations_of(kind: str) -> list[str]:
+    """``"METHOD /path"`` of every operation the kind of caller may call."""
+    rol = None if kind == "anonymous" else kind
+    allowed = []
+    for (method, path), rule in RULES.items():
+        if (method, path) in NOT_FUZZED:
+            continue
+        if rule.who == PUBLIC or (rol and (rule.who == SIGNED_IN or rol in rule.who)):
+            allowed.append(f"{method} {path}")
+    return sorted(allowed)
+
+
+def _orders_in(cloud: Any, stage: str, count: int = 3) -> list[str]:
+    """Paid orders of HERE waiting in ``stage`` (moved there by the stages before it)."""
+    sfn = boto3.client("stepfunctions")
+    order_ids = []
+    for _ in range(count):
+        order_id = seed_paid_order(
+            boto3.client("dynamodb"),
+            cloud.table("pedidos"),
+            tenant_id=TENANT,
+            location_id=HERE,
+            dispatch="delivery",
+            customer_id=f"fuzz-{uuid.uuid4().hex[:6]}",
+            customer_email="fuzz@demo.pe",
+        )
+        start_workflow(sfn, state_machine_arn(sfn), tenant_id=TENANT, order_id=order_id, location_id=HERE)
+        order_ids.append(order_id)
+    for before, rol in (("cocina", "cocinero"), ("empaquetamiento", "empaquetador")):
+        if before == stage:
+            break
+        _work(_staff(cloud, rol), before, order_ids)
+    admin = _staff(cloud, "admin")
+    eventually(lambda: all(oid in admin.queue(stage, HERE).text for oid in order_ids) or None)
+    return order_ids
+
+
+def _staff(cloud: Any, rol: str) -> Staff:
+    subject = f"fuzz-{rol}-{uuid.uuid4().hex[:6]}"
+    return Staff(
+        cloud.urls.api, issue_token(cloud, TENANT, subject_id=subject, kind="employee", rol=rol, location_id=HERE)
+    )
+
+
+def _work(member: Staff, stage: str, order_ids: list[str]) -> None:
+    for order_id in order_ids:
+        eventually(lambda oid=order_id: oid in member.queue(stage).text or None)
+        assert member.claim(stage, order_id).status_code == 200
+        assert member.complete(stage, order_id).status_code == 200
+
+
+def _caller(cloud: Any, kind: str) -> tuple[str | None, dict[str, list[str]]]:
+    """The caller's session token, and the real values (ids, tokens) its requests may use."""
+    values: dict[str, list[str]] = {}
+    if kind == "anonymous":
+        admin = role_token(cloud, TENANT, "admin")
+        emails = [create_employee(cloud, admin, rol="cocinero", location_id=HERE)[1] for _ in range(2)]
+        values["invitations"] = [invite_token(cloud, email) for email in emails]
+        return None, values
+    if kind == "cliente":
+        _, email, password = register(cloud, TENANT)
+        token = token_of(cloud, TENANT, email, password)
+        body = {"location_id": HERE, "dispatch": "pickup"}
+        item = {"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1}
+        values["orders"] = [
+            call(cloud, "POST", "pedidos", token=token, json={**body, "items": [item]}).json()["order_id"]
+            for _ in range(2)
+        ]
+        return token, values
+    if kind in STAGES:
+        values["orders"] = _orders_in(cloud, STAGES[kind])
+        return _staff(cloud, kind).token, values
+    admin = _staff(cloud, "admin")
+    employees = call(cloud, "GET", "empleados", token=admin.token, params={"limit": 5}).json()["items"]
+    values["employees"] = [e["employee_id"] for e in employees]
+    return admin.token, values
+
+
+def _menu(cloud: Any) -> dict[str, list[str]]:
+    products = call(cloud, "GET", "producto", tenant=TENANT, params={"limit": 50}).json()["items"]
+    combos = call(cloud, "GET", "combos", tenant=TENANT, params={"limit": 50}).json()["items"]
+    return {
+        "products": [p["product_id"] for p in products],
+        "combos": [c["combo_id"] for c in combos],
+        "menu": [p["product_id"] for p in products] + [c["combo_id"] for c in combos],
+        "sizes": sorted({s["size"] for item in products + combos for s in item["sizes"]}),
+        "locations": ["larco", "benavides"],
+    }
+
+
+# Where each kind of real value may go in a request (half the time: the other half stays random).
+BINDINGS = {
+    "body.items[*].item_id": "menu",
+    "body.items[*].product_id": "products",
+    "body.items[*].size": "sizes",
+    "body.location_id": "locations",
+    "body.token": "invitations",
+    "path.order_id": "orders",
+    "path.product_id": "products",
+    "path.combo_id": "combos",
+    "path.location_id": "locations",
+    "path.employee_id": "employees",
+    "query.location_id": "locations",
+}
+
+
+def _config(base_url: str, token: str | None, values: dict[str, list[str]]) -> str:
+    lines = [f'base-url = "{base_url}"', f'hooks = "{HOOKS.stem}"', "", "[headers]", f'X-Tenant-Id = "{TENANT}"']
+    if token:
+        lines.append(f'Authorization = "Bearer {token}"')
+    lines += ["", "[generation]", f"max-examples = {FUZZ_EXAMPLES}", "", "[warnings]"]
+    lines += ['fail-on = ["validation_mismatch"]', "", "[parameters]"]
+    bound = [(key, name) for key, name in BINDINGS.items() if values.get(name)]
+    lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in bound]
+    for name, entries in values.items():
+        if entries:
+            quoted = ", ".join(f'"{v}"' for v in entries)
+            lines += ["", f"[dictionaries.{name}]", f"values = [{quoted}]"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fuzzing_each_callers_operations_finds_no_server_error(cloud, kind: str, tmp_path: Path) -> None:
+    token, values = _caller(cloud, kind)
+    values |= _menu(cloud)
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(_config(cloud.urls.api.rstrip("/"), token, values))
+    included = [arg for op in operations_of(kind) for arg in ("--include-name", op)]
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", cloud.urls.openapi,
+        "--checks", "not_a_server_error,platform_error_shape,negative_data_rejection,content_type_conformance",
+        "--seed", os.environ.get("FUZZ_SEED", "20261128"), "--no-color", *included,
+    ]  # fmt: skip
+    environment = {**os.environ, "PYTHONPATH": str(HOOKS.parent), "SCHEMATHESIS_HOOKS": HOOKS.stem}
+    run = subprocess.run(
+        command, check=False, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=900
+    )
+    summary = run.stdout[run.stdout.rfind("SUMMARY") :] if "SUMMARY" in run.stdout else run.stdout[-3000:]
+    cases = re.search(r"(\d+) generated", run.stdout)
+    print(f"fuzz {kind}: {len(operations_of(kind))} operations, {cases.group(1) if cases else '?'} cases")
+    assert run.returncode == 0, f"{run.stdout[-12000:]}\n{run.stderr[-2000:]}"
+    assert cases, summary
