@@ -171,3 +171,27 @@ def test_a_batch_that_crashes_on_one_order_is_finished_by_the_redelivery_and_not
     _in_the_kitchen_once(world, orders)
     assert deployed.announced() == Counter({"o-1": 1, "o-2": 1, "o-3": 1, "o-4": 1})
 
+
+def test_a_crash_after_the_write_before_the_event_announces_once_and_a_whole_batch_redelivered_changes_nothing(
+    world: World, deployed: Consumer
+) -> None:
+    # Given two paid orders at two locations, and EventBridge failing the first one's event once
+    # (its tracking row and state change are written: the crash comes between the write and the event),
+    for order_id, location in [("o-5", "larco"), ("o-6", "benavides")]:
+        world.seed_order(TENANT, order_id, contracts.PAGADO, location=location)
+    batch = [record("o-5", "larco", 1), record("o-6", "benavides", 2)]
+    deployed.faults.inject("PutEvents", "o-5")
+
+    # when the batch is consumed, the written but unannounced order is retried,
+    assert deployed.handle(batch) == ["m-o-5"]
+    assert world.order(TENANT, "o-5")["estado_pedido"] == contracts.COCINA
+    assert deployed.announced() == Counter({"o-6": 1})
+
+    # its redelivery announces it (not lost),
+    assert deployed.handle([batch[0]]) == []
+    assert deployed.announced() == Counter({"o-5": 1, "o-6": 1})
+
+    # and the whole batch delivered again (a function that timed out after its work) changes and announces nothing.
+    assert deployed.handle(batch) == []
+    _in_the_kitchen_once(world, ["o-5", "o-6"])
+    assert deployed.announced() == Counter({"o-5": 1, "o-6": 1})
