@@ -8,6 +8,8 @@ make it answer ``POST /v1/payments`` late, *after* it has charged, which is the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -219,4 +221,52 @@ def test_mercado_pago_down_is_a_502_that_charges_and_writes_nothing_and_the_orde
 
     assert (status, answer["status"]) == (200, "approved")
     assert len(world.payments_of(order_id)) == 1
+    assert world.approvals_published() == 1
+
+
+def webhook(payment_id: str) -> tuple[int, dict[str, Any]]:
+    """Mercado Pago's signed notification of ``payment_id`` to the payments function as deployed."""
+    from pagos import handler as payments
+
+    ts = str(int(time.time() * 1000))
+    manifest = f"id:{payment_id};request-id:req-1;ts:{ts};"
+    v1 = hmac.new(b"whsec", manifest.encode(), hashlib.sha256).hexdigest()
+    event = rest_event(
+        "POST",
+        f"/pagos/webhook/{TENANT}",
+        body={"type": "payment", "data": {"id": payment_id}},
+        headers={"x-signature": f"ts={ts},v1={v1}", "x-request-id": "req-1"},
+        query={"data.id": payment_id, "type": "payment"},
+        resource="/pagos/webhook/{tenant}",
+        path_parameters={"tenant": TENANT},
+    )
+    response = payments.lambda_handler(event, Context())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_a_webhook_while_mercado_pago_is_down_is_a_502_that_writes_nothing_and_its_retry_settles_once(
+    world: World,
+) -> None:
+    # Given a card payment approved at Mercado Pago whose answer never reached the card route,
+    order_id = _unpaid_order(world)
+    card = {"token": world.card_token(), "transaction_amount": 44.8, "payment_method_id": "visa",
+            "payer": {"email": "ana@example.pe"}, "external_reference": f"{TENANT}:{order_id}"}  # fmt: skip
+    payment = world.mercadopago.create_payment(ACCESS_TOKEN, card, idempotency_key=None)
+    payment_id = str(payment["id"])
+    # and its webhook arriving while the payment cannot be read back from Mercado Pago,
+    world.use(f"http://127.0.0.1:{_closed_port()}")
+
+    # the webhook is answered 502 (Mercado Pago delivers it again later), with nothing written;
+    status, answer = webhook(payment_id)
+
+    assert (status, answer["error"]) == (502, "dependency_failed")
+    _still_payable(world, order_id)
+
+    # the redelivery once Mercado Pago is back settles the payment, and a further one changes nothing.
+    world.use(world.url)
+    assert webhook(payment_id) == (200, {"status": "published"})
+    assert webhook(payment_id) == (200, {"status": "duplicate"})
+    order = world.dal.get_order(TENANT, order_id)
+    assert order is not None and order.payment is not None
+    assert (order.payment.payment_id, order.payment.status) == (payment_id, "approved")
     assert world.approvals_published() == 1
