@@ -7,6 +7,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -314,3 +315,49 @@ def test_a_crash_between_the_send_and_its_record_is_not_resent_during_the_lease_
     assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
     assert len(box.messages(to="ana@example.pe")) == 2
     assert (_ledger("evt-crash") or {})["status"] == {"S": "sent"}
+
+
+@dataclass
+class SilentServer:
+    port: int
+    taken: list[socket.socket]  # the connections it accepted
+
+
+@pytest.fixture
+def silent_smtp() -> Iterator[SilentServer]:
+    """An SMTP server that accepts connections and never says a word: a server hanging."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    server = SilentServer(int(listener.getsockname()[1]), [])
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                server.taken.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server
+    stop.set()
+    thread.join(timeout=2)
+    for connection in server.taken:
+        connection.close()
+    listener.close()
+
+
+def test_smtp_hanging_fails_the_whole_batch_after_one_timeout_not_one_per_email(notifier, silent_smtp, monkeypatch):
+    # A batch of ten waiting the SMTP timeout (10 s) each would outlive the function (30 s): it would time out
+    # and report nothing. Once the server did not answer, the batch's other emails fail at once, for a retry later.
+    monkeypatch.setenv("SMTP_PORT", str(silent_smtp.port))
+    monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "0.2")
+    runtime.reset()
+    events = [eventbridge("CustomerRegistered", welcome_detail(email=f"c{i}@example.pe")) for i in range(4)]
+
+    result = notifier.lambda_handler(sqs_batch(*events), Context())
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in range(4)]}
+    assert len(silent_smtp.taken) == 1  # one connection waited for; the other emails did not wait again
+    assert boto3.client("dynamodb").scan(TableName=LEDGER)["Count"] == 0  # every claim released
