@@ -92,6 +92,13 @@ class World:
         answer = sqs.get_queue_attributes(QueueUrl=self.topic_tap, AttributeNames=["ApproximateNumberOfMessages"])
         return int(answer["Attributes"]["ApproximateNumberOfMessages"])
 
+    def reviews_asked(self) -> int:
+        """The payment reviews waiting on ``pagos-revision`` (delayed messages: the order was created without one)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.get_queue_url(QueueName="pagos-revision")["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"])
+
     def use(self, mercadopago_url: str) -> None:
         """The function's next (cold) start talks to Mercado Pago at ``mercadopago_url``."""
         self.environment.setenv("MERCADOPAGO_API_URL", mercadopago_url)
@@ -184,6 +191,8 @@ def test_mercado_pago_answering_after_the_timeout_is_a_502_and_the_retry_gets_th
     assert "Mercado Pago" in answer["message"]
     _still_payable(world, order_id)
     [charged] = world.payments_of(order_id)  # Mercado Pago did take the money
+    # should the customer never try again, the payment review asked for before the call finds and settles it
+    assert world.reviews_asked() == 1
 
     # and when the customer tries again with the same card, Mercado Pago answers the same payment for the same key:
     world.slow.late = False
