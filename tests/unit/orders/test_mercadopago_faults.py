@@ -31,7 +31,7 @@ from pedidos.dal import OrdersDal
 
 ACCESS_TOKEN = "TEST-tenant-a"
 TIMEOUT = 0.3  # the gateway's per-call timeout here (5 s on AWS): MERCADOPAGO_TIMEOUT_SECONDS
-LATE = 1.0  # how late the slow Mercado Pago answers, well past TIMEOUT
+LATE = 0.7  # how late the slow Mercado Pago answers, well past TIMEOUT
 
 
 class Context:
