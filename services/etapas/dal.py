@@ -148,6 +148,23 @@ class StageDal:
                 raise ConditionFailed(["row"]) from exc
             raise DependencyFailed("The stage tables are not available") from exc
 
+    def mark_announced(self, stage: str, tenant_id: str, order_id: str, task_token: str, at: str) -> None:
+        """The row's ``OrderStatusChanged`` went out (for this token's entry): a redelivery does not send it again."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._tables[stage],
+                Key=self._key(tenant_id, order_id),
+                UpdateExpression="SET announced_at = :at",
+                ConditionExpression="task_token = :token",
+                ExpressionAttributeValues={":at": {"S": at}, ":token": {"S": task_token}},
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                raise ConditionFailed(["row"]) from exc
+            raise DependencyFailed("The stage tables are not available") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("The stage tables are not available") from exc
+
     def rotate_token(self, stage: str, tenant_id: str, order_id: str, task_token: str) -> None:
         """The stage was entered again (overdue): keep the row and its claim, take the new token."""
         try:

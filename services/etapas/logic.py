@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from core import contracts
 from core.clock import iso
 from core.dynamo import decode_cursor, encode_cursor
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, DependencyFailed, Forbidden, NotFound, ValidationFailed
 from core.observability import logger
 from core.orders import HistoryEntry, queue_key
 from core.principal import Principal
@@ -96,6 +96,22 @@ def status_changed_detail(message: StageMessage, order: OrderFacts, at: str) -> 
     }
 
 
+def _announce(
+    message: StageMessage, order: OrderFacts, at: str, *, dal: StageDal, publisher: Publisher, now: datetime
+) -> None:
+    """``OrderStatusChanged`` for the stage just entered, then the row's mark that it went out.
+
+    A failed publish raises (the record is redelivered and announces it). A failed mark does not: the
+    event is out, and retrying the record would publish it again."""
+    publisher.publish(
+        contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, status_changed_detail(message, order, at)
+    )
+    try:
+        dal.mark_announced(message.stage, message.tenant_id, message.order_id, message.task_token, iso(now))
+    except (ConditionFailed, DependencyFailed):
+        logger.exception("stage change announced but not marked: a redelivery would announce it again")
+
+
 def record_entry(  # noqa: PLR0911 - one return per outcome reads best
     message: StageMessage,
     *,
@@ -108,9 +124,10 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
     """The order entered ``message.stage``: record it once, whatever SQS or the workflow redelivers.
 
     - first delivery: the tracking row (pending, with the token) and Pedidos' state change in one
-      transaction, then ``OrderStatusChanged``;
-    - the same message again: nothing to write; the event is published again (it may not have gone
-      out before the previous attempt stopped): at least once, never a second state change;
+      transaction, then ``OrderStatusChanged``, then ``announced_at`` on the row;
+    - the same message again: nothing to write; the event is published only if the row has no
+      ``announced_at`` (the previous attempt stopped before it went out, or before its mark): never
+      lost, and twice only if a crash falls between the event and its mark;
     - the stage entered again after an overdue heartbeat (a new token): the row keeps its claim and
       takes the new token; no history, no event;
     - the staff completed the stage while its token was expiring: the new token is completed at once;
@@ -132,9 +149,7 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
             previous=contracts.STAGES[stage].after,
             entry=entry,
         )
-        publisher.publish(
-            contracts.EVENT_SOURCE_ORDERS, contracts.ORDER_STATUS_CHANGED, status_changed_detail(message, order, at)
-        )
+        _announce(message, order, at, dal=dal, publisher=publisher, now=now)
         logger.info("order entered the stage")
         return "entered"
     if order.estado_pedido == contracts.CANCELADO:
@@ -152,11 +167,8 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
         logger.warning("order was in the stage without a tracking row: row written")
         return "entered"
     if ticket.task_token == message.task_token:
-        publisher.publish(
-            contracts.EVENT_SOURCE_ORDERS,
-            contracts.ORDER_STATUS_CHANGED,
-            status_changed_detail(message, order, ticket.enqueued_at),
-        )
+        if ticket.announced_at is None:
+            _announce(message, order, ticket.enqueued_at, dal=dal, publisher=publisher, now=now)
         return "redelivered"
     if ticket.status != "completed":
         try:

@@ -45,6 +45,7 @@ class StageTicket(TrackingRow):
     lines: list[TicketLine] = Field(default_factory=list)
     sequence_number: str | None = None  # the SQS FIFO sequence number of the message that entered it
     sent_timestamp: int | None = None  # when that message was sent to the queue (epoch ms)
+    announced_at: str | None = None  # when its OrderStatusChanged went out (a redelivery does not send it again)
 
 
 class QueueEntry(BaseModel):

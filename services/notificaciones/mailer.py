@@ -54,7 +54,10 @@ class SmtpMailer:
     """``send(email)`` over one SMTP connection, opened on first use and reused for a batch.
 
     Use as a context manager around a batch; a failed send drops the connection (the next send
-    reconnects) and raises ``SendFailed``.
+    reconnects) and raises ``SendFailed``. A server that could not be reached (refused, silent past
+    the timeout, login refused) is not tried again in the same batch: the batch's other sends fail at
+    once, so an outage costs one timeout per batch, not one per email, and the function reports its
+    failures before its own timeout.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class SmtpMailer:
         self._credentials = credentials
         self._on_auth_failure = on_auth_failure
         self._connection: smtplib.SMTP | None = None
+        self._unreachable: str | None = None  # why the server could not be reached in this session
 
     def __enter__(self) -> SmtpMailer:
         return self
@@ -97,14 +101,21 @@ class SmtpMailer:
         return connection
 
     def send(self, email: Email) -> None:
+        server = f"{self._config.host}:{self._config.port}"
+        if self._unreachable is not None:
+            raise SendFailed(f"SMTP server {server} not tried again in this batch: {self._unreachable}")
         message = build_message(email, self._config.mail_from)
         try:
             if self._connection is None:
-                self._connection = self._connect()
+                try:
+                    self._connection = self._connect()
+                except (smtplib.SMTPException, OSError) as exc:
+                    self._unreachable = f"{type(exc).__name__}: {exc}"
+                    raise
             refused = self._connection.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            raise SendFailed(f"SMTP send to {self._config.host}:{self._config.port} failed: {exc}") from exc
+            raise SendFailed(f"SMTP send to {server} failed: {exc}") from exc
         if refused:
             raise SendFailed(f"SMTP refused recipients: {sorted(refused)}")
 

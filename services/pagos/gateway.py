@@ -33,20 +33,27 @@ class PaymentRejectedByProvider(DomainError):
     code = "payment_failed"
 
 
-def _options(idempotency_key: str | None = None) -> RequestOptions:
+def _options(timeout_seconds: float, idempotency_key: str | None = None) -> RequestOptions:
     from mercadopago.config import RequestOptions  # the SDK loads on the first payment call, not at cold start
 
     headers = {"x-idempotency-key": idempotency_key} if idempotency_key else None
-    return RequestOptions(connection_timeout=TIMEOUT_SECONDS, max_retries=MAX_RETRIES, custom_headers=headers)
+    return RequestOptions(connection_timeout=timeout_seconds, max_retries=MAX_RETRIES, custom_headers=headers)
 
 
 class MercadoPagoGateway:
     """The SDK calls of one tenant's account. Every answer is checked; failures become domain errors."""
 
-    def __init__(self, credentials: CredentialStore, secret_name: str, base_url: str = MERCADOPAGO_API_URL) -> None:
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        secret_name: str,
+        base_url: str = MERCADOPAGO_API_URL,
+        timeout_seconds: float = TIMEOUT_SECONDS,
+    ) -> None:
         self._credentials = credentials
         self._secret_name = secret_name
         self._base_url = base_url
+        self._timeout = timeout_seconds  # each call's connect and read timeout (requests'), per attempt
 
     @property
     def webhook_secret(self) -> str:
@@ -74,23 +81,29 @@ class MercadoPagoGateway:
         return response
 
     def create_preference(self, preference: Mapping[str, Any]) -> dict[str, Any]:
-        return self._call("checkout preference", lambda sdk: sdk.preference().create(dict(preference), _options()))
+        return self._call(
+            "checkout preference", lambda sdk: sdk.preference().create(dict(preference), _options(self._timeout))
+        )
 
     def create_payment(self, payment: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
-        return self._call("card payment", lambda sdk: sdk.payment().create(dict(payment), _options(idempotency_key)))
+        return self._call(
+            "card payment", lambda sdk: sdk.payment().create(dict(payment), _options(self._timeout, idempotency_key))
+        )
 
     def get_payment(self, payment_id: str) -> dict[str, Any]:
-        return self._call("payment lookup", lambda sdk: sdk.payment().get(payment_id, _options()))
+        return self._call("payment lookup", lambda sdk: sdk.payment().get(payment_id, _options(self._timeout)))
 
     def search_payments(self, external_reference: str) -> list[dict[str, Any]]:
         """This account's payments made with ``external_reference``, newest first (``GET /v1/payments/search``)."""
         filters = {"external_reference": external_reference, "sort": "date_created", "criteria": "desc"}
-        found = self._call("payment search", lambda sdk: sdk.payment().search(filters, _options()))
+        found = self._call("payment search", lambda sdk: sdk.payment().search(filters, _options(self._timeout)))
         results = found.get("results")
         return [p for p in results if isinstance(p, dict)] if isinstance(results, list) else []
 
     def refund(self, payment_id: str, idempotency_key: str) -> dict[str, Any]:
-        return self._call("refund", lambda sdk: sdk.refund().create(payment_id, None, _options(idempotency_key)))
+        return self._call(
+            "refund", lambda sdk: sdk.refund().create(payment_id, None, _options(self._timeout, idempotency_key))
+        )
 
 
 def cents_to_soles(cents: int) -> float:

@@ -12,7 +12,7 @@ from core.runtime import Caches
 from core.settings import EnvironmentSettings
 from core.tenant_config import TenantConfig, TenantConfigs
 from pagos.credentials import CredentialStore
-from pagos.gateway import MercadoPagoGateway
+from pagos.gateway import TIMEOUT_SECONDS, MercadoPagoGateway
 from pagos.reconciliation import ReviewQueue
 from pagos.settlement import DynamoSettlementStore, SnsApprovedTopic
 from pagos.stock import DynamoStock
@@ -33,6 +33,7 @@ class Settings(EnvironmentSettings):
     event_bus_name: str
     combos_table: str
     mercadopago_api_url: str = contracts.MERCADOPAGO_API_URL
+    mercadopago_timeout_seconds: float = TIMEOUT_SECONDS
     payment_reviews_queue_url: str = ""  # the orders API and the reviewer (pagos.reconciliation)
     payment_check_delay_seconds: int = contracts.PAYMENT_CHECK_DELAY_SECONDS
     payment_review_max_delay_seconds: int = contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS
@@ -52,7 +53,10 @@ def credentials() -> CredentialStore:
 
 
 def gateway(tenant: TenantConfig) -> MercadoPagoGateway:
-    return MercadoPagoGateway(credentials(), tenant.mercadopago_secret_name, settings().mercadopago_api_url)
+    s = settings()
+    return MercadoPagoGateway(
+        credentials(), tenant.mercadopago_secret_name, s.mercadopago_api_url, s.mercadopago_timeout_seconds
+    )
 
 
 @cached

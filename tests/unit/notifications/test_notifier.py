@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -214,3 +216,148 @@ def test_an_event_being_sent_elsewhere_is_retried_not_sent_twice(notifier, mailb
     event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-busy")
     assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     assert box.messages() == []
+
+
+# -- faults: a refusing server, a crash between the send and its record -------------------------------------
+
+
+@pytest.fixture
+def refusing_smtp() -> Iterator[int]:
+    """An SMTP server that greets every connection with ``421`` (busy, closing) and hangs up: reachable, refusing."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.sendall(b"421 4.3.2 Service not available, closing transmission channel\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(listener.getsockname()[1])
+    stop.set()
+    thread.join(timeout=2)
+    listener.close()
+
+
+def _ledger(event_id: str) -> dict[str, Any] | None:
+    item = boto3.client("dynamodb").get_item(
+        TableName=LEDGER,
+        Key={"tenant_id": {"S": "bembos-miraflores"}, "idempotency_key": {"S": f"email#{event_id}"}},
+        ConsistentRead=True,
+    )
+    return item.get("Item")
+
+
+def test_smtp_refusing_fails_the_record_leaves_no_mark_and_the_redeliveries_send_exactly_one(
+    notifier, mailbox, refusing_smtp, monkeypatch
+) -> None:
+    box, server = mailbox
+    event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-refused")
+    monkeypatch.setenv("SMTP_PORT", str(refusing_smtp))
+    runtime.reset()
+
+    # The server refuses: the record fails, nothing is sent and nothing is recorded, not even a claim.
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert box.messages() == [] and _ledger("evt-refused") is None
+
+    # Back to a working server: the redelivery sends it and records it sent; a later duplicate sends nothing.
+    monkeypatch.setenv("SMTP_PORT", str(server.port))
+    runtime.reset()
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
+    assert len(box.messages(to="ana@example.pe")) == 1
+    assert (_ledger("evt-refused") or {})["status"] == {"S": "sent"}
+
+
+class Crash(BaseException):
+    """The function dies (a timeout, out of memory): nothing of it catches this."""
+
+
+def test_a_crash_between_the_send_and_its_record_is_not_resent_during_the_lease_and_is_resent_after_it(
+    notifier, mailbox
+) -> None:
+    # At least once, by design: SMTP cannot say whether a message went out, so a send whose record was never
+    # written is sent again once its claim's lease (45 s) is over, rather than risk losing it.
+    box, _ = mailbox
+    event = eventbridge("CustomerRegistered", welcome_detail(), event_id="evt-crash")
+
+    def crash_on_confirm(model: Any, **_: Any) -> None:
+        if model.name == "UpdateItem":
+            raise Crash
+
+    runtime.ledger()
+    client = runtime.cached.client("dynamodb")  # the ledger's client
+    client.meta.events.register("before-call.dynamodb.UpdateItem", crash_on_confirm)
+    with pytest.raises(Crash):
+        notifier.lambda_handler(sqs_batch(event), Context())
+    client.meta.events.unregister("before-call.dynamodb.UpdateItem", crash_on_confirm)
+    assert len(box.messages(to="ana@example.pe")) == 1
+    assert (_ledger("evt-crash") or {})["status"] == {"S": "sending"}
+
+    # A redelivery while the claim's lease runs (a concurrent duplicate delivery) fails and sends nothing,
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert len(box.messages(to="ana@example.pe")) == 1
+
+    # and once the lease is over (the queue's redelivery after a crash comes later: its visibility timeout is
+    # longer), the email is sent again and recorded: never lost, at worst twice.
+    boto3.client("dynamodb").update_item(
+        TableName=LEDGER,
+        Key={"tenant_id": {"S": "bembos-miraflores"}, "idempotency_key": {"S": "email#evt-crash"}},
+        UpdateExpression="SET lease_until = :past",
+        ExpressionAttributeValues={":past": {"N": "0"}},
+    )
+    assert notifier.lambda_handler(sqs_batch(event), Context()) == {"batchItemFailures": []}
+    assert len(box.messages(to="ana@example.pe")) == 2
+    assert (_ledger("evt-crash") or {})["status"] == {"S": "sent"}
+
+
+@dataclass
+class SilentServer:
+    port: int
+    taken: list[socket.socket]  # the connections it accepted
+
+
+@pytest.fixture
+def silent_smtp() -> Iterator[SilentServer]:
+    """An SMTP server that accepts connections and never says a word: a server hanging."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    server = SilentServer(int(listener.getsockname()[1]), [])
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                server.taken.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server
+    stop.set()
+    thread.join(timeout=2)
+    for connection in server.taken:
+        connection.close()
+    listener.close()
+
+
+def test_smtp_hanging_fails_the_whole_batch_after_one_timeout_not_one_per_email(notifier, silent_smtp, monkeypatch):
+    # A batch of ten waiting the SMTP timeout (10 s) each would outlive the function (30 s): it would time out
+    # and report nothing. Once the server did not answer, the batch's other emails fail at once, for a retry later.
+    monkeypatch.setenv("SMTP_PORT", str(silent_smtp.port))
+    monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "0.2")
+    runtime.reset()
+    events = [eventbridge("CustomerRegistered", welcome_detail(email=f"c{i}@example.pe")) for i in range(4)]
+
+    result = notifier.lambda_handler(sqs_batch(*events), Context())
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in range(4)]}
+    assert len(silent_smtp.taken) == 1  # one connection waited for; the other emails did not wait again
+    assert boto3.client("dynamodb").scan(TableName=LEDGER)["Count"] == 0  # every claim released
