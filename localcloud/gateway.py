@@ -47,6 +47,7 @@ from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -66,8 +67,26 @@ _logger = logging.getLogger("localcloud.gateway")
 
 MAX_REST_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST payload quota
 MAX_WEBSOCKET_FRAME_BYTES = 128 * 1024  # API Gateway WebSocket message / PostToConnection quota
+
+
+class _AnyPath(Convertor[str]):
+    """A path as API Gateway routes it: decoded, so it may hold a newline (``%0A``), which Starlette's ``path``
+    convertor (``.*``) misses, answering its own plain-text 404. It replaces that convertor in the local cloud's
+    process, for the gateway's routes and the mounts in front of them alike."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("path", _AnyPath())
+
 # Every method reaches the API's routing: one it does not define answers API Gateway's own 403, not a 405.
-_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
+_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY"]
 _TEXT_TYPES = (
     "application/json",
     "application/xml",

@@ -303,7 +303,7 @@ def test_literal_beats_param_beats_greedy_proxy(env: Env) -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/dev/nowhere"), ("DELETE", "/dev/items/42"), ("GET", "/prod/items/42"), ("GET", "/dev/items"),
-     ("TRACE", "/dev/items/42")],
+     ("TRACE", "/dev/items/42"), ("QUERY", "/dev/items")],
 )  # fmt: skip
 def test_unknown_route_answers_missing_authentication_token(env: Env, method: str, path: str) -> None:
     response = httpx.request(method, f"{env.base_url}{path}")
@@ -311,6 +311,12 @@ def test_unknown_route_answers_missing_authentication_token(env: Env, method: st
     assert response.status_code == 403
     assert response.json() == {"message": "Missing Authentication Token"}
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_a_path_parameter_holding_a_newline_is_routed_as_api_gateway_does(env: Env) -> None:
+    event = get_event(httpx.get(f"{env.base_url}/dev/items/a%0Ab"))
+
+    assert (event["resource"], event["pathParameters"]) == ("/items/{id}", {"id": "a\nb"})
 
 
 def test_text_body_is_passed_as_is(env: Env) -> None:
