@@ -86,14 +86,15 @@ class ComboCreate(ComboFields):
     combo_id: CatalogId | None = None
 
 
+# Strict: JSON's false is not a longitude of 0 (the fuzzer's find: lng=false was stored as 0).
 def _to_centimetres(degrees: float) -> float:
     # Seven decimals of a degree is about a centimetre: finer is noise, and a number as small as 1e-161
     # is below what DynamoDB can store (1e-130).
     return round(degrees, 7)
 
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_to_centimetres)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_to_centimetres)]
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False), AfterValidator(_to_centimetres)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False), AfterValidator(_to_centimetres)]
 
 
 class LocationFields(Input):

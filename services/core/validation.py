@@ -65,10 +65,6 @@ def _iso_day(value: object) -> object:
     return value
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 # Each type's JSON Schema states what its validator accepts (the OpenAPI document is the contract a
 # client, or a fuzzer, builds requests from): a pattern for the raw input that the validator accepts
 # (the phone's allows fewer separators than the validator forgives).
@@ -87,9 +83,9 @@ Password = Annotated[
     Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, json_schema_extra={"pattern": _NOT_BLANK_NOR_ALL_DIGITS}),
     AfterValidator(_password),
 ]
+# The length limits apply to the raw text, as the document says; the validator then trims and joins the spaces.
 PersonName = Annotated[
     str,
-    BeforeValidator(_strip),
     Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": _NAME_SCHEMA}),
     AfterValidator(_name),
 ]

@@ -104,9 +104,11 @@ class ProfileReplace(_Request):
 
 
 class ProfilePatch(_Request):
-    """``PATCH /perfil``: only the fields given change."""
+    """``PATCH /perfil``: only the fields given change (at least one; the name cannot be removed)."""
 
-    name: PersonName | None = None
+    model_config = ConfigDict(extra="forbid", str_max_length=512, json_schema_extra={"minProperties": 1})
+
+    name: PersonName = None  # type: ignore[assignment]  # absent: unchanged; null is refused, as documented
     phone: PhonePe | None = None
 
     @model_validator(mode="after")

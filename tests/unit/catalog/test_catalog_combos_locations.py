@@ -152,7 +152,8 @@ def test_location_update_and_conflict(locales, with_locations) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"lat": 200}, {"lat": "norte"}, {"dispatch_types": ["drone"]}, {"dispatch_types": []}, {"phone": "llámame"},
+    [{"lat": 200}, {"lat": "norte"}, {"lng": False},
+     {"dispatch_types": ["drone"]}, {"dispatch_types": []}, {"phone": "llámame"},
      {"opening_hours": {"lun": "todo el día"}}, {"opening_hours": {"feriado": "11:00-23:00"}}, {"paused": True}],
 )  # fmt: skip
 def test_bad_location_bodies_are_422_and_write_nothing(locales, catalog, changes) -> None:

@@ -51,3 +51,10 @@ def test_a_calendar_day_is_written_yyyy_mm_dd_and_exists(value: str) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(CalendarDay).validate_python(value)
     assert TypeAdapter(CalendarDay).validate_python("2026-11-28") == date(2026, 11, 28)
+
+
+def test_a_name_longer_than_documented_is_refused_even_when_trimming_would_shorten_it() -> None:
+    # The fuzzer's find: " A" followed by 80 spaces passed as "A" while the document says at most 80.
+    with pytest.raises(ValidationError):
+        TypeAdapter(PersonName).validate_python(" A" + " " * 80)
+    assert TypeAdapter(PersonName).validate_python("  Ana   María ") == "Ana María"
