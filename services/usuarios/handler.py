@@ -47,9 +47,9 @@ usuarios = APIGatewayRouter()
 perfil = APIGatewayRouter()
 
 
-@usuarios.post("/usuarios")
-def register(body: RegisterRequest) -> tuple[Registered, int]:
-    registered = logic.register(
+@usuarios.post("/usuarios", status_code=202)
+def register(body: RegisterRequest) -> Registered:
+    return logic.register(
         body,
         tenant_id=public_tenant(app),
         tenants=runtime.tenants(),
@@ -57,7 +57,6 @@ def register(body: RegisterRequest) -> tuple[Registered, int]:
         mailer=runtime.mailer(),
         now=utc_now(),
     )
-    return registered, 202
 
 
 @usuarios.post("/usuarios/verificacion")
@@ -72,9 +71,9 @@ def verify(body: VerifyRequest) -> Verified:
     )
 
 
-@usuarios.post("/usuarios/verificacion/reenvio")
-def resend_verification(body: EmailRequest) -> tuple[Accepted, int]:
-    accepted = logic.resend_verification(
+@usuarios.post("/usuarios/verificacion/reenvio", status_code=202)
+def resend_verification(body: EmailRequest) -> Accepted:
+    return logic.resend_verification(
         body,
         tenant_id=public_tenant(app),
         tenants=runtime.tenants(),
@@ -82,12 +81,11 @@ def resend_verification(body: EmailRequest) -> tuple[Accepted, int]:
         mailer=runtime.mailer(),
         now=utc_now(),
     )
-    return accepted, 202
 
 
-@usuarios.post("/usuarios/contrasena/olvido")
-def forgot_password(body: EmailRequest) -> tuple[Accepted, int]:
-    accepted = logic.request_reset(
+@usuarios.post("/usuarios/contrasena/olvido", status_code=202)
+def forgot_password(body: EmailRequest) -> Accepted:
+    return logic.request_reset(
         body,
         tenant_id=public_tenant(app),
         tenants=runtime.tenants(),
@@ -95,7 +93,6 @@ def forgot_password(body: EmailRequest) -> tuple[Accepted, int]:
         mailer=runtime.mailer(),
         now=utc_now(),
     )
-    return accepted, 202
 
 
 @usuarios.post("/usuarios/contrasena/restablecer")
