@@ -9,7 +9,7 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install web dev test synth lint format bench deploy diff clean
+.PHONY: help install web dev test fuzz synth lint format bench deploy diff clean
 
 help:
 	@echo "make dev     run the whole platform locally (the local cloud) with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make synth   cdk synth (STAGE=dev|prod)"
 	@echo "make lint    ruff + mypy"
 	@echo "make bench   benchmarks through the local cloud (table + JSON)"
+	@echo "make fuzz    the API fuzzer at length (FUZZ_EXAMPLES=100 per operation; make test runs a few)"
 	@echo "make deploy  cdk deploy --all (STAGE=dev|prod; needs AWS credentials)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt services/requirements.txt
@@ -61,6 +62,11 @@ test: install
 	$(MAKE) --no-print-directory -j2 -Otarget lint synth
 	npm run --silent web:test
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The fuzzer of make test (tests/e2e/test_fuzz.py), with many more examples per operation and phase.
+FUZZ_EXAMPLES ?= 100
+fuzz: install web
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s tests/e2e/test_fuzz.py
 
 dev: install web
 	$(PY) -m localcloud --port $(PORT)

@@ -60,6 +60,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return CloudGroups(config, log)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzzer runs last in its worker: it pauses stores, archives dishes and deactivates staff of the demo
+    tenant at random, which the end-to-end tests after it would trip on."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/test_fuzz.py"))
+
+
 @pytest.fixture(scope="session")
 def dev_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The dev stage (the assembly ``make dev`` runs), synthesized once per test process into its own folder."""

@@ -72,13 +72,26 @@ RULES: dict[tuple[str, str], Rule] = {
         ADMIN, "locales/{location}/pausa", {"paused": True}, 404, mutates=True
     ),
     # Accounts.
-    ("POST", "/usuarios"): Rule(PUBLIC, "usuarios", "REGISTER_TAKEN", 409),
+    # Registration, and the mails asked for by address, answer 202 whoever the address belongs to.
+    ("POST", "/usuarios"): Rule(PUBLIC, "usuarios", "REGISTER", 202),
+    ("POST", "/usuarios/verificacion"): Rule(PUBLIC, "usuarios/verificacion", {"token": "x" * 43}, 410),
+    ("POST", "/usuarios/verificacion/reenvio"): Rule(PUBLIC, "usuarios/verificacion/reenvio", "ADDRESS", 202),
+    ("POST", "/usuarios/contrasena/olvido"): Rule(PUBLIC, "usuarios/contrasena/olvido", "ADDRESS", 202),
+    ("POST", "/usuarios/contrasena/restablecer"): Rule(
+        PUBLIC, "usuarios/contrasena/restablecer", {"token": "x" * 43, "password": "Nueva-Clave-2027"}, 410
+    ),
     ("POST", "/usuarios/login"): Rule(PUBLIC, "usuarios/login", "WRONG_PASSWORD", 401),
     ("POST", "/usuarios/logout"): Rule(SIGNED_IN, "usuarios/logout", fresh="session"),
     ("GET", "/perfil"): Rule(CUSTOMER, "perfil"),
     ("PUT", "/perfil"): Rule(CUSTOMER, "perfil", {"name": "Cliente Matriz", "phone": None}),
     ("PATCH", "/perfil"): Rule(CUSTOMER, "perfil", {"name": "Cliente Matriz"}),
     ("DELETE", "/perfil"): Rule(CUSTOMER, "perfil", fresh="account"),
+    ("POST", "/perfil/contrasena"): Rule(
+        CUSTOMER,
+        "perfil/contrasena",
+        {"current_password": "Hamburguesa-2026", "new_password": "Otra-Clave-2027"},  # a fresh account's password
+        fresh="account",
+    ),
     ("POST", "/empleados"): Rule(ADMIN, "empleados", "EMPLOYEE_TAKEN", 409),
     ("GET", "/empleados"): Rule(ADMIN, "empleados"),
     ("GET", "/empleados/{employee_id}"): Rule(ADMIN, "empleados/{employee}"),

@@ -94,7 +94,7 @@ def _in_another_tenant(rule: Rule) -> int:
     return 201 if rule.body in TAKEN_BODIES else rule.status  # what is taken in A is free in B
 
 
-TAKEN_BODIES = ("PRODUCT_TAKEN", "COMBO_TAKEN", "LOCATION_TAKEN", "EMPLOYEE_TAKEN", "REGISTER_TAKEN")
+TAKEN_BODIES = ("PRODUCT_TAKEN", "COMBO_TAKEN", "LOCATION_TAKEN", "EMPLOYEE_TAKEN")
 
 
 @dataclass
@@ -209,9 +209,11 @@ def _body(rule: Rule, world: World, caller: Caller) -> Any:
         case "EMPLOYEE_TAKEN":
             email, location = (world.employee_email, HERE) if taken else (unique_email("matriz"), B_LOCATION)
             return {"name": "Otra Persona", "email": email, "rol": "cocinero", "location_id": location}
-        case "REGISTER_TAKEN":
-            email = world.customer_email if taken else unique_email("matriz")
-            return {"email": email, "password": "Otra-Clave-2026", "name": "Otra Persona"}
+        case "REGISTER":
+            # A new address each time: mails to one address are limited per hour.
+            return {"email": unique_email("matriz"), "password": "Otra-Clave-2026", "name": "Otra Persona"}
+        case "ADDRESS":
+            return {"email": unique_email("matriz")}
         case "WRONG_PASSWORD":
             # Unknown addresses: the login throttle (per address) must not turn the cells into 429s.
             return {"email": unique_email("nadie"), "password": f"not-{DEMO_PASSWORD}"}

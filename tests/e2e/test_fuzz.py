@@ -26,7 +26,17 @@ import boto3
 import pytest
 from access_rules import PUBLIC, RULES, SIGNED_IN
 from e2e_support import eventually, issue_token
-from identity_support import MIRAFLORES, call, create_employee, invite_token, register, role_token, token_of
+from identity_support import (
+    MIRAFLORES,
+    call,
+    create_employee,
+    invite_token,
+    link_token,
+    register,
+    role_token,
+    token_of,
+    unique_email,
+)
 
 from scripts.order_driver import Staff, seed_paid_order, start_workflow, state_machine_arn
 
@@ -35,10 +45,26 @@ pytestmark = pytest.mark.e2e
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 TENANT, HERE = MIRAFLORES, "larco"
 KINDS = ("anonymous", "cliente", "cocinero", "empaquetador", "repartidor", "admin")
-STAGES = {"cocinero": "cocina", "empaquetador": "empaquetamiento", "repartidor": "delivery"}
+STAGES = {"cocinero": "COCINA", "empaquetador": "EMPAQUETAMIENTO", "repartidor": "DELIVERY"}
 # They end the caller's session or account half-way through the run; the matrix calls them.
 NOT_FUZZED = {("POST", "/usuarios/logout"), ("DELETE", "/perfil")}
 HOOKS = Path(__file__).with_name("fuzz_checks.py")
+
+
+# Operations whose requests are refused for the state they name, not their shape: their generated data
+# is valid by the schema and still mostly refused (a one-time token used once, an order not in that tray).
+REFUSED_FOR_STATE = {
+    "POST /empleados/activar",  # 410: the invitation is unknown or used
+    "POST /usuarios/verificacion",  # 410: the link is unknown or used
+    "POST /usuarios/contrasena/restablecer",  # 410: the link is unknown or used
+    "POST /pedidos",  # 422 unknown_item / unknown_size: the items must be on the menu, in that size
+    "POST /combos",  # 422 unknown_products: a combo names products that must exist
+    "PUT /combos/{combo_id}",  # the same
+    # 409 product_exists / location_exists: the coverage phase sends the same boundary ids ("0") again and
+    # again, so after the first create its valid requests are refused as duplicates.
+    "POST /producto",
+    "POST /locales",
+}
 
 
 def operations_of(kind: str) -> list[str]:
@@ -67,9 +93,11 @@ def _orders_in(cloud: Any, stage: str, count: int = 3) -> list[str]:
             customer_id=f"fuzz-{uuid.uuid4().hex[:6]}",
             customer_email="fuzz@demo.pe",
         )
-        start_workflow(sfn, state_machine_arn(sfn), tenant_id=TENANT, order_id=order_id, location_id=HERE)
+        start_workflow(
+            sfn, state_machine_arn(sfn), tenant_id=TENANT, order_id=order_id, location_id=HERE, dispatch="delivery"
+        )
         order_ids.append(order_id)
-    for before, rol in (("cocina", "cocinero"), ("empaquetamiento", "empaquetador")):
+    for before, rol in (("COCINA", "cocinero"), ("EMPAQUETAMIENTO", "empaquetador")):
         if before == stage:
             break
         _work(_staff(cloud, rol), before, order_ids)
@@ -96,9 +124,18 @@ def _caller(cloud: Any, kind: str) -> tuple[str | None, dict[str, list[str]]]:
     """The caller's session token, and the real values (ids, tokens) its requests may use."""
     values: dict[str, list[str]] = {}
     if kind == "anonymous":
+        # Real one-time tokens (an invitation, a verification, a password reset), so that some requests succeed.
         admin = role_token(cloud, TENANT, "admin")
-        emails = [create_employee(cloud, admin, rol="cocinero", location_id=HERE)[1] for _ in range(2)]
-        values["invitations"] = [invite_token(cloud, email) for email in emails]
+        invited = create_employee(cloud, admin, rol="cocinero", location_id=HERE)[1]
+        pending, customer = unique_email("fuzz"), register(cloud, TENANT)[1]
+        registration = {"email": pending, "password": "Fuzz-Clave-2026", "name": "Ana Fuzz"}
+        call(cloud, "POST", "usuarios", tenant=TENANT, json=registration)
+        call(cloud, "POST", "usuarios/contrasena/olvido", tenant=TENANT, json={"email": customer})
+        values["tokens"] = [
+            invite_token(cloud, invited),
+            link_token(cloud, pending),
+            link_token(cloud, customer, "restablecer"),
+        ]
         return None, values
     if kind == "cliente":
         _, email, password = register(cloud, TENANT)
@@ -128,6 +165,7 @@ def _menu(cloud: Any) -> dict[str, list[str]]:
         "menu": [p["product_id"] for p in products] + [c["combo_id"] for c in combos],
         "sizes": sorted({s["size"] for item in products + combos for s in item["sizes"]}),
         "locations": ["larco", "benavides"],
+        "tenants": [TENANT],
     }
 
 
@@ -137,7 +175,8 @@ BINDINGS = {
     "body.items[*].product_id": "products",
     "body.items[*].size": "sizes",
     "body.location_id": "locations",
-    "body.token": "invitations",
+    "body.token": "tokens",
+    "path.tenant": "tenants",
     "path.order_id": "orders",
     "path.product_id": "products",
     "path.combo_id": "combos",
@@ -151,8 +190,7 @@ def _config(base_url: str, token: str | None, values: dict[str, list[str]]) -> s
     lines = [f'base-url = "{base_url}"', f'hooks = "{HOOKS.stem}"', "", "[headers]", f'X-Tenant-Id = "{TENANT}"']
     if token:
         lines.append(f'Authorization = "Bearer {token}"')
-    lines += ["", "[generation]", f"max-examples = {FUZZ_EXAMPLES}", "", "[warnings]"]
-    lines += ['fail-on = ["validation_mismatch"]', "", "[parameters]"]
+    lines += ["", "[generation]", f"max-examples = {FUZZ_EXAMPLES}", "", "[parameters]"]
     bound = [(key, name) for key, name in BINDINGS.items() if values.get(name)]
     lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in bound]
     for name, entries in values.items():
@@ -183,3 +221,16 @@ def test_fuzzing_each_callers_operations_finds_no_server_error(cloud, kind: str,
     print(f"fuzz {kind}: {len(operations_of(kind))} operations, {cases.group(1) if cases else '?'} cases")
     assert run.returncode == 0, f"{run.stdout[-12000:]}\n{run.stderr[-2000:]}"
     assert cases, summary
+    # An operation whose generated requests were all refused as invalid: its schema says less than its
+    # validation does, unless what it refuses is state (a used token, an id that is not there).
+    rejected = _listed_under("Schema validation mismatch", run.stdout)
+    assert rejected <= REFUSED_FOR_STATE, f"the schema does not say what these validate: {rejected - REFUSED_FOR_STATE}"
+
+
+def _listed_under(heading: str, output: str) -> set[str]:
+    """The ``  - METHOD /path`` lines of one warning of Schemathesis's report."""
+    start = output.find(heading)
+    if start < 0:
+        return set()
+    block = output[start:].split("\n\n", 2)[1] if "\n\n" in output[start:] else ""
+    return set(re.findall(r"^\s+- ([A-Z]+ /\S*)$", block, flags=re.M))
