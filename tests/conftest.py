@@ -39,15 +39,27 @@ def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
     return Synthesized(platform=platform, outdir=outdir)
 
 
-CLOUD_TESTS = ("tests/e2e/", "tests/browser/")
+# The tests that run on a local cloud, in groups: each group runs whole in one worker, on that worker's cloud.
+# (group, by path prefix): lane (the worker it belongs to under -n 2) and its place in that lane.
+CLOUD_GROUPS = {
+    "tests/e2e/test_access_matrix.py": ("api checks", 1, 1),
+    "tests/e2e/test_fuzz.py": ("api checks", 1, 1),
+    "tests/e2e/": ("e2e", 0, 0),
+    "tests/browser/": ("browser", 1, 0),
+}
+
+
+def _group(nodeid: str) -> tuple[str, int, int] | None:
+    return next((group for prefix, group in CLOUD_GROUPS.items() if nodeid.startswith(prefix)), None)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``-n 2 --dist loadgroup``: the end-to-end tests are one work unit, the browser tests another.
+    """Under ``-n 2 --dist loadgroup``: the end-to-end tests run whole in one worker; the browser tests, then the
+    API checks (the access matrix and the fuzzer, which changes the demo data at random, so it goes last) in
+    the other, each on that worker's one local cloud; the unit and infra tests fill in around them.
 
-    Each unit runs whole in one worker, on that worker's one local cloud (started once per process);
-    every other test is a unit of its own, so the workers even out. The grouping is by path here:
-    xdist's ``xdist_group`` mark works by renaming node ids, which pytest 9.2 no longer allows.
+    The grouping is by path here: xdist's ``xdist_group`` mark works by renaming node ids, which pytest 9.2 no
+    longer allows.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -55,7 +67,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class CloudGroups(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return next((group for group in CLOUD_TESTS if nodeid.startswith(group)), nodeid)
+            group = _group(nodeid)
+            return group[0] if group else nodeid
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # A worker takes its own lane's groups in order, then any test; the other lane's groups last.
+            lanes = {group[0]: group[1:] for group in CLOUD_GROUPS.values()}
+            lane = self.nodes.index(node) % 2
+
+            def rank(scope: str) -> tuple[int, int]:
+                if scope not in lanes:
+                    return (1, 0)
+                own, place = lanes[scope]
+                return (0, place) if own == lane else (2, place)
+
+            scope = min(self.workqueue, key=rank)
+            self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return CloudGroups(config, log)
 

@@ -62,9 +62,19 @@ def menu(cloud) -> Menu:
     menu = Menu(f"burger-{suffix}", f"agotado-{suffix}", f"combo-{suffix}", f"pausado-{suffix}")
     _put(cloud, "productos", {**common, "product_id": menu.burger, "name": f"Hamburguesa Prueba {suffix}",
                               "category": "hamburguesas", "sizes": sizes, "available": True})  # fmt: skip
-    _put(cloud, "productos", {**common, "product_id": menu.gone, "name": f"Hamburguesa Agotada {suffix}",
-                              "category": "hamburguesas", "sizes": sizes, "available": True,
-                              "unavailable_at": ["larco"]})  # fmt: skip
+    _put(
+        cloud,
+        "productos",
+        {
+            **common,
+            "product_id": menu.gone,
+            "name": f"Hamburguesa Agotada {suffix}",
+            "category": "hamburguesas",
+            "sizes": sizes,
+            "available": True,
+            "unavailable_at": {"larco"},
+        },
+    )  # fmt: skip  (a string set, as the catalog writes it)
     _put(cloud, "combos", {**common, "combo_id": menu.combo, "name": f"Combo Prueba {suffix}", "stock": 2,
                            "items": [{"product_id": menu.burger, "quantity": 1}],
                            "sizes": [{"size": "regular", "price_cents": 2490}], "available": True})  # fmt: skip
