@@ -55,13 +55,14 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Lint and synth run side by side (each mostly one core). Then two pytest workers: the local cloud's
-# end-to-end tests run whole in one worker and the browser tests whole in one worker, each on that
-# worker's local cloud; the unit and infra tests fill in around them (tests/conftest.py).
+# Lint and synth run side by side (each mostly one core). Then three pytest workers on the two cores: the
+# local cloud's end-to-end tests in one, the browser tests then the API checks (matrix, fuzzer) in another,
+# each on its worker's local cloud, and the unit and infra tests in the third, while the others wait on
+# their clouds (tests/conftest.py).
 test: install
 	$(MAKE) --no-print-directory -j2 -Otarget lint synth
 	npm run --silent web:test
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 3 --dist loadgroup
 
 # The fuzzer of make test (tests/e2e/test_fuzz.py), with many more examples per operation and phase.
 FUZZ_EXAMPLES ?= 100

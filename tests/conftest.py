@@ -54,9 +54,10 @@ def _group(nodeid: str) -> tuple[str, int, int] | None:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``-n 2 --dist loadgroup``: the end-to-end tests run whole in one worker; the browser tests, then the
-    API checks (the access matrix and the fuzzer, which changes the demo data at random, so it goes last) in
-    the other, each on that worker's one local cloud; the unit and infra tests fill in around them.
+    """Under ``-n 3 --dist loadgroup``: the end-to-end tests run whole in the first worker; the browser tests, then
+    the API checks (the access matrix and the fuzzer, which changes the demo data at random, so it goes last) in
+    the second, each on that worker's one local cloud; the third runs the unit and infra tests, in the time
+    the first two spend waiting on their clouds (two cores: the cloud workers wait more than they compute).
 
     The grouping is by path here: xdist's ``xdist_group`` mark works by renaming node ids, which pytest 9.2 no
     longer allows.
@@ -73,7 +74,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _assign_work_unit(self, node: Any) -> None:
             # A worker takes its own lane's groups in order, then any test; the other lane's groups last.
             lanes = {group[0]: group[1:] for group in CLOUD_GROUPS.values()}
-            lane = self.nodes.index(node) % 2
+            lane = self.nodes.index(node)  # a third worker has no lane: it runs the unit and infra tests
 
             def rank(scope: str) -> tuple[int, int]:
                 if scope not in lanes:

@@ -130,21 +130,25 @@ class World:
         )
 
     def snapshot(self) -> dict[str, Any]:
+        """Tenant A's targets (one BatchGetItem) and the item counts of the tables a create writes to."""
         dynamodb = boto3.client("dynamodb")
-        items = {}
-        for table, key, item_id in (
-            ("productos", "product_id", self.ids["product"]),
-            ("combos", "combo_id", self.ids["combo"]),
-            ("locales", "location_id", self.ids["location"]),
-            ("empleados", "employee_id", self.ids["employee"]),
-            ("pedidos", "order_id", self.ids["order"]),
-        ):
-            items[table] = dynamodb.get_item(
-                TableName=self.cloud.table(table),
-                Key={"tenant_id": {"S": A}, key: {"S": item_id}},
-                ConsistentRead=True,
-            ).get("Item")
-        for table in ("productos", "combos", "locales", "empleados", "usuarios"):
+        keys = {
+            "productos": ("product_id", "product"),
+            "combos": ("combo_id", "combo"),
+            "locales": ("location_id", "location"),
+            "empleados": ("employee_id", "employee"),
+            "pedidos": ("order_id", "order"),
+        }
+        request = {
+            self.cloud.table(table): {
+                "Keys": [{"tenant_id": {"S": A}, key: {"S": self.ids[target]}}],
+                "ConsistentRead": True,
+            }
+            for table, (key, target) in keys.items()
+        }
+        found = dynamodb.batch_get_item(RequestItems=request)["Responses"]
+        items: dict[str, Any] = {table: found.get(self.cloud.table(table)) for table in keys}
+        for table in ("productos", "combos", "locales", "empleados"):
             items[f"{table} count"] = dynamodb.scan(TableName=self.cloud.table(table), Select="COUNT")["Count"]
         return items
 

@@ -43,7 +43,7 @@ from scripts.order_driver import Staff, seed_paid_order, start_workflow, state_m
 
 pytestmark = pytest.mark.e2e
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 # make test: examples, random valid and invalid data, and link-following sequences; make fuzz adds the coverage
 # phase (every boundary and malformed value of every field: thousands of requests).
 FUZZ_PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing,stateful")
@@ -83,7 +83,7 @@ def operations_of(kind: str) -> list[str]:
     return sorted(allowed)
 
 
-def _orders_in(cloud: Any, stage: str, count: int = 3) -> list[str]:
+def _orders_in(cloud: Any, stage: str, count: int = 2) -> list[str]:
     """Paid orders of HERE waiting in ``stage`` (moved there by the stages before it)."""
     sfn = boto3.client("stepfunctions")
     order_ids = []
