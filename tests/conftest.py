@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,12 +107,39 @@ def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
 
 
+# What the dev stage's assembly is built from (make synth runs after make web).
+ASSEMBLY_SOURCES = ("app.py", "cdk.json", "stacks", "constructs", "workflow", "services", "frontends/dist")
+
+
+def _make_synth_assembly() -> Path | None:
+    """``cdk.out`` as ``make synth`` (the dev stage) left it, if nothing it is built from changed since."""
+    manifest = ROOT / "cdk.out" / "manifest.json"
+    try:
+        artifacts = json.loads(manifest.read_text())["artifacts"].values()
+        built = manifest.stat().st_mtime
+    except (OSError, ValueError, KeyError):
+        return None
+    if "bembos-dev-api" not in {a.get("properties", {}).get("stackName") for a in artifacts}:
+        return None
+    sources = (ROOT / name for name in ASSEMBLY_SOURCES)
+    files = (f for src in sources for f in ([src] if src.is_file() else src.rglob("*")) if f.is_file())
+    newest = max((f.stat().st_mtime for f in files if "__pycache__" not in f.parts), default=built)
+    return manifest.parent if newest < built else None
+
+
 @pytest.fixture(scope="session")
-def cloud(dev_app) -> Iterator[Any]:  # dev_app: the synthesized cdk.out
+def dev_assembly(request: pytest.FixtureRequest) -> Path:
+    """The dev stage's cloud assembly: make test's own ``cdk synth`` output when it is current (the cloud
+    workers then skip a synthesis of their own), else this process's synthesis."""
+    return _make_synth_assembly() or request.getfixturevalue("dev_app").outdir
+
+
+@pytest.fixture(scope="session")
+def cloud(dev_assembly: Path) -> Iterator[Any]:
     """The local cloud, started once per test process from its synthesized dev stage (e2e, browser)."""
     from localcloud.cloud import LocalCloud, free_port
 
-    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_app.outdir)
+    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_assembly)
     local.start()
     try:
         yield local
