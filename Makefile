@@ -67,7 +67,7 @@ test: install
 # The fuzzer of make test (tests/e2e/test_fuzz.py), with many more examples per operation and phase.
 FUZZ_EXAMPLES ?= 100
 fuzz: install web
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful $(PY) -m pytest -q -s tests/e2e/test_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_ALL_CALLERS=1 FUZZ_PHASES=examples,coverage,fuzzing,stateful $(PY) -m pytest -q -s tests/e2e/test_fuzz.py
 
 dev: install web
 	$(PY) -m localcloud --port $(PORT)

@@ -62,6 +62,7 @@ REFUSED_FOR_STATE = {
     "POST /usuarios/verificacion",  # 410: the link is unknown or used
     "POST /usuarios/contrasena/restablecer",  # 410: the link is unknown or used
     "POST /pedidos",  # 422 unknown_item / unknown_size: the items must be on the menu, in that size
+    "POST /pedidos/{order_id}/pago",  # the card token must be one Mercado Pago issued for this payment
     "POST /combos",  # 422 unknown_products: a combo names products that must exist
     "PUT /combos/{combo_id}",  # the same
     # 409 product_exists / location_exists: the coverage phase sends the same boundary ids ("0") again and
@@ -181,7 +182,6 @@ BINDINGS = {
     "body.location_id": "locations",
     "body.token": "tokens",
     "path.tenant": "tenants",
-    "path.order_id": "orders",
     "path.product_id": "products",
     "path.combo_id": "combos",
     "path.location_id": "locations",
@@ -190,27 +190,70 @@ BINDINGS = {
 }
 
 
-def _config(base_url: str, token: str | None, values: dict[str, list[str]]) -> str:
+def primary_kind(operation: str) -> str:
+    """The one kind of caller that fuzzes an operation in make test's run: its customer, its stage's role,
+    else the admin; the anonymous visitor for the public operations."""
+    method, path = operation.split(" ", 1)
+    who = RULES[(method, path)].who
+    if who == PUBLIC:
+        return "anonymous"
+    if who == SIGNED_IN or "cliente" in who:
+        return "cliente"
+    return next((rol for rol in who if rol != "admin"), "admin")
+
+
+def plans() -> dict[str, dict[str, list[str]]]:
+    """The fuzzer's runs: {run: {kind: operations}}. ``make fuzz`` (FUZZ_ALL_CALLERS=1): one run per kind over
+    every operation it may call. ``make test``: one run, each operation by its primary kind of caller."""
+    if os.environ.get("FUZZ_ALL_CALLERS") == "1":
+        return {kind: {kind: operations_of(kind)} for kind in KINDS}
+    by_kind: dict[str, list[str]] = {}
+    for operation in sorted({op for kind in KINDS for op in operations_of(kind)}):
+        by_kind.setdefault(primary_kind(operation), []).append(operation)
+    return {"each-operation-as-its-caller": by_kind}
+
+
+PLANS = plans()
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def _config(base_url: str, callers: dict[str, tuple[str | None, list[str]]], values: dict[str, list[str]]) -> str:
+    """The run's configuration: shared real values, and per operation its caller's session and orders."""
     lines = [f'base-url = "{base_url}"', f'hooks = "{HOOKS.stem}"', "", "[headers]", f'X-Tenant-Id = "{TENANT}"']
-    if token:
-        lines.append(f'Authorization = "Bearer {token}"')
-    lines += ["", "[generation]", f"max-examples = {FUZZ_EXAMPLES}", "", "[parameters]"]
-    bound = [(key, name) for key, name in BINDINGS.items() if values.get(name)]
-    lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in bound]
+    lines += ["", "[generation]", f"max-examples = {FUZZ_EXAMPLES}"]
     for name, entries in values.items():
         if entries:
-            quoted = ", ".join(f'"{v}"' for v in entries)
-            lines += ["", f"[dictionaries.{name}]", f"values = [{quoted}]"]
+            lines += ["", f"[dictionaries.{name}]", f"values = {_toml_list(entries)}"]
+    for kind, (token, operations) in callers.items():
+        bound = {key: name for key, name in BINDINGS.items() if values.get(name)}
+        if values.get(f"orders_{kind}"):
+            bound["path.order_id"] = f"orders_{kind}"
+        for operation in operations:
+            lines += ["", "[[operations]]", f'include-name = "{operation}"']
+            if token:
+                lines += [f'headers = {{ Authorization = "Bearer {token}" }}']
+            lines += ["[operations.parameters]"]
+            lines += [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}' for key, name in bound.items()]
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_fuzzing_each_callers_operations_finds_no_server_error(cloud, kind: str, tmp_path: Path) -> None:
-    token, values = _caller(cloud, kind)
-    values |= _menu(cloud)
+@pytest.mark.parametrize("run_name", PLANS)
+def test_fuzzing_finds_no_server_error(cloud, run_name: str, tmp_path: Path) -> None:
+    plan = PLANS[run_name]
+    values = _menu(cloud)
+    callers: dict[str, tuple[str | None, list[str]]] = {}
+    for kind, operations in plan.items():
+        token, own = _caller(cloud, kind)
+        if "orders" in own:
+            own[f"orders_{kind}"] = own.pop("orders")
+        values |= own
+        callers[kind] = (token, operations)
     config = tmp_path / "schemathesis.toml"
-    config.write_text(_config(cloud.urls.api.rstrip("/"), token, values))
-    included = [arg for op in operations_of(kind) for arg in ("--include-name", op)]
+    config.write_text(_config(cloud.urls.api.rstrip("/"), callers, values))
+    included = [arg for operations in plan.values() for op in operations for arg in ("--include-name", op)]
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", cloud.urls.openapi,
         "--checks", "not_a_server_error,platform_error_shape,negative_data_rejection,content_type_conformance",
@@ -218,23 +261,32 @@ def test_fuzzing_each_callers_operations_finds_no_server_error(cloud, kind: str,
     ]  # fmt: skip
     environment = {**os.environ, "PYTHONPATH": str(HOOKS.parent), "SCHEMATHESIS_HOOKS": HOOKS.stem}
     run = subprocess.run(
-        command, check=False, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=900
+        command, check=False, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=1800
     )
     summary = run.stdout[run.stdout.rfind("SUMMARY") :] if "SUMMARY" in run.stdout else run.stdout[-3000:]
     cases = re.search(r"(\d+) generated", run.stdout)
-    print(f"fuzz {kind}: {len(operations_of(kind))} operations, {cases.group(1) if cases else '?'} cases")
+    counts = {kind: len(operations) for kind, operations in plan.items()}
+    print(f"fuzz {run_name}: operations by caller {counts}, {cases.group(1) if cases else '?'} cases")
     assert run.returncode == 0, f"{run.stdout[-12000:]}\n{run.stderr[-2000:]}"
     assert cases, summary
     # An operation whose generated requests were all refused as invalid: its schema says less than its
     # validation does, unless what it refuses is state (a used token, an id that is not there).
     rejected = _listed_under("Schema validation mismatch", run.stdout)
     assert rejected <= REFUSED_FOR_STATE, f"the schema does not say what these validate: {rejected - REFUSED_FOR_STATE}"
+    # Each caller's session reached its operations: none answered only 401/403 (but the unsigned webhook).
+    refused = _listed_under("Authentication failed", run.stdout)
+    assert refused <= {"POST /pagos/webhook/{tenant}"}, f"every request refused as unauthorized: {refused}"
 
 
 def _listed_under(heading: str, output: str) -> set[str]:
-    """The ``  - METHOD /path`` lines of one warning of Schemathesis's report."""
+    """The ``- METHOD /path`` items of one warning of Schemathesis's report (its groups included)."""
     start = output.find(heading)
     if start < 0:
         return set()
-    block = output[start:].split("\n\n", 2)[1] if "\n\n" in output[start:] else ""
-    return set(re.findall(r"^\s+- ([A-Z]+ /\S*)$", block, flags=re.M))
+    found = set()
+    for line in output[start:].splitlines()[1:]:
+        if line and not line[0].isspace():  # the next warning, or the summary
+            break
+        if match := re.match(r"^\s+- ([A-Z]+ /\S*)", line):
+            found.add(match.group(1))
+    return found
