@@ -47,16 +47,14 @@ usuarios = APIGatewayRouter()
 perfil = APIGatewayRouter()
 
 
+def _mailing() -> dict[str, Any]:
+    """The collaborators of the requests that mail an address (register, resend, forgot): one answer for all."""
+    return {"tenants": runtime.tenants(), "dal": runtime.dal(), "mailer": runtime.mailer(), "now": utc_now()}
+
+
 @usuarios.post("/usuarios", status_code=202)
 def register(body: RegisterRequest) -> Registered:
-    return logic.register(
-        body,
-        tenant_id=public_tenant(app),
-        tenants=runtime.tenants(),
-        dal=runtime.dal(),
-        mailer=runtime.mailer(),
-        now=utc_now(),
-    )
+    return logic.register(body, tenant_id=public_tenant(app), **_mailing())
 
 
 @usuarios.post("/usuarios/verificacion")
@@ -73,26 +71,12 @@ def verify(body: VerifyRequest) -> Verified:
 
 @usuarios.post("/usuarios/verificacion/reenvio", status_code=202)
 def resend_verification(body: EmailRequest) -> Accepted:
-    return logic.resend_verification(
-        body,
-        tenant_id=public_tenant(app),
-        tenants=runtime.tenants(),
-        dal=runtime.dal(),
-        mailer=runtime.mailer(),
-        now=utc_now(),
-    )
+    return logic.resend_verification(body, tenant_id=public_tenant(app), **_mailing())
 
 
 @usuarios.post("/usuarios/contrasena/olvido", status_code=202)
 def forgot_password(body: EmailRequest) -> Accepted:
-    return logic.request_reset(
-        body,
-        tenant_id=public_tenant(app),
-        tenants=runtime.tenants(),
-        dal=runtime.dal(),
-        mailer=runtime.mailer(),
-        now=utc_now(),
-    )
+    return logic.request_reset(body, tenant_id=public_tenant(app), **_mailing())
 
 
 @usuarios.post("/usuarios/contrasena/restablecer")
