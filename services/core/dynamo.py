@@ -87,6 +87,20 @@ def condition_failed(exc: ClientError) -> bool:
     return error_code(exc) == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
 
 
+def conditional_write(client: Any, operation: str, *, failed: str, **request: Any) -> dict[str, Any] | None:
+    """Send one conditional write (``update_item``, ``transact_write_items``, ...): its response, or None when a
+    condition refused it; any other error is ``DependencyFailed(failed)``."""
+    try:
+        response: dict[str, Any] = getattr(client, operation)(**request)
+    except ClientError as exc:
+        if condition_failed(exc):
+            return None
+        raise DependencyFailed(failed) from exc
+    except BotoCoreError as exc:
+        raise DependencyFailed(failed) from exc
+    return response
+
+
 def put_with_email_lock(
     client: Any, *, table: str, sort_key: str, item: Mapping[str, Any], lock_id: str, taken: str, failed: str
 ) -> None:
@@ -98,16 +112,16 @@ def put_with_email_lock(
     owner = item[sort_key]
     lock = {"tenant_id": item["tenant_id"], sort_key: lock_id, "owner_id": owner}
     condition = f"attribute_not_exists({sort_key})"
-    try:
-        client.transact_write_items(
+    if (
+        conditional_write(
+            client,
+            "transact_write_items",
+            failed=failed,
             TransactItems=[
                 {"Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": condition}},
                 {"Put": {"TableName": table, "Item": to_item(lock), "ConditionExpression": condition}},
-            ]
+            ],
         )
-    except ClientError as exc:
-        if condition_failed(exc):
-            raise Conflict(taken, code="email_taken") from exc
-        raise DependencyFailed(failed) from exc
-    except BotoCoreError as exc:
-        raise DependencyFailed(failed) from exc
+        is None
+    ):
+        raise Conflict(taken, code="email_taken")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from core.dynamo import condition_failed, from_item, to_item
+from core.dynamo import conditional_write, from_item, to_item
 from core.errors import DependencyFailed, Unauthenticated
 from core.tokens import hash_token
 
@@ -134,27 +134,23 @@ class SessionStore:
     def delete(self, tenant_id: str, token_hash: str, subject_id: str) -> bool:
         """Delete one token of ``subject_id`` and its index entry; False when there is none (already
         revoked, or someone else's)."""
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self.table_name,
-                            "Key": self.key(tenant_id, token_hash),
-                            "ConditionExpression": "subject_id = :s",
-                            "ExpressionAttributeValues": {":s": {"S": subject_id}},
-                        }
-                    },
-                    self.forget_in_index(tenant_id, subject_id, token_hash),
-                ]
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise DependencyFailed("Could not revoke the token") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not revoke the token") from exc
-        return True
+        deleted = conditional_write(
+            self._client,
+            "transact_write_items",
+            failed="Could not revoke the token",
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": self.key(tenant_id, token_hash),
+                        "ConditionExpression": "subject_id = :s",
+                        "ExpressionAttributeValues": {":s": {"S": subject_id}},
+                    }
+                },
+                self.forget_in_index(tenant_id, subject_id, token_hash),
+            ],
+        )
+        return deleted is not None
 
     def forget_in_index(self, tenant_id: str, subject_id: str, token_hash: str) -> dict[str, Any]:
         """The transaction item that takes a consumed or revoked token out of its subject's index."""

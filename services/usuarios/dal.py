@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.clock import iso
-from core.dynamo import condition_failed, from_item, put_with_email_lock, to_item, to_value
+from core.dynamo import conditional_write, from_item, put_with_email_lock, to_item, to_value
 from core.errors import Conflict, DependencyFailed, NotFound
 from core.sessions import SessionStore
 from usuarios.models import Account, AccountKind, Customer
@@ -60,8 +60,11 @@ class UsersDal:
         new one (a new ``user_id``, so the old account's links find nothing) takes the email lock, in one
         transaction. ``Conflict`` when the old account was verified or replaced meanwhile; nothing written."""
         assert new.email
-        try:
-            self._client.transact_write_items(
+        if (
+            conditional_write(
+                self._client,
+                "transact_write_items",
+                failed="Could not register the customer",
                 TransactItems=[
                     {
                         "Delete": {
@@ -88,14 +91,11 @@ class UsersDal:
                             "ExpressionAttributeValues": {":new": {"S": new.user_id}, ":old": {"S": old.user_id}},
                         }
                     },
-                ]
+                ],
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise Conflict("The address changed meanwhile", code="email_taken") from exc
-            raise DependencyFailed("Could not register the customer") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not register the customer") from exc
+            is None
+        ):
+            raise Conflict("The address changed meanwhile", code="email_taken")
 
     def find_customer(self, tenant_id: str, email: str) -> Customer | None:
         """The customer holding this email (its lock, then the account: strongly consistent GetItems)."""
@@ -127,8 +127,11 @@ class UsersDal:
         """Mark the reset link used and set the new password of the active account, in one transaction;
         ``StaleLink`` when the link is gone, expired or used, or the account is not active. The link stays
         (marked) until the customer's tokens are revoked, so a retry after a failed revocation can finish it."""
-        try:
-            self._client.transact_write_items(
+        if (
+            conditional_write(
+                self._client,
+                "transact_write_items",
+                failed="Could not use the link",
                 TransactItems=[
                     {
                         "Update": {
@@ -158,20 +161,20 @@ class UsersDal:
                             },
                         }
                     },
-                ]
+                ],
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise StaleLink from exc
-            raise DependencyFailed("Could not use the link") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not use the link") from exc
+            is None
+        ):
+            raise StaleLink
 
     def change_password(self, customer: Customer, password_hash: str, now: datetime) -> None:
         """The new hash, only while the account is active with the hash it was read with (``Conflict``)."""
         assert customer.password_hash
-        try:
-            self._client.update_item(
+        if (
+            conditional_write(
+                self._client,
+                "update_item",
+                failed="Could not change the password",
                 TableName=self._users,
                 Key=self._user_key(customer.tenant_id, customer.user_id),
                 UpdateExpression="SET password_hash = :h, updated_at = :now",
@@ -184,18 +187,18 @@ class UsersDal:
                     ":now": {"S": iso(now)},
                 },
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise Conflict("The password changed meanwhile", code="changed_meanwhile") from exc
-            raise DependencyFailed("Could not change the password") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not change the password") from exc
+            is None
+        ):
+            raise Conflict("The password changed meanwhile", code="changed_meanwhile")
 
     def _use_link(
         self, tenant_id: str, token_hash: str, user_id: str, kind: str, *, now: datetime, update: dict[str, Any]
     ) -> None:
-        try:
-            self._client.transact_write_items(
+        if (
+            conditional_write(
+                self._client,
+                "transact_write_items",
+                failed="Could not use the link",
                 TransactItems=[
                     {
                         "Delete": {
@@ -211,14 +214,11 @@ class UsersDal:
                     },
                     {"Update": {"TableName": self._users, "Key": self._user_key(tenant_id, user_id), **update}},
                     SessionStore(self._client, self._tokens).forget_in_index(tenant_id, user_id, token_hash),
-                ]
+                ],
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise StaleLink from exc
-            raise DependencyFailed("Could not use the link") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not use the link") from exc
+            is None
+        ):
+            raise StaleLink
 
     def get_customer(self, tenant_id: str, user_id: str) -> Customer | None:
         if user_id.startswith(EMAIL_LOCK_PREFIX):
@@ -241,29 +241,31 @@ class UsersDal:
             expression += " REMOVE " + ", ".join(f"#{k}" for k in remove)
         values = {f":{k}": to_value(v) for k, v in set_values.items()}
         values[":active"] = {"S": "active"}
-        try:
-            item = self._client.update_item(
-                TableName=self._users,
-                Key=self._user_key(tenant_id, user_id),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(user_id) AND #status = :active",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise NotFound("No active account") from exc
-            raise DependencyFailed("Could not update the profile") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not update the profile") from exc
+        response = conditional_write(
+            self._client,
+            "update_item",
+            failed="Could not update the profile",
+            TableName=self._users,
+            Key=self._user_key(tenant_id, user_id),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(user_id) AND #status = :active",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        if response is None:
+            raise NotFound("No active account")
+        item = response["Attributes"]
         return Customer.model_validate(from_item(item))
 
     def deactivate_customer(self, customer: Customer, now: datetime) -> None:
         """Mark inactive, drop the email and password hash, release the email lock (one transaction)."""
         assert customer.email
-        try:
-            self._client.transact_write_items(
+        if (
+            conditional_write(
+                self._client,
+                "transact_write_items",
+                failed="Could not deactivate the account",
                 TransactItems=[
                     {
                         "Update": {
@@ -288,14 +290,11 @@ class UsersDal:
                             "ExpressionAttributeValues": {":owner": {"S": customer.user_id}},
                         }
                     },
-                ]
+                ],
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                raise NotFound("No active account") from exc
-            raise DependencyFailed("Could not deactivate the account") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not deactivate the account") from exc
+            is None
+        ):
+            raise NotFound("No active account")
 
     # -- login ----------------------------------------------------------------------------------
     def find_account(self, kind: AccountKind, tenant_id: str, email: str) -> Account | None:
@@ -390,15 +389,9 @@ class UsersDal:
         }
         if values:
             kwargs["ExpressionAttributeValues"] = values
-        try:
-            self._client.update_item(**kwargs)
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise DependencyFailed("Could not update the account") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not update the account") from exc
-        return True
+        return (
+            conditional_write(self._client, "update_item", failed="Could not update the account", **kwargs) is not None
+        )
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -470,21 +463,19 @@ class Throttle:
             raise DependencyFailed("Could not clear the attempts") from exc
 
     def _update(self, tenant_id: str, key: str, update: str, condition: str, values: dict[str, Any]) -> bool:
-        try:
-            self._client.update_item(
+        return (
+            conditional_write(
+                self._client,
+                "update_item",
+                failed="Could not count the attempt",
                 TableName=self._table,
                 Key=self._key(tenant_id, key),
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise DependencyFailed("Could not count the attempt") from exc
-        except BotoCoreError as exc:
-            raise DependencyFailed("Could not count the attempt") from exc
-        return True
+            is not None
+        )
 
     @staticmethod
     def _key(tenant_id: str, key: str) -> dict[str, Any]:
