@@ -8,9 +8,12 @@ Keys always start from the principal's tenant.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from core import contracts
 
 Estado = Literal["PENDIENTE_PAGO", "PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO", "CANCELADO"]
 Dispatch = Literal["delivery", "pickup"]
@@ -101,6 +104,14 @@ class StoredOrder(BaseModel):
     cancel_announced_at: str | None = None  # a direct cancel's CANCELADO event went out (retries finish it)
     card_failures: int = 0  # card payments Mercado Pago refused for this order (capped: card testing)
     extra_refunded: set[str] = set()  # approved payments the order could not take, refunded (pagos.settlement)
+
+    def payment_deadline(self) -> datetime:
+        """The last instant the order takes a payment; orders stored before ``payable_until`` existed get the
+        same lifetime from their ``created_at``."""
+        if self.payable_until:
+            return datetime.fromisoformat(self.payable_until)
+        return datetime.fromisoformat(self.created_at) + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
+
     # Combo stock (pagos.stock): the tracked combos' quantities the order takes when its payment is approved, the
     # payment that took them (once), or the combos that had sold out by then (the order is refunded and cancelled).
     stock_combos: dict[str, int] = {}

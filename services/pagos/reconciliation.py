@@ -83,13 +83,6 @@ class PaymentSearch(Refunds, Protocol):
     def search_payments(self, external_reference: str) -> list[dict[str, Any]]: ...
 
 
-def payable_until(order: StoredOrder) -> datetime:
-    """When the order stops being payable (orders stored before ``payable_until`` existed: from ``created_at``)."""
-    if order.payable_until:
-        return datetime.fromisoformat(order.payable_until)
-    return datetime.fromisoformat(order.created_at) + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
-
-
 def expires_at(until: datetime) -> datetime:
     """When an order payable until ``until`` expires: a card payment started at the last second is settled first."""
     return until + timedelta(seconds=IN_FLIGHT_SECONDS)
@@ -151,7 +144,7 @@ def _unpaid(
     """No approved payment: a one-off look ends here; the timer expires the order, or looks again later."""
     if not request.timer:
         return "unpaid"
-    until = payable_until(order)
+    until = order.payment_deadline()
     if now < expires_at(until):
         reviews.schedule(order.tenant_id, order.order_id, delay_seconds=timer_delay(until, now, max_delay), timer=True)
         return "rescheduled"

@@ -374,23 +374,15 @@ def list_location_orders(
 # -- paying -----------------------------------------------------------------------------------------
 
 
-def payable_until(order: StoredOrder) -> datetime:
-    """The last instant the order takes a payment; orders stored before ``payable_until`` existed get the
-    same lifetime from their ``created_at``."""
-    if order.payable_until:
-        return datetime.fromisoformat(order.payable_until)
-    return datetime.fromisoformat(order.created_at) + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
-
-
 def _payable(principal: Principal, order_id: str, dal: OrdersDal, now: datetime) -> StoredOrder:
     order = dal.get_order(principal.tenant_id, order_id)
     if order is None or order.customer_id != principal.subject_id:
         raise NotFound("There is no such order", code="order_not_found")
     if order.estado_pedido != contracts.PENDIENTE_PAGO or (order.payment and order.payment.status == "approved"):
         raise Conflict(f"This order is {order.estado_pedido}: nothing to pay", code="order_not_payable")
-    if now >= payable_until(order):
+    if now >= order.payment_deadline():
         raise Conflict(
-            f"This order could be paid until {iso(payable_until(order))}: it expired; please order again",
+            f"This order could be paid until {iso(order.payment_deadline())}: it expired; please order again",
             code="order_expired",
         )
     return order
@@ -481,7 +473,7 @@ def start_checkout(
     tenant = tenants.get(principal.tenant_id)
     reviews.schedule(order.tenant_id, order.order_id, delay_seconds=check_delay_seconds, timer=False)
     # Mercado Pago itself refuses a payment after the order expires: the link never outlives the order.
-    at, expires = iso(now), iso(min(now + timedelta(minutes=CHECKOUT_MINUTES), payable_until(order)))
+    at, expires = iso(now), iso(min(now + timedelta(minutes=CHECKOUT_MINUTES), order.payment_deadline()))
     preference = gateways(tenant).create_preference(
         {
             "items": _mp_items(order),
