@@ -6,6 +6,8 @@ Each function gets exactly the DynamoDB actions its DAL makes, on the exact tabl
 
 from __future__ import annotations
 
+from typing import Literal
+
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -30,18 +32,12 @@ TOKEN_ACTIONS = [
 ]
 
 
-def customer_app_url(scope: Construct) -> str:
-    """The customer app's base when the operator set one (``-c customer_app_url=https://...``); else empty,
-    and the users function reads the Amplify app's address that FrontendStack publishes."""
-    origin = str(scope.node.try_get_context("customer_app_url") or "")
-    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}" if origin else ""
-
-
-def staff_app_url(scope: Construct) -> str:
-    """The staff app's base when the operator set one (``-c staff_app_url=https://...``); else empty, and
-    the functions read the Amplify app's address that FrontendStack publishes. The local cloud overrides it."""
-    origin = str(scope.node.try_get_context("staff_app_url") or "")
-    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['staff']}" if origin else ""
+def web_app_url(scope: Construct, app: Literal["customer", "staff"]) -> str:
+    """A web app's base when the operator set one (``-c customer_app_url=https://...``, a custom domain); else
+    empty, and the functions read the Amplify app's address that FrontendStack publishes (``web_parameter``).
+    The local cloud overrides it."""
+    origin = str(scope.node.try_get_context(f"{app}_app_url") or "")
+    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS[app]}" if origin else ""
 
 
 class IdentityServices:
@@ -49,7 +45,7 @@ class IdentityServices:
         self.data, self.messaging = data, messaging
         self.staff_url_parameter = endpoint.stage.web_parameter("staff-url")  # published by FrontendStack
         self.staff_url_arn = parameter_arn(cdk.Stack.of(scope), self.staff_url_parameter)
-        self.staff_app_url = staff_app_url(scope)
+        self.staff_app_url = web_app_url(scope, "staff")
         self.customer_url_parameter = endpoint.stage.web_parameter("customer-url")  # published by FrontendStack
         self.users = self._users(scope, endpoint)
         self.employees = self._employees(scope, endpoint)
@@ -84,7 +80,7 @@ class IdentityServices:
                 "TOKENS_TABLE": data.tokens.table_name,
                 "EVENT_BUS_NAME": bus.event_bus_name,
                 # The pages of the mailed links (verify the address, reset the password).
-                "CUSTOMER_APP_URL": customer_app_url(scope),
+                "CUSTOMER_APP_URL": web_app_url(scope, "customer"),
                 "CUSTOMER_APP_URL_PARAMETER": self.customer_url_parameter,
             },
             # argon2id (19 MiB, t=2) takes tens of milliseconds; a cold start plus a login fits easily.

@@ -25,6 +25,7 @@ from constructs.work_queue import CONSUMER_TIMEOUT
 
 from core import contracts
 from stacks.data import DataStack
+from stacks.identity_services import web_app_url
 from stacks.messaging import MessagingStack
 from workflow.order_workflow import allow_stopping_orders
 
@@ -48,13 +49,6 @@ def allow_mercadopago_secrets(role: iam.IRole, stage: StageConfig) -> None:
         reason="One Mercado Pago secret per tenant (<prefix>/mercadopago/<tenant>); tenants are onboarded as "
         "data, so the statement covers that prefix only, read-only.",
     )
-
-
-def _customer_app_url(scope: Construct) -> str:
-    """The customer app's base when the operator set one (``-c customer_app_url=https://...``, a custom
-    domain); else empty, and the functions read the Amplify app's address that FrontendStack publishes."""
-    origin = str(scope.node.try_get_context("customer_app_url") or "")
-    return f"{origin.rstrip('/')}/{contracts.WEB_APP_PATHS['customer']}" if origin else ""
 
 
 class OrderServices:
@@ -104,7 +98,7 @@ class OrderServices:
                 "EVENT_BUS_NAME": messaging.bus.event_bus_name,
                 "STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
                 "MERCADOPAGO_API_URL": contracts.MERCADOPAGO_API_URL,
-                "CUSTOMER_APP_URL": _customer_app_url(scope),
+                "CUSTOMER_APP_URL": web_app_url(scope, "customer"),
                 "CUSTOMER_APP_URL_PARAMETER": customer_url,
                 "REST_API_URL": rest_api_url,
                 "PAYMENT_REVIEWS_QUEUE_URL": messaging.payment_reviews.queue.queue_url,
