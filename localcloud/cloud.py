@@ -375,6 +375,10 @@ class LocalCloud:
     def table(self, short_name: str) -> str:
         return f"bembos-{STAGE}-{short_name}"
 
+    def emulator_pid(self) -> int:
+        """The process id of the AWS emulator (moto's server), 0 when it is not running."""
+        return self._moto.pid if self._moto is not None else 0
+
 
 def _with_overrides(spec: FunctionSpec, overrides: dict[str, str], *, access_key: str) -> FunctionSpec:
     env = {k: overrides.get(k, v) for k, v in spec.environment.items()}
