@@ -2,7 +2,7 @@
 
 ``FakeMercadoPago`` holds the state (seller accounts, preferences, card tokens,
 payments, refunds) behind one lock, and a ``WebhookDispatcher`` that delivers
-signed notifications from a background thread, retrying with backoff.
+signed notifications from a small pool of threads, retrying with backoff.
 ``create_app(state)`` exposes it over HTTP with the paths of the real API:
 
 - ``POST /checkout/preferences``, ``GET /checkout/preferences/{id}``
@@ -33,6 +33,7 @@ import json
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,25 +163,40 @@ class WebhookDelivery:
 
 
 class WebhookDispatcher:
-    """Delivers notifications from one background thread, retrying non-2xx answers with backoff.
+    """Delivers notifications from a small pool of worker threads, retrying non-2xx answers with backoff.
 
-    Attempt ``n`` (1-based) that fails is retried after ``base_delay * 2 ** (n - 1)`` seconds,
-    up to ``max_attempts`` attempts in all. Every attempt is recorded on its delivery.
+    The workers share one heap of due attempts, so an endpoint that is slow to answer holds up one
+    worker, not the notifications behind it. Attempt ``n`` (1-based) that fails is retried after
+    ``base_delay * 2 ** (n - 1)`` seconds, up to ``max_attempts`` attempts in all. Every attempt is
+    recorded on its delivery; ``deliveries()`` lists the last ``keep`` deliveries (a long run's
+    memory stays bounded).
     """
 
-    def __init__(self, max_attempts: int = 5, base_delay: float = 0.2, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        max_attempts: int = 5,
+        base_delay: float = 0.2,
+        timeout: float = 5.0,
+        workers: int = 8,
+        keep: int = 1000,
+    ) -> None:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.timeout = timeout
-        self._deliveries: list[WebhookDelivery] = []
+        self._deliveries: deque[WebhookDelivery] = deque(maxlen=keep)
         self._queue: list[tuple[float, int, WebhookDelivery]] = []
         self._sequence = itertools.count()
         self._in_flight = 0
         self._stopped = False
         self._losing = False
         self._condition = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="mercadopago-webhooks", daemon=True)
-        self._thread.start()
+        self._client = httpx.Client(timeout=timeout)  # shared by the workers: "it can be shared between threads"
+        self._threads = [
+            threading.Thread(target=self._run, name=f"mercadopago-webhooks-{number}", daemon=True)
+            for number in range(1, workers + 1)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def send(self, delivery: WebhookDelivery) -> None:
         """Queue a delivery for its first attempt, now (or record it as ``lost``, see ``lose``)."""
@@ -197,7 +213,7 @@ class WebhookDispatcher:
             self._losing = losing
 
     def deliveries(self) -> list[dict[str, Any]]:
-        """Every delivery so far, oldest first, as JSON-ready dicts."""
+        """The most recent deliveries (the last ``keep``), oldest first, as JSON-ready dicts."""
         with self._condition:
             return [delivery.to_json() for delivery in self._deliveries]
 
@@ -207,11 +223,14 @@ class WebhookDispatcher:
             return self._condition.wait_for(lambda: not self._queue and not self._in_flight, timeout)
 
     def close(self) -> None:
-        """Stop the worker thread; queued retries are dropped."""
+        """Stop the worker threads; queued retries are dropped."""
         with self._condition:
             self._stopped = True
             self._condition.notify_all()
-        self._thread.join(self.timeout + 1)
+        deadline = time.monotonic() + self.timeout + 1
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._client.close()
 
     def _push(self, delivery: WebhookDelivery, due: float) -> None:
         heapq.heappush(self._queue, (due, next(self._sequence), delivery))
@@ -228,12 +247,10 @@ class WebhookDispatcher:
             return None
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout) as client:
-            while (delivery := self._next_due()) is not None:
-                attempt = self._attempt(client, delivery)
-                self._record(delivery, attempt)
+        while (delivery := self._next_due()) is not None:
+            self._record(delivery, self._attempt(delivery))
 
-    def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> WebhookAttempt:
+    def _attempt(self, delivery: WebhookDelivery) -> WebhookAttempt:
         request_id = str(uuid.uuid4())
         ts = str(int(time.time() * 1000))
         attempt = WebhookAttempt(number=len(delivery.attempts) + 1, at=_iso(_now()), request_id=request_id)
@@ -244,7 +261,7 @@ class WebhookDispatcher:
             "x-signature": webhook_signature(delivery.secret, delivery.data_id, request_id, ts),
         }
         try:
-            response = client.post(delivery.url, content=json.dumps(delivery.body), headers=headers)
+            response = self._client.post(delivery.url, content=json.dumps(delivery.body), headers=headers)
             attempt.status_code = response.status_code
         except httpx.HTTPError as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"
@@ -343,10 +360,13 @@ class FakeMercadoPago:
         webhook_base_delay: float = 0.2,
         webhook_timeout: float = 5.0,
         public_url: str | None = None,
+        webhook_workers: int = 8,
     ) -> None:
         """``public_url`` is the base of ``init_point``; by default, the URL the request came in on."""
         self.public_url = public_url
-        self.webhooks = WebhookDispatcher(webhook_max_attempts, webhook_base_delay, webhook_timeout)
+        self.webhooks = WebhookDispatcher(
+            webhook_max_attempts, webhook_base_delay, webhook_timeout, workers=webhook_workers
+        )
         self._lock = threading.RLock()
         self._accounts: dict[str, AccountConfig] = {}
         self._preferences: dict[str, _Stored] = {}
@@ -359,7 +379,7 @@ class FakeMercadoPago:
         self._user_ids = itertools.count(1_900_000_001)
 
     def close(self) -> None:
-        """Stop the webhook thread."""
+        """Stop the webhook threads."""
         self.webhooks.close()
 
     # ----- accounts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import threading
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from localcloud.mercadopago_fake import FakeMercadoPago, create_app
+from localcloud.mercadopago_fake import FakeMercadoPago, WebhookDelivery, WebhookDispatcher, create_app
 from localcloud.serve import serve_in_thread
 from pagos.sdk import BaseUrlHttpClient, sdk_for
 
@@ -51,12 +52,20 @@ class WebhookReceiver:
     received: list[Received] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answer_after: float = 0.0  # seconds each answer takes (a slow endpoint)
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests it was answering at once
 
     async def endpoint(self, request: Request) -> Response:
         body = await request.json()
         with self.lock:
             self.received.append(Received(dict(request.query_params), dict(request.headers), body))
             status = self.statuses.pop(0) if self.statuses else 200
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(self.answer_after)
+        with self.lock:
+            self.in_flight -= 1
         return Response(status_code=status)
 
     def app(self) -> Starlette:
@@ -147,6 +156,13 @@ def card_payment(sdk: mercadopago.SDK, token: str, idempotency_key: str | None =
     } | overrides
     options = RequestOptions(custom_headers={"X-Idempotency-Key": idempotency_key}) if idempotency_key else None
     return sdk.payment().create(body, options)
+
+
+def notification(notification_id: int, url: str = "http://127.0.0.1:9/hooks") -> WebhookDelivery:
+    """A payment.created notification handed straight to a dispatcher."""
+    data_id = str(notification_id)
+    body = {"action": "payment.created", "data": {"id": data_id}, "id": notification_id, "type": "payment"}
+    return WebhookDelivery(notification_id, url, "payment.created", data_id, body, secret=SECRET)
 
 
 def approved_payment_id(sdk: mercadopago.SDK) -> int:
@@ -424,6 +440,38 @@ def test_receiver_that_never_answers_2xx_is_given_up_after_max_attempts(
     [delivery] = httpx.get(f"{mp_url}/_fake/webhooks").json()
     assert len(delivery["attempts"]) == MAX_ATTEMPTS
     assert delivery["status"] == "failed"
+
+
+def test_a_slow_endpoint_gets_several_notifications_at_once(
+    sdk: mercadopago.SDK, fake: FakeMercadoPago, receiver: WebhookReceiver
+) -> None:
+    # Given a webhook endpoint that takes half a second to answer each notification
+    receiver.answer_after = 0.5
+
+    # When four payments are made one after the other
+    for _ in range(4):
+        approved_payment_id(sdk)
+
+    # Then their notifications do not wait for each other's answers: several were in flight at once
+    assert fake.webhooks.wait_idle()
+    assert len(receiver.received) == 4
+    assert receiver.most_in_flight >= 2
+    assert [d["status"] for d in fake.webhooks.deliveries()] == ["delivered"] * 4
+
+
+def test_only_the_most_recent_deliveries_are_kept() -> None:
+    # Given a dispatcher that keeps the last three deliveries (losing them: no HTTP needed)
+    dispatcher = WebhookDispatcher(keep=3)
+    dispatcher.lose()
+    try:
+        # When five notifications are sent
+        for notification_id in range(1, 6):
+            dispatcher.send(notification(notification_id))
+
+        # Then only the last three are listed, oldest first
+        assert [d["id"] for d in dispatcher.deliveries()] == [3, 4, 5]
+    finally:
+        dispatcher.close()
 
 
 # --------------------------------------------------------------------------- accounts and the SDK helper
