@@ -162,13 +162,6 @@ class WebhookDelivery:
         }
 
 
-# Mercado Pago's webhook schedule, as its developer documentation gives it for Peru (Notifications > IPN,
-# "After receiving the notification", mercadopago.com.pe/developers): a notification counts as received
-# when the endpoint answers 200 or 201. The first dispatch waits 22 s for that answer; without it, the
-# notification is sent again 15 minutes, 30 minutes, 6 hours, 48 hours and 96 hours after the first
-# dispatch (six attempts in all), each of those retries waiting 5 s for its answer. (An older version of
-# the same table, still on other countries' sites, retries at 5 min, 45 min, 6 h, 2 days and 4 days:
-# the same waits and the same six attempts.)
 MINUTE, HOUR = 60.0, 3600.0
 RETRIES_AFTER_FIRST_DISPATCH = (15 * MINUTE, 30 * MINUTE, 6 * HOUR, 48 * HOUR, 96 * HOUR)
 # The same schedule as the wait before each retry, counted from the start of the attempt before it.
@@ -176,13 +169,22 @@ RETRY_DELAYS = tuple(later - earlier for earlier, later in itertools.pairwise((0
 ATTEMPTS = 1 + len(RETRY_DELAYS)
 FIRST_ATTEMPT_TIMEOUT = 22.0
 RETRY_TIMEOUT = 5.0
+RECEIVED = (200, 201)  # the answers that confirm a notification; any other is retried
 
 
 class WebhookDispatcher:
     """Delivers notifications on Mercado Pago's retry schedule, from a small pool of worker threads.
 
+    Mercado Pago's developer documentation for Peru (Notifications > IPN, "After receiving the
+    notification", on mercadopago.com.pe/developers) gives the schedule: a notification counts as
+    received when the endpoint answers 200 or 201. The first dispatch waits 22 s for that answer;
+    without it, the notification is sent again 15 minutes, 30 minutes, 6 hours, 48 hours and 96 hours
+    after the first dispatch (``RETRIES_AFTER_FIRST_DISPATCH``: six attempts in all), each retry
+    waiting 5 s for its answer. An older version of the same table, still on other countries' sites,
+    retries at 5 min, 45 min, 6 h, 2 days and 4 days: the same waits and the same six attempts.
+
     The workers share one heap of due attempts, so an endpoint that is slow to answer holds up one
-    worker, not the notifications behind it. An attempt that gets no 2xx answer is tried again after
+    worker, not the notifications behind it. An attempt without a 200 or 201 is tried again after
     the next of ``RETRY_DELAYS`` (counted from its own start), ``ATTEMPTS`` attempts in all, then the
     delivery is ``failed``. Every attempt is recorded on its delivery; ``deliveries()`` lists the last
     ``keep`` deliveries (a long run's memory stays bounded).
@@ -291,7 +293,7 @@ class WebhookDispatcher:
         with self._condition:
             self._in_flight -= 1
             delivery.attempts.append(attempt)
-            if attempt.status_code is not None and 200 <= attempt.status_code < 300:
+            if attempt.status_code in RECEIVED:
                 delivery.status = "delivered"
             elif attempt.number >= ATTEMPTS:
                 delivery.status = "failed"

@@ -438,6 +438,19 @@ def test_receiver_failing_twice_gets_three_attempts_each_signed(
     assert delivery["status"] == "delivered"
 
 
+def test_only_200_or_201_confirms_a_notification_as_mercado_pago_documents(
+    sdk: mercadopago.SDK, mp_url: str, fake: FakeMercadoPago, receiver: WebhookReceiver
+) -> None:
+    receiver.statuses = [202, 204, 201]
+
+    approved_payment_id(sdk)
+
+    assert fake.webhooks.wait_idle()
+    [delivery] = httpx.get(f"{mp_url}/_fake/webhooks").json()
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [202, 204, 201]
+    assert delivery["status"] == "delivered"
+
+
 def test_a_time_scale_divides_the_waits_of_mercado_pagos_six_attempts_over_four_days() -> None:
     # The documented table: the first dispatch, then 15 min, 30 min, 6 h, 48 h and 96 h after it
     assert RETRIES_AFTER_FIRST_DISPATCH == (900, 1800, 21_600, 172_800, 345_600)
@@ -450,7 +463,7 @@ def test_a_time_scale_divides_the_waits_of_mercado_pagos_six_attempts_over_four_
     assert scaled.retry_delays == (1, 1, 22, 168, 192)
 
 
-def test_receiver_that_never_answers_2xx_gets_six_attempts_on_the_scaled_schedule_then_none(
+def test_receiver_that_never_confirms_gets_six_attempts_on_the_scaled_schedule_then_none(
     sdk: mercadopago.SDK, mp_url: str, fake: FakeMercadoPago, receiver: WebhookReceiver
 ) -> None:
     receiver.statuses = [503] * (ATTEMPTS + 2)
