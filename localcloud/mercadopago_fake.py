@@ -2,7 +2,7 @@
 
 ``FakeMercadoPago`` holds the state (seller accounts, preferences, card tokens,
 payments, refunds) behind one lock, and a ``WebhookDispatcher`` that delivers
-signed notifications from a background thread, retrying with backoff.
+signed notifications from a small pool of threads, retrying on Mercado Pago's schedule.
 ``create_app(state)`` exposes it over HTTP with the paths of the real API:
 
 - ``POST /checkout/preferences``, ``GET /checkout/preferences/{id}``
@@ -33,6 +33,7 @@ import json
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,26 +162,59 @@ class WebhookDelivery:
         }
 
 
-class WebhookDispatcher:
-    """Delivers notifications from one background thread, retrying non-2xx answers with backoff.
+MINUTE, HOUR = 60.0, 3600.0
+RETRIES_AFTER_FIRST_DISPATCH = (15 * MINUTE, 30 * MINUTE, 6 * HOUR, 48 * HOUR, 96 * HOUR)
+# The same schedule as the wait before each retry, counted from the start of the attempt before it.
+RETRY_DELAYS = tuple(later - earlier for earlier, later in itertools.pairwise((0.0, *RETRIES_AFTER_FIRST_DISPATCH)))
+ATTEMPTS = 1 + len(RETRY_DELAYS)
+FIRST_ATTEMPT_TIMEOUT = 22.0
+RETRY_TIMEOUT = 5.0
+RECEIVED = (200, 201)  # the answers that confirm a notification; any other is retried
 
-    Attempt ``n`` (1-based) that fails is retried after ``base_delay * 2 ** (n - 1)`` seconds,
-    up to ``max_attempts`` attempts in all. Every attempt is recorded on its delivery.
+
+class WebhookDispatcher:
+    """Delivers notifications on Mercado Pago's retry schedule, from a small pool of worker threads.
+
+    Mercado Pago's developer documentation for Peru (Notifications > IPN, "After receiving the
+    notification", on mercadopago.com.pe/developers) gives the schedule: a notification counts as
+    received when the endpoint answers 200 or 201. The first dispatch waits 22 s for that answer;
+    without it, the notification is sent again 15 minutes, 30 minutes, 6 hours, 48 hours and 96 hours
+    after the first dispatch (``RETRIES_AFTER_FIRST_DISPATCH``: six attempts in all), each retry
+    waiting 5 s for its answer. An older version of the same table, still on other countries' sites,
+    retries at 5 min, 45 min, 6 h, 2 days and 4 days: the same waits and the same six attempts.
+
+    The workers share one heap of due attempts, so an endpoint that is slow to answer holds up one
+    worker, not the notifications behind it. An attempt without a 200 or 201 is tried again after
+    the next of ``RETRY_DELAYS`` (counted from its own start), ``ATTEMPTS`` attempts in all, then the
+    delivery is ``failed``. Every attempt is recorded on its delivery; ``deliveries()`` lists the last
+    ``keep`` deliveries (a long run's memory stays bounded).
+
+    ``time_scale`` divides the delays: 1 is Mercado Pago's own four days; the local cloud runs it 900
+    times faster (the retries 1 s, 2 s, 24 s, 3.2 min and 6.4 min after the first attempt) and tests
+    faster still, the shape and the number of attempts unchanged. The time each attempt waits for its
+    answer (22 s, then 5 s) is never scaled: it bounds the receiver's real work (a payments function
+    answering in a second or two under load), which does not get faster with the clock, and a scaled
+    wait would time out every attempt.
     """
 
-    def __init__(self, max_attempts: int = 5, base_delay: float = 0.2, timeout: float = 5.0) -> None:
-        self.max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.timeout = timeout
-        self._deliveries: list[WebhookDelivery] = []
+    def __init__(self, time_scale: float = 1.0, workers: int = 8, keep: int = 1000) -> None:
+        if time_scale <= 0 or workers < 1 or keep < 1:
+            raise ValueError("time_scale must be positive, workers and keep at least 1")
+        self.retry_delays = tuple(delay / time_scale for delay in RETRY_DELAYS)
+        self._deliveries: deque[WebhookDelivery] = deque(maxlen=keep)
         self._queue: list[tuple[float, int, WebhookDelivery]] = []
         self._sequence = itertools.count()
         self._in_flight = 0
         self._stopped = False
         self._losing = False
         self._condition = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="mercadopago-webhooks", daemon=True)
-        self._thread.start()
+        self._client = httpx.Client()  # shared by the workers: "it can be shared between threads"
+        self._threads = [
+            threading.Thread(target=self._run, name=f"mercadopago-webhooks-{number}", daemon=True)
+            for number in range(1, workers + 1)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def send(self, delivery: WebhookDelivery) -> None:
         """Queue a delivery for its first attempt, now (or record it as ``lost``, see ``lose``)."""
@@ -197,7 +231,7 @@ class WebhookDispatcher:
             self._losing = losing
 
     def deliveries(self) -> list[dict[str, Any]]:
-        """Every delivery so far, oldest first, as JSON-ready dicts."""
+        """The most recent deliveries (the last ``keep``), oldest first, as JSON-ready dicts."""
         with self._condition:
             return [delivery.to_json() for delivery in self._deliveries]
 
@@ -207,11 +241,14 @@ class WebhookDispatcher:
             return self._condition.wait_for(lambda: not self._queue and not self._in_flight, timeout)
 
     def close(self) -> None:
-        """Stop the worker thread; queued retries are dropped."""
+        """Stop the worker threads; queued retries are dropped."""
         with self._condition:
             self._stopped = True
             self._condition.notify_all()
-        self._thread.join(self.timeout + 1)
+        deadline = time.monotonic() + RETRY_TIMEOUT + 1  # then an attempt still waiting on its answer is cut off
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._client.close()
 
     def _push(self, delivery: WebhookDelivery, due: float) -> None:
         heapq.heappush(self._queue, (due, next(self._sequence), delivery))
@@ -228,12 +265,11 @@ class WebhookDispatcher:
             return None
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout) as client:
-            while (delivery := self._next_due()) is not None:
-                attempt = self._attempt(client, delivery)
-                self._record(delivery, attempt)
+        while (delivery := self._next_due()) is not None:
+            started = time.monotonic()
+            self._record(delivery, self._attempt(delivery), started)
 
-    def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> WebhookAttempt:
+    def _attempt(self, delivery: WebhookDelivery) -> WebhookAttempt:
         request_id = str(uuid.uuid4())
         ts = str(int(time.time() * 1000))
         attempt = WebhookAttempt(number=len(delivery.attempts) + 1, at=_iso(_now()), request_id=request_id)
@@ -244,22 +280,25 @@ class WebhookDispatcher:
             "x-signature": webhook_signature(delivery.secret, delivery.data_id, request_id, ts),
         }
         try:
-            response = client.post(delivery.url, content=json.dumps(delivery.body), headers=headers)
+            timeout = FIRST_ATTEMPT_TIMEOUT if attempt.number == 1 else RETRY_TIMEOUT
+            response = self._client.post(
+                delivery.url, content=json.dumps(delivery.body), headers=headers, timeout=timeout
+            )
             attempt.status_code = response.status_code
         except httpx.HTTPError as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"
         return attempt
 
-    def _record(self, delivery: WebhookDelivery, attempt: WebhookAttempt) -> None:
+    def _record(self, delivery: WebhookDelivery, attempt: WebhookAttempt, started: float) -> None:
         with self._condition:
             self._in_flight -= 1
             delivery.attempts.append(attempt)
-            if attempt.status_code is not None and 200 <= attempt.status_code < 300:
+            if attempt.status_code in RECEIVED:
                 delivery.status = "delivered"
-            elif attempt.number >= self.max_attempts:
+            elif attempt.number >= ATTEMPTS:
                 delivery.status = "failed"
             else:
-                self._push(delivery, time.monotonic() + self.base_delay * 2 ** (attempt.number - 1))
+                self._push(delivery, started + self.retry_delays[attempt.number - 1])
             self._condition.notify_all()
 
 
@@ -339,14 +378,16 @@ class FakeMercadoPago:
 
     def __init__(
         self,
-        webhook_max_attempts: int = 5,
-        webhook_base_delay: float = 0.2,
-        webhook_timeout: float = 5.0,
         public_url: str | None = None,
+        webhook_time_scale: float = 1.0,
+        webhook_workers: int = 8,
     ) -> None:
-        """``public_url`` is the base of ``init_point``; by default, the URL the request came in on."""
+        """``public_url`` is the base of ``init_point``; by default, the URL the request came in on.
+
+        ``webhook_time_scale`` divides Mercado Pago's webhook retry schedule (see ``WebhookDispatcher``).
+        """
         self.public_url = public_url
-        self.webhooks = WebhookDispatcher(webhook_max_attempts, webhook_base_delay, webhook_timeout)
+        self.webhooks = WebhookDispatcher(time_scale=webhook_time_scale, workers=webhook_workers)
         self._lock = threading.RLock()
         self._accounts: dict[str, AccountConfig] = {}
         self._preferences: dict[str, _Stored] = {}
@@ -359,7 +400,7 @@ class FakeMercadoPago:
         self._user_ids = itertools.count(1_900_000_001)
 
     def close(self) -> None:
-        """Stop the webhook thread."""
+        """Stop the webhook threads."""
         self.webhooks.close()
 
     # ----- accounts

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import itertools
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,14 +25,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from localcloud.mercadopago_fake import FakeMercadoPago, create_app
+from localcloud.mercadopago_fake import (
+    ATTEMPTS,
+    RETRIES_AFTER_FIRST_DISPATCH,
+    FakeMercadoPago,
+    WebhookDelivery,
+    WebhookDispatcher,
+    create_app,
+)
 from localcloud.serve import serve_in_thread
 from pagos.sdk import BaseUrlHttpClient, sdk_for
 
 TOKEN = "TEST-4471-seller-token"
 SECRET = "whsec-donpepe-test"
 PUBLIC_KEY = "TEST-pk-donpepe"
-MAX_ATTEMPTS = 4
+TIME_SCALE = 432_000  # Mercado Pago's four days of webhook retries in 0.8 s
 NOTIFICATION_URL_DEPRECATED = "ignore:notification_url is deprecated:DeprecationWarning"
 
 
@@ -51,12 +61,20 @@ class WebhookReceiver:
     received: list[Received] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answer_after: float = 0.0  # seconds each answer takes (a slow endpoint)
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests it was answering at once
 
     async def endpoint(self, request: Request) -> Response:
         body = await request.json()
         with self.lock:
             self.received.append(Received(dict(request.query_params), dict(request.headers), body))
             status = self.statuses.pop(0) if self.statuses else 200
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(self.answer_after)
+        with self.lock:
+            self.in_flight -= 1
         return Response(status_code=status)
 
     def app(self) -> Starlette:
@@ -85,7 +103,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def fake(receiver: WebhookReceiver) -> Iterator[FakeMercadoPago]:
-    state = FakeMercadoPago(webhook_max_attempts=MAX_ATTEMPTS, webhook_base_delay=0.02)
+    state = FakeMercadoPago(webhook_time_scale=TIME_SCALE)
     state.add_account(TOKEN, SECRET, public_key=PUBLIC_KEY, user_id="4471", webhook_url=receiver.url)
     yield state
     state.close()
@@ -147,6 +165,13 @@ def card_payment(sdk: mercadopago.SDK, token: str, idempotency_key: str | None =
     } | overrides
     options = RequestOptions(custom_headers={"X-Idempotency-Key": idempotency_key}) if idempotency_key else None
     return sdk.payment().create(body, options)
+
+
+def notification(notification_id: int, url: str = "http://127.0.0.1:9/hooks") -> WebhookDelivery:
+    """A payment.created notification handed straight to a dispatcher."""
+    data_id = str(notification_id)
+    body = {"action": "payment.created", "data": {"id": data_id}, "id": notification_id, "type": "payment"}
+    return WebhookDelivery(notification_id, url, "payment.created", data_id, body, secret=SECRET)
 
 
 def approved_payment_id(sdk: mercadopago.SDK) -> int:
@@ -413,17 +438,82 @@ def test_receiver_failing_twice_gets_three_attempts_each_signed(
     assert delivery["status"] == "delivered"
 
 
-def test_receiver_that_never_answers_2xx_is_given_up_after_max_attempts(
+def test_only_200_or_201_confirms_a_notification_as_mercado_pago_documents(
     sdk: mercadopago.SDK, mp_url: str, fake: FakeMercadoPago, receiver: WebhookReceiver
 ) -> None:
-    receiver.statuses = [503] * (MAX_ATTEMPTS + 2)
+    receiver.statuses = [202, 204, 201]
 
     approved_payment_id(sdk)
 
     assert fake.webhooks.wait_idle()
     [delivery] = httpx.get(f"{mp_url}/_fake/webhooks").json()
-    assert len(delivery["attempts"]) == MAX_ATTEMPTS
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [202, 204, 201]
+    assert delivery["status"] == "delivered"
+
+
+def test_a_time_scale_divides_the_waits_of_mercado_pagos_six_attempts_over_four_days() -> None:
+    # The documented table: the first dispatch, then 15 min, 30 min, 6 h, 48 h and 96 h after it
+    assert RETRIES_AFTER_FIRST_DISPATCH == (900, 1800, 21_600, 172_800, 345_600)
+    assert ATTEMPTS == 6
+
+    # The local cloud's scale: each wait between two attempts 900 times shorter
+    scaled = WebhookDispatcher(time_scale=900, workers=1)
+    scaled.close()
+
+    assert scaled.retry_delays == (1, 1, 22, 168, 192)
+
+
+def test_receiver_that_never_confirms_gets_six_attempts_on_the_scaled_schedule_then_none(
+    sdk: mercadopago.SDK, mp_url: str, fake: FakeMercadoPago, receiver: WebhookReceiver
+) -> None:
+    receiver.statuses = [503] * (ATTEMPTS + 2)
+
+    approved_payment_id(sdk)
+
+    assert fake.webhooks.wait_idle()
+    [delivery] = httpx.get(f"{mp_url}/_fake/webhooks").json()
+    assert len(delivery["attempts"]) == len(receiver.received) == ATTEMPTS
     assert delivery["status"] == "failed"
+    # Each retry came no sooner than the schedule says (to the millisecond the attempts are recorded in)
+    started = [datetime.fromisoformat(attempt["at"]) for attempt in delivery["attempts"]]
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(started)]
+    documented = [later - earlier for earlier, later in itertools.pairwise((0, *RETRIES_AFTER_FIRST_DISPATCH))]
+    for gap, delay in zip(gaps, documented, strict=True):
+        assert gap >= delay / TIME_SCALE - 0.001
+    # and the schedule's shape holds: the first three retries come closer together than the fourth after them
+    assert sum(gaps[:3]) < gaps[3]
+
+
+def test_a_slow_endpoint_gets_several_notifications_at_once(
+    sdk: mercadopago.SDK, fake: FakeMercadoPago, receiver: WebhookReceiver
+) -> None:
+    # Given a webhook endpoint that takes half a second to answer each notification
+    receiver.answer_after = 0.5
+
+    # When four payments are made one after the other
+    for _ in range(4):
+        approved_payment_id(sdk)
+
+    # Then their notifications do not wait for each other's answers: several were in flight at once
+    assert fake.webhooks.wait_idle()
+    assert len(receiver.received) == 4
+    assert receiver.most_in_flight >= 2
+    assert [d["status"] for d in fake.webhooks.deliveries()] == ["delivered"] * 4
+
+
+def test_only_the_most_recent_deliveries_are_kept() -> None:
+    # Given a dispatcher that keeps the last three deliveries (losing them: no HTTP needed)
+    dispatcher = WebhookDispatcher(keep=3)
+    dispatcher.lose()
+    try:
+        # When five notifications are sent
+        for notification_id in range(1, 6):
+            dispatcher.send(notification(notification_id))
+
+        # Then only the last three are listed, oldest first
+        assert [d["id"] for d in dispatcher.deliveries()] == [3, 4, 5]
+    finally:
+        dispatcher.close()
 
 
 # --------------------------------------------------------------------------- accounts and the SDK helper
