@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits.
+"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits, atomicity.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -21,14 +21,26 @@
 6. EventBridge refuses a ``PutEvents`` whose entries add up to more than 256 KB (counted as AWS counts
    them: Time 14 bytes, Source, DetailType, Detail and Resources in UTF-8); moto takes any size.
 
+7. On DynamoDB a conditional write (PutItem, UpdateItem, DeleteItem) and a TransactWriteItems are atomic, and a read
+   sees whole items. moto's server answers each request on its own thread and takes no lock: it reads the item,
+   checks the condition and writes in separate steps, so of concurrent writes under one condition several pass (two
+   packers both claimed one order in a load run); a transaction copies each of its tables whole, and one that
+   fails puts that copy back, undoing what others wrote meanwhile, or fails with a 500 when a write changes the
+   table while it copies. Every request that names tables runs holding their locks (one lock per table name,
+   taken in name order; PartiQL statements take every table's). The lock sits around the handler's action, not
+   the backend's methods: the handler reads the old item (``ReturnValues``) before the backend writes, and builds
+   the answer from the live item after it; Step Functions' DynamoDB tasks call the handler too (over HTTP).
+
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,6 +151,49 @@ def _batch_write_item(self: Any) -> Any:
 
 
 DynamoHandler.batch_write_item = _batch_write_item  # type: ignore[method-assign]
+
+
+_table_locks: dict[str, threading.RLock] = {}
+_table_locks_guard = threading.Lock()
+_PARTIQL_ACTIONS = {"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
+
+
+def table_names(params: Any) -> set[str]:
+    """The tables a DynamoDB request names (``TableName``, ``RequestItems``, ``TransactItems``), by name."""
+    if not isinstance(params, dict):
+        return set()
+    named = [params.get("TableName"), *(params.get("RequestItems") or {})]
+    for entry in params.get("TransactItems") or []:
+        ops = entry.values() if isinstance(entry, dict) else []
+        named += [op.get("TableName") for op in ops if isinstance(op, dict)]
+    # A table may be named by its ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)
+    return {name.split(":table/", 1)[-1].split("/", 1)[0] for name in named if isinstance(name, str) and name}
+
+
+@contextlib.contextmanager
+def holding_tables(names: set[str]) -> Iterator[None]:
+    """Holds the tables' locks (in name order, so two requests never wait on each other's)."""
+    with _table_locks_guard:
+        locks = [_table_locks.setdefault(name, threading.RLock()) for name in sorted(names)]
+    with contextlib.ExitStack() as held:
+        for lock in locks:
+            held.enter_context(lock)
+        yield
+
+
+_moto_dynamodb_call_action = DynamoHandler.call_action
+
+
+def _dynamodb_call_action(self: Any) -> Any:
+    if self._get_action() in _PARTIQL_ACTIONS:  # the tables are inside the statements
+        names = set(self.dynamodb_backend.tables)
+    else:
+        names = table_names(getattr(self, "params", None))
+    with holding_tables(names):
+        return _moto_dynamodb_call_action(self)
+
+
+DynamoHandler.call_action = _dynamodb_call_action  # type: ignore[method-assign]
 
 
 PUT_EVENTS_LIMIT = 256 * 1024
