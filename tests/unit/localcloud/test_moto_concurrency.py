@@ -3,13 +3,15 @@
 On AWS a conditional write (PutItem, UpdateItem, DeleteItem) and a TransactWriteItems are atomic: of several
 concurrent writes under the same condition, one passes. moto's server answers each request on its own thread and
 checks a condition and writes as separate steps, so two packers both got 200 on ``tomar`` for the same order in a
-load run (issue 15).
+load run (issue 15). Likewise a FIFO queue hands a message, and a message group, to one receiver at a time.
 
 The server here is the launcher's, in its own process as the local cloud runs it, with one change: a checked
-condition takes 1 ms more before the write goes on. That is the pause a loaded emulator takes anyway, placed where
-a race does harm, so that the requests of a round meet there (more than one write passed in 5 to 8 rounds of 10
-before the fix); without it the race shows now and then (in probes of 30 to 50 rounds: in none at the default
-thread switch interval, in a few with large items or with the server switching threads every microsecond).
+condition takes 1 ms more before the write goes on, and a message found visible 1 ms more before it is marked
+received. That is the pause a loaded emulator takes anyway, placed where a race does harm, so that the requests of
+a round meet there (before the fix, more than one write passed in 5 to 10 rounds of 10, and 10 to 12 of 30
+messages went to two receivers); without it the race shows now and then (in probes of 30 to 50 rounds of
+conditional updates: in none at the default thread switch interval, in a few with large items or with the server
+switching threads every microsecond).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,10 +39,12 @@ THREADS = 16
 ROUNDS = 10
 CHECK_DELAY_SECONDS = 0.001
 
-# The launcher run as ``python -m localcloud.moto_launcher`` runs it, once a checked condition is made slower.
+# The launcher run as ``python -m localcloud.moto_launcher`` runs it, once a checked condition and the receipt of
+# a message found visible are made slower.
 _SLOW_CHECK_LAUNCHER = """
 import runpy, sys, time
 from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.sqs.models import Message
 
 parse, delay = ConditionExpressionParser.parse, float(sys.argv[2])
 
@@ -57,6 +62,13 @@ def slow_parse(self):
     return SlowCheck(condition) if self.condition_expression else condition
 
 ConditionExpressionParser.parse = slow_parse
+mark_received = Message.mark_received
+
+def slow_mark_received(self, *args, **kwargs):
+    time.sleep(delay)
+    mark_received(self, *args, **kwargs)
+
+Message.mark_received = slow_mark_received
 sys.argv = ["moto_launcher", "-H", "127.0.0.1", "-p", sys.argv[1]]
 runpy.run_module("localcloud.moto_launcher", run_name="__main__", alter_sys=True)
 """
@@ -269,3 +281,35 @@ def test_of_concurrent_transactions_on_the_same_items_one_passes_whole(dynamodb:
     for table in ("pedidos", "despacho"):
         holders = [_item(dynamodb, table, f"pair-{n}").get("taken_by", {}).get("S") for n in range(ROUNDS)]
         assert holders == [who[0] if who else None for who in winners], table
+
+
+def test_concurrent_fifo_receives_hand_a_message_and_a_group_to_one_receiver_at_a_time(endpoint: str) -> None:
+    # Given a FIFO queue holding three messages in each of ten groups
+    sqs = _client(endpoint, "sqs")
+    queue = sqs.create_queue(
+        QueueName="empaquetamiento.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "60"},
+    )["QueueUrl"]
+    groups = [f"bembos#local-{g}" for g in range(10)]
+    for n in range(3):
+        entries = [{"Id": group[-1], "MessageBody": f"{group}/{n}", "MessageGroupId": group} for group in groups]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+
+    # When every thread receives from it at once, twice, keeping what it gets in flight
+    receipts: list[tuple[str, int, list[str]]] = []
+
+    def receive(n: int, me: str, _: threading.Barrier) -> bool:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+        receipts.append((me, n, [message["Body"] for message in messages]))
+        return bool(messages)
+
+    _race(2, receive)
+
+    # Then no message went to two receivers, and each group's messages went to one receive, in the group's order
+    bodies = [body for _, _, received in receipts for body in received]
+    assert sorted(body for body, times in Counter(bodies).items() if times > 1) == []
+    for group in groups:
+        taken = {(me, n): [b for b in received if b.startswith(f"{group}/")] for me, n, received in receipts}
+        taken = {call: received for call, received in taken.items() if received}
+        assert len(taken) <= 1, f"{group} was in flight with {len(taken)} receivers at once: {taken}"
+        assert all(received == [f"{group}/{n}" for n in range(len(received))] for received in taken.values())
