@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits, atomicity.
+"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits, two of atomicity.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -30,6 +30,13 @@
    taken in name order; PartiQL statements take every table's). The lock sits around the handler's action, not
    the backend's methods: the handler reads the old item (``ReturnValues``) before the backend writes, and builds
    the answer from the live item after it; Step Functions' DynamoDB tasks call the handler too (over HTTP).
+8. SQS hands a message to one receiver until its visibility timeout passes, and a FIFO queue no message of a group
+   that has one in flight. moto checks a message's visibility, and the groups in flight as they were when the
+   receive began, apart from marking it received, so concurrent receives got the same message and two receives
+   the same group (the order's next stage before the last was done). The queue's sends, receives, deletes,
+   visibility changes and purge run holding the queue's own lock: moto's condition on which a long poll waits
+   (the wait lets go of it), so a long poll does not hold up the senders. SNS, EventBridge and Step Functions
+   send through the same backend method.
 
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
@@ -37,6 +44,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -50,6 +58,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.events.exceptions import ValidationException as EventsValidationException
 from moto.events.responses import EventsHandler
 from moto.server import main
+from moto.sqs.models import SQSBackend
 from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -194,6 +203,19 @@ def _dynamodb_call_action(self: Any) -> Any:
 
 
 DynamoHandler.call_action = _dynamodb_call_action  # type: ignore[method-assign]
+
+
+def _holding_queue(method: Any) -> Any:
+    @functools.wraps(method)
+    def locked(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with self.get_queue(queue_name)._messages_lock:  # a Condition over an RLock: a long poll's wait lets go
+            return method(self, queue_name, *args, **kwargs)
+
+    return locked
+
+
+for _name in ("send_message", "receive_message", "delete_message", "change_message_visibility", "purge_queue"):
+    setattr(SQSBackend, _name, _holding_queue(getattr(SQSBackend, _name)))
 
 
 PUT_EVENTS_LIMIT = 256 * 1024
