@@ -1,4 +1,4 @@
-"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits.
+"""Start moto's server with fidelity fixes: four to its Step Functions support, two request limits, three of atomicity.
 
 1. AWS fails a task whose heartbeat passed with ``States.HeartbeatTimeout`` (what a ``Catch`` on
    ``States.HeartbeatTimeout`` matches); moto's interpreter reports every timeout as ``States.Timeout``.
@@ -21,23 +21,53 @@
 6. EventBridge refuses a ``PutEvents`` whose entries add up to more than 256 KB (counted as AWS counts
    them: Time 14 bytes, Source, DetailType, Detail and Resources in UTF-8); moto takes any size.
 
+7. On DynamoDB a conditional write (PutItem, UpdateItem, DeleteItem) and a TransactWriteItems are atomic, and a read
+   sees whole items. moto's server answers each request on its own thread and takes no lock: it reads the item,
+   checks the condition and writes in separate steps, so of concurrent writes under one condition several pass (two
+   packers both claimed one order in a load run); a transaction copies each of its tables whole, and one that
+   fails puts that copy back, undoing what others wrote meanwhile, or fails with a 500 when a write changes the
+   table while it copies. Every request that names tables runs holding their locks (one lock per table name,
+   taken in name order; PartiQL statements take every table's). The lock sits around the handler's action, not
+   the backend's methods: the handler reads the old item (``ReturnValues``) before the backend writes, and builds
+   the answer from the live item after it; Step Functions' DynamoDB tasks call the handler too (over HTTP).
+8. SQS hands a message to one receiver until its visibility timeout passes, and a FIFO queue no message of a group
+   that has one in flight. moto checks a message's visibility, and the groups in flight as they were when the
+   receive began, apart from marking it received, so concurrent receives got the same message, and messages of
+   one group went to two receivers at once. The queue's sends, receives, deletes, visibility changes and purge
+   run holding the queue's own lock: moto's condition on which a long poll waits (the wait lets go of it), so a
+   long poll does not hold up the senders. SNS, EventBridge and Step Functions send through the same method.
+9. A cancelled or refused TransactWriteItems writes nothing. moto copies every table a transaction names, whole,
+   before it starts (190 ms a transaction on a table of 500 orders; each stage an order enters and completes is
+   a transaction over the orders table), and puts those copies back when it fails; it copies no table named by
+   its ARN, and puts nothing back when an entry holds two operations. With the tables held (fix 7) a transaction
+   keeps a copy of the items it names instead, and puts those back on any failure. (A stream, which the platform
+   does not use, keeps the records of a cancelled transaction's writes.)
+
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import functools
 import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import EmptyResult
+from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.exceptions import MockValidationException
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.exceptions import ValidationException as EventsValidationException
 from moto.events.responses import EventsHandler
 from moto.server import main
+from moto.sqs.models import SQSBackend
 from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -139,6 +169,116 @@ def _batch_write_item(self: Any) -> Any:
 
 
 DynamoHandler.batch_write_item = _batch_write_item  # type: ignore[method-assign]
+
+
+_table_locks: dict[str, threading.RLock] = {}
+_table_locks_guard = threading.Lock()
+_PARTIQL_ACTIONS = {"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
+
+
+def table_names(params: Any) -> set[str]:
+    """The tables a DynamoDB request names (``TableName``, ``RequestItems``, ``TransactItems``), by name."""
+    if not isinstance(params, dict):
+        return set()
+    named = [params.get("TableName"), *(params.get("RequestItems") or {})]
+    for entry in params.get("TransactItems") or []:
+        ops = entry.values() if isinstance(entry, dict) else []
+        named += [op.get("TableName") for op in ops if isinstance(op, dict)]
+    # A table may be named by its ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)
+    return {name.split(":table/", 1)[-1].split("/", 1)[0] for name in named if isinstance(name, str) and name}
+
+
+@contextlib.contextmanager
+def holding_tables(names: set[str]) -> Iterator[None]:
+    """Holds the tables' locks (in name order, so two requests never wait on each other's)."""
+    with _table_locks_guard:
+        locks = [_table_locks.setdefault(name, threading.RLock()) for name in sorted(names)]
+    with contextlib.ExitStack() as held:
+        for lock in locks:
+            held.enter_context(lock)
+        yield
+
+
+_moto_dynamodb_call_action = DynamoHandler.call_action
+
+
+def _dynamodb_call_action(self: Any) -> Any:
+    if self._get_action() in _PARTIQL_ACTIONS:  # the tables are inside the statements
+        names = set(self.dynamodb_backend.tables)
+    else:
+        names = table_names(getattr(self, "params", None))
+    with holding_tables(names):
+        return _moto_dynamodb_call_action(self)
+
+
+DynamoHandler.call_action = _dynamodb_call_action  # type: ignore[method-assign]
+
+_in_transaction = threading.local()
+
+
+class _TransactionCopies:
+    """``copy`` as moto's DynamoDB backend sees it: in a transaction, the copy of a table is the table itself."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if isinstance(value, Table) and getattr(_in_transaction, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+dynamodb_models.copy = _TransactionCopies()  # type: ignore[assignment]
+_moto_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _item_before(backend: Any, entry: Any) -> tuple[Any, Any, Any, Any] | None:
+    """The table, key and a copy of the item (None if absent) an entry of a transaction names."""
+    try:
+        ((kind, operation),) = entry.items()
+        table = backend.get_table(operation["TableName"])
+        hash_key, range_key = backend.get_keys_value(table, operation["Item" if kind == "Put" else "Key"])
+    except Exception:  # moto refuses the entry, which then writes nothing
+        return None
+    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+
+
+def _put_back(table: Any, hash_key: Any, range_key: Any, item: Any) -> None:
+    if item is None:
+        table.delete_item(hash_key, range_key)
+    elif range_key is None:
+        table.items[hash_key] = item
+    else:
+        table.items[hash_key][range_key] = item
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    before = [kept for entry in transact_items if (kept := _item_before(self, entry)) is not None]
+    _in_transaction.active = True
+    try:
+        _moto_transact_write_items(self, transact_items)
+    except BaseException:
+        for kept in reversed(before):
+            _put_back(*kept)
+        raise
+    finally:
+        _in_transaction.active = False
+
+
+DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+
+
+def _holding_queue(method: Any) -> Any:
+    @functools.wraps(method)
+    def locked(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with self.get_queue(queue_name)._messages_lock:  # a Condition over an RLock: a long poll's wait lets go
+            return method(self, queue_name, *args, **kwargs)
+
+    return locked
+
+
+for _name in ("send_message", "receive_message", "delete_message", "change_message_visibility", "purge_queue"):
+    setattr(SQSBackend, _name, _holding_queue(getattr(SQSBackend, _name)))
 
 
 PUT_EVENTS_LIMIT = 256 * 1024
