@@ -435,14 +435,13 @@ class Run:
         final: dict[str, dict[str, Any]] = {}
         last_progress = time.monotonic()
         while waiting and time.monotonic() - last_progress < self.stall_seconds:
-            for item in self._read(dynamodb, table, waiting):
+            for item in self._read(dynamodb, table, waiting, "order_id, estado_pedido"):
                 if item["estado_pedido"] in ("ENTREGADO", "CANCELADO"):
-                    final[item["order_id"]] = item
                     waiting.pop(item["order_id"], None)
                     last_progress = time.monotonic()
             if waiting:
-                time.sleep(1.0)
-        for item in self._read(dynamodb, table, waiting):
+                time.sleep(2.0)
+        for item in self._read(dynamodb, table, {o.order_id: o.tenant for o in orders}):
             final[item["order_id"]] = item
         for worker in self.crew:
             worker.stop.set()
@@ -451,11 +450,13 @@ class Run:
         return final
 
     @staticmethod
-    def _read(dynamodb: Any, table: str, orders: dict[str, str]) -> list[dict[str, Any]]:
+    def _read(dynamodb: Any, table: str, orders: dict[str, str], projection: str = "") -> list[dict[str, Any]]:
+        """The orders (only the ``projection``'s attributes, if given), 100 to a BatchGetItem."""
         keys = [{"tenant_id": {"S": t}, "order_id": {"S": o}} for o, t in orders.items()]
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {table: {"Keys": keys[start : start + 100]}}
+            batch = {"Keys": keys[start : start + 100], **({"ProjectionExpression": projection} if projection else {})}
+            request: dict[str, Any] = {table: batch}
             while request:
                 answer = dynamodb.batch_get_item(RequestItems=request)
                 found += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in answer["Responses"][table]]
