@@ -477,6 +477,17 @@ def _staff_line(entry: dict[str, Any]) -> bool:
     return str(entry.get("by", "")).startswith("empleado:")
 
 
+def not_delivered_once(placed: list[Order], final: dict[str, dict[str, Any]]) -> list[str]:
+    """The orders not ENTREGADO, or whose timeline skips, repeats or reorders a state: what each shows."""
+    wrong = []
+    for order in placed:
+        item = final.get(order.order_id)
+        entered = [e["estado"] for e in (item or {}).get("history", []) if not _staff_line(e)]
+        if item is None or item["estado_pedido"] != "ENTREGADO" or entered != expected_states(order.dispatch):
+            wrong.append(f"{order.order_id} {item['estado_pedido'] if item else 'unknown'}: {entered}")
+    return wrong
+
+
 def check(run: Run, placed: list[Order], final: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     """Every failed check with its evidence (an empty list: the check passed)."""
     problems: dict[str, list[str]] = {
@@ -490,12 +501,7 @@ def check(run: Run, placed: list[Order], final: dict[str, dict[str, Any]]) -> di
         "workers never failed": [e for w in run.crew for e in w.errors][:20],
         "nothing stuck": [],
     }
-    for order in placed:
-        item = final.get(order.order_id)
-        entered = [e["estado"] for e in (item or {}).get("history", []) if not _staff_line(e)]
-        if item is None or item["estado_pedido"] != "ENTREGADO" or entered != expected_states(order.dispatch):
-            state = item["estado_pedido"] if item else "unknown"
-            problems["every order ENTREGADO, each state entered once"].append(f"{order.order_id} {state}: {entered}")
+    problems["every order ENTREGADO, each state entered once"] = not_delivered_once(placed, final)
     problems["no other tenant's order on a board or in a tracking row"] += foreign_rows(run)
     problems["nothing stuck"] = stuck(run.cloud)
     return problems
