@@ -610,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
             "lost_claim_races": run.board.lost_races,
             "http": {f"{name} {status}": n for (name, status), n in sorted(run.http.statuses.items())},
             "memory_mb": {"before_rush": memory_before, "end": memory(cloud), "samples": watch.samples},
+            "lambda_workers": {
+                name: n for name in sorted(cloud.assembly.functions) if (n := cloud.runtime.warm_workers(name))
+            },
             "checks": {name: not found for name, found in problems.items()},
             "problems": {name: found for name, found in problems.items() if found},
         }
