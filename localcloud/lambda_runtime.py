@@ -3,7 +3,8 @@
 Each function gets its own pool of long-lived worker processes (``_lambda_worker.py``
 run by this interpreter), so one function's imports and globals never leak into
 another's. A worker starts on the first invocation that finds no idle one (a cold
-start), stays warm afterwards, and the pool grows up to ``max_concurrency`` workers
+start), stays warm while it is used (one idle for ``idle_seconds``, two minutes by default, is
+shut down, as Lambda reclaims idle environments), and the pool grows up to ``max_concurrency`` workers
 per function (Lambda's concurrency); further callers wait for a free worker.
 
 A worker runs with the function's code folder as working directory and ``sys.path[0]``,
@@ -49,6 +50,10 @@ LogSink = Callable[[str, str], None]
 """Receives ``(function_name, line)`` for every line a function writes (and the runtime's REPORT lines)."""
 
 DEFAULT_MAX_CONCURRENCY = 4
+# A worker idle this long is shut down (the next call cold-starts). Lambda reclaims idle environments after some
+# minutes; here the memory is this machine's, so sooner: a rush's workers do not outlive it by much.
+DEFAULT_IDLE_SECONDS = 120.0
+_REAP_EVERY_SECONDS = 10.0
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account
 _INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
@@ -306,7 +311,8 @@ class _Pool:
 
     def __init__(self, max_workers: int) -> None:
         self.max_workers = max_workers
-        self.idle: list[_Worker] = []
+        self.idle: list[_Worker] = []  # oldest release first
+        self.idle_since: dict[_Worker, float] = {}
         self.all: set[_Worker] = set()
         self.starting = 0
         self.cond = threading.Condition()
@@ -320,7 +326,9 @@ class _Pool:
             if self.closed:
                 raise RuntimeError("the Lambda runtime is closed")
             if self.idle:
-                return self.idle.pop()  # most recently used: the warmest
+                worker = self.idle.pop()  # most recently used: the warmest
+                self.idle_since.pop(worker, None)
+                return worker
             self.starting += 1
             return None
 
@@ -335,6 +343,7 @@ class _Pool:
         with self.cond:
             if keep and not self.closed and worker.alive:
                 self.idle.append(worker)
+                self.idle_since[worker] = time.monotonic()
             else:
                 self.all.discard(worker)
                 keep = False
@@ -342,12 +351,26 @@ class _Pool:
         if not keep:
             worker.kill()
 
+    def reap(self, idle_seconds: float) -> list[_Worker]:
+        """Take out the workers idle for longer than ``idle_seconds`` (the caller kills them)."""
+        cutoff = time.monotonic() - idle_seconds
+        with self.cond:
+            stale = [w for w in self.idle if self.idle_since.get(w, cutoff) < cutoff]
+            for worker in stale:
+                self.idle.remove(worker)
+                self.idle_since.pop(worker, None)
+                self.all.discard(worker)
+            if stale:
+                self.cond.notify_all()
+        return stale
+
     def close(self) -> list[_Worker]:
         with self.cond:
             self.closed = True
             workers = list(self.all)
             self.all.clear()
             self.idle.clear()
+            self.idle_since.clear()
             self.cond.notify_all()
         return workers
 
@@ -372,6 +395,7 @@ class LambdaRuntime:
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         log_sink: LogSink | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -385,6 +409,9 @@ class LambdaRuntime:
         self._stats: dict[str, FunctionStats] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.idle_seconds = idle_seconds
+        self._stop_reaping = threading.Event()
+        threading.Thread(target=self._reap_idle, name="lambda-idle-reaper", daemon=True).start()
         _live_runtimes.add(self)
 
     # -- public API --------------------------------------------------------------------------
@@ -535,6 +562,7 @@ class LambdaRuntime:
 
     def close(self) -> None:
         """Stop every worker; later invocations raise ``RuntimeError``."""
+        self._stop_reaping.set()
         with self._lock:
             self._closed = True
             pools = list(self._pools.values())
@@ -549,6 +577,15 @@ class LambdaRuntime:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _reap_idle(self) -> None:
+        """Shut down the workers idle for longer than ``idle_seconds``, every few seconds, until closed."""
+        while not self._stop_reaping.wait(min(_REAP_EVERY_SECONDS, self.idle_seconds)):
+            with self._lock:
+                pools = list(self._pools.values())
+            for pool in pools:
+                for worker in pool.reap(self.idle_seconds):
+                    worker.kill()
 
     def _pool(self, function_name: str) -> _Pool:
         with self._lock:

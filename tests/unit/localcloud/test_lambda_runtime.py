@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -203,6 +204,24 @@ def test_workers_stay_warm_and_cold_starts_are_counted(tmp_path: Path, runtime_f
     assert first.payload["pid"] == second.payload["pid"]
     stats = runtime.stats()["warm"]
     assert (stats.invocations, stats.cold_starts, stats.errors, len(stats.durations_ms)) == (2, 1, 0, 2)
+
+
+def test_a_worker_left_idle_is_shut_down_and_the_next_call_cold_starts(
+    tmp_path: Path, runtime_factory: RuntimeFactory
+) -> None:
+    spec = make_function(tmp_path, "idle", {"app/__init__.py": "", "app/handler.py": ECHO, "helper.py": "WHO = 1"})
+    runtime = runtime_factory(spec, idle_seconds=0.2)
+    first = runtime.invoke("idle", {})
+
+    deadline = time.monotonic() + 10
+    while runtime.warm_workers("idle") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    again = runtime.invoke("idle", {})
+
+    assert runtime.warm_workers("idle") == 1  # the new one
+    assert again.cold_start and again.payload["pid"] != first.payload["pid"]
+    with pytest.raises(ProcessLookupError):
+        os.kill(first.payload["pid"], 0)
 
 
 def test_an_updated_environment_reaches_every_later_invocation_in_a_new_worker(
