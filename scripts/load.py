@@ -520,6 +520,26 @@ def foreign_rows(run: Run) -> list[str]:
     return found
 
 
+def resting_state() -> dict[str, dict[str, int]]:
+    """What the emulator holds at the end: items per table, messages per queue (any left)."""
+    dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    items = {
+        name: sum(page["Count"] for page in dynamodb.get_paginator("scan").paginate(TableName=name, Select="COUNT"))
+        for name in dynamodb.list_tables()["TableNames"]
+    }
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    messages = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        if left := sum(int(attributes.get(n, 0)) for n in names):
+            messages[url.rsplit("/", 1)[-1]] = left
+    return {"table_items": items, "queue_messages": messages}
+
+
 def stuck(cloud: LocalCloud, settle_seconds: float = 30.0) -> list[str]:
     """Running executions, and messages left in the work queues (FIFO) or any dead-letter queue."""
     sfn, sqs = boto3.client("stepfunctions"), boto3.client("sqs")
@@ -613,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
             "lambda_workers": {
                 name: n for name in sorted(cloud.assembly.functions) if (n := cloud.runtime.warm_workers(name))
             },
+            "at_rest": resting_state(),
             "checks": {name: not found for name, found in problems.items()},
             "problems": {name: found for name, found in problems.items() if found},
         }
