@@ -1,9 +1,10 @@
 """SQS event source mappings: poll the queues and call the functions in batches, like Lambda.
 
-One poller thread per enabled mapping long-polls its queue (``wait_seconds``, 1 s by
-default, so ``stop()`` is prompt), gathers a batch of up to ``batch_size`` messages
-(waiting up to ``max_batching_window_seconds`` for a fuller batch when it is set), builds
-the SQS event Lambda sends, invokes the function and deletes what succeeded:
+Poller threads long-poll each enabled mapping's queue (``wait_seconds``, 1 s by default, so
+``stop()`` is prompt): five for a standard queue, as Lambda starts, and one for a FIFO queue.
+Each gathers a batch of up to ``batch_size`` messages (waiting up to
+``max_batching_window_seconds`` for a fuller batch when it is set), builds the SQS event
+Lambda sends, invokes the function and deletes what succeeded:
 
 - success: the whole batch; with ``report_batch_item_failures`` everything except the
   ``batchItemFailures[].itemIdentifier`` of the response (a malformed response, or an
@@ -55,6 +56,9 @@ _SYSTEM_ATTRIBUTES = (
     "DeadLetterQueueSourceArn",
 )
 _ERROR_BACKOFF_SECONDS = 1.0
+# Lambda reads a standard queue with five batches at once to begin with (and scales up from there, within the
+# function's concurrency); a FIFO queue's batches go one at a time here (see the module's docstring).
+STANDARD_QUEUE_POLLERS = 5
 _ANY_CREDENTIALS = ("testing", "testing")  # (access key id, secret key): moto accepts any
 
 
@@ -159,11 +163,11 @@ class _MappingPoller:
         self.owner = owner
         self.stats = MappingStats()
         self.fifo = mapping.queue_url.endswith(".fifo") or mapping.queue_arn.endswith(".fifo")
-        self.thread = threading.Thread(
-            target=self.run,
-            name=f"esm-{mapping.queue_arn.rsplit(':', 1)[-1]}",
-            daemon=True,
-        )
+        pollers = 1 if self.fifo else STANDARD_QUEUE_POLLERS
+        self.threads = [
+            threading.Thread(target=self.run, name=f"esm-{mapping.queue_arn.rsplit(':', 1)[-1]}-{n}", daemon=True)
+            for n in range(pollers)
+        ]
 
     def run(self) -> None:
         sqs = self.owner.sqs_client()
@@ -307,15 +311,16 @@ class EventSourcePoller:
         self._started = True
         self.stopping.clear()
         for poller in self._pollers:
-            poller.thread.start()
+            for thread in poller.threads:
+                thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop polling; waits for batches in flight to finish (up to ``timeout`` each)."""
         self.stopping.set()
-        for poller in self._pollers:
-            if poller.thread.is_alive():
+        for thread in (t for poller in self._pollers for t in poller.threads):
+            if thread.is_alive():
                 with contextlib.suppress(RuntimeError):
-                    poller.thread.join(timeout)
+                    thread.join(timeout)
 
     def stats(self) -> dict[str, MappingStats]:
         """Counters per mapping, keyed by queue ARN."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from localcloud.esm import EventSourcePoller
-from localcloud.lambda_runtime import LambdaRuntime
+from localcloud.lambda_runtime import InvokeResult, LambdaRuntime
 from localcloud.model import EventSourceMapping, FunctionSpec
 
 HANDLER = """
@@ -255,3 +256,42 @@ def test_stop_is_prompt_and_idempotent(world: World) -> None:
     poller.stop()
 
     assert poller.stats()[arn].batches == 0
+
+
+class SlowConsumer:
+    """An invoker whose every batch takes 0.3 s; it records how many batches were in its hands at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = self.most = self.records = 0
+
+    def invoke(self, function_name: str, event: Any) -> InvokeResult:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(0.3)
+        with self.lock:
+            self.in_flight -= 1
+            self.records += len(event["Records"])
+        return InvokeResult(function_name, "r", payload=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "attributes", "most"),
+    [("wide", {}, range(2, 6)), ("narrow.fifo", {"FifoQueue": "true"}, range(1, 2))],  # up to five; exactly one
+)
+def test_a_standard_queue_is_read_up_to_five_batches_at_once_and_a_fifo_queue_one(
+    world: World, name: str, attributes: dict[str, str], most: range
+) -> None:
+    url, arn = world.queue(name, **attributes)
+    fifo = {"MessageGroupId": "g", "MessageDeduplicationId": "{n}"} if attributes else {}
+    for n in range(10):
+        world.sqs.send_message(QueueUrl=url, MessageBody=str(n), **{k: v.format(n=n) for k, v in fifo.items()})
+    consumer = SlowConsumer()
+    poller = EventSourcePoller([EventSourceMapping("consumer", url, arn, batch_size=1)], consumer, world.endpoint)
+    world.pollers.append(poller)
+
+    poller.start()
+    eventually(lambda: consumer.records == 10)
+
+    assert consumer.most in most
