@@ -1,7 +1,7 @@
 """SQS event source mappings: poll the queues and call the functions in batches, like Lambda.
 
 Poller threads long-poll each enabled mapping's queue (``wait_seconds``, 1 s by default, so
-``stop()`` is prompt): five for a standard queue, as Lambda starts, and one for a FIFO queue.
+``stop()`` is prompt): several for a standard queue (``STANDARD_QUEUE_POLLERS``) and one for a FIFO queue.
 Each gathers a batch of up to ``batch_size`` messages (waiting up to
 ``max_batching_window_seconds`` for a fuller batch when it is set), builds the SQS event
 Lambda sends, invokes the function and deletes what succeeded:
@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -57,8 +58,10 @@ _SYSTEM_ATTRIBUTES = (
 )
 _ERROR_BACKOFF_SECONDS = 1.0
 # Lambda reads a standard queue with five batches at once to begin with (and scales up from there, within the
-# function's concurrency); a FIFO queue's batches go one at a time here (see the module's docstring).
-STANDARD_QUEUE_POLLERS = 5
+# function's concurrency); here as many as the machine has cores, two to five: on two cores, five pollers for
+# each notifier took the CPU from the workflow's own hops. A FIFO queue's batches go one at a time here (see the
+# module's docstring).
+STANDARD_QUEUE_POLLERS = max(2, min(5, os.cpu_count() or 2))
 _ANY_CREDENTIALS = ("testing", "testing")  # (access key id, secret key): moto accepts any
 
 

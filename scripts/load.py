@@ -1,15 +1,16 @@
 """``make load``: rush hour through the local cloud, over HTTP only, the way people use the platform.
 
-``python -m scripts.load [--orders 500] [--clients 8] [--customers 4] [--workers 2] [--no-synth]``
+``python -m scripts.load [--orders 500] [--rate 80] [--clients 8] [--customers 4] [--workers 2] [--no-synth]``
 
 Set-up, as people do it: each tenant's admin invites more employees per stage through ``POST /empleados``
 (they activate from the mailed link), so every stage of both tenants has ``--workers`` people working it;
 ``--customers`` customers per tenant register, verify from the mailed link and log in.
 
-The rush: ``--clients`` customer threads place the orders (half delivery, half pickup; at the two tenants'
-staffed locations) and pay them, every other one by card (a token from Mercado Pago's card-token API with the
-tenant's public key, as Mercado Pago JS makes it in the browser, then ``POST /pedidos/{id}/pago``) and the
-rest through Checkout Pro (the checkout page opened and its form submitted, as the buyer does). Meanwhile
+The rush: customers arrive at ``--rate`` orders a minute (80) and ``--clients`` threads of them place the
+orders (half delivery, half pickup; at the two tenants' staffed locations) and pay them, every other one by
+card (a token from Mercado Pago's card-token API with the tenant's public key, as Mercado Pago JS makes it in
+the browser, then ``POST /pedidos/{id}/pago``) and the rest through Checkout Pro (the checkout page opened and
+its form submitted, as the buyer does). Meanwhile
 each worker polls their board (``GET /cocina`` ...), claims one of the oldest pending tickets (``tomar``;
 losing the race for it to a colleague is a 409, as it must be) and completes it (``completar``).
 
@@ -368,6 +369,7 @@ class Run:
     customers: int
     workers: int
     stall_seconds: float
+    rate: float
     http: Http = field(init=False)
     board: Board = field(init=False)
     crew: list[Worker] = field(default_factory=list)
@@ -412,8 +414,15 @@ class Run:
             worker.start()
         customers = Customers(self.http, customer_tokens, self.board)
         started = time.monotonic()
+
+        def arrive(order: Order) -> Order:
+            """Customers arrive at ``rate`` orders a minute (as fast as the threads go when it is 0)."""
+            if self.rate > 0:
+                time.sleep(max(0.0, started + order.index * 60 / self.rate - time.monotonic()))
+            return customers.place_and_pay(order)
+
         with ThreadPoolExecutor(self.clients) as pool:
-            placed = list(pool.map(self._safely(customers.place_and_pay), plan))
+            placed = list(pool.map(self._safely(arrive), plan))
         return [o for o in placed if o is not None], time.monotonic() - started
 
     def _safely(self, place: Any) -> Any:
@@ -599,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--orders", type=int, default=int(os.environ.get("ORDERS", "500")))
     parser.add_argument("--clients", type=int, default=8, help="customer threads placing and paying orders")
+    parser.add_argument("--rate", type=float, default=80.0, help="orders a minute the customers place (0: no pause)")
     parser.add_argument("--customers", type=int, default=4, help="registered customers per tenant")
     parser.add_argument("--workers", type=int, default=2, help="people per stage and tenant (the seeded one + invited)")
     parser.add_argument("--stall-seconds", type=float, default=120.0, help="give up when no order moved this long")
@@ -610,12 +620,16 @@ def main(argv: list[str] | None = None) -> int:
     cloud = LocalCloud(port=free_port(), synth=not args.no_synth, quiet_functions=True)
     cloud.start()
     try:
-        run = Run(cloud, args.orders, args.clients, args.customers, args.workers, args.stall_seconds)
+        run = Run(cloud, args.orders, args.clients, args.customers, args.workers, args.stall_seconds, args.rate)
         tokens = run.set_up()
         watch = MemoryWatch(cloud)
         memory_before = memory(cloud)
         watch.start()
-        print(f"rush: {args.orders} orders, {args.clients} customer threads, {len(run.crew)} workers", flush=True)
+        print(
+            f"rush: {args.orders} orders at {args.rate:g} a minute, {args.clients} customer threads, "
+            f"{len(run.crew)} workers",
+            flush=True,
+        )
         placed, placing_s = run.rush(tokens)
         final = run.wait_delivered(placed)
         problems = check(run, placed, final)
@@ -630,6 +644,11 @@ def main(argv: list[str] | None = None) -> int:
             "lost_claim_races": run.board.lost_races,
             "http": {f"{name} {status}": n for (name, status), n in sorted(run.http.statuses.items())},
             "memory_mb": {"before_rush": memory_before, "end": memory(cloud), "samples": watch.samples},
+            "lambda": {
+                name: {"invocations": st.invocations, "p50_ms": round(statistics.median(st.durations_ms), 1)}
+                for name, st in sorted(cloud.runtime.stats().items())
+                if st.durations_ms
+            },
             "lambda_workers": {
                 name: n for name in sorted(cloud.assembly.functions) if (n := cloud.runtime.warm_workers(name))
             },

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from localcloud.esm import EventSourcePoller
+from localcloud.esm import STANDARD_QUEUE_POLLERS, EventSourcePoller
 from localcloud.lambda_runtime import InvokeResult, LambdaRuntime
 from localcloud.model import EventSourceMapping, FunctionSpec
 
@@ -278,9 +278,9 @@ class SlowConsumer:
 
 @pytest.mark.parametrize(
     ("name", "attributes", "most"),
-    [("wide", {}, range(2, 6)), ("narrow.fifo", {"FifoQueue": "true"}, range(1, 2))],  # up to five; exactly one
+    [("wide", {}, range(2, STANDARD_QUEUE_POLLERS + 1)), ("narrow.fifo", {"FifoQueue": "true"}, range(1, 2))],
 )
-def test_a_standard_queue_is_read_up_to_five_batches_at_once_and_a_fifo_queue_one(
+def test_a_standard_queue_is_read_several_batches_at_once_and_a_fifo_queue_one(
     world: World, name: str, attributes: dict[str, str], most: range
 ) -> None:
     url, arn = world.queue(name, **attributes)
