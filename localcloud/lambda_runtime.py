@@ -49,7 +49,10 @@ from localcloud.model import FunctionSpec
 LogSink = Callable[[str, str], None]
 """Receives ``(function_name, line)`` for every line a function writes (and the runtime's REPORT lines)."""
 
-DEFAULT_MAX_CONCURRENCY = 4
+# Workers per function at most. Lambda scales a function far wider; this machine's cores and memory do not: with
+# two cores, a third concurrent worker of one function still overlaps another's wait on the AWS emulator, a fourth
+# mostly adds memory (50 MB each: the rush of make load ended with 28 workers at four, 2.1 GB in all).
+DEFAULT_MAX_CONCURRENCY = 3
 # A worker idle this long is shut down (the next call cold-starts). Lambda reclaims idle environments after some
 # minutes; here the memory is this machine's, so sooner: a rush's workers do not outlive it by much.
 DEFAULT_IDLE_SECONDS = 120.0
