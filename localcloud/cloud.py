@@ -48,7 +48,7 @@ from localcloud.aws_proxy import AwsProxy, function_access_key
 from localcloud.esm import EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.iam import Arns
-from localcloud.lambda_runtime import LambdaRuntime
+from localcloud.lambda_runtime import DEFAULT_IDLE_SECONDS, LambdaRuntime
 from localcloud.model import Assembly, FunctionSpec
 from localcloud.provision import LocalUrls, provision
 from localcloud.serve import ThreadedServer, serve_in_thread
@@ -107,6 +107,8 @@ class LocalCloud:
     synth: bool = True
     seed: bool = True
     quiet_functions: bool = False
+    # A Lambda worker idle this long is shut down (localcloud.lambda_runtime); a test session keeps its workers.
+    lambda_idle_seconds: float = DEFAULT_IDLE_SECONDS
     # The cloud assembly to run (``cdk.out`` of ``root`` unless given; synthesized there when ``synth``).
     assembly_dir: Path | None = None
     assembly: Assembly = field(init=False)
@@ -293,7 +295,9 @@ class LocalCloud:
             "PYTHONPATH": "",
         }
         sink = (lambda _name, _line: None) if self.quiet_functions else None
-        self.runtime = LambdaRuntime(functions, base_env, account_id=ACCOUNT_ID, log_sink=sink)
+        self.runtime = LambdaRuntime(
+            functions, base_env, account_id=ACCOUNT_ID, log_sink=sink, idle_seconds=self.lambda_idle_seconds
+        )
         self._stoppers.append(self.runtime.close)
 
         gateway = create_gateway(

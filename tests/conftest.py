@@ -139,7 +139,10 @@ def cloud(dev_assembly: Path) -> Iterator[Any]:
     """The local cloud, started once per test process from its synthesized dev stage (e2e, browser)."""
     from localcloud.cloud import LocalCloud, free_port
 
-    local = LocalCloud(port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_assembly)
+    # (its Lambda workers stay warm for the session: a worker shut down between two tests is a cold start to wait for)
+    local = LocalCloud(
+        port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_assembly, lambda_idle_seconds=3600
+    )
     local.start()
     try:
         yield local
