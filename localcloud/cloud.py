@@ -45,7 +45,7 @@ from starlette.routing import Mount, Route
 from localcloud import mailbox as mailbox_module
 from localcloud import mercadopago_fake, openapi, webapps
 from localcloud.aws_proxy import AwsProxy, function_access_key
-from localcloud.esm import EventSourcePoller
+from localcloud.esm import STANDARD_QUEUE_POLLERS, EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.iam import Arns
 from localcloud.lambda_runtime import DEFAULT_IDLE_SECONDS, LambdaRuntime
@@ -109,6 +109,8 @@ class LocalCloud:
     quiet_functions: bool = False
     # A Lambda worker idle this long is shut down (localcloud.lambda_runtime); a test session keeps its workers.
     lambda_idle_seconds: float = DEFAULT_IDLE_SECONDS
+    # Pollers per standard queue (localcloud.esm); a test session, which needs no throughput, can do with one.
+    queue_pollers: int = STANDARD_QUEUE_POLLERS
     # The cloud assembly to run (``cdk.out`` of ``root`` unless given; synthesized there when ``synth``).
     assembly_dir: Path | None = None
     assembly: Assembly = field(init=False)
@@ -309,7 +311,9 @@ class LocalCloud:
         self._servers.append(server)
         self._stoppers.append(server.stop)
 
-        self.poller = EventSourcePoller(self.assembly.event_source_mappings, self.runtime, aws, region=REGION)
+        self.poller = EventSourcePoller(
+            self.assembly.event_source_mappings, self.runtime, aws, region=REGION, standard_pollers=self.queue_pollers
+        )
         self.poller.start()
         self._stoppers.append(self.poller.stop)
 

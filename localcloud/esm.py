@@ -166,7 +166,7 @@ class _MappingPoller:
         self.owner = owner
         self.stats = MappingStats()
         self.fifo = mapping.queue_url.endswith(".fifo") or mapping.queue_arn.endswith(".fifo")
-        pollers = 1 if self.fifo else STANDARD_QUEUE_POLLERS
+        pollers = 1 if self.fifo else owner.standard_pollers
         self.threads = [
             threading.Thread(target=self.run, name=f"esm-{mapping.queue_arn.rsplit(':', 1)[-1]}-{n}", daemon=True)
             for n in range(pollers)
@@ -288,8 +288,10 @@ class EventSourcePoller:
         region: str = DEFAULT_REGION,
         credentials: tuple[str, str] = _ANY_CREDENTIALS,
         wait_seconds: int = 1,
+        standard_pollers: int = STANDARD_QUEUE_POLLERS,
     ) -> None:
         self.runtime = runtime
+        self.standard_pollers = standard_pollers
         self.sqs_endpoint_url = sqs_endpoint_url
         self.region = region
         self.wait_seconds = wait_seconds

@@ -139,9 +139,15 @@ def cloud(dev_assembly: Path) -> Iterator[Any]:
     """The local cloud, started once per test process from its synthesized dev stage (e2e, browser)."""
     from localcloud.cloud import LocalCloud, free_port
 
-    # (its Lambda workers stay warm for the session: a worker shut down between two tests is a cold start to wait for)
+    # Its Lambda workers stay warm for the session (a worker shut down between two tests is a cold start to wait
+    # for), and one poller reads each standard queue (two cores, two clouds: the tests need no throughput).
     local = LocalCloud(
-        port=free_port(), synth=False, quiet_functions=True, assembly_dir=dev_assembly, lambda_idle_seconds=3600
+        port=free_port(),
+        synth=False,
+        quiet_functions=True,
+        assembly_dir=dev_assembly,
+        lambda_idle_seconds=3600,
+        queue_pollers=1,
     )
     local.start()
     try:

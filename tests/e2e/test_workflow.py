@@ -334,9 +334,9 @@ def _work_location(cloud, tenant: str, location: str, expected: set[str], comple
             time.sleep(0.2)
 
 
-def test_twelve_concurrent_orders_across_two_tenants_reach_entregado_exactly_once_in_fifo_order(cloud) -> None:
-    # (twelve, four per location tray: the rush-hour volume is `make load`'s subject, not every test run's)
-    plan = [LOCATIONS[i % len(LOCATIONS)] for i in range(12)]
+def test_six_concurrent_orders_across_two_tenants_reach_entregado_exactly_once_in_fifo_order(cloud) -> None:
+    # (six, two per location tray: the rush-hour volume is `make load`'s subject, which CI runs with 50 orders)
+    plan = [LOCATIONS[i % len(LOCATIONS)] for i in range(6)]
     with ThreadPoolExecutor(max_workers=10) as pool:
         ids = list(pool.map(lambda p: (p, paid_order(cloud, p[0], p[1], p[2], customer="cli-load")), plan))
     by_location: dict[str, set[str]] = defaultdict(set)

@@ -259,7 +259,7 @@ def test_stop_is_prompt_and_idempotent(world: World) -> None:
 
 
 class SlowConsumer:
-    """An invoker whose every batch takes 0.3 s; it records how many batches were in its hands at once."""
+    """An invoker whose every batch takes 0.2 s; it records how many batches were in its hands at once."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -269,7 +269,7 @@ class SlowConsumer:
         with self.lock:
             self.in_flight += 1
             self.most = max(self.most, self.in_flight)
-        time.sleep(0.3)
+        time.sleep(0.2)
         with self.lock:
             self.in_flight -= 1
             self.records += len(event["Records"])
@@ -285,13 +285,13 @@ def test_a_standard_queue_is_read_several_batches_at_once_and_a_fifo_queue_one(
 ) -> None:
     url, arn = world.queue(name, **attributes)
     fifo = {"MessageGroupId": "g", "MessageDeduplicationId": "{n}"} if attributes else {}
-    for n in range(10):
+    for n in range(6):
         world.sqs.send_message(QueueUrl=url, MessageBody=str(n), **{k: v.format(n=n) for k, v in fifo.items()})
     consumer = SlowConsumer()
     poller = EventSourcePoller([EventSourceMapping("consumer", url, arn, batch_size=1)], consumer, world.endpoint)
     world.pollers.append(poller)
 
     poller.start()
-    eventually(lambda: consumer.records == 10)
+    eventually(lambda: consumer.records == 6)
 
     assert consumer.most in most
