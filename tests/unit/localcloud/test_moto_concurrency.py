@@ -36,7 +36,7 @@ from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[3]
 THREADS = 16
-ROUNDS = 10
+ROUNDS = 6
 CHECK_DELAY_SECONDS = 0.001
 
 # The launcher run as ``python -m localcloud.moto_launcher`` runs it, once a checked condition and the receipt of
