@@ -48,7 +48,7 @@ from localcloud.aws_proxy import AwsProxy, function_access_key
 from localcloud.esm import STANDARD_QUEUE_POLLERS, EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.iam import Arns
-from localcloud.lambda_runtime import DEFAULT_IDLE_SECONDS, LambdaRuntime
+from localcloud.lambda_runtime import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_CONCURRENCY, LambdaRuntime
 from localcloud.model import Assembly, FunctionSpec
 from localcloud.provision import LocalUrls, provision
 from localcloud.serve import ThreadedServer, serve_in_thread
@@ -111,6 +111,8 @@ class LocalCloud:
     lambda_idle_seconds: float = DEFAULT_IDLE_SECONDS
     # Pollers per standard queue (localcloud.esm); a test session, which needs no throughput, can do with one.
     queue_pollers: int = STANDARD_QUEUE_POLLERS
+    # Workers per Lambda function at most (localcloud.lambda_runtime).
+    lambda_concurrency: int = DEFAULT_MAX_CONCURRENCY
     # The cloud assembly to run (``cdk.out`` of ``root`` unless given; synthesized there when ``synth``).
     assembly_dir: Path | None = None
     assembly: Assembly = field(init=False)
@@ -298,7 +300,12 @@ class LocalCloud:
         }
         sink = (lambda _name, _line: None) if self.quiet_functions else None
         self.runtime = LambdaRuntime(
-            functions, base_env, account_id=ACCOUNT_ID, log_sink=sink, idle_seconds=self.lambda_idle_seconds
+            functions,
+            base_env,
+            account_id=ACCOUNT_ID,
+            log_sink=sink,
+            idle_seconds=self.lambda_idle_seconds,
+            max_concurrency=self.lambda_concurrency,
         )
         self._stoppers.append(self.runtime.close)
 

@@ -140,13 +140,15 @@ def cloud(dev_assembly: Path) -> Iterator[Any]:
     from localcloud.cloud import LocalCloud, free_port
 
     # Its Lambda workers stay warm for the session (a worker shut down between two tests is a cold start to wait
-    # for), and one poller reads each standard queue (two cores, two clouds: the tests need no throughput).
+    # for), four per function (a page's parallel requests), and one poller reads each standard queue (two cores,
+    # two clouds: the tests need no throughput).
     local = LocalCloud(
         port=free_port(),
         synth=False,
         quiet_functions=True,
         assembly_dir=dev_assembly,
         lambda_idle_seconds=3600,
+        lambda_concurrency=4,
         queue_pollers=1,
     )
     local.start()
