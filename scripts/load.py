@@ -48,18 +48,14 @@ from urllib.parse import unquote
 
 import boto3
 import httpx
-from boto3.dynamodb.types import TypeDeserializer
 
+from core import contracts
+from core.dynamo import from_item
 from localcloud.cloud import ROOT, LocalCloud, free_port
 from localcloud.seed import mercadopago_credentials
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
 TENANTS = {"bembos-miraflores": "larco", "bembos-san-isidro": "camino-real"}  # each tenant's staffed location
-STAGES = {  # state -> (board, role)
-    "COCINA": ("cocina", "cocinero"),
-    "EMPAQUETAMIENTO": ("empaquetamiento", "empaquetador"),
-    "DELIVERY": ("delivery", "repartidor"),
-}
 PASSWORD = "Hora-Punta-2026"  # noqa: S105 (the load's own accounts, on the local cloud only)
 ADDRESS = "Av. José Larco 345, Miraflores"
 MENU = [("clasica", "regular"), ("queso-tocino", "mediana"), ("papas-fritas", "medianas"), ("inca-kola", "500 ml")]
@@ -70,7 +66,6 @@ POLL_SECONDS = 0.25  # a worker whose board shows nothing to take looks again af
 LINK_TOKEN = re.compile(r"#token=(\S+)")
 
 log = logging.getLogger("load")
-_deserializer = TypeDeserializer()
 _rng = random.Random(20261128)  # noqa: S311 (which ticket, customer and dishes: not a secret)
 
 
@@ -206,7 +201,7 @@ class Worker(threading.Thread):
     def __init__(self, http: Http, board: Board, *, tenant: str, stage: str, token: str, name: str) -> None:
         super().__init__(name=name, daemon=True)
         self.http, self.board, self.tenant, self.stage, self.token = http, board, tenant, stage, token
-        self.path = STAGES[stage][0]
+        self.path = contracts.STAGES[stage].slug
         self.stop = threading.Event()
         self.errors: list[str] = []
         self.unfinished: set[str] = set()  # claimed by me, completar not yet answered 200
@@ -386,7 +381,7 @@ class Run:
             seeded = self.cloud.credentials["tenants"][tenant]["accounts"]["staff"]
             account = {s["rol"]: s for s in seeded if s["location_id"] == location}
             admin = login(self.http, tenant, account["admin"]["email"], account["admin"]["password"])
-            for stage, (_, rol) in STAGES.items():
+            for stage, rol in ((s.state, s.role) for s in contracts.STAGES.values()):
                 tokens = [login(self.http, tenant, account[rol]["email"], account[rol]["password"])]
                 tokens += [
                     new_employee(self.cloud, self.http, tenant, admin=admin, rol=rol, n=n)
@@ -468,7 +463,7 @@ class Run:
             request: dict[str, Any] = {table: batch}
             while request:
                 answer = dynamodb.batch_get_item(RequestItems=request)
-                found += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in answer["Responses"][table]]
+                found += [from_item(item) for item in answer["Responses"][table]]
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
@@ -477,8 +472,8 @@ class Run:
 
 
 def expected_states(dispatch: str) -> list[str]:
-    stages = ["COCINA", "EMPAQUETAMIENTO"] + (["DELIVERY"] if dispatch == "delivery" else [])
-    return ["PENDIENTE_PAGO", "PAGADO", *stages, "ENTREGADO"]
+    stages = [s.state for s in contracts.STAGES.values() if dispatch == "delivery" or s.state != contracts.DELIVERY]
+    return [contracts.PENDIENTE_PAGO, contracts.PAGADO, *stages, contracts.ENTREGADO]
 
 
 def _staff_line(entry: dict[str, Any]) -> bool:
@@ -499,28 +494,24 @@ def not_delivered_once(placed: list[Order], final: dict[str, dict[str, Any]]) ->
 
 def check(run: Run, placed: list[Order], final: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     """Every failed check with its evidence (an empty list: the check passed)."""
-    problems: dict[str, list[str]] = {
+    return {
         "every order placed and paid": run.errors[:20],
-        "every order ENTREGADO, each state entered once": [],
+        "every order ENTREGADO, each state entered once": not_delivered_once(placed, final),
         "no 5xx, no request unanswered": run.http.failures[:20],
-        "no other tenant's order on a board or in a tracking row": run.board.foreign[:20],
+        "no other tenant's order on a board or in a tracking row": run.board.foreign[:20] + foreign_rows(run),
         "no ticket claimed twice": [
             f"{stage} {order_id}: {who}" for (stage, order_id), who in run.board.claims.items() if len(who) > 1
         ],
         "workers never failed": [e for w in run.crew for e in w.errors][:20],
-        "nothing stuck": [],
+        "nothing stuck": stuck(run.cloud),
     }
-    problems["every order ENTREGADO, each state entered once"] = not_delivered_once(placed, final)
-    problems["no other tenant's order on a board or in a tracking row"] += foreign_rows(run)
-    problems["nothing stuck"] = stuck(run.cloud)
-    return problems
 
 
 def foreign_rows(run: Run) -> list[str]:
     dynamodb = boto3.client("dynamodb")
     owner = {order_id: tenant for tenant, ids in run.board.orders.items() for order_id in ids}
     found = []
-    for stage in ("cocina", "despachador", "delivery"):
+    for stage in (s.table for s in contracts.STAGES.values()):
         for page in dynamodb.get_paginator("scan").paginate(TableName=run.cloud.table(stage)):
             for row in page["Items"]:
                 tenant, order_id = row["tenant_id"]["S"], row["order_id"]["S"]
@@ -529,24 +520,26 @@ def foreign_rows(run: Run) -> list[str]:
     return found
 
 
-def resting_state() -> dict[str, dict[str, int]]:
+def resting_state(sqs: Any) -> dict[str, dict[str, int]]:
     """What the emulator holds at the end: items per table, messages per queue (any left)."""
-    dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    dynamodb = boto3.client("dynamodb")
     items = {
         name: sum(page["Count"] for page in dynamodb.get_paginator("scan").paginate(TableName=name, Select="COUNT"))
         for name in dynamodb.list_tables()["TableNames"]
     }
-    names = [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-    ]
-    messages = {}
+    return {"table_items": items, "queue_messages": messages_left(sqs, delayed=True)}
+
+
+def messages_left(sqs: Any, *, delayed: bool) -> dict[str, int]:
+    """The queues holding messages (visible or in flight, and the delayed ones if ``delayed``): how many."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    names += ["ApproximateNumberOfMessagesDelayed"] if delayed else []
+    left = {}
     for url in sqs.list_queues().get("QueueUrls", []):
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-        if left := sum(int(attributes.get(n, 0)) for n in names):
-            messages[url.rsplit("/", 1)[-1]] = left
-    return {"table_items": items, "queue_messages": messages}
+        if count := sum(int(attributes.get(n, 0)) for n in names):
+            left[url.rsplit("/", 1)[-1]] = count
+    return left
 
 
 def stuck(cloud: LocalCloud, settle_seconds: float = 30.0) -> list[str]:
@@ -563,12 +556,7 @@ def stuck(cloud: LocalCloud, settle_seconds: float = 30.0) -> list[str]:
                 found += [f"execution still running: {e['name']}" for e in page["executions"]]
             for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="FAILED"):
                 found += [f"execution failed: {e['name']}" for e in page["executions"]]
-        for url in sqs.list_queues().get("QueueUrls", []):
-            names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-            left = sum(int(attributes.get(n, 0)) for n in names)
-            if left:
-                found.append(f"{left} messages left in {url.rsplit('/', 1)[-1]}")
+        found += [f"{n} messages left in {queue}" for queue, n in messages_left(sqs, delayed=False).items()]
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(1.0)
@@ -652,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
             "lambda_workers": {
                 name: n for name in sorted(cloud.assembly.functions) if (n := cloud.runtime.warm_workers(name))
             },
-            "at_rest": resting_state(),
+            "at_rest": resting_state(boto3.client("sqs")),
             "checks": {name: not found for name, found in problems.items()},
             "problems": {name: found for name, found in problems.items() if found},
         }
