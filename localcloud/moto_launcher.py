@@ -339,7 +339,7 @@ _MOTO_MODULES = tuple(moto_backends.list_of_moto_modules())
 moto_backends.list_of_moto_modules = lambda: _MOTO_MODULES
 WSGIRequestHandler.log_request = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
 
-_programs: dict[str, Any] = {}  # state machine definition -> its parsed program (fix 12)
+_programs: dict[str, Any] = {}  # state machine definition -> its shared program, or None: parsed per run (fix 12)
 _programs_lock = threading.Lock()
 _moto_entrypoint = ExecutionWorker._get_evaluation_entrypoint
 _PER_RUN_STATE_TYPES = {"Map", "Parallel"}  # their components keep worker pools of their own: parsed per execution
@@ -376,15 +376,14 @@ def _settle_heap_keys(component: Any, seen: set[int]) -> None:
 
 def _parsed_once(self: Any) -> Any:
     definition = self._evaluation_details.state_machine_details.definition
-    if _state_types(json.loads(definition)) & _PER_RUN_STATE_TYPES:
-        return _moto_entrypoint(self)
-    with _programs_lock:
-        program = _programs.get(definition)
-        if program is None:
-            program = _moto_entrypoint(self)
-            _settle_heap_keys(program, set())
-            _programs[definition] = program
-        return program
+    with _programs_lock:  # a definition is read (and its program parsed) on its first execution only
+        if definition not in _programs:
+            shared = not _state_types(json.loads(definition)) & _PER_RUN_STATE_TYPES
+            _programs[definition] = _moto_entrypoint(self) if shared else None
+            if shared:
+                _settle_heap_keys(_programs[definition], set())
+        program = _programs[definition]
+    return program if program is not None else _moto_entrypoint(self)
 
 
 ExecutionWorker._get_evaluation_entrypoint = _parsed_once  # type: ignore[method-assign]
