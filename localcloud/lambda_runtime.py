@@ -314,8 +314,7 @@ class _Pool:
 
     def __init__(self, max_workers: int) -> None:
         self.max_workers = max_workers
-        self.idle: list[_Worker] = []  # oldest release first
-        self.idle_since: dict[_Worker, float] = {}
+        self.idle: dict[_Worker, float] = {}  # idle worker -> when it was released, oldest first
         self.all: set[_Worker] = set()
         self.starting = 0
         self.cond = threading.Condition()
@@ -329,8 +328,7 @@ class _Pool:
             if self.closed:
                 raise RuntimeError("the Lambda runtime is closed")
             if self.idle:
-                worker = self.idle.pop()  # most recently used: the warmest
-                self.idle_since.pop(worker, None)
+                worker, _ = self.idle.popitem()  # most recently used: the warmest
                 return worker
             self.starting += 1
             return None
@@ -345,8 +343,7 @@ class _Pool:
     def release(self, worker: _Worker, *, keep: bool) -> None:
         with self.cond:
             if keep and not self.closed and worker.alive:
-                self.idle.append(worker)
-                self.idle_since[worker] = time.monotonic()
+                self.idle[worker] = time.monotonic()
             else:
                 self.all.discard(worker)
                 keep = False
@@ -358,10 +355,9 @@ class _Pool:
         """Take out the workers idle for longer than ``idle_seconds`` (the caller kills them)."""
         cutoff = time.monotonic() - idle_seconds
         with self.cond:
-            stale = [w for w in self.idle if self.idle_since.get(w, cutoff) < cutoff]
+            stale = [worker for worker, since in self.idle.items() if since < cutoff]
             for worker in stale:
-                self.idle.remove(worker)
-                self.idle_since.pop(worker, None)
+                del self.idle[worker]
                 self.all.discard(worker)
             if stale:
                 self.cond.notify_all()
@@ -373,7 +369,6 @@ class _Pool:
             workers = list(self.all)
             self.all.clear()
             self.idle.clear()
-            self.idle_since.clear()
             self.cond.notify_all()
         return workers
 
@@ -525,7 +520,7 @@ class LambdaRuntime:
         retired: list[_Worker] = []
         if pool is not None:
             with pool.cond:
-                retired, pool.idle = pool.idle, []
+                retired, pool.idle = list(pool.idle), {}
                 pool.all.difference_update(retired)
                 pool.cond.notify_all()
         for worker in retired:
