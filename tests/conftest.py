@@ -40,25 +40,30 @@ def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
     return Synthesized(platform=platform, outdir=outdir)
 
 
-# The tests that run on a local cloud, in groups: each group runs whole in one worker, on that worker's cloud.
-# (group, by path prefix): lane (the worker it belongs to under -n 2) and its place in that lane.
-CLOUD_GROUPS = {
+# The tests that run whole in one worker: on that worker's local cloud, or on its one synthesis of the app.
+# (group, by path prefix): lane (the worker it belongs to) and its place in that lane.
+WORKER_GROUPS = {
     "tests/e2e/test_access_matrix.py": ("api checks", 1, 1),
     "tests/e2e/test_fuzz.py": ("api checks", 1, 1),
     "tests/e2e/": ("e2e", 0, 0),
     "tests/browser/": ("browser", 1, 0),
+    # The tests that synthesize the app (dev_app, prod_app: about 15 s of CPU each per process) in one worker, so
+    # each stage is synthesized once per run instead of once in every worker that happens to run one of them.
+    "tests/infra/": ("synth", 2, 0),
+    "tests/unit/localcloud/test_provision.py": ("synth", 2, 0),
 }
 
 
 def _group(nodeid: str) -> tuple[str, int, int] | None:
-    return next((group for prefix, group in CLOUD_GROUPS.items() if nodeid.startswith(prefix)), None)
+    return next((group for prefix, group in WORKER_GROUPS.items() if nodeid.startswith(prefix)), None)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under ``-n 3 --dist loadgroup``: the end-to-end tests run whole in the first worker; the browser tests, then
     the API checks (the access matrix and the fuzzer, which changes the demo data at random, so it goes last) in
-    the second, each on that worker's one local cloud; the third runs the unit and infra tests, in the time
-    the first two spend waiting on their clouds (two cores: the cloud workers wait more than they compute).
+    the second, each on that worker's one local cloud; the third runs the tests that synthesize the app (infra), then
+    the unit tests, in the time the first two spend waiting on their clouds (two cores: the cloud workers wait more
+    than they compute). Any worker takes unit tests once its own lane is done.
 
     The grouping is by path here: xdist's ``xdist_group`` mark works by renaming node ids, which pytest 9.2 no
     longer allows.
@@ -74,8 +79,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
         def _assign_work_unit(self, node: Any) -> None:
             # A worker takes its own lane's groups in order, then any test; the other lane's groups last.
-            lanes = {group[0]: group[1:] for group in CLOUD_GROUPS.values()}
-            lane = self.nodes.index(node)  # a third worker has no lane: it runs the unit and infra tests
+            lanes = {group[0]: group[1:] for group in WORKER_GROUPS.values()}
+            lane = self.nodes.index(node)  # the third worker's lane: the synthesizing tests, then the unit tests
 
             def rank(scope: str) -> tuple[int, int]:
                 if scope not in lanes:
