@@ -174,6 +174,8 @@ def staff_screens(browser: Any, base: str) -> None:
     page.get_by_label("Correo").fill(f"admin.larco@{TENANT}.pe")
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
+    page.get_by_role("heading", name="Métricas").wait_for()
+    page.get_by_role("link", name="Pedidos", exact=True).click()
     page.get_by_role("table").wait_for(timeout=30_000)
     page.screenshot(path=OUT / "staff-consola-pedidos.png")
     page.get_by_role("link", name="Carta").click()

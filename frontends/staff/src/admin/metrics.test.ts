@@ -103,7 +103,7 @@ describe("the filters in the address", () => {
     expect(queryFromFilters(read("").filters)).toBe("");
   });
 
-  test("a custom range keeps its dates; a bad one is a problem, not a request", () => {
+  test("a custom range keeps its dates; a bad one comes with the problem to show", () => {
     const written = queryFromFilters({ local: "", range: "personalizado", from: "2026-11-01", to: "2026-11-15" });
     expect(written).toBe("?desde=2026-11-01&hasta=2026-11-15");
     expect(read(written)).toEqual({ filters: { local: "", range: "personalizado", from: "2026-11-01", to: "2026-11-15" }, problem: null });
