@@ -6,6 +6,7 @@
  * by side. This screen and its charts (uPlot) are a chunk of their own, fetched when an admin opens it
  * (see ``App``): the boards never download them.
  */
+import "./metrics.css";
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { clock, limaDay } from "../../../shared/dates";
@@ -225,7 +226,7 @@ function DailyTimes({ summary }: { summary: MetricsSummary }) {
         {series.map((s) => (
           <figure class="metrics__figure" key={s.stage}>
             <figcaption>
-              <strong>{stageName(s.stage)}</strong> <span class="small muted">· minutos por pedido, límite {slaText(s.slaMinutes * 60)}</span>
+              <strong>{stageName(s.stage)}</strong> <span class="small muted">· límite {slaText(s.slaMinutes * 60)}</span>
             </figcaption>
             <StageChart series={s} label={stageSeriesSummary(s)} />
             <DataTable
@@ -403,7 +404,7 @@ function Report({ filters, where }: { filters: Filters; where: string }) {
           <strong>{rangeText(filters.from, filters.to)}</strong> · {where}
         </p>
         <p class="small muted row">
-          <span role="status">{busy ? "Actualizando…" : `Datos de las ${clock(readAt)}`}</span>
+          <span role="status">{busy ? "Actualizando…" : summary.data ? `Datos de las ${clock(readAt)}` : ""}</span>
           <button type="button" class="button button--ghost metrics__refresh" onClick={refresh} disabled={busy}>
             Actualizar
           </button>
