@@ -2,7 +2,10 @@
 
 ``python -m scripts.web_screenshots [--url http://127.0.0.1:8000]``: without ``--url`` it starts a local
 cloud of its own. The customer screens are taken at phone size (360 x 780) as a demo customer orders;
-the staff screens at tablet size (1024 x 768), with a few paid orders on the boards.
+the staff screens at tablet size (1024 x 768), with a few paid orders on the boards; the admin's metrics
+dashboard at desktop (1280 x 800) and phone (390 x 844) size over a representative month, its three calls
+answered in the metrics API's shape by ``scripts.metrics_demo`` (a fresh local cloud has minutes of orders).
+``--only customer|staff|metrics`` retakes one group.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ import argparse
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from scripts import metrics_demo
 from scripts.measure_web import CHROMIUM_ARGS, platform
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TENANT = "bembos-miraflores"
 PHONE = {"width": 360, "height": 780}
 TABLET = {"width": 1024, "height": 768}
+DESKTOP = {"width": 1280, "height": 800}
+BIG_PHONE = {"width": 390, "height": 844}
 PASSWORD = "Bembos2026!"  # noqa: S105 - the demo accounts of the local cloud (README)
 
 
@@ -174,6 +181,8 @@ def staff_screens(browser: Any, base: str) -> None:
     page.get_by_label("Correo").fill(f"admin.larco@{TENANT}.pe")
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
+    page.get_by_role("heading", name="Métricas").wait_for()
+    page.get_by_role("link", name="Pedidos", exact=True).click()
     page.get_by_role("table").wait_for(timeout=30_000)
     page.screenshot(path=OUT / "staff-consola-pedidos.png")
     page.get_by_role("link", name="Carta").click()
@@ -186,17 +195,50 @@ def staff_screens(browser: Any, base: str) -> None:
     context.close()
 
 
+def _metrics_from_demo(route: Any) -> None:
+    url = urlsplit(route.request.url)
+    route.fulfill(json=metrics_demo.answer(url.path, dict(parse_qsl(url.query))))
+
+
+def metrics_screens(browser: Any, base: str) -> None:
+    app = f"{base}/staff/{TENANT}"
+    for viewport, shots in (
+        (DESKTOP, ("staff-consola-metricas", "staff-consola-metricas-graficos")),
+        (BIG_PHONE, ("staff-consola-metricas-movil",)),
+    ):
+        context = browser.new_context(viewport=viewport, locale="es-PE", timezone_id="America/Lima")
+        page = context.new_page()
+        page.route(re.compile(re.escape(f"{base}/dev/") + r"metricas(/empleados|/horas)?(\?.*)?$"), _metrics_from_demo)
+        page.goto(f"{app}/ingresar")
+        page.get_by_label("Correo").fill(f"admin.larco@{TENANT}.pe")
+        page.get_by_label("Contraseña").fill(PASSWORD)
+        page.get_by_role("button", name="Ingresar").click()
+        page.get_by_role("heading", name="Métricas").wait_for()
+        page.goto(f"{app}/admin/metricas?rango=30-dias")
+        page.get_by_role("heading", name="Ranking del personal").wait_for()
+        page.get_by_role("status").filter(has_text="En vivo").wait_for()
+        page.screenshot(path=OUT / f"{shots[0]}.png")
+        if len(shots) > 1:
+            page.get_by_role("heading", name="Tiempos por día").evaluate(
+                "(h) => window.scrollTo(0, h.closest('section').offsetTop - 64)"
+            )
+            page.screenshot(path=OUT / f"{shots[1]}.png")
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running local cloud (default: start one)")
+    parser.add_argument("--only", choices=["customer", "staff", "metrics"], help="retake one group of screenshots")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with platform(args.url) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        customer_screens(browser, base)
-        staff_screens(browser, base)
+        for group, take in (("customer", customer_screens), ("staff", staff_screens), ("metrics", metrics_screens)):
+            if args.only in (None, group):
+                take(browser, base)
         browser.close()
     print(f"screenshots in {OUT}")
 

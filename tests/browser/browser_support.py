@@ -142,7 +142,7 @@ def staff_log_in(page: Any, cloud: LocalCloud, tenant: str, email: str, password
     page.get_by_label("Correo").fill(email)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url(re.compile(r"/(cocina|empaquetamiento|delivery|admin/pedidos)$"))
+    page.wait_for_url(re.compile(r"/(cocina|empaquetamiento|delivery|admin/metricas)$"))
 
 
 def paid_order(

@@ -190,6 +190,7 @@ def test_an_admin_cancels_an_order_in_the_kitchen_and_the_cooks_ticket_disappear
     expect(ticket(cook, order_id)).to_be_visible(timeout=30_000)
     console = new_page(TABLET)
     staff_log_in(console, cloud, MIRAFLORES, seeded(cloud, "admin"))
+    console.get_by_role("link", name="Pedidos", exact=True).click()
     console.get_by_role("link", name=order_id[:8].upper()).click()
     console.get_by_label("Motivo (lo verá el cliente)").fill("Nos quedamos sin pan")
     console.get_by_role("button", name="Cancelar pedido y reembolsar").click()

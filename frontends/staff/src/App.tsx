@@ -1,10 +1,10 @@
 /** The staff app: login and activation for everyone; then each person's screen by role. */
 import type { ComponentChildren } from "preact";
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Link, currentPath, match, navigate, useLocation } from "../../shared/router";
 import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
-import { Notice } from "../../shared/ui";
+import { Loading, Notice } from "../../shared/ui";
 import { AdminLayout } from "./admin/AdminLayout";
 import { LocationsAdmin } from "./admin/LocationsAdmin";
 import { MenuAdmin } from "./admin/MenuAdmin";
@@ -26,6 +26,38 @@ function AdminBoard({ path }: { path: string }) {
       <LocationSelect value={location} onChange={setLocation} className="field board__picker" />
       <Board board={board} locationId={location} />
     </>
+  );
+}
+
+type MetricsScreen = typeof import("./admin/MetricsAdmin");
+let metricsScreen: Promise<MetricsScreen> | null = null;
+
+/**
+ * The metrics dashboard, fetched when an admin first opens it: its code and its chart library are a chunk
+ * of their own (a dynamic import), so the boards, on every kitchen tablet, never download them.
+ */
+function Metrics() {
+  const [screen, setScreen] = useState<MetricsScreen | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    metricsScreen ??= import("./admin/MetricsAdmin");
+    metricsScreen.then(
+      (module) => live && setScreen(module),
+      () => {
+        metricsScreen = null; // the next visit tries again
+        if (live) setFailed(true);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (screen) return <screen.MetricsAdmin />;
+  return (
+    <main id="contenido">
+      {failed ? <Notice kind="error">No pudimos cargar las métricas. Revisa tu conexión y recarga la página.</Notice> : <Loading label="Cargando métricas…" />}
+    </main>
   );
 }
 
@@ -71,7 +103,8 @@ function Screen() {
   let params: Record<string, string> | null;
   if (path.startsWith("/admin")) {
     let screen = null;
-    if (path === "/admin" || path === "/admin/pedidos") screen = <OrdersAdmin />;
+    if (path === "/admin" || path === "/admin/metricas") screen = <Metrics />;
+    else if (path === "/admin/pedidos") screen = <OrdersAdmin />;
     else if ((params = match("/admin/pedidos/:id", path))) screen = <OrderDetail key={params.id} orderId={params.id} />;
     else if (path === "/admin/personal") screen = <StaffAdmin />;
     else if (path === "/admin/carta") screen = <MenuAdmin />;

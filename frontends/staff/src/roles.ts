@@ -28,9 +28,9 @@ export function boardOf(rol: string): Board | undefined {
   return BOARDS.find((board) => board.rol === rol);
 }
 
-/** Where a person of ``rol`` starts: their board, or the admin console. */
+/** Where a person of ``rol`` starts: their board, or the admin console's dashboard (how the day is going). */
 export function homeFor(rol: string): string {
-  return rol === "admin" ? "/admin/pedidos" : `/${boardOf(rol)?.path ?? ""}`;
+  return rol === "admin" ? "/admin/metricas" : `/${boardOf(rol)?.path ?? ""}`;
 }
 
 /** May ``rol`` open the screen at ``path``? (The API decides for real; this only hides what would fail.) */

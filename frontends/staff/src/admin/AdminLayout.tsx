@@ -10,6 +10,7 @@ import { BOARDS } from "../roles";
 import { AdminEvents, AdminEventsContext } from "./live";
 
 const SECTIONS = [
+  { path: "/admin/metricas", label: "Métricas" },
   { path: "/admin/pedidos", label: "Pedidos" },
   { path: "/admin/personal", label: "Personal" },
   { path: "/admin/carta", label: "Carta" },

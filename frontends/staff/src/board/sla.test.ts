@@ -13,10 +13,10 @@ describe("SLA colour of a ticket", () => {
 });
 
 describe("roles", () => {
-  test("each person lands on their own board; admins on the console", () => {
+  test("each person lands on their own board; admins on the console's metrics", () => {
     expect(homeFor("cocinero")).toBe("/cocina");
     expect(homeFor("repartidor")).toBe("/delivery");
-    expect(homeFor("admin")).toBe("/admin/pedidos");
+    expect(homeFor("admin")).toBe("/admin/metricas");
   });
 
   test("a cook may not open the console nor another stage's board; an admin opens everything", () => {
