@@ -7,6 +7,10 @@ aggregator's own arithmetic (``metricas.counters.tally``, folded with ``metricas
 resulting rows at once (a few ``BatchWriteItem`` calls, not a call per event). The events carry the stage rows
 the consumer would read (``LeftStage``), so ``orders_events`` also feeds the real consumer in the unit tests.
 
+``tenant_month`` reads a tenant's locations and time limits from its tables and gives its month (``seed_tenant``
+writes it: the local cloud's seed); a test of the dashboard calls it against the running local cloud and sums what
+it expects with ``expected``.
+
 Every day of the 30 ending ``today`` (today included, at fixed Lima hours: a demo started in the morning shows
 the day's lunch and dinner already), each location has 3 to 6 paid orders; an order is cancelled by an admin in
 the kitchen now and then, a kitchen slower than the time limit raises its overdue alert, and every third day an
@@ -169,18 +173,44 @@ def demo_month(
     return orders
 
 
+def tenant_month(
+    dynamodb: Any, tables: Mapping[str, str], tenant_id: str, today: date
+) -> tuple[list[ScriptedOrder], dict[str, int]]:
+    """The scripted month of ``tenant_id``'s locations (its ``locales``, by id; pickup-only ones dispatch pickup) and
+    its time limits per stage (its ``tenants`` item): what ``seed_tenant`` writes, and what a test can recompute."""
+    from core.dynamo import from_item
+    from core.tenant_config import TenantConfig
+
+    item = dynamodb.get_item(TableName=tables["tenants"], Key={"tenant_id": {"S": tenant_id}})["Item"]
+    by_slug = TenantConfig.from_item(item).sla_minutes.seconds()
+    sla = {stage.state: by_slug[stage.slug] for stage in contracts.STAGES.values()}
+    found = dynamodb.query(
+        TableName=tables["locales"],
+        KeyConditionExpression="tenant_id = :t",
+        ExpressionAttributeValues={":t": {"S": tenant_id}},
+    )["Items"]
+    stored = sorted((from_item(item) for item in found), key=lambda location: str(location["location_id"]))
+    locations = [
+        (str(location["location_id"]), "delivery" if "delivery" in location.get("dispatch_types", ()) else "pickup")
+        for location in stored
+    ]
+    return demo_month(today, locations, sla), sla
+
+
+def seed_tenant(dynamodb: Any, tables: Mapping[str, str], tenant_id: str, today: date) -> dict[str, int]:
+    """``tenant_month`` written into the ``metricas`` table of ``tables``."""
+    orders, sla = tenant_month(dynamodb, tables, tenant_id, today)
+    return seed_metrics(dynamodb, tables["metricas"], tenant_id, orders, sla_seconds=sla)
+
+
 def seed_metrics(
-    dynamodb: Any,
-    table: str,
-    tenant_id: str,
-    locations: Sequence[tuple[str, str]],
-    *,
-    today: date,
-    sla_seconds: Mapping[str, int],
+    dynamodb: Any, table: str, tenant_id: str, orders: Iterable[ScriptedOrder], *, sla_seconds: Mapping[str, int]
 ) -> dict[str, int]:
-    """Write the metrics of ``demo_month`` for ``tenant_id``: its events tallied as the consumer would, folded into
+    """Write the metrics of ``orders`` for ``tenant_id``: their events tallied as the consumer would, folded into
     their rows, written 25 at a time (the rows are replaced: seeding again writes the same numbers)."""
-    orders = demo_month(today, locations, sla_seconds)
+    from core.dynamo import to_item
+
+    orders = list(orders)
     tallies = []
     for order in orders:
         for detail_type, detail, left in order_events(order, tenant_id, sla_seconds):
@@ -188,13 +218,9 @@ def seed_metrics(
             if tally is not None:
                 tallies.append(tally)
     rows = list(fold(tallies).values())
-    from core.dynamo import to_item
-
     for start in range(0, len(rows), 25):
-        requests = [
-            {"PutRequest": {"Item": to_item({"tenant_id": tenant_id, **row})}} for row in rows[start : start + 25]
-        ]
-        pending: dict[str, Any] = {table: requests}
+        batch = [{"PutRequest": {"Item": to_item({"tenant_id": tenant_id, **row})}} for row in rows[start : start + 25]]
+        pending: dict[str, Any] = {table: batch}
         while pending:
             pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
     return {"orders": len(orders), "events": len(tallies), "rows": len(rows)}
