@@ -14,7 +14,7 @@ tenant's locations, so the whole tenant is one Query too):
   the histogram, and ``name``, ``employee_id``, ``stage``;
 - ``X#<order>#<fact>``: the mark that an event was counted (see ``logic``).
 
-Each chart is one Query of one key range: the summary reads the range's ``D`` rows (about 1 KB a day: a year is
+Each chart is one Query of one key range: the summary reads the range's ``D`` rows (under 1 KB a day: a year is
 one page), the hours its ``H`` rows, the ranking its ``E`` day rows, or its month rows when the range is whole
 months. Counter rows live ``ROW_KEEP_DAYS`` after their day (or month) ends.
 
