@@ -8,8 +8,9 @@ resulting rows at once (a few ``BatchWriteItem`` calls, not a call per event). T
 the consumer would read (``LeftStage``), so ``orders_events`` also feeds the real consumer in the unit tests.
 
 ``tenant_month`` reads a tenant's locations and time limits from its tables and gives its month (``seed_tenant``
-writes it: the local cloud's seed); a test of the dashboard calls it against the running local cloud and sums what
-it expects with ``expected``.
+writes it: the local cloud's seed); a test of the dashboard calls ``demo_month`` with the seeded location (its
+orders depend on nothing else: locations created later by other tests change nothing) and sums what it expects
+with ``expected``.
 
 Every day of the 30 ending ``today`` (today included, at fixed Lima hours: a demo started in the morning shows
 the day's lunch and dinner already), each location has 3 to 6 paid orders; an order is cancelled by an admin in
@@ -20,6 +21,7 @@ puts it there).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +36,8 @@ from metricas.models import LeftStage, OrderEvent
 DAYS = 30
 HOURS = (12, 13, 13, 19, 20, 21)  # Lima hours of a day's orders: lunch and dinner
 TOTALS = (3180, 4480, 2590, 5970, 3680, 2290)
-# Per location index: cooks, packers, drivers (id, name as the boards show it when they claim an order).
+# Cooks, packers, drivers (id, name as the boards show it when they claim an order): of a location that delivers,
+# and of one where customers pick their orders up.
 CREWS = (
     {
         "COCINA": (("demo-cocina-ana", "Ana Pérez"), ("demo-cocina-luis", "Luis Quispe")),
@@ -143,8 +146,9 @@ def demo_month(
     orders: list[ScriptedOrder] = []
     for d in range(DAYS):
         day = today - timedelta(days=DAYS - 1 - d)
-        for li, (location, dispatch) in enumerate(locations):
-            crew = CREWS[li % len(CREWS)]
+        for location, dispatch in locations:
+            # Each location's orders follow from its own id, whatever other locations the tenant has.
+            li, crew = zlib.crc32(location.encode()) % 7, CREWS[0 if dispatch == "delivery" else 1]
             for k in range(3 + (d + li) % 4):
                 seconds = {
                     contracts.COCINA: 240 + (d * 37 + k * 53 + li * 11) % 780,

@@ -50,9 +50,13 @@ def test_the_seeded_month_shows_what_its_scripted_orders_add_up_to(world: World)
     assert NOW.date() == TODAY
 
 
-def test_the_demo_month_is_the_same_for_the_same_day() -> None:
-    assert demo_month(TODAY, LOCATIONS, SLA) == demo_month(TODAY, LOCATIONS, SLA)
-    assert demo_month(TODAY, LOCATIONS, SLA) != demo_month(TODAY + timedelta(days=1), LOCATIONS, SLA)
+def test_the_demo_month_of_a_location_is_the_same_for_the_same_day_whatever_other_locations_exist() -> None:
+    month = demo_month(TODAY, LOCATIONS, SLA)
+
+    assert month == demo_month(TODAY, LOCATIONS, SLA)
+    assert month != demo_month(TODAY + timedelta(days=1), LOCATIONS, SLA)
+    with_another = demo_month(TODAY, [("a-nueva", "pickup"), *LOCATIONS], SLA)
+    assert [o for o in with_another if o.location_id == "larco"] == demo_month(TODAY, [("larco", "delivery")], SLA)
 
 
 def test_a_tenants_month_comes_from_its_locations_and_time_limits(world: World) -> None:
