@@ -6,7 +6,7 @@ creates by hand in AWS (the Gmail and Mercado Pago secrets; the matching seller
 accounts in the fake Mercado Pago) and the demo content: staff of every role, a
 demo customer, the menus with their images (``localcloud.demo_identity`` and
 ``localcloud.demo_catalog``, which go through the services' own logic, and work
-against AWS too).
+against AWS too), and a month of the admins' metrics (``localcloud.demo_metrics``).
 """
 
 from __future__ import annotations
@@ -86,4 +86,13 @@ def _seed_content(cloud: LocalCloud, dynamodb: Any, tenant_id: str) -> dict[str,
     result: dict[str, Any] = {"accounts": seed_identity(dynamodb, tables, tenant_id)}
     bucket = next(v for k, v in cloud.assembly.physical_ids.items() if k.split("/")[-1].startswith("Images"))
     result["menu"] = seed_catalog(dynamodb, boto3.client("s3"), tables, bucket, tenant_id)
+    result["metrics"] = _seed_metrics(dynamodb, cloud.table("metricas"), tables, tenant_id)
     return result
+
+
+def _seed_metrics(dynamodb: Any, table: str, tables: dict[str, str], tenant_id: str) -> dict[str, int]:
+    """The scripted month of every location of the tenant, ending today (Lima), in its metrics."""
+    from core.clock import LIMA, utc_now
+    from localcloud.demo_metrics import seed_tenant
+
+    return seed_tenant(dynamodb, {**tables, "metricas": table}, tenant_id, utc_now().astimezone(LIMA).date())

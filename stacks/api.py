@@ -24,6 +24,7 @@ from stacks.catalog_services import CatalogServices
 from stacks.data import DataStack
 from stacks.identity_services import IdentityServices
 from stacks.messaging import MessagingStack
+from stacks.metrics_services import MetricsServices
 from stacks.notification_services import NotificationServices, allow_connection_pushes
 from stacks.order_services import OrderServices, allow_mercadopago_secrets
 from stacks.stage_services import StageServices
@@ -96,6 +97,7 @@ class ApiStack(cdk.Stack):
             ws_stage=self.websocket_stage,
         )
         StageServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
+        MetricsServices(self, endpoint=endpoint, data=data, messaging=messaging)
         OrderServices(
             self,
             endpoint=endpoint,

@@ -94,6 +94,14 @@ class MessagingStack(cdk.Stack):
             sources=[contracts.EVENT_SOURCE_ORDERS],
             detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
         )
+        # EventBridge -> SQS -> the metrics consumer: the admins' business metrics, aggregated on write.
+        self.metrics = self._queue("MetricsQueue", "metricas", fifo=False)
+        self._rule(
+            "MetricsRule",
+            self.metrics,
+            sources=[contracts.EVENT_SOURCE_ORDERS],
+            detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
+        )
 
     def _alarm_topic(self) -> sns.Topic:
         """The topic every alarm notifies. CloudWatch publishes to it as a service, which the AWS-managed

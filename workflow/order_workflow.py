@@ -73,6 +73,7 @@ def _event(
         "order_id": JsonPath.string_at("$.order_id"),
         "location_id": JsonPath.string_at("$.location_id"),
         "estado_pedido": estado,
+        "dispatch": JsonPath.string_at("$.dispatch"),  # an ENTREGADO after packing was a pickup (the metrics)
         "at": JsonPath.string_at("$$.State.EnteredTime"),
         "by": WORKFLOW_ACTOR,
     }

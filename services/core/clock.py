@@ -7,7 +7,10 @@ own times, and GSIs sort orders by ``created_at`` as a string, so one format kee
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+# The business's clock: Lima, UTC-5 all year (Peru has no daylight saving). Days and hours of reports are Lima's.
+LIMA = timezone(timedelta(hours=-5), "America/Lima")
 
 
 def utc_now() -> datetime:
@@ -20,3 +23,9 @@ def iso(moment: datetime) -> str:
 
 def utc_now_iso() -> str:
     return iso(utc_now())
+
+
+def from_iso(value: str) -> datetime:
+    """An ISO 8601 timestamp as AWS and the platform write it (``...Z`` or an offset) -> an aware datetime."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

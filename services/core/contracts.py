@@ -248,5 +248,8 @@ TABLES: Final = {
         ),
         # Dedup records of asynchronous side effects (e.g. one e-mail per event id), short-lived.
         Table("Idempotency", "idempotencia", "idempotency_key", ttl="expires_at"),
+        # The admins' business metrics, aggregated on write (services/metricas): counter rows per location and
+        # Lima day (and month), and each counted event's mark; every item expires (TTL) after 13+ months.
+        Table("Metrics", "metricas", "metric_key", ttl="expires_at"),
     )
 }

@@ -2,8 +2,9 @@
 
 ``OrderStatusChanged`` from these functions carries, besides the fields every producer sends
 (``tenant_id``, ``order_id``, ``location_id``, ``estado_pedido``, ``at``, ``by``, ``reason``),
-who the customer is and the tenant's name, so the email notifier needs no lookup. The PAGADO
-event also carries the ``receipt`` (boleta) the notifier attaches as a ``.txt`` file.
+who the customer is and the tenant's name, so the email notifier needs no lookup, and the order's
+``total_cents`` (the metrics' revenue). The PAGADO event also carries the ``receipt`` (boleta) the
+notifier attaches as a ``.txt`` file.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class OrderStatusDetail(BaseModel):
     customer_email: str | None = None
     customer_name: str | None = None
     tenant_name: str | None = None
+    total_cents: int | None = None
     refund_id: str | None = None
     receipt: Receipt | None = None
 
@@ -107,6 +109,7 @@ def status_detail(
         customer_email=order.customer_email,
         customer_name=order.customer_name,
         tenant_name=tenant_name,
+        total_cents=order.total_cents,
         refund_id=refund_id,
         receipt=receipt,
     )

@@ -116,6 +116,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # Another tenant's admin naming A's location lists its own (empty) orders there: nothing of A shows.
     ("GET", "/locales/{location_id}/pedidos"): Rule(ADMIN, "locales/{location}/pedidos", foreign=200),
     ("POST", "/pagos/webhook/{tenant}"): Rule(PUBLIC, f"pagos/webhook/{A}", "WEBHOOK", 401),
+    # The admins' metrics: an admin of another tenant reads its own numbers (none of A's show).
+    ("GET", "/metricas"): Rule(ADMIN, "metricas"),
+    ("GET", "/metricas/empleados"): Rule(ADMIN, "metricas/empleados"),
+    ("GET", "/metricas/horas"): Rule(ADMIN, "metricas/horas"),
     # The staff's stages: each role its own tray; the admins see and can work every tray.
     **{
         key: rule

@@ -149,7 +149,9 @@ def test_the_web_apps_own_origins_reach_cors_links_and_the_images_bucket(prod_ap
     api = prod_app.template("api")
     functions = resources(api, "AWS::Lambda::Function")
     rest = [f for f in functions.values() if "ALLOWED_ORIGINS_PARAMETER" in f["Properties"]["Environment"]["Variables"]]
-    assert len(rest) == 9  # plataforma, usuarios, empleados, productos, combos, locales, pedidos, pagos, etapas
+    assert (
+        len(rest) == 10
+    )  # plataforma, usuarios, empleados, productos, combos, locales, pedidos, pagos, etapas, metricas
     for function in rest:
         env = function["Properties"]["Environment"]["Variables"]
         assert env["ALLOWED_ORIGINS_PARAMETER"] == "/bembos-prod/web/origins"

@@ -160,6 +160,15 @@ def test_the_receipt_email_carries_the_boleta_as_a_txt_attachment(dal: OrdersDal
     assert receipt_email({**detail, "estado_pedido": "COCINA"}) is None
 
 
+def test_the_paid_event_carries_the_orders_total_for_the_metrics(dal: OrdersDal, order_id: str) -> None:
+    order = dal.get_order(TENANT, order_id)
+    assert order is not None
+
+    detail = status_detail(order, estado="PAGADO", at=iso(NOW), by="mercadopago", tenant_name="Bembos A")
+
+    assert detail["total_cents"] == order.total_cents == 4480
+
+
 class RefusingGateway:
     """Mercado Pago answering every card payment as rejected (what card testing sees), counting the calls."""
 

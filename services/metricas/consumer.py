@@ -1,0 +1,29 @@
+"""Metrics consumer: the order events (``OrderStatusChanged``, ``OrderOverdue``: EventBridge -> SQS), each counted
+once into the metrics table (``logic.count_event``). A standard queue, partial batch failures: a record that fails
+is retried alone (and reaches the DLQ after five receives) while the rest of its batch is counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.clock import utc_now
+from core.observability import logger
+from metricas import logic, runtime
+from metricas.models import EventEnvelope
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> str:
+    envelope = EventEnvelope.model_validate_json(record.body)
+    return logic.count_event(envelope, dal=runtime.dal(), tenants=runtime.tenants(), now=utc_now())
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

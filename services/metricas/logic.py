@@ -1,0 +1,327 @@
+"""The admins' business metrics: counting each order event once (the consumer), and the three reports (the routes).
+
+**Exactly once.** An event is counted by one ``TransactWriteItems``: a mark keyed on the business fact it states
+(``X#<order>#<state>``; an overdue alert: ``X#<order>#OVERDUE#<stage>#<at>``), put only if absent, and the ``ADD``s
+of every counter it moves. A redelivered message, or an EventBridge replay (a new event id, the same fact), finds
+the mark and the transaction writes nothing. The maxima are a separate conditional update, naturally idempotent, so
+it is repeated on a duplicate too: a crash between the two is repaired by the redelivery. A mark lives
+``MARK_KEEP_DAYS`` from the event's own time, and events older than ``COUNT_WINDOW_DAYS`` are not counted (logged):
+any mark an event could have left is still there while it can be counted.
+
+**AWS calls per event.** A state that ends a stage (the next stage entered, ENTREGADO) reads that stage's tracking
+row (one GetItem: its ``enqueued_at``, ``completed_at``, who completed it and their name), writes one transaction
+(the mark, the day rows of the location and of all locations, and the employee's day and month rows: 7 items) and
+raises the day's maximum of the two day rows (two UpdateItems); the tenant's time limits (one GetItem) are cached a
+minute per container. Every other event is one transaction of 3 items (PAGADO: 5, with the hour rows). Carrying the
+row's times in the events instead would need the workflow's task output and the stage consumer to change; one
+GetItem per stage is cheaper than that coupling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from core import contracts
+from core.clock import from_iso
+from core.contracts import SlaMinutes
+from core.errors import DomainError
+from core.observability import logger, tenant_metric
+from core.principal import Principal
+from core.tenant_config import TenantConfig, UnknownTenant
+from metricas import counters
+from metricas.counters import ALL_LOCATIONS, BUCKETS, REASONS, Tally, lima_day, percentile
+from metricas.dal import MetricsDal
+from metricas.models import (
+    Cancellation,
+    DaySeries,
+    DayStage,
+    EmployeeEntry,
+    EmployeeRanking,
+    EventEnvelope,
+    HourEntry,
+    HourSeries,
+    LeftStage,
+    MetricsSummary,
+    OrderCounts,
+    OrderEvent,
+    StageSummary,
+)
+
+COUNT_WINDOW_DAYS = 30  # an older event (a late replay) is not counted: its mark may have expired
+MARK_KEEP_DAYS = 35  # a mark outlives the window in which its event can be counted
+MAX_RANGE_DAYS = 400
+_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_LOCATION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+Outcome = Literal["counted", "duplicate", "ignored", "too_old"]
+Emit = Callable[[str, str, float, MetricUnit], None]
+
+
+class Tenants(Protocol):
+    def get(self, tenant_id: str) -> TenantConfig: ...
+
+
+class InvalidQuery(DomainError):
+    status = 400
+    code = "invalid_query"
+
+
+def sla_seconds(tenants: Tenants, tenant_id: str) -> dict[str, int]:
+    """The tenant's time limit per stage (by state), in seconds; the defaults for a tenant no longer active."""
+    try:
+        minutes = tenants.get(tenant_id).sla_minutes
+    except UnknownTenant:
+        logger.warning("metrics of a tenant that is not active: default time limits")
+        minutes = SlaMinutes()
+    by_slug = minutes.seconds()
+    return {stage.state: by_slug[stage.slug] for stage in contracts.STAGES.values()}
+
+
+# -- the consumer ---------------------------------------------------------------------------------------
+
+
+def _emit(name: str, tenant_id: str, value: float, unit: MetricUnit) -> None:
+    tenant_metric(name, tenant_id, value, unit)
+
+
+def count_event(
+    envelope: EventEnvelope, *, dal: MetricsDal, tenants: Tenants, now: datetime, emit: Emit = _emit
+) -> Outcome:
+    """Add one order event to the metrics, once (see the module's docstring)."""
+    if envelope.detail_type not in (contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE):
+        logger.warning("not an order event", extra={"detail_type": envelope.detail_type})
+        return "ignored"
+    event = OrderEvent.model_validate(envelope.detail)
+    logger.append_keys(tenant_id=event.tenant_id, order_id=event.order_id)
+    at = from_iso(event.at)
+    if at < now - timedelta(days=COUNT_WINDOW_DAYS):
+        logger.warning("event too old to count exactly once: not counted", extra={"at": event.at})
+        return "too_old"
+    left = _left_stage(envelope.detail_type, event, dal)
+    completed = left is not None and counters.time_in_stage(left) is not None
+    sla = sla_seconds(tenants, event.tenant_id) if completed else {}
+    tally = counters.tally(envelope.detail_type, event, left=left, sla_seconds=sla)
+    if tally is None:
+        return "ignored"
+    outcome: Outcome = "duplicate"
+    if dal.record(event.tenant_id, tally, mark_expires_at=int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())):
+        outcome = "counted"
+        for name, value, unit in tally.metrics:
+            emit(name, event.tenant_id, value, MetricUnit(unit))
+    dal.raise_maxima(event.tenant_id, tally)
+    logger.info("order event counted" if outcome == "counted" else "order event counted before",
+                extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
+    return outcome
+
+
+def _left_stage(detail_type: str, event: OrderEvent, dal: MetricsDal) -> LeftStage | None:
+    """The tracking row of the stage this change ended, if it ended one."""
+    if detail_type != contracts.ORDER_STATUS_CHANGED:
+        return None
+    stage = counters.left_stage_of(event)
+    if stage is not None:
+        return dal.left_stage(stage, event.tenant_id, event.order_id)
+    if event.estado_pedido == contracts.ENTREGADO:  # an event that does not say how the order was dispatched
+        for candidate in (contracts.DELIVERY, contracts.EMPAQUETAMIENTO):
+            row = dal.left_stage(candidate, event.tenant_id, event.order_id)
+            if row is not None:
+                return row
+    return None
+
+
+def fold(tallies: Iterable[Tally]) -> dict[str, dict[str, Any]]:
+    """The rows that ``tallies`` add up to, as items (no marks): what the demo seed writes at once."""
+    rows: dict[str, dict[str, Any]] = {}
+    for tally in tallies:
+        for key, change in tally.rows.items():
+            row = rows.setdefault(key, {"metric_key": key})
+            row["expires_at"] = change.expires_at
+            for name, value in change.add.items():
+                row[name] = row.get(name, 0) + value
+            row.update(change.labels)
+        for key, maxima in tally.maxima.items():
+            for name, value in maxima.items():
+                rows[key][name] = max(value, rows[key].get(name, value))
+    return rows
+
+
+# -- the reports ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A location (None: all the tenant's) and a range of Lima days, inclusive."""
+
+    location_id: str | None
+    first: date
+    last: date
+
+    @property
+    def rows_location(self) -> str:
+        return self.location_id or ALL_LOCATIONS
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def labels(self) -> dict[str, Any]:
+        return {"location_id": self.location_id, "from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def _day(value: str | None, name: str, default: date) -> date:
+    if value is None:
+        return default
+    try:
+        if not _DAY_RE.match(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidQuery(f"{name} must be a calendar day, YYYY-MM-DD", code="invalid_date") from exc
+
+
+def period(local: str | None, desde: str | None, hasta: str | None, *, now: datetime) -> Period:
+    """The query's period: each day defaults to today (Lima); a bad day, ``desde`` after ``hasta`` or more than
+    ``MAX_RANGE_DAYS`` days is refused (400)."""
+    if local is not None and not _LOCATION_RE.match(local):
+        raise InvalidQuery("local must be a location id", code="invalid_location")
+    today = lima_day(now)
+    first, last = _day(desde, "desde", today), _day(hasta, "hasta", today)
+    if first > last:
+        raise InvalidQuery("desde is after hasta", code="invalid_range")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidQuery(f"A range holds at most {MAX_RANGE_DAYS} days", code="range_too_long")
+    return Period(local, first, last)
+
+
+def _n(row: Mapping[str, Any], name: str) -> int:
+    return int(row.get(name, 0))
+
+
+def _sum(rows: Iterable[Mapping[str, Any]], name: str) -> int:
+    return sum(_n(row, name) for row in rows)
+
+
+def _buckets(rows: Iterable[Mapping[str, Any]], prefix: str) -> list[int]:
+    rows = list(rows)
+    return [_sum(rows, f"{prefix}b{i:02d}") for i in range(BUCKETS)]
+
+
+def _average(milliseconds: int, count: int) -> float | None:
+    return round(milliseconds / count / 1000, 1) if count else None
+
+
+def summary(principal: Principal, query: Period, *, dal: MetricsDal, tenants: Tenants) -> MetricsSummary:
+    """The dashboard's cards, the stages against the tenant's time limits, and a series per day: one Query."""
+    loc = query.rows_location
+    rows = dal.rows(principal.tenant_id, counters.day_key(loc, query.first), counters.day_key(loc, query.last))
+    by_day = {row["metric_key"].rsplit("#", 1)[-1]: row for row in rows}
+    sla = sla_seconds(tenants, principal.tenant_id)
+    paid, revenue = _sum(rows, "paid"), _sum(rows, "revenue_cents")
+    stages = []
+    for stage in contracts.STAGES.values():
+        slug, completed = stage.slug, _sum(rows, f"{stage.slug}_completed")
+        max_ms = max((_n(row, f"{slug}_max_ms") for row in rows), default=0)
+        max_seconds = max_ms / 1000 if completed else None
+        buckets = _buckets(rows, f"{slug}_")
+        stages.append(
+            StageSummary(
+                stage=stage.state,
+                sla_seconds=sla[stage.state],
+                entered=_sum(rows, f"{slug}_entered"),
+                completed=completed,
+                avg_seconds=_average(_sum(rows, f"{slug}_ms"), completed),
+                p50_seconds=percentile(buckets, 0.5, max_seconds),
+                p90_seconds=percentile(buckets, 0.9, max_seconds),
+                max_seconds=max_seconds,
+                overdue=_sum(rows, f"{slug}_overdue"),
+            )
+        )
+    cancellations = [Cancellation(reason=r, count=_sum(rows, f"cancel_{r}")) for r in REASONS]
+    return MetricsSummary.model_validate(
+        {
+            **query.labels(),
+            "orders": OrderCounts(
+                paid=paid,
+                delivered=_sum(rows, "delivered"),
+                cancelled=_sum(rows, "cancelled"),
+                overdue=_sum(rows, "overdue"),
+            ),
+            "revenue_cents": revenue,
+            "average_ticket_cents": (revenue + paid // 2) // paid if paid else None,
+            "cancellations": sorted((c for c in cancellations if c.count), key=lambda c: (-c.count, c.reason)),
+            "stages": stages,
+            "days": [_day_series(day, by_day.get(day.isoformat(), {})) for day in query.days()],
+        }
+    )
+
+
+def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
+    stages = {}
+    for stage in contracts.STAGES.values():
+        slug, completed = stage.slug, _n(row, f"{stage.slug}_completed")
+        max_seconds = _n(row, f"{slug}_max_ms") / 1000 if completed else None
+        stages[stage.state] = DayStage(
+            completed=completed,
+            avg_seconds=_average(_n(row, f"{slug}_ms"), completed),
+            p90_seconds=percentile(_buckets([row], f"{slug}_"), 0.9, max_seconds),
+        )
+    return DaySeries(
+        date=day.isoformat(),
+        paid=_n(row, "paid"),
+        delivered=_n(row, "delivered"),
+        cancelled=_n(row, "cancelled"),
+        revenue_cents=_n(row, "revenue_cents"),
+        stages=stages,
+    )
+
+
+def whole_months(query: Period, today: date) -> bool:
+    """The range is whole months (it starts on a 1st and ends on a month's last day, or reaches today): the
+    employees' month rows answer it exactly, 12 rows a year per employee and stage instead of 365."""
+    ends_a_month = query.last == counters.last_day_of_month(query.last) or query.last >= today
+    return query.first.day == 1 and ends_a_month
+
+
+def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: datetime) -> EmployeeRanking:
+    """Who completed each stage, how many and how fast: one Query (the month rows for whole months)."""
+    loc = query.rows_location
+    by_month = whole_months(query, lima_day(now))
+    low, high = (counters.employee_months if by_month else counters.employee_days)(loc, query.first, query.last)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in dal.rows(principal.tenant_id, low, high):  # by day (or month): the last name seen is the newest
+        entry = merged.setdefault((row["employee_id"], row["stage"]), {"completed": 0, "ms": 0, "late": 0,
+                                                                      "buckets": [0] * BUCKETS})  # fmt: skip
+        entry["name"] = row.get("name") or row["employee_id"]
+        for name in ("completed", "ms", "late"):
+            entry[name] += _n(row, name)
+        entry["buckets"] = [a + b for a, b in zip(entry["buckets"], _buckets([row], ""), strict=True)]
+    employees = [
+        EmployeeEntry(
+            employee_id=employee_id,
+            name=entry["name"],
+            stage=stage,
+            completed=entry["completed"],
+            avg_seconds=_average(entry["ms"], entry["completed"]),
+            p90_seconds=percentile(entry["buckets"], 0.9, None),
+            overdue=entry["late"],
+        )
+        for (employee_id, stage), entry in merged.items()
+    ]
+    employees.sort(key=lambda e: (-e.completed, e.avg_seconds if e.avg_seconds is not None else float("inf"), e.name))
+    return EmployeeRanking.model_validate({**query.labels(), "employees": employees})
+
+
+def hours(principal: Principal, query: Period, *, dal: MetricsDal) -> HourSeries:
+    """Orders paid per Lima hour of the day over the range: one Query."""
+    loc = query.rows_location
+    rows = dal.rows(principal.tenant_id, counters.hour_key(loc, query.first), counters.hour_key(loc, query.last))
+    entries = [
+        HourEntry(hour=h, orders=_sum(rows, f"h{h:02d}_orders"), revenue_cents=_sum(rows, f"h{h:02d}_revenue_cents"))
+        for h in range(24)
+    ]
+    return HourSeries.model_validate({**query.labels(), "hours": entries})

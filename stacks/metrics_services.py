@@ -1,0 +1,66 @@
+"""The metrics service (``metricas``): the admins' business metrics, aggregated on write.
+
+- ``metricas-consumidor``: consumes the order events (EventBridge -> SQS ``<prefix>-metricas``) and counts each
+  once into the metrics table: it reads the tracking row of the stage an order left and the tenant's time limits,
+  and writes the table's counter rows and marks (one transaction per event, and the maxima);
+- ``metricas``: ``GET /metricas``, ``/metricas/empleados``, ``/metricas/horas`` for the tenant's admins: one Query
+  of the metrics table per route, and the tenant's time limits.
+
+Every statement names the exact actions on the exact tables; neither function may scan.
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+from constructs.grants import allow
+from constructs.microservice import Microservice, RestEndpoint, Route
+from constructs.service_function import ServiceFunction
+from constructs.work_queue import CONSUMER_TIMEOUT
+
+from stacks.data import DataStack
+from stacks.messaging import MessagingStack
+
+CONSUMER_BATCH_SIZE = 10
+
+
+class MetricsServices:
+    def __init__(self, scope: Construct, *, endpoint: RestEndpoint, data: DataStack, messaging: MessagingStack) -> None:
+        self.data, self.messaging = data, messaging
+        self.environment = {"METRICS_TABLE": data.metrics.table_name, "TENANTS_TABLE": data.tenants.table_name}
+        self.consumer = self._consumer(scope, endpoint)
+        self.api = self._routes(scope, endpoint)
+
+    def _consumer(self, scope: Construct, endpoint: RestEndpoint) -> ServiceFunction:
+        data = self.data
+        consumer = ServiceFunction(
+            scope,
+            "MetricsConsumer",
+            stage=endpoint.stage,
+            service="metricas-consumidor",
+            handler="metricas.consumer.lambda_handler",
+            layer=endpoint.layer,
+            timeout=CONSUMER_TIMEOUT,
+            environment={**self.environment, **data.stage_table_settings()},
+            description="Counts each order event once into the admins' metrics",
+        )
+        consumer.consume(self.messaging.metrics, batch_size=CONSUMER_BATCH_SIZE)
+        # The tracking row of the stage an order left (its times and who completed it), the tenant's time limits.
+        allow(consumer.role, ["dynamodb:GetItem"], [*(t.table_arn for t in data.stage_tables.values()),
+                                                    data.tenants.table_arn])  # fmt: skip
+        # One transaction per event: the mark (a conditional Put) and the counters (Updates); then the maxima.
+        allow(consumer.role, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [data.metrics.table_arn])
+        return consumer
+
+    def _routes(self, scope: Construct, endpoint: RestEndpoint) -> Microservice:
+        service = Microservice(
+            scope,
+            "Metricas",
+            endpoint=endpoint,
+            service="metricas",
+            handler="metricas.handler.lambda_handler",
+            routes=[Route("GET", "/metricas"), Route("GET", "/metricas/empleados"), Route("GET", "/metricas/horas")],
+            environment=self.environment,
+        )
+        allow(service.role, ["dynamodb:Query"], [self.data.metrics.table_arn])
+        allow(service.role, ["dynamodb:GetItem"], [self.data.tenants.table_arn])
+        return service

@@ -1,0 +1,145 @@
+"""The metrics service on moto: its table, the tenants and the stage tracking tables (``contracts.TABLES``), the
+consumer fed SQS batches of EventBridge events, the routes called as API Gateway would, and an AWS call counter."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from rest_events import rest_event
+
+import localcloud.moto_launcher  # noqa: F401  (its fix 9: a transaction copies the items it names, not whole tables)
+from core import contracts
+from core.dynamo import from_item, to_item
+from metricas.models import LeftStage
+
+TENANT_A, TENANT_B = "bembos-miraflores", "bembos-san-isidro"
+METRICS, TENANTS = "t-metricas", "t-tenants"
+STAGE_TABLES = {stage.state: f"t-{stage.table}" for stage in contracts.STAGES.values()}
+NOW = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)  # 18:00 in Lima
+
+
+class Context:
+    function_name = "metrics-test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:metrics-test"
+    aws_request_id = "req-1"
+
+
+def envelope(detail_type: str, detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An EventBridge event as its SQS target delivers it (a replay has a new id)."""
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": contracts.EVENT_SOURCE_ORDERS,
+        "account": "123456789012",
+        "time": detail.get("at", "2026-11-28T15:00:00Z"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def sqs_batch(*bodies: dict[str, Any] | str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"msg-{i}",
+                "receiptHandle": f"rh-{i}",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bembos-test-metricas",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
+
+
+def admin(tenant: str = TENANT_A, rol: str = "admin") -> dict[str, str]:
+    return {"tenant_id": tenant, "subject_id": f"emp-{rol}", "kind": "employee", "rol": rol, "location_id": "larco"}
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+
+
+@dataclass
+class World:
+    dynamodb: Any
+    calls: list[str] = field(default_factory=list)
+
+    def deliver(self, *bodies: dict[str, Any] | str) -> list[str]:
+        """One SQS batch to the consumer: the message ids it reports failed."""
+        from metricas import consumer
+
+        answer = consumer.lambda_handler(sqs_batch(*bodies), Context())
+        return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+
+    def get(self, path: str, principal: dict[str, str] | None = None, **query: str) -> Response:
+        from metricas import handler
+
+        event = rest_event("GET", path, principal=principal, query=query or None)
+        result = handler.lambda_handler(event, Context())
+        return Response(result["statusCode"], json.loads(result["body"]) if result["body"] else None)
+
+    def put_row(self, tenant: str, order_id: str, row: LeftStage) -> None:
+        """The tracking row of a stage, as the stage service leaves it once completed."""
+        item = {"tenant_id": tenant, "order_id": order_id, "task_token": "token", "dispatch": "delivery",
+                **row.model_dump(exclude_none=True)}  # fmt: skip
+        self.dynamodb.put_item(TableName=STAGE_TABLES[row.stage], Item=to_item(item))
+
+    def items(self) -> list[dict[str, Any]]:
+        return sorted(
+            (from_item(i) for i in self.dynamodb.scan(TableName=METRICS)["Items"]),
+            key=lambda i: (i["tenant_id"], i["metric_key"]),
+        )
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    for key, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "metricas",
+        "POWERTOOLS_METRICS_NAMESPACE": "bembos-test",
+        "METRICS_TABLE": METRICS,
+        "TENANTS_TABLE": TENANTS,
+        **{contracts.STAGES[state].table_setting: name for state, name in STAGE_TABLES.items()},
+    }.items():
+        monkeypatch.setenv(key, value)
+    from metricas import consumer, handler, runtime
+
+    monkeypatch.setattr(consumer, "utc_now", lambda: NOW)
+    monkeypatch.setattr(handler, "utc_now", lambda: NOW)
+    runtime.reset()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        dynamodb.create_table(**contracts.TABLES["metricas"].create_request(METRICS))
+        dynamodb.create_table(**contracts.TABLES["tenants"].create_request(TENANTS))
+        for state, name in STAGE_TABLES.items():
+            dynamodb.create_table(**contracts.TABLES[contracts.STAGES[state].table].create_request(name))
+        for tenant in (TENANT_A, TENANT_B):
+            sla = {"cocina": 15, "empaquetamiento": 5, "delivery": 45}
+            secret = f"bembos-test/mercadopago/{tenant}"
+            config = {"tenant_id": tenant, "name": tenant, "mercadopago_secret_name": secret, "sla_minutes": sla}
+            dynamodb.put_item(TableName=TENANTS, Item=to_item(config))
+        state = World(dynamodb)
+        runtime.dal()._dynamodb.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+        yield state
+    runtime.reset()
