@@ -3,8 +3,8 @@
 ``python -m scripts.web_screenshots [--url http://127.0.0.1:8000]``: without ``--url`` it starts a local
 cloud of its own. The customer screens are taken at phone size (360 x 780) as a demo customer orders;
 the staff screens at tablet size (1024 x 768), with a few paid orders on the boards; the admin's metrics
-dashboard at desktop (1280 x 800) and phone (390 x 844) size over a representative month, its three calls
-answered in the metrics API's shape by ``scripts.metrics_demo`` (a fresh local cloud has minutes of orders).
+dashboard at desktop (1280 x 800) and phone (390 x 844) size over the month the local cloud's seed scripted
+(``localcloud.demo_metrics``).
 ``--only customer|staff|metrics`` retakes one group.
 """
 
@@ -14,11 +14,9 @@ import argparse
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from scripts import metrics_demo
 from scripts.measure_web import CHROMIUM_ARGS, platform
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -195,11 +193,6 @@ def staff_screens(browser: Any, base: str) -> None:
     context.close()
 
 
-def _metrics_from_demo(route: Any) -> None:
-    url = urlsplit(route.request.url)
-    route.fulfill(json=metrics_demo.answer(url.path, dict(parse_qsl(url.query))))
-
-
 def metrics_screens(browser: Any, base: str) -> None:
     app = f"{base}/staff/{TENANT}"
     for viewport, shots in (
@@ -208,7 +201,6 @@ def metrics_screens(browser: Any, base: str) -> None:
     ):
         context = browser.new_context(viewport=viewport, locale="es-PE", timezone_id="America/Lima")
         page = context.new_page()
-        page.route(re.compile(re.escape(f"{base}/dev/") + r"metricas(/empleados|/horas)?(\?.*)?$"), _metrics_from_demo)
         page.goto(f"{app}/ingresar")
         page.get_by_label("Correo").fill(f"admin.larco@{TENANT}.pe")
         page.get_by_label("Contraseña").fill(PASSWORD)

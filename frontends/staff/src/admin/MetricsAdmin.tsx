@@ -30,6 +30,7 @@ import {
   type StageMetrics,
   apiQuery,
   barWidths,
+  cancellationReason,
   count,
   dayWithWeekday,
   duration,
@@ -186,7 +187,7 @@ function DataTable({ caption, head, rows }: { caption: string; head: string[]; r
   return (
     <details class="chart-data">
       <summary>Ver los números</summary>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={caption}>
         <table>
           <caption class="visually-hidden">{caption}</caption>
           <thead>
@@ -292,7 +293,7 @@ function Ranking({ loaded }: { loaded: Loaded<EmployeesAnswer> }) {
         <p class="muted">{stage ? `Nadie completó pedidos de ${stageName(stage)} en este rango.` : "Nadie completó una etapa en este rango."}</p>
       )}
       {people.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Ranking del personal">
           <table class="ranking">
             <caption class="visually-hidden">Ranking del personal: pedidos completados y tiempos</caption>
             <thead>
@@ -346,7 +347,7 @@ function Cancellations({ summary }: { summary: MetricsSummary }) {
     <Section id="cancelaciones" title="Cancelaciones por motivo">
       {!reasons.length && <p class="muted">Ningún pedido cancelado en este rango.</p>}
       {reasons.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Cancelaciones por motivo">
           <table>
             <caption class="visually-hidden">Cancelaciones por motivo</caption>
             <thead>
@@ -359,7 +360,7 @@ function Cancellations({ summary }: { summary: MetricsSummary }) {
             <tbody>
               {reasons.map((r, i) => (
                 <tr key={r.reason}>
-                  <th scope="row">{r.reason}</th>
+                  <th scope="row">{cancellationReason(r.reason)}</th>
                   <td>
                     <span class="bar-cell">
                       <span class="bar-cell__value">{count(r.count)}</span>

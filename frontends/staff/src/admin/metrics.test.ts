@@ -6,6 +6,7 @@ import {
   addDays,
   apiQuery,
   barWidths,
+  cancellationReason,
   count,
   dayShort,
   daysIn,
@@ -203,5 +204,13 @@ describe("the API's JSON as chart series", () => {
   test("inline bars are each row's share of the largest", () => {
     expect(barWidths([8, 4, 2, 0])).toEqual([100, 50, 25, 0]);
     expect(barWidths([0, 0])).toEqual([0, 0]);
+  });
+});
+
+describe("cancellation reasons", () => {
+  test("name the metrics API's categories in Spanish and keep an unknown one as it came", () => {
+    expect(cancellationReason("expired_unpaid")).toBe("Venció sin pagar");
+    expect(cancellationReason("admin")).toMatch(/^Un administrador/);
+    expect(cancellationReason("nuevo_motivo")).toBe("nuevo_motivo");
   });
 });

@@ -87,6 +87,20 @@ export function stageName(stage: string): string {
 
 // -- Lima days and the range presets ----------------------------------------------------------------
 
+/** What the metrics API's cancellation reasons (categories, services/metricas/counters.py) mean to an admin. */
+const CANCELLATION_REASONS: Record<string, string> = {
+  admin: "Un administrador (pagado, reembolsado)",
+  sold_out: "Sin stock al aprobar el pago (reembolsado)",
+  customer: "El cliente, antes de pagar",
+  expired_unpaid: "Venció sin pagar",
+  admin_unpaid: "Un administrador, antes del pago",
+  other: "Otro motivo",
+};
+
+export function cancellationReason(reason: string): string {
+  return CANCELLATION_REASONS[reason] ?? reason;
+}
+
 export const MAX_RANGE_DAYS = 400;
 const DAY_MS = 86_400_000;
 
