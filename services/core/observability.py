@@ -42,14 +42,15 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+if TYPE_CHECKING:  # the batch utility costs ~50 ms to import: only the queue consumers load it (they use it anyway)
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 DEFAULT_NAMESPACE = "bembos"
 LOG_KEYS = ("tenant_id", "order_id")  # what a request or a record names of itself, on every line it writes
@@ -141,6 +142,8 @@ def process_records(
 ) -> PartialItemFailureResponse:
     """Powertools' partial batch processing, each record handled in its own ``order_scope`` (its tenant and
     order on the lines it writes, cleared before the next record), a failed record logged with them."""
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
     return process_partial_response(
         event=event, record_handler=_in_order_scope(record_handler), processor=processor, context=context
     )
