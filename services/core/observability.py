@@ -7,7 +7,7 @@ the per-call subsegments are worth here.
 
 **Every entry point opens the same way**::
 
-    @logger.inject_lambda_context(clear_state=True)       # REST: correlation_id_path=API_GATEWAY_REST
+    @logger.inject_lambda_context(clear_state=True)       # REST: correlation_id_path="requestContext.requestId"
     @metrics.log_metrics(capture_cold_start_metric=True)  # flushed on every invocation, ColdStart once
     def lambda_handler(event, context): ...
 
