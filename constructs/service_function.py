@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.nag import acknowledge
-from constructs.stage import PROJECT, VERSION, StageConfig
+from constructs.stage import VERSION, StageConfig
 from constructs.work_queue import DEFAULT_MAX_CONCURRENCY, WorkQueue
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
@@ -48,6 +48,10 @@ class ServiceFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         function_name = f"{stage.prefix}-{service}"
+        self.service = service
+        # Its physical name as a plain string: what CloudWatch names its metrics by (the Operations stack watches
+        # the functions by name, with no cross-stack reference to hold a deploy of this stack back).
+        self.function_name = function_name
         self.timeout = timeout or cdk.Duration.seconds(10)
         self.log_group = logs.LogGroup(
             self,
@@ -103,7 +107,8 @@ class ServiceFunction(Construct):
             "STAGE": stage.name,
             "APP_VERSION": VERSION,
             "POWERTOOLS_SERVICE_NAME": service,
-            "POWERTOOLS_METRICS_NAMESPACE": PROJECT,
+            "POWERTOOLS_METRICS_NAMESPACE": stage.metrics_namespace,
+            "METRICS_TENANT_DIMENSION": "true" if stage.metrics_tenant_dimension else "false",
             "POWERTOOLS_LOG_LEVEL": "INFO" if stage.is_prod else "DEBUG",
             "POWERTOOLS_LOGGER_LOG_EVENT": "false",
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",

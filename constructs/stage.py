@@ -33,6 +33,8 @@ class StageConfig:
     allowed_origins: tuple[str, ...]
     api_throttle_rate: int
     api_throttle_burst: int
+    # Business metrics per tenant too (a CloudWatch metric per name and tenant), or the platform's totals only.
+    metrics_tenant_dimension: bool = True
 
     @property
     def prefix(self) -> str:
@@ -42,6 +44,11 @@ class StageConfig:
     @property
     def is_prod(self) -> bool:
         return self.name == "prod"
+
+    @property
+    def metrics_namespace(self) -> str:
+        """The CloudWatch namespace of the stage's own metrics (two stages in one account never mix)."""
+        return f"{PROJECT}/{self.name}"
 
     @property
     def removal_policy(self) -> cdk.RemovalPolicy:
@@ -87,4 +94,5 @@ class StageConfig:
             allowed_origins=tuple(raw["allowed_origins"]),
             api_throttle_rate=int(raw["api_throttle_rate"]),
             api_throttle_burst=int(raw["api_throttle_burst"]),
+            metrics_tenant_dimension=bool(raw.get("metrics_tenant_dimension", True)),
         )

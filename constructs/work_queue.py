@@ -44,6 +44,10 @@ class WorkQueue(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         suffix = ".fifo" if fifo else ""
+        # The physical names as plain strings: what CloudWatch names the queues' metrics by (see ServiceFunction).
+        self.name = name
+        self.queue_name = f"{stage.prefix}-{name}{suffix}"
+        self.dead_letter_queue_name = f"{stage.prefix}-{name}-dlq{suffix}"
         fifo_settings = (
             dict(
                 fifo=True,
@@ -57,7 +61,7 @@ class WorkQueue(Construct):
         self.dead_letter_queue = sqs.Queue(
             self,
             "Dlq",
-            queue_name=f"{stage.prefix}-{name}-dlq{suffix}",
+            queue_name=self.dead_letter_queue_name,
             retention_period=cdk.Duration.days(14),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -67,7 +71,7 @@ class WorkQueue(Construct):
         self.queue = sqs.Queue(
             self,
             "Queue",
-            queue_name=f"{stage.prefix}-{name}{suffix}",
+            queue_name=self.queue_name,
             visibility_timeout=visibility_timeout or VISIBILITY_TIMEOUT,
             retention_period=cdk.Duration.days(4),
             encryption=sqs.QueueEncryption.SQS_MANAGED,

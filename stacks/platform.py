@@ -1,4 +1,4 @@
-"""One platform = the five stacks of one stage."""
+"""One platform = the six stacks of one stage."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from stacks.api import ApiStack
 from stacks.data import DataStack
 from stacks.frontend import FrontendStack
 from stacks.messaging import MessagingStack
+from stacks.operations import OperationsStack
 from stacks.workflow import WorkflowStack
 
 
 class Platform:
-    """Data <- Messaging <- Workflow <- Api <- Frontend (each arrow: uses exports of)."""
+    """Data <- Messaging <- Workflow <- Api <- Frontend (each arrow: uses exports of); Operations watches the first
+    four (by name: it deploys after them and only uses Messaging's alarm topic)."""
 
     def __init__(self, scope: Construct, *, stage: StageConfig, env: cdk.Environment) -> None:
         common = {"env": env, "tags": {"project": "bembos", "stage": stage.name}}
@@ -51,10 +53,20 @@ class Platform:
             images=self.data.images,
             **common,
         )
+        self.operations = OperationsStack(
+            scope,
+            "Operations",
+            stack_name=stage.stack_name("operations"),
+            stage=stage,
+            watched=[self.data, self.messaging, self.workflow, self.api],
+            messaging=self.messaging,
+            api=self.api,
+            **common,
+        )
         for stack in self.stacks:
             if stage.retain_data:
                 stack.termination_protection = True
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.data, self.messaging, self.workflow, self.api, self.frontend]
+        return [self.data, self.messaging, self.workflow, self.api, self.frontend, self.operations]

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from core import contracts
 from core.errors import DomainError
-from core.observability import logger
+from core.observability import logger, order_scope
 from core.principal import Principal
 from core.web import allowed_origins, header
 
@@ -59,7 +59,9 @@ def create_resolver(title: str) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response:
-        logger.exception("unexpected error")
+        # The resolver calls its exception handlers after the middlewares returned: the request's keys again.
+        with order_scope(_request_keys(app)):
+            logger.exception("unexpected error")
         return _error(500, "internal_error", "Something went wrong on our side")
 
     app.use(middlewares=[_resolve_caller])
@@ -68,20 +70,26 @@ def create_resolver(title: str) -> APIGatewayRestResolver:
 
 def _resolve_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """Once per request: the caller (None on a public route) into ``app.context``; the tenant and the
-    order id, when the request has them, onto every log line it writes."""
-    event = app.current_event
-    principal = Principal.from_context(event.request_context.authorizer.raw_event)
+    order id, when the request has them, onto every log line it writes, and the order id as its
+    correlation id (see core.observability)."""
+    principal = Principal.from_context(app.current_event.request_context.authorizer.raw_event)
     app.append_context(principal=principal)
+    with order_scope(_request_keys(app)):
+        return next_middleware(app)
+
+
+def _request_keys(app: APIGatewayRestResolver) -> dict[str, str]:
+    """The log keys of the request ``app`` is handling: its tenant and order, when it has them; with an order, API
+    Gateway's request id too (the order id takes its place as the correlation id)."""
+    principal = app.context.get("principal")
     keys = {
         "tenant_id": principal.tenant_id if principal else public_tenant(app),
         "order_id": app.context.get("_route_args", {}).get("order_id"),
     }
     keys = {name: value for name, value in keys.items() if value}
-    logger.append_keys(**keys)
-    try:
-        return next_middleware(app)
-    finally:
-        logger.remove_keys(list(keys))
+    if "order_id" in keys:
+        keys["request_id"] = app.current_event.request_context.request_id
+    return keys
 
 
 def public_tenant(app: APIGatewayRestResolver) -> str | None:

@@ -144,6 +144,18 @@ CUSTOMER_UPDATE_ATTRIBUTES: Final = (
     "failed_window_start",
 )
 
+# Business metrics (CloudWatch, embedded in log lines by core.observability.tenant_metric; the Operations stack's
+# dashboard graphs them and alarms on the overdue alerts). Each is the platform's total and, unless the stage
+# switches it off (metrics_tenant_dimension), a series per tenant; a metric of one stage also has the dimension
+# METRIC_STAGE_DIMENSION (its state: COCINA, ...).
+METRIC_ORDERS_CREATED: Final = "OrdersCreated"  # the orders API created an order (PENDIENTE_PAGO)
+METRIC_ORDERS_PAID: Final = "OrdersPaid"  # the metrics consumer counted an order PAGADO
+METRIC_ORDERS_DELIVERED: Final = "OrdersDelivered"  # ... ENTREGADO
+METRIC_ORDERS_CANCELLED: Final = "OrdersCancelled"  # ... CANCELADO
+METRIC_ORDERS_OVERDUE: Final = "OrdersOverdue"  # an OrderOverdue alert, per stage
+METRIC_STAGE_SECONDS: Final = "StageSeconds"  # per stage: an order's time from entering it to its completion
+METRIC_STAGE_DIMENSION: Final = "stage"
+
 # The request headers the web apps send; the REST API and every function answer preflights for these.
 CORS_HEADERS: Final = ("Authorization", "Content-Type", "X-Tenant-Id", "Idempotency-Key")
 

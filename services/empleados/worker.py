@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
 from core.identity_events import EmployeeInvitationRequestedDetail
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from empleados import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -27,7 +27,6 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
     detail = EmployeeInvitationRequestedDetail.model_validate(event["detail"])
-    logger.append_keys(tenant_id=detail.tenant_id)
     logic.invitation_requested(
         detail.tenant_id,
         detail.employee_id,
@@ -38,6 +37,7 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_records(event, context, record_handler, processor)

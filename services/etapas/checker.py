@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from etapas import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -32,12 +32,10 @@ class CompletionCheck(BaseModel):
 
 def record_handler(record: SQSRecord) -> bool:
     check = CompletionCheck.model_validate_json(record.body)
-    logger.append_keys(tenant_id=check.tenant_id, order_id=check.order_id)
     return logic.check_completion(check.tenant_id, check.stage, check.order_id, dal=runtime.dal())
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return dict(process_records(event, context, record_handler, processor))

@@ -134,9 +134,7 @@ def record_entry(  # noqa: PLR0911 - one return per outcome reads best
     - an order that is no longer there to take (cancelled, or further on): acknowledged and logged.
     """
     stage = message.stage
-    logger.append_keys(
-        tenant_id=message.tenant_id, order_id=message.order_id, transition=contracts.STAGES[stage].transition
-    )
+    logger.append_keys(transition=contracts.STAGES[stage].transition)  # tenant and order: the record's scope
     order = dal.get_order(message.tenant_id, message.order_id)
     if order is None:
         logger.error("stage message for an order that does not exist")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from notificaciones import logic, runtime
 from notificaciones.mailer import SmtpMailer
 from notificaciones.models import EventEnvelope
@@ -27,12 +27,8 @@ def record_handler(record: SQSRecord, *, mail: SmtpMailer) -> str:
     return logic.deliver(event, renderers=renderers, ledger=runtime.ledger(), mailer=mail)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     with runtime.mailer() as mail:  # one SMTP connection for the whole batch
-        return process_partial_response(
-            event=event,
-            record_handler=functools.partial(record_handler, mail=mail),
-            processor=processor,
-            context=context,
-        )
+        return process_records(event, context, functools.partial(record_handler, mail=mail), processor)

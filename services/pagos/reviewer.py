@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from pagos import reconciliation, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -21,7 +21,6 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> str:
     request = reconciliation.PaymentReview.model_validate_json(record.body)
-    logger.append_keys(tenant_id=request.tenant_id, order_id=request.order_id)
     outcome = reconciliation.review(
         request,
         dal=runtime.orders(),
@@ -39,8 +38,7 @@ def record_handler(record: SQSRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return dict(process_records(event, context, record_handler, processor))

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from core import contracts
 from core.clock import iso
 from core.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from core.observability import logger
+from core.observability import logger, tenant_metric
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
 from core.principal import Principal
 from core.tenant_config import TenantConfig, TenantConfigs
@@ -291,6 +291,7 @@ def create_order(
             raise Conflict("This Idempotency-Key is being used; retry", code="idempotency_in_progress") from taken
         return _replay(principal, previous, request_hash, dal), False
     logger.info("order created", extra={"order_id": order_id, "total_cents": order.total_cents})
+    tenant_metric(contracts.METRIC_ORDERS_CREATED, tenant_id)  # a replayed request is not a new order
     return view(order), True
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from pedidos import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -22,7 +22,6 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> str:
     message = logic.PaymentApprovedMessage.model_validate_json(record.body)
-    logger.append_keys(tenant_id=message.tenant_id, order_id=message.order_id)
     return logic.start_paid_order(
         message,
         dal=runtime.dal(),
@@ -33,8 +32,7 @@ def record_handler(record: SQSRecord) -> str:
     )
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    return dict(process_records(event, context, record_handler, processor))

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger
+from core.observability import logger, metrics
 from core.principal import Principal
 from realtime import runtime
 
@@ -32,21 +32,24 @@ def _ok(body: str = "") -> dict[str, Any]:
     return {"statusCode": 200, "body": body}
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = event["requestContext"]
     connection_id = request["connectionId"]
     route = request["routeKey"]
+    # Every route of a connection carries what $connect's authorizer said (API Gateway keeps it).
+    tenant_id = (request.get("authorizer") or {}).get("tenant_id")
+    if tenant_id:
+        logger.append_keys(tenant_id=tenant_id)  # until the next invocation (clear_state)
     if route == "$connect":
         principal = Principal.from_context(request.get("authorizer"))
         if principal is None:  # $connect always has the authorizer; without it there is no one to connect
             return {"statusCode": 401}
-        logger.append_keys(tenant_id=principal.tenant_id)
         expires_at = int(utc_now().timestamp()) + CONNECTION_TTL_SECONDS
         runtime.store().put(principal.tenant_id, connection_id, topic_for(principal), expires_at)
         return _ok()
     if route == "$disconnect":
-        tenant_id = (request.get("authorizer") or {}).get("tenant_id")
         if tenant_id:
             runtime.store().delete(tenant_id, connection_id)
         return _ok()

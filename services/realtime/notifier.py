@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import contracts
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from realtime import runtime
 from realtime.dal import ConnectionGone
 
@@ -81,7 +81,6 @@ def push(event: OrderEvent, connections: Connections) -> int:
         logger.warning("not an order event", extra={"detail_type": event.detail_type})
         return 0
     tenant_id = str(detail["tenant_id"])
-    logger.append_keys(tenant_id=tenant_id, order_id=detail.get("order_id"))
     customer_id = detail.get("customer_id")
     if not customer_id and event.detail_type == contracts.ORDER_STATUS_CHANGED:
         customer_id = connections.customer_of(tenant_id, str(detail["order_id"]))
@@ -106,6 +105,7 @@ def record_handler(record: SQSRecord) -> int:
     return push(OrderEvent.model_validate_json(record.body), runtime.connections())
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_records(event, context, record_handler, processor)

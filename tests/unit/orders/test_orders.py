@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -143,6 +144,14 @@ def test_idempotency_key_replays_the_order_without_a_second_write(dal: OrdersDal
     with pytest.raises(Conflict) as raised:
         logic.create_order(CUSTOMER, body(dispatch="pickup"), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)
     assert raised.value.code == "idempotency_key_reused"
+
+
+def test_a_new_order_counts_once_in_orders_created(dal: OrdersDal, capsys: pytest.CaptureFixture[str]) -> None:
+    logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)
+    logic.create_order(CUSTOMER, body(), "key-12345678", dal=dal, reviews=REVIEWS, now=NOW)  # the same request again
+
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(m["tenant_id"], m[contracts.METRIC_ORDERS_CREATED]) for m in metrics] == [(TENANT, [1.0])]
 
 
 def test_a_concurrent_retry_losing_the_key_race_gets_the_winners_order(dal: OrdersDal) -> None:

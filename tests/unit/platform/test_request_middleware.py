@@ -31,6 +31,24 @@ def kitchen_order(order_id: OrderId) -> dict[str, Any]:
     return {"order_id": order_id, "by": caller(app).subject_id}
 
 
+@app.get("/pedidos/<order_id>/falla", middlewares=requires("cliente"))
+def failing_order(order_id: OrderId) -> dict[str, Any]:
+    raise RuntimeError("the table is gone")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An entry point as every REST function's: API Gateway's request id is the correlation id by default."""
+    return app.resolve(event, context)
+
+
+class Context:
+    function_name = "bembos-test-api"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bembos-test-api"
+    aws_request_id = "lambda-req-1"
+
+
 @app.get("/pedidos", middlewares=requires("cliente"))
 def my_orders() -> dict[str, Any]:
     return {"by": caller(app).subject_id}
@@ -118,6 +136,32 @@ def test_the_log_keys_do_not_outlive_their_request(log_lines: Callable[[], dict[
     line = log_lines()["between requests"]
     assert "tenant_id" not in line
     assert "order_id" not in line
+
+
+def test_an_orders_request_is_correlated_by_the_order_and_others_by_the_request(
+    log_lines: Callable[[], dict[str, dict[str, Any]]],
+) -> None:
+    order_request = rest_event("GET", "/cocina/ord-7", principal=COOK)
+    menu_request = rest_event("GET", "/carta", headers={"X-Tenant-Id": "tenant-b"})
+    lambda_handler(order_request, Context())
+    lambda_handler(menu_request, Context())
+    lines = log_lines()
+    order_line, menu_line = lines["reading the order"], lines["reading the menu"]
+    assert order_line["correlation_id"] == "ord-7"
+    assert order_line["request_id"] == order_request["requestContext"]["requestId"]  # API Gateway's, to its access log
+    assert menu_line["correlation_id"] == menu_request["requestContext"]["requestId"]
+    assert "request_id" not in menu_line
+
+
+def test_an_unexpected_error_is_logged_with_the_requests_tenant_and_order(
+    log_lines: Callable[[], dict[str, dict[str, Any]]],
+) -> None:
+    assert call("/pedidos/ord-9/falla", CUSTOMER)[0] == 500
+    line = log_lines()["unexpected error"]
+    assert (line["tenant_id"], line["order_id"], line["correlation_id"]) == ("tenant-a", "ord-9", "ord-9")
+    assert "the table is gone" in line["exception"]
+    logger.info("after the failed request")
+    assert "order_id" not in log_lines()["after the failed request"]
 
 
 def test_an_unknown_role_is_a_programming_error() -> None:
