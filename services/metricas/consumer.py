@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger
+from core.observability import logger, metrics, process_records
 from metricas import logic, runtime
 from metricas.models import EventEnvelope
 
@@ -24,6 +24,7 @@ def record_handler(record: SQSRecord) -> str:
     return logic.count_event(envelope, dal=runtime.dal(), tenants=runtime.tenants(), now=utc_now())
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_records(event, context, record_handler, processor)

@@ -161,7 +161,8 @@ class Tally:
     mark: str
     rows: dict[str, RowChange] = field(default_factory=dict)
     maxima: dict[str, dict[str, int]] = field(default_factory=dict)  # key -> attribute -> milliseconds
-    metrics: list[tuple[str, float, str]] = field(default_factory=list)  # (name, value, unit)
+    # The business metrics it makes (core.contracts.METRIC_*): (name, value, unit, its stage or None)
+    metrics: list[tuple[str, float, str, str | None]] = field(default_factory=list)
 
     def add(
         self, key: str, expires_at: int, counters: Mapping[str, int], labels: Mapping[str, str] | None = None
@@ -201,7 +202,7 @@ def tally(
         if estado not in contracts.STAGES:
             return None  # REQUIERE_ADMIN: the workflow handing an order to the admins, not a stage's alert
         _on_days(result, event, day, {"overdue": 1, f"{contracts.STAGES[estado].slug}_overdue": 1})
-        result.metrics.append(("OrdersOverdue", 1, "Count"))
+        result.metrics.append((contracts.METRIC_ORDERS_OVERDUE, 1, "Count", estado))
         return result
     if detail_type != contracts.ORDER_STATUS_CHANGED:
         return None
@@ -211,18 +212,18 @@ def tally(
         hour = f"h{moment.astimezone(LIMA).hour:02d}"
         for location in _locations(event):
             result.add(hour_key(location, day), _expiry(day), {f"{hour}_orders": 1, f"{hour}_revenue_cents": total})
-        result.metrics.append(("OrdersPaid", 1, "Count"))
+        result.metrics.append((contracts.METRIC_ORDERS_PAID, 1, "Count", None))
     elif estado in contracts.STAGES:
         _on_days(result, event, day, {f"{contracts.STAGES[estado].slug}_entered": 1})
     elif estado == contracts.ENTREGADO:
         _on_days(result, event, day, {"delivered": 1})
-        result.metrics.append(("OrdersDelivered", 1, "Count"))
+        result.metrics.append((contracts.METRIC_ORDERS_DELIVERED, 1, "Count", None))
     elif estado == contracts.CANCELADO:
         reason = cancel_reason(event)
         paid = reason in PAID_REASONS
         _on_days(result, event, day, {f"cancel_{reason}": 1, **({"cancelled": 1} if paid else {})})
         if paid:
-            result.metrics.append(("OrdersCancelled", 1, "Count"))
+            result.metrics.append((contracts.METRIC_ORDERS_CANCELLED, 1, "Count", None))
     else:
         return None
     if left is not None:
@@ -258,7 +259,7 @@ def _completion(result: Tally, event: OrderEvent, left: LeftStage, sla_seconds: 
     _on_days(result, event, day, {f"{slug}_completed": 1, f"{slug}_ms": milliseconds, f"{slug}_{bucket}": 1})
     for location in _locations(event):
         result.raise_max(day_key(location, day), f"{slug}_max_ms", milliseconds)
-    result.metrics.append((f"{slug.capitalize()}Seconds", seconds, "Seconds"))
+    result.metrics.append((contracts.METRIC_STAGE_SECONDS, seconds, "Seconds", left.stage))
     who = employee_of(left)
     if who is None:
         return

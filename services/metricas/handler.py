@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger
+from core.observability import logger, metrics
 from core.principal import caller, requires
 from core.request_limits import unreadable
 from metricas import logic, runtime
@@ -61,6 +61,7 @@ def get_hours(local: Local = None, desde: Desde = None, hasta: Hasta = None) -> 
     return logic.hours(caller(app), logic.period(local, desde, hasta, now=utc_now()), dal=runtime.dal())
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

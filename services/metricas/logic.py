@@ -60,7 +60,7 @@ _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _LOCATION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 Outcome = Literal["counted", "duplicate", "ignored", "too_old"]
-Emit = Callable[[str, str, float, MetricUnit], None]
+Emit = Callable[[str, str, float, MetricUnit, str | None], None]
 
 
 class Tenants(Protocol):
@@ -86,8 +86,9 @@ def sla_seconds(tenants: Tenants, tenant_id: str) -> dict[str, int]:
 # -- the consumer ---------------------------------------------------------------------------------------
 
 
-def _emit(name: str, tenant_id: str, value: float, unit: MetricUnit) -> None:
-    tenant_metric(name, tenant_id, value, unit)
+def _emit(name: str, tenant_id: str, value: float, unit: MetricUnit, stage: str | None) -> None:
+    dimensions = {contracts.METRIC_STAGE_DIMENSION: stage} if stage else None
+    tenant_metric(name, tenant_id, value, unit, dimensions=dimensions)
 
 
 def count_event(
@@ -112,8 +113,8 @@ def count_event(
     outcome: Outcome = "duplicate"
     if dal.record(event.tenant_id, tally, mark_expires_at=int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())):
         outcome = "counted"
-        for name, value, unit in tally.metrics:
-            emit(name, event.tenant_id, value, MetricUnit(unit))
+        for name, value, unit, stage in tally.metrics:
+            emit(name, event.tenant_id, value, MetricUnit(unit), stage)
     dal.raise_maxima(event.tenant_id, tally)
     logger.info("order event counted" if outcome == "counted" else "order event counted before",
                 extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
