@@ -22,6 +22,12 @@ What is measured, and how:
   approval goes to a topic of the bench whose message the starter's logic takes here (first
   delivery and a redelivery), and an admin then cancels them in the kitchen (fail the task,
   refund). Mercado Pago's HTTP calls are counted apart: they are not AWS calls.
+- **The admins' metrics** the same way: the metrics consumer's own logic (``metricas.logic.count_event``) counts
+  the status events of a few delivered probe orders at a probe location (PAGADO, each stage entered, ENTREGADO),
+  an ``OrderOverdue`` and a redelivery; the stages' tracking rows it reads are written first by the stage
+  consumer's and the staff's logic (``etapas.logic``, uncounted), whose events are kept, not published, so that
+  the local cloud's own metrics consumer does not count them first. The routes' logic (``GET /metricas``,
+  ``/metricas/empleados``, ``/metricas/horas``) then reads 30 days of the probe location and of all locations.
 - **Step Functions state transitions per delivered order**: ``*StateEntered`` events of each
   execution's history (what Step Functions Standard bills).
 - **Latency**: from the moment a staff complete returns to the moment the next stage's tracking
@@ -32,7 +38,8 @@ What is measured, and how:
   module imported in a fresh interpreter): its ``Init Duration``, per function.
 - **Cost per 1,000 orders** at list prices (us-east-1, constants below with their source), from
   the measured counts and the local Lambda durations (a laptop's durations, not Graviton's: an
-  estimate of the order of magnitude).
+  estimate of the order of magnitude). DynamoDB is priced in request units per call, a transaction by the
+  items it names (counted at the same event); the metrics consumer's calls per delivered order are in it.
 """
 
 from __future__ import annotations
@@ -44,8 +51,9 @@ import statistics
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -90,31 +98,59 @@ DYNAMODB_RRU = 0.125 / 1_000_000
 APIGW_REST_REQUEST = 3.50 / 1_000_000
 APIGW_WS_MESSAGE = 1.00 / 1_000_000
 
-# Request units per call (items here are under 1 KB, orders under 4 KB). A transactional write costs
-# 2 WRU per item; a write to a tracking row also writes its queue index (1 more WRU per write).
+# Request units per call (items here are under 1 KB, orders under 4 KB). A write to an order or a tracking row
+# also writes its index (the orders' state index, a tracking row's queue index: 1 more WRU per item written).
+# A transaction writes each item twice (prepare, commit): 2 WRU per item-KB, so TransactWriteItems is priced by
+# the items it names (counted per call): 3 WRU an item with its index (the stages' two-item transactions: 6).
 # The order context (BatchGetItem) reads 4 items, eventually consistent: 2 RRU.
 REVIEWS_PER_ORDER = 2  # a paid order's payment reviews: its card attempt's and its timer's first look
 RRU_PER_CALL = {"GetItem": 1.0, "Query": 0.5, "BatchGetItem": 2.0}
-WRU_PER_CALL = {"PutItem": 2.0, "UpdateItem": 2.0, "DeleteItem": 1.0, "TransactWriteItems": 6.0}
+WRU_PER_CALL = {"PutItem": 2.0, "UpdateItem": 2.0, "DeleteItem": 1.0}
+WRU_PER_TRANSACTION_ITEM = 3.0
+# The metrics table (services/metricas) has no index and its rows are under 1 KB: 1 WRU per write (a conditional
+# update whose condition fails too: the maxima), 2 WRU per transaction item.
+METRICS_WRU_PER_CALL = {"PutItem": 1.0, "UpdateItem": 1.0}
+METRICS_WRU_PER_TRANSACTION_ITEM = 2.0
+# The rows of the metrics consumer's counting of each status event of a delivered delivery order. PAGADO is the
+# ordering part's event (its notifiers are priced there), the others the workflow part's.
+METRICS_EVENTS = {
+    "PAGADO": "metrics consumer: PAGADO (with its total)",
+    "COCINA": "metrics consumer: COCINA entered",
+    "EMPAQUETAMIENTO": "metrics consumer: EMPAQUETAMIENTO entered (ends COCINA: reads its row)",
+    "DELIVERY": "metrics consumer: DELIVERY entered (ends EMPAQUETAMIENTO)",
+    "ENTREGADO": "metrics consumer: ENTREGADO (ends DELIVERY)",
+}
+METRICS_WORKFLOW_EVENTS = ("COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO")
+PROBE_LOCATION = "bench-probe"  # the probe orders' location: no real location has this id
+METRICS_RANGE_DAYS = 30
 
 
 @dataclass
 class Counted:
-    """boto3 clients whose API calls are counted (botocore's ``before-call`` event)."""
+    """boto3 clients whose API calls are counted (botocore's ``before-call`` event), and the items each
+    ``TransactWriteItems`` names (its write units follow them)."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    items: Counter[str] = field(default_factory=Counter)
 
     def client(self, service: str, **kwargs: Any) -> Any:
         client = boto3.client(service, **kwargs)
         client.meta.events.register("before-call.*.*", self._count)
         return client
 
-    def _count(self, model: Any, **_: Any) -> None:
+    def _count(self, model: Any, params: Any = None, **_: Any) -> None:
         self.calls[model.name] += 1
+        if model.name == "TransactWriteItems" and params is not None:
+            self.items[model.name] += len(json.loads(params["body"])["TransactItems"])  # DynamoDB speaks JSON
 
     def take(self) -> Counter[str]:
         taken = Counter(self.calls)
         self.calls.clear()
+        return taken
+
+    def take_items(self) -> Counter[str]:
+        taken = Counter(self.items)
+        self.items.clear()
         return taken
 
 
@@ -130,14 +166,25 @@ class ActionStats:
     samples: list[Counter[str]] = field(default_factory=list)
     durations_ms: list[float] = field(default_factory=list)
     mercadopago: list[Counter[str]] = field(default_factory=list)  # HTTP calls to Mercado Pago (not AWS)
+    items: list[Counter[str]] = field(default_factory=list)  # the items of its transactions
 
-    def add(self, calls: Counter[str], duration_ms: float, mercadopago: Counter[str] | None = None) -> None:
+    def add(
+        self,
+        calls: Counter[str],
+        duration_ms: float,
+        mercadopago: Counter[str] | None = None,
+        items: Counter[str] | None = None,
+    ) -> None:
         self.samples.append(calls)
         self.durations_ms.append(duration_ms)
         self.mercadopago.append(mercadopago or Counter())
+        self.items.append(items or Counter())
 
     def per_action(self) -> dict[str, float]:
         return _mean(self.samples)
+
+    def items_per_action(self) -> dict[str, float]:
+        return {op: n for op, n in _mean(self.items).items() if n}
 
     def calls(self) -> float:
         return sum(self.per_action().values())
@@ -163,6 +210,24 @@ def _wait(probe: Callable[[], Any], timeout: float = 60.0, interval: float = 0.0
             return value
         time.sleep(interval)
     raise TimeoutError("the platform did not get there in time")
+
+
+class KeptEvents:
+    """An EventBridge publisher that keeps what it is handed: the probe orders' events, counted by the bench's
+    metrics consumer, not first by the local cloud's own (which would find them counted: duplicates)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, source: str, detail_type: str, detail: Mapping[str, Any]) -> None:
+        self.events.append((detail_type, dict(detail)))
+
+
+class NoWorkflow:
+    """The probe orders run no execution: a stage's completion tells no workflow (SendTaskSuccess)."""
+
+    def send_task_success(self, **_: Any) -> dict[str, Any]:
+        return {}
 
 
 class Bench:
@@ -210,11 +275,12 @@ class Bench:
 
     def _timed(self, name: str, action: Callable[[], Any]) -> Any:
         self.counted.take()
+        self.counted.take_items()
         self.mercadopago.take()
         started = time.perf_counter()
         result = action()
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.actions[name].add(self.counted.take(), elapsed_ms, self.mercadopago.take())
+        self.actions[name].add(self.counted.take(), elapsed_ms, self.mercadopago.take(), self.counted.take_items())
         return result
 
     def close(self) -> None:
@@ -411,6 +477,170 @@ class Bench:
                 "realtime notifier: one status change (no client connected)", lambda: notifier.push(event, connections)
             )
 
+    def metrics_probe(self, orders: int = 5) -> None:
+        """The metrics consumer's calls per status event and the metrics routes' per request, by their own logic.
+
+        Each probe order is delivered at the probe location by the stage consumer's and the staff's logic
+        (``etapas.logic``, uncounted: its tracking rows are what the metrics consumer reads, completed by an
+        employee); its events are the ones their producers send: the order starter's PAGADO (with the total),
+        the stage consumer's three, the workflow's ENTREGADO and an ``OrderOverdue`` (``workflow/`` puts them).
+        One set of collaborators per function plays one warm container, as ``metricas.runtime`` builds them;
+        the business metrics it emits are EMF log lines (no AWS call), not printed here.
+        """
+        logic = _service("metricas.logic")
+        runtime = _service("metricas.runtime")
+        MetricsDal = _service("metricas.dal").MetricsDal  # noqa: N806
+        EventEnvelope = _service("metricas.models").EventEnvelope  # noqa: N806
+        TenantConfigs = _service("core.tenant_config").TenantConfigs  # noqa: N806
+        clock = _service("core.clock")
+
+        def settings(handler: str) -> Any:
+            spec = next(s for s in self.cloud.assembly.functions.values() if s.handler == handler)
+            return runtime.Settings(spec.environment)
+
+        consumer = settings("metricas.consumer.lambda_handler")
+        dynamodb = self.counted.client("dynamodb")
+        dal = MetricsDal(dynamodb, metrics_table=consumer.metrics_table, stage_tables=consumer.stage_tables())
+        tenants = TenantConfigs(dynamodb, consumer.tenants_table)
+        tenant = "bembos-miraflores"
+        self._timed(
+            "metrics consumer: cold container, per tenant: the tenant's time limits", partial(tenants.get, tenant)
+        )
+
+        def count(name: str, detail_type: str, detail: dict[str, Any], expected: str, event_id: str) -> None:
+            envelope = EventEnvelope.model_validate({"id": event_id, "detail-type": detail_type, "detail": detail})
+            tenants.get(tenant)  # a warm container's cache (refilled, uncounted, when its minute is over)
+            outcome = self._timed(
+                name,
+                partial(logic.count_event, envelope, dal=dal, tenants=tenants, now=clock.utc_now(), emit=_no_emit),
+            )
+            assert outcome == expected, (name, outcome)
+
+        for _ in range(orders):
+            order_id, events = self._delivered_probe_order(tenant)
+            ids = [str(uuid.uuid4()) for _ in events]
+            for (detail_type, detail), event_id in zip(events, ids, strict=True):
+                count(METRICS_EVENTS[detail["estado_pedido"]], detail_type, detail, "counted", event_id)
+            overdue = self._workflow_detail(tenant, order_id, contracts.COCINA, clock.iso(clock.utc_now()))
+            overdue_id = str(uuid.uuid4())
+            count("metrics consumer: OrderOverdue (COCINA)", contracts.ORDER_OVERDUE, overdue, "counted", overdue_id)
+            detail_type, delivered = events[-1]
+            count("metrics consumer: ENTREGADO redelivered (a duplicate)", detail_type, delivered, "duplicate", ids[-1])
+        self._metrics_routes(tenant, orders, settings("metricas.handler.lambda_handler"))
+
+    def _metrics_routes(self, tenant: str, orders: int, api: Any) -> None:
+        """What the metrics routes' handler calls (``logic.period``, then one report), for 30 days."""
+        logic = _service("metricas.logic")
+        MetricsDal = _service("metricas.dal").MetricsDal  # noqa: N806
+        TenantConfigs = _service("core.tenant_config").TenantConfigs  # noqa: N806
+        clock = _service("core.clock")
+        dynamodb = self.counted.client("dynamodb")
+        dal = MetricsDal(dynamodb, metrics_table=api.metrics_table)
+        tenants = TenantConfigs(dynamodb, api.tenants_table)
+        admin = self.ordering.admin(tenant)
+        now = clock.utc_now()
+        today = now.astimezone(clock.LIMA).date()
+        desde, hasta = (today - timedelta(days=METRICS_RANGE_DAYS - 1)).isoformat(), today.isoformat()
+
+        def summary(local: str | None) -> Any:
+            query = logic.period(local, desde, hasta, now=clock.utc_now())
+            return logic.summary(admin, query, dal=dal, tenants=tenants)
+
+        def ranking(local: str | None) -> Any:
+            at = clock.utc_now()
+            return logic.ranking(admin, logic.period(local, desde, hasta, now=at), dal=dal, now=at)
+
+        def hours(local: str | None) -> Any:
+            return logic.hours(admin, logic.period(local, desde, hasta, now=clock.utc_now()), dal=dal)
+
+        self._timed(
+            f"GET /metricas ({METRICS_RANGE_DAYS} days, all locations; cold container: + the SLA)",
+            partial(summary, None),
+        )
+        where = {PROBE_LOCATION: "the probe location", None: "all locations"}
+        for _ in range(3):
+            tenants.get(tenant)  # warm (uncounted)
+            for local, label in where.items():
+                probe = self._timed(f"GET /metricas ({METRICS_RANGE_DAYS} days, {label})", partial(summary, local))
+                self._timed(f"GET /metricas/empleados ({METRICS_RANGE_DAYS} days, {label})", partial(ranking, local))
+                self._timed(f"GET /metricas/horas ({METRICS_RANGE_DAYS} days, {label})", partial(hours, local))
+                if local == PROBE_LOCATION:  # what was counted is what the routes read
+                    assert (probe.orders.paid, probe.orders.delivered, probe.orders.overdue) == (orders,) * 3, probe
+                    assert all(stage.completed == orders for stage in probe.stages), probe.stages
+
+    def _delivered_probe_order(self, tenant: str) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+        """A delivery order at the probe location taken through its three stages by the stage consumer's and the
+        staff's logic (uncounted), and the status events its producers send, in order."""
+        etapas = _service("etapas.logic")
+        clock = _service("core.clock")
+        StageMessage = _service("etapas.models").StageMessage  # noqa: N806
+        StoredOrder = _service("core.orders").StoredOrder  # noqa: N806
+        status_detail = _service("pagos.events").status_detail
+        from_item = _service("core.dynamo").from_item
+        StageDal = _service("etapas.dal").StageDal  # noqa: N806
+        plain = boto3.client("dynamodb")
+        orders_table = self.cloud.table("pedidos")
+        stages = StageDal(
+            plain,
+            NoWorkflow(),
+            orders_table=orders_table,
+            stage_tables={stage.state: self.cloud.table(stage.table) for stage in contracts.STAGES.values()},
+        )
+        order_id = seed_paid_order(
+            plain,
+            orders_table,
+            tenant_id=tenant,
+            location_id=PROBE_LOCATION,
+            dispatch="delivery",
+            customer_id="cli-bench",
+        )
+        key = {"tenant_id": {"S": tenant}, "order_id": {"S": order_id}}
+        order = StoredOrder.model_validate(from_item(plain.get_item(TableName=orders_table, Key=key)["Item"]))
+        paid_at = order.history[-1].at
+        # The order starter's PAGADO (pedidos.logic.start_paid_order, without its receipt: the metrics ignore it)
+        events = [
+            (
+                contracts.ORDER_STATUS_CHANGED,
+                status_detail(order, estado=contracts.PAGADO, at=paid_at, by="mercadopago", tenant_name=None),
+            )
+        ]
+        kept = KeptEvents()
+        for stage in STAGES:
+            message = StageMessage(
+                tenant_id=tenant,
+                order_id=order_id,
+                location_id=PROBE_LOCATION,
+                dispatch="delivery",
+                stage=stage,
+                task_token=f"probe-metrics-{order_id}-{stage}",
+                entered_at=clock.iso(clock.utc_now()),
+            )
+            entered = etapas.record_entry(message, dal=stages, publisher=kept, now=clock.utc_now())
+            assert entered == "entered", (stage, entered)
+            who = self.staff(tenant, PROBE_LOCATION, stage)
+            etapas.claim(who, stage, order_id, dal=stages, now=clock.utc_now())
+            etapas.complete(who, stage, order_id, dal=stages, now=clock.utc_now())
+        events += kept.events
+        delivered = self._workflow_detail(tenant, order_id, contracts.ENTREGADO, clock.iso(clock.utc_now()))
+        return order_id, [*events, (contracts.ORDER_STATUS_CHANGED, delivered)]
+
+    @staticmethod
+    def _workflow_detail(tenant: str, order_id: str, estado: str, at: str) -> dict[str, Any]:
+        """The detail of an event the workflow puts (``workflow/order_workflow.py``'s ``_event``)."""
+        return {
+            "tenant_id": tenant,
+            "order_id": order_id,
+            "location_id": PROBE_LOCATION,
+            "estado_pedido": estado,
+            "dispatch": "delivery",
+            "at": at,
+            "by": contracts.WORKFLOW_ACTOR,
+        }
+
+
+def _no_emit(*_: Any) -> None:
+    """The consumer's business metrics are EMF log lines (no AWS call): the bench's output keeps none."""
+
 
 def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, Any]]:
     """Per function the run invoked: invocations, cold starts, median duration, measured init (cold import)."""
@@ -430,36 +660,83 @@ def lambda_seconds(cloud: LocalCloud) -> dict[str, dict[str, Any]]:
     return report
 
 
+def request_units(
+    calls: Mapping[str, float], items: Mapping[str, float], *, metrics_table: bool = False
+) -> tuple[float, float]:
+    """(RRU, WRU) of these DynamoDB calls; a ``TransactWriteItems`` by the items it wrote (``items``)."""
+    per_call, per_item = (
+        (METRICS_WRU_PER_CALL, METRICS_WRU_PER_TRANSACTION_ITEM)
+        if metrics_table
+        else (WRU_PER_CALL, WRU_PER_TRANSACTION_ITEM)
+    )
+    rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in calls.items())
+    wru = sum(per_call.get(op, 0) * n for op, n in calls.items()) + per_item * items.get("TransactWriteItems", 0)
+    return rru, wru
+
+
+def summed(bench: Bench, names: list[str]) -> tuple[Counter[str], Counter[str]]:
+    """The calls, and the transactions' items, of one of each named action (a name may repeat)."""
+    calls: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    for name in names:
+        calls.update(bench.actions[name].per_action())
+        items.update(bench.actions[name].items_per_action())
+    return calls, items
+
+
+def metrics_per_delivered_order(bench: Bench) -> dict[str, Any]:
+    """The metrics consumer's DynamoDB work for the five status events of a delivered delivery order."""
+    calls, items = summed(bench, list(METRICS_EVENTS.values()))
+    rru, wru = request_units(calls, items, metrics_table=True)
+    return {
+        "events": list(METRICS_EVENTS),
+        "calls": round(sum(calls.values()), 2),
+        "by_api": dict(sorted(calls.items())),
+        "transaction_items": dict(items),
+        "rru": rru,
+        "wru": wru,
+        "usd_per_1000_dynamodb": round((rru * DYNAMODB_RRU + wru * DYNAMODB_WRU) * 1000, 4),
+    }
+
+
 def cost_per_thousand(
     bench: Bench, transitions: dict[str, float], functions: dict[str, dict[str, Any]]
 ) -> dict[str, float]:
-    """USD per 1,000 delivered orders (delivery dispatch), for the workflow part of an order's life."""
-    actions = {name: stats.per_action() for name, stats in bench.actions.items()}
+    """USD per 1,000 delivered orders (delivery dispatch), for the workflow part of an order's life.
 
-    def action(prefix: str) -> dict[str, float]:
-        return next(v for k, v in actions.items() if k.startswith(prefix))
+    The metrics consumer counts its four status events (the stages entered, ENTREGADO) on the metrics table,
+    priced by that table's units; its PAGADO is in the ordering part, with that event's other consumers.
+    """
+
+    def action(prefix: str) -> str:
+        return next(k for k in bench.actions if k.startswith(prefix))
 
     stage_paths = ["cocina", "empaquetamiento", "delivery"]
-    per_order_calls: Counter[str] = Counter()
-    for path in stage_paths:
-        for verb in (f"GET /{path}", f"POST /{path}/{{id}}/tomar", f"POST /{path}/{{id}}/completar"):
-            per_order_calls.update(action(verb))
-    for _ in range(3):
-        per_order_calls.update(action("consumer: order enters"))
+    names = [
+        action(verb)
+        for path in stage_paths
+        for verb in (f"GET /{path}", f"POST /{path}/{{id}}/tomar", f"POST /{path}/{{id}}/completar")
+    ]
+    names += [action("consumer: order enters")] * 3
     status_events = 4  # COCINA, EMPAQUETAMIENTO, DELIVERY (consumer) + ENTREGADO (workflow)
-    for _ in range(status_events):
-        per_order_calls.update(action("realtime notifier"))
-    rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
-    wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order_calls.items())
+    names += [action("realtime notifier")] * status_events
+    rru, wru = request_units(*summed(bench, names))
     wru += 2 + 4 * 2  # the workflow's final UpdateItem on the order; the email ledger's put + update per email
+    metrics_calls, metrics_items = summed(bench, [METRICS_EVENTS[e] for e in METRICS_WORKFLOW_EVENTS])
+    metrics_rru, metrics_wru = request_units(metrics_calls, metrics_items, metrics_table=True)
+    rru, wru = rru + metrics_rru, wru + metrics_wru
     rest_requests = 9  # view, claim, complete per stage
-    lambda_invocations = rest_requests + 3 + 2 * status_events  # + consumer + realtime and email notifiers
+    # + the stage consumer + per status event the realtime and email notifiers and the metrics consumer (one
+    # invocation each: an upper bound, their queues hand them batches of up to 10)
+    consumers_per_event = 3
+    lambda_invocations = rest_requests + 3 + consumers_per_event * status_events
     workflow_functions = [
         f["median_ms"] for f in functions.values() if f["handler"].split(".")[0] not in ("pedidos", "pagos")
     ]
     median_ms = statistics.median(workflow_functions or [50.0])
     gb_seconds = lambda_invocations * (median_ms / 1000) * 0.25  # 256 MB
-    sqs_requests = 3 * 3 + 2 * status_events * 3  # FIFO: send, receive, delete; standard: the same per notifier
+    # FIFO: send, receive, delete; standard: the same per status event and consumer
+    sqs_requests = 3 * 3 + consumers_per_event * status_events * 3
     lines = {
         "step_functions": transitions.get("delivery", 6) * SFN_TRANSITION,
         "lambda_requests": lambda_invocations * LAMBDA_REQUEST,
@@ -482,27 +759,27 @@ def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]
     payment reviews (pagos.reconciliation: the card attempt's, the order's timer), each one SQS message and
     one GetItem that finds the order paid (no Mercado Pago call).
     The SNS publish is in the workflow's line already; the PAGADO status event adds one EventBridge
-    event, the two notifiers' invocations and queue requests, and the realtime pushes.
+    event, its three consumers' invocations and queue requests (the two notifiers, the metrics consumer), the
+    realtime pushes, and the metrics consumer's transaction (priced by the metrics table's units).
     """
-    actions = {name: stats.per_action() for name, stats in bench.actions.items()}
-    per_order: Counter[str] = Counter()
-    for name in (
+    names = [
         "POST /pedidos (no Idempotency-Key)",
         "POST /pedidos/{id}/pago (card, approved)",
         "POST /pagos/webhook/{tenant} (approved, duplicate)",
         "order starter: one payment-approved message",
         "GET /pedidos/{id}",
         "GET /pedidos (20 per page)",
-    ):
-        per_order.update(actions.get(name, {}))
-    per_order.update(next((v for k, v in actions.items() if k.startswith("realtime notifier")), {}))
-    rru = sum(RRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
-    wru = sum(WRU_PER_CALL.get(op, 0) * n for op, n in per_order.items())
+        next((k for k in bench.actions if k.startswith("realtime notifier")), ""),
+    ]
+    rru, wru = request_units(*summed(bench, [n for n in names if n in bench.actions]))
     wru += 2 * 2  # the email ledger's put + update for the receipt email
     rru += REVIEWS_PER_ORDER * RRU_PER_CALL["GetItem"]  # each review reads the order (strongly consistent)
+    metrics_rru, metrics_wru = request_units(*summed(bench, [METRICS_EVENTS["PAGADO"]]), metrics_table=True)
+    rru, wru = rru + metrics_rru, wru + metrics_wru
     rest_requests = 5  # create, pay, webhook, read, list
-    # + the starter + the realtime and email notifiers (PAGADO) + the payment reviewer (its batches of reviews)
-    lambda_invocations = rest_requests + 1 + 2 + REVIEWS_PER_ORDER
+    # + the starter + the PAGADO's consumers (the realtime and email notifiers, the metrics consumer) + the payment
+    # reviewer (its batches of reviews)
+    lambda_invocations = rest_requests + 1 + 3 + REVIEWS_PER_ORDER
     ordering_functions = [
         f["median_ms"] for f in functions.values() if f["handler"].split(".")[0] in ("pedidos", "pagos")
     ]
@@ -511,9 +788,9 @@ def ordering_cost_per_thousand(bench: Bench, functions: dict[str, dict[str, Any]
         "lambda_requests": lambda_invocations * LAMBDA_REQUEST,
         "lambda_compute": lambda_invocations * (median_ms / 1000) * 0.25 * LAMBDA_ARM_GB_SECOND,
         "dynamodb": rru * DYNAMODB_RRU + wru * DYNAMODB_WRU,
-        # payment queue receive + delete; the notifiers' queues; each review's send (counted in its action's
-        # calls, priced here), receive and delete
-        "sqs": (2 + 2 * 3 + 3 * REVIEWS_PER_ORDER) * SQS_STANDARD_REQUEST,
+        # payment queue receive + delete; the PAGADO's consumers' queues; each review's send (counted in its
+        # action's calls, priced here), receive and delete
+        "sqs": (2 + 3 * 3 + 3 * REVIEWS_PER_ORDER) * SQS_STANDARD_REQUEST,
         "eventbridge": 1 * EVENTBRIDGE_EVENT,
         "api_gateway_rest": rest_requests * APIGW_REST_REQUEST,
         "api_gateway_websocket": 3 * APIGW_WS_MESSAGE,
@@ -539,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
             transitions = bench.transitions(placed)
             bench.payments_probe(args.payment_probes)
             bench.consumer_and_notifier()
+            bench.metrics_probe()
         functions = lambda_seconds(cloud)
         cost = cost_per_thousand(bench, transitions, functions)
         ordering_cost = ordering_cost_per_thousand(bench, functions)
@@ -552,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
             name: {
                 "calls": round(s.calls(), 2),
                 "by_api": s.per_action(),
+                "transaction_items": s.items_per_action(),
                 "mercadopago_http": s.mercadopago_per_action(),
                 "samples": len(s.samples),
                 "median_ms": round(statistics.median(s.durations_ms), 1),
@@ -566,6 +845,7 @@ def main(argv: list[str] | None = None) -> int:
         "lambda": functions,
         "usd_per_1000_delivered_orders": cost,
         "usd_per_1000_orders_ordering_and_payment": ordering_cost,
+        "metrics_consumer_per_delivered_order": metrics_per_delivered_order(bench),
         "targets": {
             "transitions_per_delivered_order<=6": transitions.get("delivery", 99) <= 6,
             # the check's SQS send, the ticket read, the completing transaction, SendTaskSuccess
@@ -573,6 +853,15 @@ def main(argv: list[str] | None = None) -> int:
                 s.calls() <= 4 for n, s in bench.actions.items() if n.endswith("/completar")
             ),
             "kitchen_view_dynamodb_reads==1": bench.actions["GET /cocina (queue view)"].calls() == 1,
+            # issue 10: one Query per chart (a warm container); one transaction per counted event
+            "metrics_request_queries==1": all(
+                s.per_action() == {"Query": 1.0}
+                for n, s in bench.actions.items()
+                if n.startswith("GET /metricas") and "cold container" not in n
+            ),
+            "metrics_event_transactions==1": all(
+                bench.actions[n].per_action().get("TransactWriteItems") == 1.0 for n in METRICS_EVENTS.values()
+            ),
         },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -586,7 +875,11 @@ def print_table(report: dict[str, Any]) -> None:
     print(f"\nWorkflow benchmark: {report['orders']} orders through the local cloud\n")
     print(f"{'user action':<72} {'AWS calls':>9}  {'which':<62} {'ms':>7}  {'Mercado Pago HTTP (not AWS)'}")
     for name, row in report["aws_calls_per_action"].items():
-        which = ", ".join(f"{op}×{n:g}" for op, n in row["by_api"].items())
+        items = row["transaction_items"].get("TransactWriteItems")
+        which = ", ".join(
+            f"{op}×{n:g}" + (f" ({items:g} items)" if op == "TransactWriteItems" and items else "")
+            for op, n in row["by_api"].items()
+        )
         mp = ", ".join(f"{op}×{n:g}" for op, n in row["mercadopago_http"].items()) or "-"
         print(f"{name:<72} {row['calls']:>9g}  {which:<62} {row['median_ms']:>7}  {mp}")
     print(
@@ -609,6 +902,13 @@ def print_table(report: dict[str, Any]) -> None:
         left = f"{workflow[name]:>10.4f}" if name in workflow else f"{'-':>10}"
         right = f"{ordering[name]:>10.4f}" if name in ordering else f"{'-':>10}"
         print(f"  {name:<44} {left}      {right}")
+    metrics = report["metrics_consumer_per_delivered_order"]
+    print(
+        f"\nmetrics consumer, per delivered order ({', '.join(metrics['events'])}): {metrics['calls']:g} AWS calls"
+        f" ({', '.join(f'{op}×{n:g}' for op, n in metrics['by_api'].items())}), {metrics['rru']:g} RRU +"
+        f" {metrics['wru']:g} WRU: US$ {metrics['usd_per_1000_dynamodb']:.4f} per 1,000 orders (DynamoDB; in the"
+        " parts above, with its invocations and queue requests)"
+    )
     print("\ntargets: " + ", ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in report["targets"].items()))
 
 
