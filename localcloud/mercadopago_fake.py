@@ -900,7 +900,9 @@ class _Api:
 
     async def create_preference(self, request: Request) -> Response:
         owner = self._owner(request)
-        preference = self.state.create_preference(owner, await _json_body(request), str(request.base_url))
+        # The fake's own base, wherever it is mounted (base_url is the server's: the mount is in root_path).
+        here = str(request.base_url).rstrip("/") + str(request.scope.get("root_path", ""))
+        preference = self.state.create_preference(owner, await _json_body(request), here)
         return JSONResponse(preference, status_code=201)
 
     async def get_preference(self, request: Request) -> Response:
