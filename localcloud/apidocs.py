@@ -106,14 +106,14 @@ body {{ margin: 0; font-family: system-ui, sans-serif; }}
 <body>
 <section class="sesion" aria-label="Sesión">
 <h1>API REST de Bembos <small>(<a href="/">nube local</a>)</small></h1>
-<form id="sesion">
+<form id="sesion" method="post" action="#">
 <label>Tenant <select name="tenant" id="tenant">{tenants}</select></label>
 <label>Correo <input name="email" id="email" type="email" list="cuentas" value="{html.escape(first_email)}"
  autocomplete="username" required></label>
 <datalist id="cuentas">{accounts}</datalist>
 <label>Contraseña <input name="password" id="password" type="password" autocomplete="current-password"
  value="{html.escape(front.shared_password or "")}" required></label>
-<button type="submit">Iniciar sesión</button>
+<button type="submit" id="ingresar" disabled>Iniciar sesión</button>
 <button type="button" id="salir" hidden>Cerrar sesión</button>
 </form>
 <p role="status" id="estado">Sin sesión: las rutas públicas llevan X-Tenant-Id del tenant elegido.</p>

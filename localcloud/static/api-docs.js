@@ -33,8 +33,11 @@
     deepLinking: true,
     tryItOutEnabled: true,
     displayRequestDuration: true,
+    filter: true, // a box that narrows the list to a resource (tag), e.g. "pedidos"
+    defaultModelsExpandDepth: -1, // each operation shows its own schemas; no list of all of them at the end
     onComplete: function () {
       ui.preauthorizeApiKey("tenant", tenant.value);
+      document.getElementById("ingresar").disabled = false; // until now a press would have nowhere to go
     },
     responseInterceptor: function (response) {
       var login = /\/usuarios\/login$/.test(new URL(response.url, location.href).pathname);
