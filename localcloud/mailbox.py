@@ -329,12 +329,7 @@ def _message_html(root: str, message: StoredMessage) -> str:
         if value
     )
     parts = [f"{_back_link(root)}<dl>{headers}</dl>"]
-    if message.html is not None:
-        parts.append(f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">")
-        parts.append("</iframe>")
-    if message.text is not None:
-        parts.append(f"<h2>Texto</h2><pre>{html.escape(message.text)}</pre>")
-    if message.attachments:
+    if message.attachments:  # near the headers, as a mail client shows them
         links = "".join(
             f"<li><a href='{attachment_path(root, message.id, index)}' download>"
             f"{html.escape(attachment.filename)}</a> ({html.escape(attachment.content_type)}, "
@@ -342,6 +337,11 @@ def _message_html(root: str, message: StoredMessage) -> str:
             for index, attachment in enumerate(message.attachments)
         )
         parts.append(f"<h2>Adjuntos</h2><ul>{links}</ul>")
+    if message.html is not None:
+        parts.append(f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">")
+        parts.append("</iframe>")
+    if message.text is not None:
+        parts.append(f"<h2>Texto</h2><pre>{html.escape(message.text)}</pre>")
     return "".join(parts)
 
 
