@@ -44,16 +44,11 @@ class _ConsoleFilter(logging.Filter):
 class _ConsoleFormatter(logging.Formatter):
     """``12:00:01 GET /dev/tienda 200 12 ms`` for requests, ``12:00:01 ERROR name message`` for the rest."""
 
-    def __init__(self) -> None:
-        super().__init__(datefmt="%H:%M:%S")
+    _request = logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    _other = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", datefmt="%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        self._style._fmt = (
-            "%(asctime)s %(message)s"
-            if record.name == ACCESS.name
-            else "%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-        return super().format(record)
+        return (self._request if record.name == ACCESS.name else self._other).format(record)
 
 
 def route_logs(log_file: Path, console: TextIO) -> list[logging.Handler]:
@@ -79,6 +74,8 @@ def route_logs(log_file: Path, console: TextIO) -> list[logging.Handler]:
 
 class StdoutToLog(io.TextIOBase):
     """A text stream whose every line becomes a record of ``logger``, at the level the line states."""
+
+    encoding = "utf-8"  # what code that writes to sys.stdout may ask of it
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger

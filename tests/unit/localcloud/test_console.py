@@ -15,7 +15,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from localcloud.console import INTERNAL_HEADER, AccessLog, StdoutToLog, route_logs
 from localcloud.lambda_runtime import default_log_sink, line_level
@@ -133,9 +136,18 @@ async def _answer(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def _socket(websocket: WebSocket) -> None:
+    if websocket.query_params.get("token") != "valida":
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    await websocket.close()
+
+
 @pytest.fixture
 def served() -> Iterator[str]:
-    app = AccessLog(Starlette(routes=[Route("/{path:path}", _answer, methods=["GET", "POST"])]))
+    routes = [WebSocketRoute("/ws/dev", _socket), Route("/{path:path}", _answer, methods=["GET", "POST"])]
+    app = AccessLog(Starlette(routes=routes))
     server, base_url = serve_in_thread(app)
     yield base_url
     server.stop()
@@ -159,3 +171,16 @@ def test_each_request_is_one_line_with_method_path_status_and_ms_but_no_query(
         "GET /clientes/assets/missing.js 404 N ms",
     ]
     assert all("secreto" not in line for line in lines)
+
+
+def test_a_websocket_is_one_line_when_its_handshake_is_answered(served: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="localcloud.access")
+    socket_url = served.replace("http://", "ws://") + "/ws/dev"
+
+    with connect(f"{socket_url}?token=valida"):
+        pass
+    with pytest.raises(InvalidStatus):
+        connect(f"{socket_url}?token=falsa")
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "localcloud.access"]
+    assert [re.sub(r" \d+ ms$", " N ms", line) for line in lines] == ["WS /ws/dev 101 N ms", "WS /ws/dev 403 N ms"]
