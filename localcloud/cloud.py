@@ -361,7 +361,7 @@ class LocalCloud:
             Route("/openapi.json", self._openapi),
             Route("/favicon.ico", _no_icon),  # what a browser asks every page without an icon of its own for
             # A page's address typed without its slash: the page, not the gateway's 403 at the root.
-            *(Route(f"/{page}", _to_folder) for page in ("mailbox", "docs")),
+            *(Route(f"/{page}", _to_folder) for page in ("mailbox", "docs", "mercadopago")),
             Mount("/mailbox", mailbox_module.create_app(self.mailbox)),
             Mount("/docs", docs),
             Mount("/mercadopago", mercadopago_fake.create_app(self.mercadopago)),

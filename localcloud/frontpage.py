@@ -32,6 +32,7 @@ class Service:
     label: str
     url: str
     note: str = ""
+    page: bool = True  # something a browser opens (linked), else an address for clients (shown)
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,13 @@ class FrontPage:
 def front_page(urls: Mapping[str, str], credentials: Mapping[str, Any], log_file: str | None = None) -> FrontPage:
     """The content of the front page and the banner, from the cloud's URLs and its seeded demo accounts."""
     services = (
-        Service("API REST", urls["api"], "las rutas de API Gateway"),
+        Service("API REST", urls["api"], "las rutas de API Gateway", page=False),
         Service("Documentación de la API", urls["docs"], "Swagger UI, con sesión demo"),
         Service("OpenAPI", urls["openapi"], "generado de las rutas de cada servicio"),
-        Service("WebSocket", f"{urls['websocket']}?token=<sesión>", "pedidos en vivo"),
+        Service("WebSocket", f"{urls['websocket']}?token=<sesión>", "pedidos en vivo", page=False),
         Service("Buzón", urls["mailbox"], "los correos enviados"),
-        Service("Mercado Pago de prueba", urls["mercadopago"], "titular APRO aprueba, OTHE rechaza"),
-        Service("AWS (moto)", urls["aws"], "AWS_ENDPOINT_URL de boto3 y la AWS CLI"),
+        Service("Mercado Pago de prueba", f"{urls['mercadopago']}/", "titular APRO aprueba, OTHE rechaza"),
+        Service("AWS (moto)", urls["aws"], "AWS_ENDPOINT_URL de boto3 y la AWS CLI", page=False),
     )
     tenants = tuple(
         _tenant(tenant_id, entry, urls) for tenant_id, entry in sorted(credentials.get("tenants", {}).items())
@@ -173,15 +174,15 @@ kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4p
 """
 
 
-def _link(url: str) -> str:
-    if url.startswith("ws://") or "<" in url:  # not something a browser opens: shown, not linked
+def _link(url: str, page: bool = True) -> str:
+    if not page:  # an address for clients (API Gateway answers 403 at the API's root): shown, not linked
         return f"<code>{html.escape(url)}</code>"
     return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
 
 
 def _services_html(page: FrontPage) -> str:
     rows = "".join(
-        f"<tr><th scope='row'>{html.escape(s.label)}</th><td>{_link(s.url)}</td>"
+        f"<tr><th scope='row'>{html.escape(s.label)}</th><td>{_link(s.url, s.page)}</td>"
         f"<td class='what'>{html.escape(s.note)}</td></tr>"
         for s in page.services
     )

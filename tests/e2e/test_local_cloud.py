@@ -267,15 +267,18 @@ def test_the_front_page_names_each_tenants_apps_and_demo_accounts_and_links_what
         assert f'href="{cloud.urls.staff_app}{tenant_id}/"' in page.text
         for person in entry["accounts"]["staff"]:
             assert f"<td class='role'>{person['rol']}</td><td><code>{person['email']}</code>" in page.text
-    for url in (cloud.urls.api, cloud.urls.docs, cloud.urls.mailbox, cloud.urls.openapi, cloud.urls.mercadopago):
+    for url in (cloud.urls.docs, cloud.urls.mailbox, cloud.urls.openapi, f"{cloud.urls.mercadopago}/"):
         assert f'href="{url}"' in page.text
     assert "Bembos2026!" in page.text and "Ctrl</kbd>-<kbd>C" in page.text
+    # and every link on it opens a page (none lands on API Gateway's "Missing Authentication Token")
+    links = sorted(set(re.findall(r'href="([^"]+)"', page.text)))
+    assert {link: httpx.get(link, timeout=60).status_code for link in links} == dict.fromkeys(links, 200)
     # a client asking for JSON still gets the URLs (.localcloud/urls.json)
     assert httpx.get(f"{cloud.urls.base}/", headers={"Accept": "application/json"}).json() == cloud.urls.to_json()
 
 
-def test_the_api_docs_and_the_mailbox_answer_at_their_address_typed_without_its_slash(cloud) -> None:
-    for page in (cloud.urls.docs, cloud.urls.mailbox):
+def test_the_local_pages_answer_at_their_address_typed_without_its_slash(cloud) -> None:
+    for page in (cloud.urls.docs, cloud.urls.mailbox, f"{cloud.urls.mercadopago}/"):
         typed = httpx.get(page.rstrip("/"))
         assert (typed.status_code, urljoin(str(typed.url), typed.headers["location"])) == (308, page)
     docs = httpx.get(cloud.urls.docs)

@@ -282,6 +282,11 @@ def test_mounted_under_a_path_the_checkout_page_and_its_buttons_stay_inside_it(f
         assert form, page.text
         approved = httpx.post(urljoin(str(page.url), form.group(2) or ""), data={"decision": "approve"})
         rejected = httpx.post(urljoin(reject["init_point"], form.group(2) or ""), data={"decision": "reject"})
+        # and the fake's own front page, with its link to the notifications it sent
+        front = httpx.get(f"{base_url}/mercadopago/")
+        sent = re.search(r"<a href='([^']+)'>Notificaciones enviadas", front.text)
+        assert sent, front.text
+        notifications = httpx.get(urljoin(str(front.url), sent.group(1)))
     finally:
         server.stop()
 
@@ -291,6 +296,8 @@ def test_mounted_under_a_path_the_checkout_page_and_its_buttons_stay_inside_it(f
     assert approved.status_code == 303 and approved.headers["location"].startswith("https://tienda.example.pe/pago/ok?")
     assert rejected.status_code == 303
     assert rejected.headers["location"].startswith("https://tienda.example.pe/pago/error?")
+    assert front.status_code == 200 and "<code>APRO</code>" in front.text
+    assert notifications.status_code == 200 and isinstance(notifications.json(), list)
 
 
 def test_expired_preference_cannot_be_paid(sdk: mercadopago.SDK) -> None:
