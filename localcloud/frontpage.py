@@ -147,7 +147,8 @@ header h1 { margin: 0; font-size: 1.6rem; }
 header p { margin: .25rem 0 0; color: #dfe6f5; }
 main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
 h2 { font-size: 1.15rem; margin: 1.75rem 0 .75rem; color: var(--blue-900); }
-.card { background: var(--card); border-radius: var(--radius); box-shadow: var(--shadow); padding: 1rem 1.25rem; }
+.card { background: var(--card); border-radius: var(--radius); box-shadow: var(--shadow); padding: 1rem 1.25rem;
+  overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 tbody tr:last-child > * { border-bottom: 0; }
@@ -156,7 +157,7 @@ td.what { color: var(--muted); }
 a { color: var(--blue-700); }
 a:focus-visible { outline: none; box-shadow: 0 0 0 3px var(--yellow), 0 0 0 5px var(--blue-900); }
 code { font: .9em ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
-.tenants { display: grid; gap: 1rem; }
+.tenants { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
 .tenant code { white-space: nowrap; }
 .tenant .table { overflow-x: auto; }
 .tenant h3 { margin: 0; font-size: 1.1rem; }
@@ -165,7 +166,7 @@ code { font: .9em ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap:
   padding: .6rem .8rem; background: var(--blue-100); border-radius: 8px; }
 .apps dt { font-weight: 600; color: var(--blue-900); } .apps dd { margin: 0; }
 .role { font-weight: 600; }
-.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr)); gap: 1rem; }
 .facts p, .intro { margin: 0 0 .75rem; } .facts p { margin: 0; }
 kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4px; padding: 0 .3rem;
   background: #fff; font: .9em ui-monospace, monospace; }
