@@ -8,8 +8,13 @@
    replays the tenants' onboarding (their ``AwsCustomResource`` SDK calls);
 4. starts the mailbox (SMTP), the fake Mercado Pago, the Lambda runtime, the SQS
    event-source pollers and one HTTP server for the gateway (REST + WebSocket +
-   ``@connections``), the web apps, the mailbox page and the fake Mercado Pago;
+   ``@connections``), the web apps, the mailbox page, the fake Mercado Pago, the API's
+   interactive documentation (``/docs/``) and the front page (``/``, ``localcloud.frontpage``);
 5. seeds the demo data and writes the URLs to ``.localcloud/urls.json``.
+
+Every request to that server but static files is one ``localcloud.access`` log line
+(``localcloud.console``); ``make dev`` shows those, warnings and errors, and writes the rest
+to ``.localcloud/localcloud.log``.
 
 Functions get the environment of their template. The local cloud adds only what an
 AWS account would have provided (credentials, region, the endpoint of the AWS APIs
@@ -39,12 +44,13 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
+from localcloud import apidocs, frontpage, mercadopago_fake, openapi, webapps
 from localcloud import mailbox as mailbox_module
-from localcloud import mercadopago_fake, openapi, webapps
 from localcloud.aws_proxy import AwsProxy, function_access_key
+from localcloud.console import INTERNAL_HEADER, AccessLog
 from localcloud.esm import STANDARD_QUEUE_POLLERS, EventSourcePoller
 from localcloud.gateway import create_gateway
 from localcloud.iam import Arns
@@ -62,6 +68,8 @@ ACCOUNT_ID = "123456789012"
 STAGE = "dev"
 # web app -> the path it is served at (its build's base; the same as core.contracts.WEB_APP_PATHS)
 WEB_APPS = {"customer": "clientes", "staff": "staff"}
+# The service name of the Powertools log lines the seed writes (it runs the services' logic in this process).
+SEED_SERVICE = "localcloud-seed"
 
 
 def free_port() -> int:
@@ -91,6 +99,7 @@ class Urls:
     staff_app: str
     mailbox: str
     openapi: str
+    docs: str
     mercadopago: str
     aws: str
 
@@ -115,6 +124,8 @@ class LocalCloud:
     lambda_concurrency: int = DEFAULT_MAX_CONCURRENCY
     # The cloud assembly to run (``cdk.out`` of ``root`` unless given; synthesized there when ``synth``).
     assembly_dir: Path | None = None
+    # Where the process's full log goes (``make dev``: ``.localcloud/localcloud.log``), named on the front page.
+    log_file: Path | None = None
     assembly: Assembly = field(init=False)
     urls: Urls = field(init=False)
     credentials: dict[str, Any] = field(default_factory=dict, init=False)
@@ -139,6 +150,7 @@ class LocalCloud:
                 staff_app=f"{base}/{WEB_APPS['staff']}/",
                 mailbox=f"{base}/mailbox/",
                 openapi=f"{base}/openapi.json",
+                docs=f"{base}/docs/",
                 mercadopago=f"{base}/mercadopago",
                 aws=aws,
             )
@@ -159,7 +171,8 @@ class LocalCloud:
             if self.seed:
                 from localcloud.seed import seed_demo
 
-                self.credentials = seed_demo(self)
+                with _environment(POWERTOOLS_SERVICE_NAME=SEED_SERVICE):
+                    self.credentials = seed_demo(self)
             self._write_urls()
         except BaseException:
             self.stop()
@@ -313,7 +326,7 @@ class LocalCloud:
             self.assembly.rest_apis, self.assembly.websocket_apis, self.runtime, region=REGION, account_id=ACCOUNT_ID
         )
         self.gateway = gateway.state.gateway
-        app = Starlette(routes=self._routes(gateway))
+        app = AccessLog(Starlette(routes=self._routes(gateway)))
         server, _ = serve_in_thread(app, port=self.port)
         self._servers.append(server)
         self._stoppers.append(server.stop)
@@ -342,10 +355,15 @@ class LocalCloud:
         return url
 
     def _routes(self, gateway: Starlette) -> list[Route | Mount]:
+        docs = apidocs.create_app(self._documented_openapi, self.front_page, self.urls.api)
         routes: list[Route | Mount] = [
             Route("/", self._index),
             Route("/openapi.json", self._openapi),
+            Route("/favicon.ico", _no_icon),  # what a browser asks every page without an icon of its own for
+            # A page's address typed without its slash: the page, not the gateway's 403 at the root.
+            *(Route(f"/{page}", _to_folder) for page in ("mailbox", "docs", "mercadopago")),
             Mount("/mailbox", mailbox_module.create_app(self.mailbox)),
+            Mount("/docs", docs),
             Mount("/mercadopago", mercadopago_fake.create_app(self.mercadopago)),
         ]
         for folder, path in WEB_APPS.items():
@@ -358,14 +376,17 @@ class LocalCloud:
         """``/config.json`` of a web app: the Amplify 200-rewrite to ``GET /config/{app}`` of the API."""
 
         async def config(request: Request) -> Response:
-            async with httpx.AsyncClient() as client:
-                answer = await client.get(f"{self.urls.api}config/{folder}")
+            async with httpx.AsyncClient() as client:  # a rewrite, not a request of the person's: no access line
+                answer = await client.get(f"{self.urls.api}config/{folder}", headers={INTERNAL_HEADER: "1"})
             return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
         return config
 
     async def _openapi(self, request: Request) -> Response:
-        """The REST API's OpenAPI document, generated from the handlers of the routed functions."""
+        return JSONResponse(await self.openapi_document())
+
+    async def openapi_document(self) -> dict[str, Any]:
+        """The REST API's OpenAPI document, generated from the handlers of the routed functions (once)."""
         if self._openapi_document is None:
             routed = {route.function_name for api in self.assembly.rest_apis for route in api.routes}
             modules = sorted(
@@ -375,13 +396,31 @@ class LocalCloud:
             self._openapi_document = openapi.merge(
                 schemas, title="Bembos ordering platform", version="local", server_url=self.urls.api
             )
-        return JSONResponse(self._openapi_document)
+        return self._openapi_document
+
+    async def _documented_openapi(self) -> dict[str, Any]:
+        """The document as the docs page serves it: each operation says whether it takes a session or a tenant."""
+        authorized = {
+            (route.http_method, route.resource_path)
+            for api in self.assembly.rest_apis
+            for route in api.routes
+            if route.authorizer is not None
+        }
+        return apidocs.with_security(await self.openapi_document(), authorized)
+
+    def front_page(self) -> frontpage.FrontPage:
+        """What the front page and ``make dev``'s banner say (``localcloud.frontpage``)."""
+        log_file = None
+        if self.log_file is not None:
+            log_file = str(
+                self.log_file.relative_to(self.root) if self.log_file.is_relative_to(self.root) else self.log_file
+            )
+        return frontpage.front_page(self.urls.to_json(), self.credentials, log_file=log_file)
 
     async def _index(self, request: Request) -> Response:
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse(self.urls.to_json())
-        rows = "".join(f"<li>{k}: <a href='{v}'>{v}</a></li>" for k, v in self.urls.to_json().items())
-        return HTMLResponse(f"<!doctype html><html lang='es-PE'><h1>Nube local de Bembos</h1><ul>{rows}</ul></html>")
+        return HTMLResponse(frontpage.as_html(self.front_page()), headers={"Cache-Control": "no-cache"})
 
     def _write_urls(self) -> None:
         STATE_DIR.mkdir(exist_ok=True)
@@ -403,6 +442,29 @@ def _with_overrides(spec: FunctionSpec, overrides: dict[str, str], *, access_key
     env = {k: overrides.get(k, v) for k, v in spec.environment.items()}
     env["AWS_ACCESS_KEY_ID"] = access_key  # who is calling, for the IAM-enforcing endpoint
     return dataclasses.replace(spec, environment=env)
+
+
+async def _no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
+async def _to_folder(request: Request) -> Response:
+    return RedirectResponse(f"{request.url.path}/", status_code=308)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """``os.environ`` with ``values`` set, as it was afterwards."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager

@@ -67,9 +67,29 @@ _OS_ENV_KEYS = ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")
 _logger = logging.getLogger("localcloud.lambda")
 
 
+_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING, "WARNING": logging.WARNING,
+           "ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL}  # fmt: skip
+
+
+def line_level(line: str) -> int:
+    """The level a function's output line states: a Powertools JSON line's ``level``, ERROR for what Lambda's
+    runtime reports as a failure (``[ERROR] ...``, a timeout), INFO for anything else (START, REPORT, prints)."""
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            record = json.loads(text)
+        except ValueError:
+            return logging.INFO
+        level = record.get("level") if isinstance(record, dict) else None
+        return _LEVELS.get(str(level).upper(), logging.INFO) if level else logging.INFO
+    if text.startswith("[ERROR]") or "Task timed out after" in text:
+        return logging.ERROR
+    return logging.INFO
+
+
 def default_log_sink(function_name: str, line: str) -> None:
-    """Log a function's output line through the ``localcloud.lambda`` logger."""
-    _logger.info("[%s] %s", function_name, line)
+    """Log a function's output line through the ``localcloud.lambda`` logger, at the level the line states."""
+    _logger.log(line_level(line), "[%s] %s", function_name, line)
 
 
 class FunctionNotFoundError(LookupError):

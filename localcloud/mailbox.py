@@ -5,10 +5,13 @@ STARTTLS) to ``start_smtp_server``; every message lands, parsed, in a
 ``Mailbox``. ``create_app(mailbox)`` serves it (in Spanish) for people, and as
 JSON for tests:
 
-- ``GET /``: the list of messages
+- ``GET /[?to=address]``: the list of messages, newest first (a form filters them by recipient)
 - ``GET /messages/{id}``: one message (text, HTML in a sandboxed iframe, attachments)
 - ``GET /messages/{id}/attachments/{n}``: download attachment ``n`` (0-based)
 - ``GET /api/messages[?to=address]``, ``GET /api/messages/{id}``, ``DELETE /api/messages``
+
+The pages link to each other under wherever the app is mounted (``/mailbox/`` in the local cloud):
+every link is built from the request's ``root_path``, so a click never leaves the mailbox.
 
 Any ``AUTH PLAIN``/``AUTH LOGIN`` credentials are accepted, and so is no login at all.
 """
@@ -25,7 +28,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
@@ -69,8 +72,8 @@ class StoredMessage:
         header_addresses = [address for _, address in getaddresses([self.to, self.cc]) if address]
         return {address.lower() for address in (*self.rcpt_tos, *header_addresses)}
 
-    def to_json(self) -> dict[str, Any]:
-        """The message as served by ``/api/messages`` (attachments as metadata and URL)."""
+    def to_json(self, root: str = "") -> dict[str, Any]:
+        """The message as served by ``/api/messages`` (attachments as metadata and URL, under ``root``)."""
         return {
             "id": self.id,
             "received_at": self.received_at.isoformat(),
@@ -89,7 +92,7 @@ class StoredMessage:
                     "filename": attachment.filename,
                     "content_type": attachment.content_type,
                     "size": len(attachment.content),
-                    "url": f"/messages/{self.id}/attachments/{index}",
+                    "url": attachment_path(root, self.id, index),
                 }
                 for index, attachment in enumerate(self.attachments)
             ],
@@ -242,14 +245,36 @@ def start_smtp_server(mailbox: Mailbox, host: str = "127.0.0.1", port: int = 0) 
 
 # --------------------------------------------------------------------------- web pages
 
+
+def _root(request: Request) -> str:
+    """Where the app is mounted: ``/mailbox`` in the local cloud, ``""`` when served on its own."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def list_path(root: str, to: str | None = None) -> str:
+    """The list of messages (of one recipient, when ``to`` is given)."""
+    return f"{root}/" + (f"?{urlencode({'to': to})}" if to else "")
+
+
+def message_path(root: str, message_id: int) -> str:
+    return f"{root}/messages/{message_id}"
+
+
+def attachment_path(root: str, message_id: int, index: int) -> str:
+    return f"{message_path(root, message_id)}/attachments/{index}"
+
+
 _PAGE = """<!doctype html>
 <html lang="es-PE">
 <head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }} td, th {{ text-align: left; padding: .4rem; }}
 tr:nth-child(even) {{ background: #f4f4f4; }} pre {{ white-space: pre-wrap; background: #f8f8f8; padding: 1rem; }}
 iframe {{ width: 100%; height: 30rem; border: 1px solid #ccc; }}
+form {{ margin: 0 0 1rem; }} input {{ font: inherit; padding: .3rem; min-width: 16rem; }}
+button {{ font: inherit; padding: .3rem .8rem; }} a {{ color: #0b57d0; }}
 </style></head>
 <body><h1>{title}</h1>
 {content}
@@ -261,23 +286,38 @@ def _page(title: str, content: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=html.escape(title), content=content), status_code=status_code)
 
 
-def _list_html(messages: list[StoredMessage]) -> str:
+def _filter_form(root: str, to: str | None) -> str:
+    clear = f" <a href='{html.escape(list_path(root))}'>Ver todos</a>" if to else ""
+    return (
+        f"<form method='get' action='{html.escape(list_path(root))}' role='search'>"
+        f"<label>Para <input type='search' name='to' value='{html.escape(to or '')}' "
+        "placeholder='correo@ejemplo.pe'></label> <button type='submit'>Filtrar</button>"
+        f"{clear}</form>"
+    )
+
+
+def _list_html(root: str, messages: list[StoredMessage], to: str | None) -> str:
+    form = _filter_form(root, to)
     if not messages:
-        return "<p>No hay correos todavía.</p>"
+        return form + ("<p>No hay correos para esta dirección.</p>" if to else "<p>No hay correos todavía.</p>")
     rows = "".join(
         f"<tr><td>{html.escape(message.received_at.strftime('%d/%m/%Y %H:%M:%S'))}</td>"
         f"<td>{html.escape(message.sender)}</td><td>{html.escape(message.to)}</td>"
-        f"<td><a href='/messages/{message.id}'>{html.escape(message.subject or '(sin asunto)')}</a></td>"
+        f"<td><a href='{message_path(root, message.id)}'>{html.escape(message.subject or '(sin asunto)')}</a></td>"
         f"<td>{len(message.attachments)}</td></tr>"
         for message in reversed(messages)
     )
     return (
-        "<table><thead><tr><th>Recibido (UTC)</th><th>De</th><th>Para</th><th>Asunto</th>"
+        f"{form}<table><thead><tr><th>Recibido (UTC)</th><th>De</th><th>Para</th><th>Asunto</th>"
         f"<th>Adjuntos</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
-def _message_html(message: StoredMessage) -> str:
+def _back_link(root: str) -> str:
+    return f"<p><a href='{list_path(root)}'>&larr; Volver al buzón</a></p>"
+
+
+def _message_html(root: str, message: StoredMessage) -> str:
     headers = "".join(
         f"<dt>{label}</dt><dd>{html.escape(value)}</dd>"
         for label, value in (
@@ -288,20 +328,20 @@ def _message_html(message: StoredMessage) -> str:
         )
         if value
     )
-    parts = [f"<p><a href='/'>&larr; Volver al buzón</a></p><dl>{headers}</dl>"]
-    if message.html is not None:
-        parts.append(f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">")
-        parts.append("</iframe>")
-    if message.text is not None:
-        parts.append(f"<h2>Texto</h2><pre>{html.escape(message.text)}</pre>")
-    if message.attachments:
+    parts = [f"{_back_link(root)}<dl>{headers}</dl>"]
+    if message.attachments:  # near the headers, as a mail client shows them
         links = "".join(
-            f"<li><a href='/messages/{message.id}/attachments/{index}' download>"
+            f"<li><a href='{attachment_path(root, message.id, index)}' download>"
             f"{html.escape(attachment.filename)}</a> ({html.escape(attachment.content_type)}, "
             f"{len(attachment.content)} bytes)</li>"
             for index, attachment in enumerate(message.attachments)
         )
         parts.append(f"<h2>Adjuntos</h2><ul>{links}</ul>")
+    if message.html is not None:
+        parts.append(f"<h2>HTML</h2><iframe sandbox title='Contenido HTML' srcdoc=\"{html.escape(message.html)}\">")
+        parts.append("</iframe>")
+    if message.text is not None:
+        parts.append(f"<h2>Texto</h2><pre>{html.escape(message.text)}</pre>")
     return "".join(parts)
 
 
@@ -320,19 +360,20 @@ class _Pages:
         return self.mailbox.get(request.path_params["message_id"])
 
     async def index(self, request: Request) -> Response:
-        return _page("Buzón local", _list_html(self.mailbox.messages()))
+        to = request.query_params.get("to", "").strip() or None
+        return _page("Buzón local", _list_html(_root(request), self.mailbox.messages(to), to))
 
     async def message(self, request: Request) -> Response:
         message = self._message(request)
         if message is None:
-            return _page("Correo no encontrado", "<p><a href='/'>Volver al buzón</a></p>", 404)
-        return _page(message.subject or "(sin asunto)", _message_html(message))
+            return _page("Correo no encontrado", _back_link(_root(request)), 404)
+        return _page(message.subject or "(sin asunto)", _message_html(_root(request), message))
 
     async def attachment(self, request: Request) -> Response:
         message = self._message(request)
         index = request.path_params["index"]
         if message is None or index >= len(message.attachments):
-            return _page("Adjunto no encontrado", "<p><a href='/'>Volver al buzón</a></p>", 404)
+            return _page("Adjunto no encontrado", _back_link(_root(request)), 404)
         attachment = message.attachments[index]
         headers = {"content-disposition": _content_disposition(attachment.filename)}
         return Response(attachment.content, media_type=attachment.content_type, headers=headers)
@@ -342,13 +383,13 @@ class _Pages:
             self.mailbox.clear()
             return Response(status_code=204)
         messages = self.mailbox.messages(request.query_params.get("to"))
-        return JSONResponse([message.to_json() for message in messages])
+        return JSONResponse([message.to_json(_root(request)) for message in messages])
 
     async def api_message(self, request: Request) -> Response:
         message = self._message(request)
         if message is None:
             return JSONResponse({"error": "not_found", "message": "No such message"}, status_code=404)
-        return JSONResponse(message.to_json())
+        return JSONResponse(message.to_json(_root(request)))
 
 
 def create_app(mailbox: Mailbox) -> Starlette:

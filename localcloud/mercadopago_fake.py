@@ -5,6 +5,7 @@ payments, refunds) behind one lock, and a ``WebhookDispatcher`` that delivers
 signed notifications from a small pool of threads, retrying on Mercado Pago's schedule.
 ``create_app(state)`` exposes it over HTTP with the paths of the real API:
 
+- ``GET /``: a page for people: what this is and the test cardholder names
 - ``POST /checkout/preferences``, ``GET /checkout/preferences/{id}``
 - ``GET|POST /checkout/{preference_id}``: the buyer's checkout page (Spanish)
 - ``POST /v1/card_tokens``, ``GET /v1/card_tokens/{id}``
@@ -847,6 +848,23 @@ def _checkout_html(preference: dict[str, Any]) -> str:
     )
 
 
+def _index_html() -> str:
+    rows = "".join(
+        f"<tr><td><code>{name}</code></td><td>{status}</td><td><code>{detail}</code></td></tr>"
+        for name, (status, detail) in CARDHOLDER_OUTCOMES.items()
+    )
+    return (
+        "<p>Responde al SDK oficial de Mercado Pago (preferencias de Checkout Pro, tokens de tarjeta, pagos, "
+        "reembolsos) y envía las notificaciones firmadas a cada vendedor.</p>"
+        "<h2>Tarjetas de prueba</h2><p>Cualquier número de tarjeta; el nombre del titular decide el resultado:</p>"
+        "<table><thead><tr><th>Titular</th><th>Estado</th><th>Detalle</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        "<p>En Checkout Pro, la página de pago ofrece «Aprobar pago» y «Rechazar pago».</p>"
+        # Relative: the notifications sent, under wherever the fake is mounted.
+        "<p><a href='_fake/webhooks'>Notificaciones enviadas (JSON)</a></p>"
+    )
+
+
 def _back_url(preference: dict[str, Any], payment: dict[str, Any]) -> str | None:
     url = (preference.get("back_urls") or {}).get(BACK_URL_BY_STATUS.get(payment["status"], "failure"))
     if not url:
@@ -900,12 +918,17 @@ class _Api:
 
     async def create_preference(self, request: Request) -> Response:
         owner = self._owner(request)
-        preference = self.state.create_preference(owner, await _json_body(request), str(request.base_url))
+        # The fake's own base, wherever it is mounted (base_url is the server's: the mount is in root_path).
+        here = str(request.base_url).rstrip("/") + str(request.scope.get("root_path", ""))
+        preference = self.state.create_preference(owner, await _json_body(request), here)
         return JSONResponse(preference, status_code=201)
 
     async def get_preference(self, request: Request) -> Response:
         owner = self._owner(request)
         return JSONResponse(self.state.get_preference(owner, request.path_params["preference_id"]))
+
+    async def index(self, request: Request) -> Response:
+        return _page("Mercado Pago de prueba", _index_html())
 
     async def checkout_page(self, request: Request) -> Response:
         try:
@@ -996,6 +1019,7 @@ def create_app(state: FakeMercadoPago) -> Starlette:
     """The fake Mercado Pago HTTP API over ``state``."""
     api = _Api(state)
     routes = [
+        Route("/", api.index, methods=["GET"]),
         Route("/checkout/preferences", api.create_preference, methods=["POST"]),
         Route("/checkout/preferences/{preference_id}", api.get_preference, methods=["GET"]),
         Route("/checkout/{preference_id}", api.checkout_page, methods=["GET"]),

@@ -60,7 +60,11 @@ def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> tup
     Returns once the server is accepting connections; call ``server.stop()`` to shut it down.
     The base URL has no trailing slash, e.g. ``http://127.0.0.1:54321``.
     """
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    # log_config=None: uvicorn's own dictConfig would close every handler the process has (the log file's too);
+    # its loggers propagate to the process's instead.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", log_config=None, timeout_graceful_shutdown=2
+    )
     server = ThreadedServer(config)
     server.start()
     url_host = f"[{host}]" if ":" in host else host

@@ -5,7 +5,9 @@ cloud of its own. The customer screens are taken at phone size (360 x 780) as a 
 the staff screens at tablet size (1024 x 768), with a few paid orders on the boards; the admin's metrics
 dashboard at desktop (1280 x 800) and phone (390 x 844) size over the month the local cloud's seed scripted
 (``localcloud.demo_metrics``).
-``--only customer|staff|metrics`` retakes one group.
+The local cloud's own front page and API docs at desktop size (best taken from ``make dev`` on port 8000,
+``--url http://127.0.0.1:8000 --only localcloud``, so the addresses in them are the README's).
+``--only customer|staff|metrics|localcloud`` retakes one group.
 """
 
 from __future__ import annotations
@@ -218,17 +220,46 @@ def metrics_screens(browser: Any, base: str) -> None:
         context.close()
 
 
+def localcloud_screens(browser: Any, base: str) -> None:
+    """The front page at the base URL, then the API docs with a demo customer's session trying ``GET /perfil``."""
+    context = browser.new_context(viewport=DESKTOP, locale="es-PE", device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{base}/")
+    page.get_by_role("heading", name="Tenants y cuentas demo").wait_for()
+    page.screenshot(path=OUT / "nube-local.png", full_page=True)
+    page.get_by_role("link", name=f"{base}/docs/").click()
+    page.get_by_label("Correo").fill("cliente@demo.pe")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("status").filter(has_text="Sesión de").wait_for()
+    page.get_by_placeholder("Filter by tag").fill("perfil")
+    operation = page.locator("#operations-perfil-get_profile_perfil_get")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Execute").click()
+    operation.locator(".live-responses-table tbody .response-col_status").filter(has_text="200").wait_for()
+    clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": 1400}  # the session bar down to the answer
+    page.screenshot(path=OUT / "nube-local-api.png", full_page=True, clip=clip)
+    context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running local cloud (default: start one)")
-    parser.add_argument("--only", choices=["customer", "staff", "metrics"], help="retake one group of screenshots")
+    parser.add_argument(
+        "--only", choices=["customer", "staff", "metrics", "localcloud"], help="retake one group of screenshots"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with platform(args.url) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for group, take in (("customer", customer_screens), ("staff", staff_screens), ("metrics", metrics_screens)):
+        groups = (
+            ("customer", customer_screens),
+            ("staff", staff_screens),
+            ("metrics", metrics_screens),
+            ("localcloud", localcloud_screens),
+        )
+        for group, take in groups:
             if args.only in (None, group):
                 take(browser, base)
         browser.close()

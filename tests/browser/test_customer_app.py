@@ -25,6 +25,7 @@ from browser_support import (
 )
 from playwright.sync_api import expect
 
+from tests.e2e.e2e_support import eventually
 from tests.e2e.identity_support import call, location_body, login, mailed_link, product_body, token_of, unique_email
 from tests.e2e.identity_support import register as register_customer
 
@@ -97,7 +98,7 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
 
 
 def test_checkout_pro_returns_to_the_order_page_with_the_outcome_and_a_rejection_can_be_retried(page, cloud) -> None:
-    new_customer(page, cloud)
+    email = new_customer(page, cloud)
     page.goto(customer_app(cloud, MIRAFLORES))
     choose_location(page, "Bembos Larco")
     add_to_cart(page, "Bebidas", "Inca Kola")
@@ -120,6 +121,26 @@ def test_checkout_pro_returns_to_the_order_page_with_the_outcome_and_a_rejection
     # back on the order's page, with the outcome, and the order moves on once Mercado Pago notifies
     page.wait_for_url(re.compile(f"/clientes/{MIRAFLORES}/pedido/{order_id}\\?pago=aprobado"))
     expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+    # and the boleta reaches the local mailbox, read there as a person would: list, message, attachment, back
+    read_the_boleta_in_the_mailbox(page, cloud, email, order_id)
+
+
+def read_the_boleta_in_the_mailbox(page, cloud, email: str, order_id: str) -> None:
+    subject = "Tu comprobante de pago · Bembos Miraflores"
+    eventually(lambda: any(m.subject == subject for m in cloud.mailbox.messages(email)), timeout=30)  # then look
+    page.goto(cloud.urls.mailbox)
+    page.get_by_label("Para").fill(email)
+    page.get_by_role("button", name="Filtrar").click()
+    page.get_by_role("link", name=subject).click()
+    page.get_by_role("heading", name=subject).wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"boleta-{order_id[:8]}.txt").click()
+    boleta = download.value.path().read_text(encoding="utf-8")
+    assert f"Pedido:      {order_id}" in boleta
+    assert re.search(r"TOTAL +S/ 10\.50", boleta), boleta
+    page.get_by_role("link", name="Volver al buzón").click()
+    expect(page.get_by_role("heading", name="Buzón local")).to_be_visible()
+    expect(page.get_by_role("link", name=subject)).to_be_visible()
 
 
 def test_the_live_page_reconnects_after_a_drop_and_shows_what_happened_meanwhile(page, cloud) -> None:

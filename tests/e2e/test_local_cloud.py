@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import smtplib
 import uuid
 from email.message import EmailMessage
+from urllib.parse import urljoin
 
 import boto3
 import httpx
@@ -253,6 +256,50 @@ def test_local_cloud_serves_the_openapi_document_of_the_routed_functions(cloud) 
     document = httpx.get(cloud.urls.openapi, timeout=60).json()
     assert document["servers"] == [{"url": cloud.urls.api}]
     assert "get" in document["paths"]["/health"]
+
+
+def test_the_front_page_names_each_tenants_apps_and_demo_accounts_and_links_what_runs(cloud) -> None:
+    page = httpx.get(f"{cloud.urls.base}/")
+
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for tenant_id, entry in cloud.credentials["tenants"].items():
+        assert f'href="{cloud.urls.customer_app}{tenant_id}/"' in page.text
+        assert f'href="{cloud.urls.staff_app}{tenant_id}/"' in page.text
+        for person in entry["accounts"]["staff"]:
+            assert f"<td class='role'>{person['rol']}</td><td><code>{person['email']}</code>" in page.text
+    for url in (cloud.urls.docs, cloud.urls.mailbox, cloud.urls.openapi, f"{cloud.urls.mercadopago}/"):
+        assert f'href="{url}"' in page.text
+    assert "Bembos2026!" in page.text and "Ctrl</kbd>-<kbd>C" in page.text
+    # and every link on it opens a page (none lands on API Gateway's "Missing Authentication Token")
+    links = sorted(set(re.findall(r'href="([^"]+)"', page.text)))
+    assert {link: httpx.get(link, timeout=60).status_code for link in links} == dict.fromkeys(links, 200)
+    # a client asking for JSON still gets the URLs (.localcloud/urls.json)
+    assert httpx.get(f"{cloud.urls.base}/", headers={"Accept": "application/json"}).json() == cloud.urls.to_json()
+
+
+def test_the_local_pages_answer_at_their_address_typed_without_its_slash(cloud) -> None:
+    for page in (cloud.urls.docs, cloud.urls.mailbox, f"{cloud.urls.mercadopago}/"):
+        typed = httpx.get(page.rstrip("/"))
+        assert (typed.status_code, urljoin(str(typed.url), typed.headers["location"])) == (308, page)
+    docs = httpx.get(cloud.urls.docs)
+    assert docs.status_code == 200 and 'src="assets/swagger-ui-bundle.js"' in docs.text
+    document = httpx.get(f"{cloud.urls.docs}openapi.json", timeout=60).json()
+    assert document["paths"]["/perfil"]["get"]["security"] == [{"sesion": []}]  # behind the authorizer
+    assert document["paths"]["/usuarios/login"]["post"]["security"] == [{"tenant": []}]  # public
+
+
+def test_each_request_to_the_local_cloud_is_one_access_log_line(cloud, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="localcloud.access")
+
+    httpx.get(f"{cloud.urls.api}health", params={"probe": "1"})
+
+    def logged() -> list[str]:
+        return [
+            r.getMessage() for r in caplog.records if r.name == "localcloud.access" and "/dev/health" in r.getMessage()
+        ]
+
+    eventually(lambda: len(logged()) == 1, timeout=5)  # written once the answer is sent
+    assert re.fullmatch(r"GET /dev/health 200 \d+ ms", logged()[0])
 
 
 def test_the_local_dynamodb_refuses_what_aws_refuses_a_batch_write_of_more_than_25_requests(cloud) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from urllib.parse import urljoin
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
 
 from localcloud.mailbox import Mailbox, create_app, start_smtp_server
 from localcloud.serve import serve_in_thread
@@ -135,3 +141,58 @@ def test_pages_list_the_message_and_show_its_html_in_a_sandboxed_iframe(local_ma
 def test_unknown_message_is_404(local_mail: LocalMail) -> None:
     assert httpx.get(f"{local_mail.web_url}/messages/999").status_code == 404
     assert httpx.get(f"{local_mail.web_url}/api/messages/999").status_code == 404
+
+
+def _missing_token(request: Request) -> JSONResponse:
+    """What the local cloud's gateway answers for a path outside every page: API Gateway's 403."""
+    return JSONResponse({"message": "Missing Authentication Token"}, status_code=403)
+
+
+@pytest.fixture
+def mounted_mail() -> Iterator[LocalMail]:
+    """The mailbox as the local cloud serves it: mounted at /mailbox, the API gateway at the root."""
+    mailbox = Mailbox()
+    smtp = start_smtp_server(mailbox)
+    app = Starlette(routes=[Mount("/mailbox", create_app(mailbox)), Route("/{path:path}", _missing_token)])
+    server, base_url = serve_in_thread(app)
+    yield LocalMail(mailbox, smtp, f"{base_url}/mailbox/")
+    server.stop()
+    smtp.stop()
+
+
+def _href(page: httpx.Response, text: str) -> str:
+    """The target of the link whose text is ``text``, resolved against the page's URL as a browser does."""
+    match = re.search(rf"<a href='([^']+)'[^>]*>{re.escape(text)}</a>", page.text)
+    assert match, f"no link {text!r} in {page.text}"
+    return urljoin(str(page.url), match.group(1))
+
+
+def test_mounted_under_a_path_every_link_stays_inside_it_list_message_attachment_back(mounted_mail: LocalMail) -> None:
+    # Given a message with a boleta attached, in a mailbox mounted at /mailbox/
+    send(mounted_mail, order_email(subject="Tu comprobante de pago"))
+    index = httpx.get(mounted_mail.web_url)
+
+    # When a person clicks the subject, then the attachment, then "back"
+    message = httpx.get(_href(index, "Tu comprobante de pago"))
+    attachment = httpx.get(_href(message, "boleta.txt"))
+    back = httpx.get(_href(message, "&larr; Volver al buzón"))
+
+    # Then each click lands on the mailbox's own page, never on the gateway at the server's root
+    assert message.status_code == 200 and "/mailbox/messages/" in str(message.url)
+    assert "<h1>Tu comprobante de pago</h1>" in message.text
+    assert attachment.status_code == 200 and attachment.content == b"1 x Pollo a la brasa\n"
+    assert back.status_code == 200 and str(back.url) == mounted_mail.web_url
+    assert "Tu comprobante de pago" in back.text
+    # and the JSON API's attachment URLs are under the mount too
+    [listed] = httpx.get(f"{mounted_mail.web_url}api/messages").json()
+    assert listed["attachments"][0]["url"].startswith("/mailbox/messages/")
+
+
+def test_the_list_filters_by_recipient_from_its_form(local_mail: LocalMail) -> None:
+    send(local_mail, order_email(to="ana@example.pe", subject="Para Ana"))
+    send(local_mail, order_email(to="luis@example.pe", subject="Para Luis"))
+
+    page = httpx.get(f"{local_mail.web_url}/", params={"to": "ana@example.pe"})
+
+    assert "<form method='get' action='/'" in page.text
+    assert "Para Ana" in page.text and "Para Luis" not in page.text

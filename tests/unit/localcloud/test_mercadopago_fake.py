@@ -6,13 +6,14 @@ import asyncio
 import hashlib
 import hmac
 import itertools
+import re
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import mercadopago
@@ -23,7 +24,7 @@ from mercadopago.webhook.validator import WebhookSignatureValidator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from localcloud.mercadopago_fake import (
     ATTEMPTS,
@@ -261,6 +262,42 @@ def test_rejected_checkout_redirects_to_the_failure_url(sdk: mercadopago.SDK) ->
     payment_id = parse_qs(urlsplit(answer.headers["location"]).query)["payment_id"][0]
     payment = sdk.payment().get(payment_id)["response"]
     assert (payment["status"], payment["status_detail"]) == ("rejected", "cc_rejected_other_reason")
+
+
+def test_mounted_under_a_path_the_checkout_page_and_its_buttons_stay_inside_it(fake: FakeMercadoPago) -> None:
+    # Given the fake mounted at /mercadopago, as the local cloud serves it, with API Gateway's 403 everywhere else
+    async def gateway(request: Request) -> Response:
+        return Response('{"message":"Missing Authentication Token"}', status_code=403)
+
+    app = Starlette(routes=[Mount("/mercadopago", create_app(fake)), Route("/{path:path}", gateway)])
+    server, base_url = serve_in_thread(app)
+    try:
+        sdk = sdk_for(TOKEN, f"{base_url}/mercadopago")
+        approve = sdk.preference().create(preference_body())["response"]
+        reject = sdk.preference().create(preference_body())["response"]
+
+        # When the buyer opens the checkout page and presses each button
+        page = httpx.get(approve["init_point"])
+        form = re.search(r"<form method='post'( action='([^']*)')?>", page.text)
+        assert form, page.text
+        approved = httpx.post(urljoin(str(page.url), form.group(2) or ""), data={"decision": "approve"})
+        rejected = httpx.post(urljoin(reject["init_point"], form.group(2) or ""), data={"decision": "reject"})
+        # and the fake's own front page, with its link to the notifications it sent
+        front = httpx.get(f"{base_url}/mercadopago/")
+        sent = re.search(r"<a href='([^']+)'>Notificaciones enviadas", front.text)
+        assert sent, front.text
+        notifications = httpx.get(urljoin(str(front.url), sent.group(1)))
+    finally:
+        server.stop()
+
+    # Then the page and the form's target are under the mount, and each answer sends the buyer back
+    assert approve["init_point"] == f"{base_url}/mercadopago/checkout/{approve['id']}"
+    assert page.status_code == 200
+    assert approved.status_code == 303 and approved.headers["location"].startswith("https://tienda.example.pe/pago/ok?")
+    assert rejected.status_code == 303
+    assert rejected.headers["location"].startswith("https://tienda.example.pe/pago/error?")
+    assert front.status_code == 200 and "<code>APRO</code>" in front.text
+    assert notifications.status_code == 200 and isinstance(notifications.json(), list)
 
 
 def test_expired_preference_cannot_be_paid(sdk: mercadopago.SDK) -> None:
