@@ -8,9 +8,10 @@ which every metric has (``core.observability.tenant_metric``) and which an alarm
 a SEARCH over ten thousand tenants).
 
 Thresholds wake someone for what needs a person: a function that failed or was throttled, an order workflow
-that failed or timed out, a REST API answering 5xx to more than ``API_5XX_PERCENT`` of its requests, and a spike
-of overdue orders. The queues' own alarms (a message in a dead-letter queue, a message waiting too long) are
-``WorkQueue``'s, beside each queue.
+that failed (the workflow has no overall timeout: a stage's hard limit is caught and ends the execution in
+``Fail``, so a stuck order is a failed execution), a REST API answering 5xx to more than ``API_5XX_PERCENT`` of its
+requests, and a spike of overdue orders. The queues' own alarms (a message in a dead-letter queue, a message waiting
+too long) are ``WorkQueue``'s, beside each queue.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Watched:
     """Everything the stage's operations watch, by physical name."""
 
     functions: Sequence[str]  # every function of the platform
+    errors_are_answers: Sequence[str]  # those whose raised errors are answers (the authorizer's 401): no errors alarm
     queues: Sequence[QueueNames]  # every queue
     stage_queues: dict[str, str]  # each order stage's work queue: COCINA -> bembos-dev-cocina.fifo
     state_machine: str  # the order workflow
@@ -172,6 +174,11 @@ class Operations(Construct):
         errors as 5xx, watched on the API; a queue consumer's failed record goes back to its queue) and its
         throttles (the account's or region's concurrency ran out)."""
         for function in self.watched.functions:
+            if function in self.watched.errors_are_answers:
+                # Every rejected token is an Error to Lambda; a crash of the authorizer is API Gateway's 500 to the
+                # caller, which the REST 5xx rate alarm watches.
+                self._throttles_alarm(function)
+                continue
             self._alarm(
                 f"{function}Errors",
                 name=f"{function.removeprefix(self.stage.prefix + '-')}-errors",
@@ -179,13 +186,16 @@ class Operations(Construct):
                 metric=self._lambda("Errors", function, "Sum"),
                 threshold=1,
             )
-            self._alarm(
-                f"{function}Throttles",
-                name=f"{function.removeprefix(self.stage.prefix + '-')}-throttles",
-                description=f"{function}: invocations were throttled (no concurrency left)",
-                metric=self._lambda("Throttles", function, "Sum"),
-                threshold=1,
-            )
+            self._throttles_alarm(function)
+
+    def _throttles_alarm(self, function: str) -> None:
+        self._alarm(
+            f"{function}Throttles",
+            name=f"{function.removeprefix(self.stage.prefix + '-')}-throttles",
+            description=f"{function}: invocations were throttled (no concurrency left)",
+            metric=self._lambda("Throttles", function, "Sum"),
+            threshold=1,
+        )
 
     def _workflow_alarms(self) -> None:
         """An order the workflow gave up on (``OrderNeedsAdmin``, an unexpected failure) or that ran out of time.
@@ -195,13 +205,6 @@ class Operations(Construct):
             name="pedido-failed",
             description="Order workflow: an execution failed (an order needs an admin)",
             metric=self._workflow("ExecutionsFailed"),
-            threshold=1,
-        )
-        self._alarm(
-            "WorkflowTimedOut",
-            name="pedido-timed-out",
-            description="Order workflow: an execution timed out",
-            metric=self._workflow("ExecutionsTimedOut"),
             threshold=1,
         )
 

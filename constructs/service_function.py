@@ -45,6 +45,7 @@ class ServiceFunction(Construct):
         timeout: cdk.Duration | None = None,
         memory_size: int = 256,
         description: str = "",
+        errors_are_answers: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         function_name = f"{stage.prefix}-{service}"
@@ -52,6 +53,9 @@ class ServiceFunction(Construct):
         # Its physical name as a plain string: what CloudWatch names its metrics by (the Operations stack watches
         # the functions by name, with no cross-stack reference to hold a deploy of this stack back).
         self.function_name = function_name
+        # Its raised errors are answers, not failures (the authorizer raises "Unauthorized" for each 401): Lambda
+        # counts them as Errors, so no errors alarm watches it (constructs.operations).
+        self.errors_are_answers = errors_are_answers
         self.timeout = timeout or cdk.Duration.seconds(10)
         self.log_group = logs.LogGroup(
             self,

@@ -191,6 +191,7 @@ class ApiStack(cdk.Stack):
             "AuthorizerFunction",
             stage=self.stage,
             service="authorizer",
+            errors_are_answers=True,  # "Unauthorized" is raised for every 401
             handler="authorizer.handler.lambda_handler",
             layer=layer,
             environment={"TOKENS_TABLE": self.data.tokens.table_name, "TENANTS_TABLE": self.data.tenants.table_name},

@@ -38,6 +38,9 @@ class OperationsStack(cdk.Stack):
             stage=stage,
             watched=Watched(
                 functions=[c.function_name for c in constructs if isinstance(c, ServiceFunction)],
+                errors_are_answers=[
+                    c.function_name for c in constructs if isinstance(c, ServiceFunction) and c.errors_are_answers
+                ],
                 queues=[
                     QueueNames(c.queue_name, c.dead_letter_queue_name) for c in constructs if isinstance(c, WorkQueue)
                 ],

@@ -98,7 +98,8 @@ def tenant_dimension_enabled() -> bool:
 
 
 def record_keys(body: str) -> dict[str, str]:
-    """The tenant and the order a queue message names: its own fields, or an EventBridge event's ``detail``."""
+    """The tenant and the order a queue message names: its own fields, or an EventBridge event's ``detail`` (and
+    then the event's id, ``event_id``)."""
     try:
         message = json.loads(body)
     except ValueError:
@@ -106,7 +107,10 @@ def record_keys(body: str) -> dict[str, str]:
     if not isinstance(message, dict):
         return {}
     fields = message["detail"] if isinstance(message.get("detail"), dict) else message
-    return {key: fields[key] for key in LOG_KEYS if isinstance(fields.get(key), str) and fields[key]}
+    keys = {key: fields[key] for key in LOG_KEYS if isinstance(fields.get(key), str) and fields[key]}
+    if fields is not message and isinstance(message.get("id"), str):
+        keys["event_id"] = message["id"]
+    return keys
 
 
 @contextmanager

@@ -57,7 +57,6 @@ def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: 
     if email is None:  # this event needs no email (e.g. a state whose email another part sends)
         return "ignored"
     tenant_id = str(event.detail["tenant_id"])
-    logger.append_keys(event_id=event.id)  # tenant and order: the record's scope (core.observability)
     key = dedup_key(event)
     claim = ledger.claim(tenant_id, key)
     if claim == "already_sent":

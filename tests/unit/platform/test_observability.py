@@ -161,6 +161,10 @@ def test_an_invocation_starts_without_the_keys_the_previous_one_appended(
     [
         ('{"tenant_id": "t", "order_id": "o", "task_token": "x"}', {"tenant_id": "t", "order_id": "o"}),  # workflow
         ('{"detail-type": "X", "detail": {"tenant_id": "t", "order_id": "o"}}', {"tenant_id": "t", "order_id": "o"}),
+        (  # an EventBridge event: its id too (the e-mail notifier's log lines name the event they are about)
+            '{"id": "ev-1", "detail": {"tenant_id": "t", "order_id": "o"}}',
+            {"tenant_id": "t", "order_id": "o", "event_id": "ev-1"},
+        ),
         ('{"detail": {"tenant_id": "t", "employee_id": "e"}}', {"tenant_id": "t"}),  # an identity event
         ('{"tenant_id": 7}', {}),
         ("not json", {}),
