@@ -38,7 +38,7 @@ def stat(page: Any, label: str) -> Any:
 def expect_cards(page: Any, cards: dict[str, Any]) -> None:
     expect(stat(page, "Pagados")).to_have_text(f"{cards['orders']['paid']:,}")
     expect(stat(page, "Entregados")).to_have_text(f"{cards['orders']['delivered']:,}")
-    expect(stat(page, "Cancelados")).to_have_text(f"{cards['orders']['cancelled']:,}")
+    expect(stat(page, "Cancelados tras pagar")).to_have_text(f"{cards['orders']['cancelled']:,}")
     expect(stat(page, "Ventas")).to_have_text(soles(cards["revenue_cents"]))
     expect(stat(page, "Ticket promedio")).to_have_text(soles(cards["average_ticket_cents"]))
 

@@ -129,7 +129,8 @@ function OrderStats({ summary }: { summary: MetricsSummary }) {
   const stats: [string, string, string?][] = [
     ["Pagados", count(orders.paid)],
     ["Entregados", count(orders.delivered)],
-    ["Cancelados", count(orders.cancelled)],
+    // The API's `cancelled` counts paid (refunded) orders only; the list of reasons below has the unpaid ones too.
+    ["Cancelados tras pagar", count(orders.cancelled)],
     ["Alertas de atraso", count(orders.overdue), orders.overdue > 0 ? "stat--warn" : undefined],
     ["Ventas", soles(summary.revenue_cents)],
     ["Ticket promedio", summary.average_ticket_cents === null ? "—" : soles(summary.average_ticket_cents)],

@@ -199,6 +199,8 @@ describe("the API's JSON as chart series", () => {
     worked.stages[2] = { ...worked.stages[2], entered: 1 };
     expect(isEmpty(worked)).toBe(false);
     expect(isEmpty(summary({ orders: { paid: 0, delivered: 0, cancelled: 1, overdue: 0 } }))).toBe(false);
+    // a day whose only orders expired unpaid: not "no orders", its cancellations are shown
+    expect(isEmpty(summary({ cancellations: [{ reason: "expired_unpaid", count: 2 }] }))).toBe(false);
   });
 
   test("inline bars are each row's share of the largest", () => {

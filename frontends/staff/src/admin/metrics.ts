@@ -293,7 +293,8 @@ export const SLA_TEXT: Record<SlaLevel, string> = {
 /** Nothing happened in the range: no order paid, delivered or cancelled, no alert, no stage worked. */
 export function isEmpty(summary: MetricsSummary): boolean {
   const { paid, delivered, cancelled, overdue } = summary.orders;
-  return paid + delivered + cancelled + overdue === 0 && summary.stages.every((s) => s.entered + s.completed === 0);
+  const moved = summary.stages.some((s) => s.entered + s.completed > 0);
+  return paid + delivered + cancelled + overdue === 0 && !moved && summary.cancellations.length === 0;
 }
 
 export interface StageSeries {
