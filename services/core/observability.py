@@ -113,11 +113,20 @@ def record_keys(body: str) -> dict[str, str]:
     return keys
 
 
+def about_order(order_id: str) -> None:
+    """The order a request learnt of on its way (a new order, a payment's order): its id on the lines it still
+    writes, and the correlation id. The invocation's state is cleared at the next one (``clear_state``) and a
+    record's at its end (``order_scope``)."""
+    logger.append_keys(order_id=order_id)
+    logger.set_correlation_id(order_id)
+
+
 @contextmanager
 def order_scope(keys: Mapping[str, str]) -> Iterator[None]:
     """``keys`` (tenant, order) on every line written inside, and the order as the correlation id; the
     logger's keys and correlation id as they were afterwards."""
     previous = logger.get_correlation_id()
+    had = set(logger.get_current_keys())
     if keys.get("order_id"):
         logger.set_correlation_id(keys["order_id"])
     try:
@@ -125,6 +134,7 @@ def order_scope(keys: Mapping[str, str]) -> Iterator[None]:
             yield
     finally:
         logger.set_correlation_id(previous)
+        logger.remove_keys([key for key in LOG_KEYS if key not in had])  # what ``about_order`` added inside
 
 
 def _in_order_scope(record_handler: Callable[..., R]) -> Callable[..., R]:

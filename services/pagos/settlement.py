@@ -37,7 +37,7 @@ from core import contracts
 from core.clock import iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
-from core.observability import logger
+from core.observability import about_order, logger
 from core.orders import HistoryEntry, StoredOrder
 from pagos.events import status_detail
 from pagos.gateway import soles_to_cents
@@ -154,6 +154,8 @@ def settle(
 ) -> Outcome:
     """Record the payment on its order (stamped ``iso(now)``); see the module's docstring."""
     order_id = facts.order_ref(tenant_id)
+    if order_id is not None:
+        about_order(order_id)
     log = {"payment_id": facts.payment_id, "payment_status": facts.status, "order_id": order_id}
     if order_id is None:
         logger.warning("payment of another tenant or order: ignored", extra=log)

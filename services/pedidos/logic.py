@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from core import contracts
 from core.clock import iso
 from core.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from core.observability import logger, tenant_metric
+from core.observability import about_order, logger, tenant_metric
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
 from core.principal import Principal
 from core.tenant_config import TenantConfig, TenantConfigs
@@ -248,6 +248,7 @@ def create_order(
         raise Forbidden("Only an active customer account can order", code="customer_inactive")
     lines, subtotal, fee = price_order(body, context, context.tenant.delivery_fee_cents, now=now)
     order_id = new_id()
+    about_order(order_id)
     pay_before = now + timedelta(minutes=contracts.UNPAID_ORDER_MINUTES)
     order = StoredOrder(
         tenant_id=tenant_id,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core import contracts
-from core.observability import logger, record_keys, tenant_metric
+from core.observability import about_order, logger, order_scope, record_keys, tenant_metric
 from realtime import notifier
 from realtime import runtime as realtime_runtime
 from realtime.dal import ConnectionGone
@@ -173,6 +173,24 @@ def test_an_invocation_starts_without_the_keys_the_previous_one_appended(
 )
 def test_a_record_names_its_tenant_and_order_in_its_body_or_its_events_detail(body: str, keys: dict[str, str]) -> None:
     assert record_keys(body) == keys
+
+
+def test_an_order_learnt_of_midway_names_the_rest_of_the_lines_and_leaves_with_its_scope(log_lines: Lines) -> None:
+    # A request that creates an order or settles a payment learns of its order on the way (POST /pedidos, the
+    # webhook): from then on its lines carry it, as the correlation id too; a record's scope takes both away.
+    logger.set_correlation_id("api-request-1")
+    with order_scope({"tenant_id": "t"}):
+        logger.info("before")
+        about_order("pedido-9")
+        logger.info("after")
+    logger.info("outside")
+    lines = log_lines()
+    assert "order_id" not in _line(lines, "before") and _line(lines, "before")["correlation_id"] == "api-request-1"
+    after = _line(lines, "after")
+    assert (after["order_id"], after["correlation_id"]) == ("pedido-9", "pedido-9")
+    outside = _line(lines, "outside")
+    assert "order_id" not in outside and outside["correlation_id"] == "api-request-1"
+    logger.set_correlation_id(None)
 
 
 # -- business metrics -----------------------------------------------------------------------------------------------
