@@ -140,7 +140,8 @@ def read_the_boleta_in_the_mailbox(page, cloud, email: str, order_id: str) -> No
     assert re.search(r"TOTAL +S/ 10\.50", boleta), boleta
     page.get_by_role("link", name="Volver al buzón").click()
     expect(page.get_by_role("heading", name="Buzón local")).to_be_visible()
-    expect(page.get_by_role("link", name=subject)).to_be_visible()
+    # the whole mailbox again: this customer's boleta among everyone's
+    expect(page.get_by_role("row").filter(has_text=email).get_by_role("link", name=subject)).to_be_visible()
 
 
 def test_the_live_page_reconnects_after_a_drop_and_shows_what_happened_meanwhile(page, cloud) -> None:
