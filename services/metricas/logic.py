@@ -11,10 +11,10 @@ any mark an event could have left is still there while it can be counted.
 **AWS calls per event.** A state that ends a stage (the next stage entered, ENTREGADO) reads that stage's tracking
 row (one GetItem: its ``enqueued_at``, ``completed_at``, who completed it and their name), writes one transaction
 (the mark, the day rows of the location and of all locations, and the employee's day and month rows: 7 items) and
-raises the day's maximum of the two day rows (two UpdateItems); the tenant's time limits (one GetItem) are cached a
-minute per container. Every other event is one transaction of 3 items (PAGADO: 5, with the hour rows). Carrying the
-row's times in the events instead would need the workflow's task output and the stage consumer to change; one
-GetItem per stage is cheaper than that coupling.
+raises the maxima of the two day rows and of the employee's four rows (six UpdateItems); the tenant's time limits
+(one GetItem) are cached a minute per container. Every other event is one transaction of 3 items (PAGADO: 5, with
+the hour rows). Carrying the row's times in the events instead would need the workflow's task output and the stage
+consumer to change; one GetItem per stage is cheaper than that coupling.
 """
 
 from __future__ import annotations
@@ -216,6 +216,11 @@ def _average(milliseconds: int, count: int) -> float | None:
     return round(milliseconds / count / 1000, 1) if count else None
 
 
+def _seconds(max_ms: int | None, count: int) -> float | None:
+    """A maximum in seconds, None when nothing was completed (or it is not known)."""
+    return max_ms / 1000 if count and max_ms is not None else None
+
+
 def summary(principal: Principal, query: Period, *, dal: MetricsDal, tenants: Tenants) -> MetricsSummary:
     """The dashboard's cards, the stages against the tenant's time limits, and a series per day: one Query."""
     loc = query.rows_location
@@ -296,11 +301,16 @@ def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: dateti
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for row in dal.rows(principal.tenant_id, low, high):  # by day (or month): the last name seen is the newest
         entry = merged.setdefault((row["employee_id"], row["stage"]), {"completed": 0, "ms": 0, "late": 0,
-                                                                      "buckets": [0] * BUCKETS})  # fmt: skip
+                                                                      "buckets": [0] * BUCKETS,
+                                                                      "max_ms": 0})  # fmt: skip
         entry["name"] = row.get("name") or row["employee_id"]
         for name in ("completed", "ms", "late"):
             entry[name] += _n(row, name)
         entry["buckets"] = [a + b for a, b in zip(entry["buckets"], _buckets([row], ""), strict=True)]
+        # A row with completions but no maximum (its maximum not raised yet: the redelivery will) leaves the
+        # percentile uncapped rather than capped too low.
+        top = row.get("max_ms") if _n(row, "completed") else 0
+        entry["max_ms"] = None if top is None or entry["max_ms"] is None else max(entry["max_ms"], int(top))
     employees = [
         EmployeeEntry(
             employee_id=employee_id,
@@ -308,7 +318,7 @@ def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: dateti
             stage=stage,
             completed=entry["completed"],
             avg_seconds=_average(entry["ms"], entry["completed"]),
-            p90_seconds=percentile(entry["buckets"], 0.9, None),
+            p90_seconds=percentile(entry["buckets"], 0.9, _seconds(entry["max_ms"], entry["completed"])),
             overdue=entry["late"],
         )
         for (employee_id, stage), entry in merged.items()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from metrics_world import TENANT_A, World, admin
-from scripted import ANA, COCINA, Step, events, lima
+from scripted import ANA, COCINA, LUIS, Step, events, lima
 
 from localcloud.demo_metrics import ScriptedOrder
 from metricas import runtime
@@ -89,6 +89,28 @@ def test_whole_months_rank_the_employees_from_their_month_rows_with_the_same_num
     [ana] = november["employees"]
     assert (ana["completed"], ana["avg_seconds"], ana["overdue"]) == (2, 900.0, 1)  # 600 s and 1200 s (late)
     assert [(e["completed"], e["avg_seconds"]) for e in so_far["employees"]] == [(3, 700.0)]
+
+
+def test_the_rankings_p90_is_never_above_the_employees_maximum_by_day_or_by_month(world: World) -> None:
+    # Given one kitchen completion of Ana in 61 s (the (60, 120] bucket) and one of Luis in 7300 s (beyond the last
+    # bound, 7200 s)
+    orders = (
+        ScriptedOrder("q1", "larco", "pickup", lima(20, 12, 0), 3000, steps=(Step(COCINA, 61, *ANA),)),
+        ScriptedOrder("q2", "larco", "pickup", lima(20, 13, 0), 3000, steps=(Step(COCINA, 7300, *LUIS),)),
+    )
+    assert world.deliver(*(e for order in events(world, orders).values() for e in order)) == []
+
+    # When the admins rank that day (its day rows) and November (its month rows)
+    by_day = world.get("/metricas/empleados", admin(), desde="2026-11-20", hasta="2026-11-20").body["employees"]
+    by_month = world.get("/metricas/empleados", admin(), desde="2026-11-01").body["employees"]
+
+    # Then each p90 is the employee's own time, as the summary's maximum is: not the top of the bucket (120 s),
+    # nor the last bound (7200 s)
+    for ranking in (by_day, by_month):
+        assert {e["name"]: (e["completed"], e["avg_seconds"], e["p90_seconds"]) for e in ranking} == {
+            "Ana Pérez": (1, 61.0, 61.0),
+            "Luis Quispe": (1, 7300.0, 7300.0),
+        }
 
 
 def test_aws_calls_per_metrics_request(world: World) -> None:
