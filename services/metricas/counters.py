@@ -15,8 +15,9 @@ tenant's locations, so the whole tenant is one Query too):
 - ``X#<order>#<fact>``: the mark that an event was counted (see ``logic``).
 
 Each chart is one Query of one key range: the summary reads the range's ``D`` rows (under 1 KB a day: a year is
-one page), the hours its ``H`` rows, the ranking its ``E`` day rows, or its month rows when the range is whole
-months. Counter rows live ``ROW_KEEP_DAYS`` after their day (or month) ends.
+one page), the hours its ``H`` rows; the ranking reads the ``E`` month rows of the range's whole months and the day
+rows of a partial first and last month only (``logic.ranking_ranges``: one Query within a month or for whole
+months, at most three). Counter rows live ``ROW_KEEP_DAYS`` after their day (or month) ends.
 
 **Percentiles** come from the histogram: the bucket holding the rank, linearly within its bounds, never above the
 range's maximum. They are exact to the width of that bucket (30 s up to 1 min, then 1 min up to 5 min, 2-3 min up

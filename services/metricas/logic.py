@@ -286,20 +286,34 @@ def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
     )
 
 
-def whole_months(query: Period, today: date) -> bool:
-    """The range is whole months (it starts on a 1st and ends on a month's last day, or reaches today): the
-    employees' month rows answer it exactly, 12 rows a year per employee and stage instead of 365."""
-    ends_a_month = query.last == counters.last_day_of_month(query.last) or query.last >= today
-    return query.first.day == 1 and ends_a_month
+def ranking_ranges(query: Period, today: date) -> list[tuple[str, str]]:
+    """The key ranges of the ``E`` rows the ranking reads, oldest first: the month rows of the range's whole months
+    (a month from its 1st to its last day, or to today and beyond: its row holds nothing later), and the day rows of
+    a partial first and last month only. So a year is at most 12 month rows and about 60 day rows per employee and
+    stage, not 365 day rows, and it is read in at most three Queries (days, months, days); a range within one month,
+    or of whole months only, is one Query (two partial months next to each other are one range of days)."""
+    spans: list[tuple[str, date, date]] = []  # ("d" or "m", first day, last day)
+    start = query.first
+    while start <= query.last:
+        month_end = counters.last_day_of_month(start)
+        end = min(month_end, query.last)
+        kind = "m" if start.day == 1 and (end == month_end or end >= today) else "d"
+        if spans and spans[-1][0] == kind:
+            spans[-1] = (kind, spans[-1][1], end)  # the next month, or the next days: one key range
+        else:
+            spans.append((kind, start, end))
+        start = end + timedelta(days=1)
+    loc = query.rows_location
+    return [(counters.employee_months if kind == "m" else counters.employee_days)(loc, a, b) for kind, a, b in spans]
 
 
 def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: datetime) -> EmployeeRanking:
-    """Who completed each stage, how many and how fast: one Query (the month rows for whole months)."""
-    loc = query.rows_location
-    by_month = whole_months(query, lima_day(now))
-    low, high = (counters.employee_months if by_month else counters.employee_days)(loc, query.first, query.last)
+    """Who completed each stage, how many and how fast: the month rows of whole months, the day rows of the partial
+    first and last months (``ranking_ranges``: one Query within a month, at most three)."""
+    ranges = ranking_ranges(query, lima_day(now))
+    rows = (row for low, high in ranges for row in dal.rows(principal.tenant_id, low, high))
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in dal.rows(principal.tenant_id, low, high):  # by day (or month): the last name seen is the newest
+    for row in rows:  # oldest first: the last name seen is the newest
         entry = merged.setdefault((row["employee_id"], row["stage"]), {"completed": 0, "ms": 0, "late": 0,
                                                                       "buckets": [0] * BUCKETS,
                                                                       "max_ms": 0})  # fmt: skip
