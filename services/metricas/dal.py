@@ -13,6 +13,7 @@ never retried.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -32,6 +33,12 @@ BACKOFF_SECONDS = 0.025  # the first retry waits up to this, each next one up to
 # What the metrics read of a tracking row (never its task token).
 _ROW_ATTRIBUTES = ("stage", "location_id", "status", "enqueued_at", "completed_at", "completed_by", "claimed_by",
                    "claimed_by_name")  # fmt: skip
+
+
+def request_token(tenant_id: str, mark: str, attempt: int) -> str:
+    """The ``ClientRequestToken`` of an event's transaction: the same for the same fact (the tenant's mark) and
+    attempt, 36 characters (DynamoDB's most)."""
+    return hashlib.sha256(f"{tenant_id}#{mark}#{attempt}".encode()).hexdigest()[:36]
 
 
 def _reasons(exc: ClientError) -> list[str]:
@@ -97,8 +104,23 @@ class MetricsDal:
         }
         items = [mark, *({"Update": self._row_update(tenant_id, key, row)} for key, row in tally.rows.items())]
 
-        def commit(_attempt: int) -> None:
-            self._dynamodb.transact_write_items(TransactItems=items)
+        def commit(attempt: int) -> None:
+            # The token makes a commit whose response was lost answer success again for ten minutes: the event
+            # delivered again in that time (its invocation timed out, or failed after the commit) is counted, and
+            # its business metrics emitted, rather than found a duplicate. botocore already sends a random token
+            # per call, which its own retries reuse; this one is the fact's, so it outlives the invocation. A new
+            # one per attempt: a retry follows a cancellation, and DynamoDB does not say what a cancelled
+            # transaction's token answers within the window. moto ignores the token: there a commit repeated is
+            # always a duplicate.
+            token = request_token(tenant_id, tally.mark, attempt)
+            try:
+                self._dynamodb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            except ClientError as exc:
+                if error_code(exc) != "IdempotentParameterMismatchException":
+                    raise
+                # The token was used in the last ten minutes with other counters (the tenant's time limits
+                # changed in between, say): without it, the mark decides.
+                self._dynamodb.transact_write_items(TransactItems=items)
 
         try:
             self._retry_conflicts(commit)

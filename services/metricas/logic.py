@@ -4,7 +4,11 @@
 (``X#<order>#<state>``; an overdue alert: ``X#<order>#OVERDUE#<stage>#<at>``), put only if absent, and the ``ADD``s
 of every counter it moves. A redelivered message, or an EventBridge replay (a new event id, the same fact), finds
 the mark and the transaction writes nothing. The maxima are a separate conditional update, naturally idempotent, so
-it is repeated on a duplicate too: a crash between the two is repaired by the redelivery. A mark lives
+it is repeated on a duplicate too: a crash between the two is repaired by the redelivery. The business metrics are
+emitted last, for a newly counted event; the transaction's ``ClientRequestToken`` is the fact's (``dal``), so a
+redelivery within ten minutes of a commit whose invocation failed afterwards (a lost response, a timeout, the maxima)
+is answered "committed" by DynamoDB, without a write, and emits them. The price: an event delivered again within
+those ten minutes after a complete first delivery emits them twice (the counters never move twice). A mark lives
 ``MARK_KEEP_DAYS`` from the event's own time, and events older than ``COUNT_WINDOW_DAYS`` are not counted (logged):
 any mark an event could have left is still there while it can be counted.
 
@@ -110,12 +114,12 @@ def count_event(
     tally = counters.tally(envelope.detail_type, event, left=left, sla_seconds=sla)
     if tally is None:
         return "ignored"
-    outcome: Outcome = "duplicate"
-    if dal.record(event.tenant_id, tally, mark_expires_at=int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())):
-        outcome = "counted"
+    expires_at = int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())
+    outcome: Outcome = "counted" if dal.record(event.tenant_id, tally, mark_expires_at=expires_at) else "duplicate"
+    dal.raise_maxima(event.tenant_id, tally)
+    if outcome == "counted":  # once the record is done: a failure before this leaves them to its redelivery
         for name, value, unit, stage in tally.metrics:
             emit(name, event.tenant_id, value, MetricUnit(unit), stage)
-    dal.raise_maxima(event.tenant_id, tally)
     logger.info("order event counted" if outcome == "counted" else "order event counted before",
                 extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
     return outcome

@@ -1,5 +1,6 @@
-"""The metrics' writes under contention: a write conflict is tried again, a bounded number of times after a jittered
-wait, and a mark already there is a duplicate at once.
+"""The metrics' writes under contention and lost responses: a write conflict is tried again, a bounded number of times
+after a jittered wait; a mark already there is a duplicate at once; a commit whose response was lost is counted when
+it is sent again within DynamoDB's ten minutes (the transaction's ``ClientRequestToken`` is the fact's).
 
 moto never reports a write conflict, so these tests give a real boto3 client a DynamoDB of their own (its
 ``before-send`` hook, ``Endpoint``): botocore builds, signs, retries and parses every call as it would against AWS,
@@ -16,10 +17,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError
 
 from core.errors import DependencyFailed
 from metricas.counters import Tally
-from metricas.dal import BACKOFF_SECONDS, WRITE_ATTEMPTS, MetricsDal
+from metricas.dal import BACKOFF_SECONDS, WRITE_ATTEMPTS, MetricsDal, request_token
 
 TABLE = "t-metricas"
 DAY = "D#larco#2026-11-28"
@@ -37,12 +39,15 @@ class Endpoint:
     """The metrics table as DynamoDB answers it, for ``TransactWriteItems`` and ``UpdateItem``: each call takes the
     next scripted outcome (``conflict``: cancelled for a ``TransactionConflict`` / ``TransactionConflictException``;
     ``mark_and_conflict``: cancelled for the mark's condition and a conflict; ``condition``: an UpdateItem's
-    condition fails; ``ok``: as DynamoDB would, the mark put only if absent)."""
+    condition fails; ``lost``: committed, but the connection closes before the answer; ``ok``: as DynamoDB would).
+    As DynamoDB does, a transaction with a token it committed answers success again without writing (another
+    transaction with that token: ``IdempotentParameterMismatchException``), and the mark is put only if absent."""
 
     def __init__(self, *script: str) -> None:
         self.script = list(script)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.marks: set[str] = set()
+        self.tokens: dict[str, list[Any]] = {}  # committed: token -> its items (the ten minutes never end here)
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         target = request.headers["X-Amz-Target"]
@@ -65,9 +70,15 @@ class Endpoint:
             return _cancelled(["None", "TransactionConflict", *["None"] * (len(items) - 2)])
         if outcome == "mark_and_conflict":
             return _cancelled(["ConditionalCheckFailed", "TransactionConflict", *["None"] * (len(items) - 2)])
+        token = body.get("ClientRequestToken")  # botocore sends a random one when the caller does not
+        if token in self.tokens:
+            return _ok() if self.tokens[token] == items else _error("IdempotentParameterMismatchException")
         if mark in self.marks:
             return _cancelled(["ConditionalCheckFailed", *["None"] * (len(items) - 1)])
         self.marks.add(mark)
+        self.tokens[token] = items
+        if outcome == "lost":
+            raise ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
         return _ok()
 
 
@@ -96,11 +107,11 @@ def client(endpoint: Endpoint, **config: Any) -> Any:
     return dynamodb
 
 
-def tally() -> Tally:
+def tally(milliseconds: int = 400_000) -> Tally:
     """An event that ends the kitchen: its mark, a day row's counters and the row's maximum."""
     result = Tally("X#o1#EMPAQUETAMIENTO")
-    result.add(DAY, 1_800_000_000, {"cocina_completed": 1, "cocina_ms": 400_000})
-    result.raise_max(DAY, "cocina_max_ms", 400_000)
+    result.add(DAY, 1_800_000_000, {"cocina_completed": 1, "cocina_ms": milliseconds})
+    result.raise_max(DAY, "cocina_max_ms", milliseconds)
     return result
 
 
@@ -159,3 +170,43 @@ def test_a_maximum_already_higher_is_not_retried() -> None:
     write(dal, "UpdateItem")
 
     assert [name for name, _ in endpoint.calls] == ["UpdateItem"] and waits == []
+
+
+def test_a_commit_whose_response_was_lost_is_counted_when_its_event_comes_again_within_ten_minutes() -> None:
+    # Given a transaction committed whose answer never arrived (botocore gave up: the invocation fails, SQS will
+    # deliver the event again)
+    endpoint = Endpoint("lost")
+    dal = MetricsDal(client(endpoint, retries={"total_max_attempts": 1}), metrics_table=TABLE)
+    with pytest.raises(DependencyFailed):
+        write(dal, "TransactWriteItems")
+
+    # When the event is delivered again, within DynamoDB's ten minutes
+    outcome = write(dal, "TransactWriteItems")
+
+    # Then DynamoDB answers the fact's token with success: counted (its business metrics emitted), not a duplicate
+    assert outcome is True and endpoint.marks == {"X#o1#EMPAQUETAMIENTO"}
+    [first, again] = [body["ClientRequestToken"] for _, body in endpoint.calls]
+    assert first == again == request_token("bembos-miraflores", "X#o1#EMPAQUETAMIENTO", 0) and len(first) == 36
+    assert request_token("bembos-san-isidro", "X#o1#EMPAQUETAMIENTO", 0) != first  # another tenant's fact
+
+
+def test_a_commit_retried_by_botocore_after_a_lost_response_is_counted() -> None:
+    # botocore's own retry resends the same request (its token too): the commit answers success
+    endpoint = Endpoint("lost")
+    dal = MetricsDal(client(endpoint, retries={"total_max_attempts": 2}), metrics_table=TABLE)
+
+    assert write(dal, "TransactWriteItems") is True
+    assert len(endpoint.calls) == 2 and endpoint.calls[0][1] == endpoint.calls[1][1]
+
+
+def test_a_token_used_for_other_counters_leaves_the_mark_to_decide() -> None:
+    # Given the fact committed with other counters within ten minutes (the tenant's time limits changed, say)
+    endpoint = Endpoint()
+    dal = MetricsDal(client(endpoint), metrics_table=TABLE)
+    assert dal.record("bembos-miraflores", tally(400_000), mark_expires_at=1_800_000_000) is True
+
+    # When it comes again with these counters, DynamoDB refuses the token; without it, the mark is there
+    assert dal.record("bembos-miraflores", tally(500_000), mark_expires_at=1_800_000_000) is False
+
+    tokens = [body["ClientRequestToken"] for _, body in endpoint.calls]
+    assert len(tokens) == 3 and tokens[0] == tokens[1] != tokens[2]  # the last one botocore's own
