@@ -30,9 +30,11 @@ T = TypeVar("T")
 WRITE_ATTEMPTS = 4  # the first and three more, on a write conflict
 BACKOFF_SECONDS = 0.025  # the first retry waits up to this, each next one up to twice as long
 
-# What the metrics read of a tracking row (never its task token).
-_ROW_ATTRIBUTES = ("stage", "location_id", "status", "enqueued_at", "completed_at", "completed_by", "claimed_by",
-                   "claimed_by_name")  # fmt: skip
+# What the metrics read of a tracking row, its keys included: exactly its GetItem's projection, and the attributes
+# the consumer's role may read of the stage tables (a dynamodb:Attributes condition, stacks/metrics_services.py):
+# never the task token.
+TRACKING_ROW_ATTRIBUTES = ("tenant_id", "order_id", "stage", "location_id", "status", "enqueued_at", "completed_at",
+                           "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
 
 
 def request_token(tenant_id: str, mark: str, attempt: int) -> str:
@@ -77,7 +79,7 @@ class MetricsDal:
     # -- the consumer ---------------------------------------------------------------------------------
     def left_stage(self, stage: str, tenant_id: str, order_id: str) -> LeftStage | None:
         """The tracking row of ``stage`` for the order (one strongly consistent GetItem), or None."""
-        names = {f"#a{i}": name for i, name in enumerate(_ROW_ATTRIBUTES)}
+        names = {f"#a{i}": name for i, name in enumerate(TRACKING_ROW_ATTRIBUTES)}
         item = self._call(
             "get_item",
             TableName=self._stage_tables[stage],

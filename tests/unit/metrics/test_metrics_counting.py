@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from metrics_world import NOW, TENANT_A, TENANT_B, World, admin, envelope
+from metrics_world import NOW, STAGE_TABLES, TENANT_A, TENANT_B, World, admin, envelope
 from scripted import EMPAQUE, events
 
 from core import contracts
 from core.errors import DependencyFailed
-from metricas import logic
-from metricas.dal import MetricsDal
+from metricas import logic, runtime
+from metricas.dal import TRACKING_ROW_ATTRIBUTES, MetricsDal
 from metricas.models import EventEnvelope
 
 PERIOD = {"desde": "2026-11-27", "hasta": "2026-11-28"}
@@ -186,6 +186,19 @@ def test_business_metrics_are_emitted_only_once_the_event_is_fully_counted() -> 
 
     # Then no business metric was emitted for it (they would be flushed with the batch's others)
     assert emitted == []
+
+
+def test_the_consumer_reads_of_a_tracking_row_exactly_the_attributes_its_role_may_read(world: World) -> None:
+    reads: list[dict[str, Any]] = []
+    events_ = runtime.dal()._dynamodb.meta.events
+    events_.register("provide-client-params.dynamodb.GetItem", lambda params, **_: reads.append(params))
+    ends_kitchen = next(e for e in events(world)["o1"] if e["detail"]["estado_pedido"] == EMPAQUE)
+
+    assert world.deliver(ends_kitchen) == []
+
+    [row] = [r for r in reads if r["TableName"] == STAGE_TABLES[contracts.COCINA]]
+    projected = [row["ExpressionAttributeNames"][n.strip()] for n in row["ProjectionExpression"].split(",")]
+    assert projected == list(TRACKING_ROW_ATTRIBUTES) and "task_token" not in projected  # the IAM condition's list
 
 
 def test_a_bad_record_fails_alone_and_the_rest_of_its_batch_is_counted(world: World) -> None:
