@@ -121,7 +121,7 @@ class MetricsDal:
                 if error_code(exc) != "IdempotentParameterMismatchException":
                     raise
                 # The token was used in the last ten minutes with other counters (the tenant's time limits
-                # changed in between, say): without it, the mark decides.
+                # changed in between, say): with botocore's random token instead, the mark decides.
                 self._dynamodb.transact_write_items(TransactItems=items)
 
         try:
