@@ -1,16 +1,18 @@
 """The metrics service (``metricas``): the admins' business metrics, aggregated on write.
 
 - ``metricas-consumidor``: consumes the order events (EventBridge -> SQS ``<prefix>-metricas``) and counts each
-  once into the metrics table: it reads the tracking row of the stage an order left and the tenant's time limits,
-  and writes the table's counter rows and marks (one transaction per event, and the maxima);
-- ``metricas``: ``GET /metricas``, ``/metricas/empleados``, ``/metricas/horas`` for the tenant's admins: one Query
-  of the metrics table per route, and the tenant's time limits.
+  once into the metrics table: it reads the tracking row of the stage an order left (the attributes it needs, never
+  the task token) and the tenant's time limits, and writes the table's counter rows and marks (one transaction per
+  event, and the maxima);
+- ``metricas``: ``GET /metricas``, ``/metricas/empleados``, ``/metricas/horas`` for the tenant's admins: Queries of
+  the metrics table (one per chart; the ranking's up to three), and the tenant's time limits.
 
 Every statement names the exact actions on the exact tables; neither function may scan.
 """
 
 from __future__ import annotations
 
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 from constructs.grants import allow
 from constructs.microservice import Microservice, RestEndpoint, Route
@@ -21,6 +23,11 @@ from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 
 CONSUMER_BATCH_SIZE = 10
+# What the consumer reads of a stage tracking row, its keys included: metricas.dal.TRACKING_ROW_ATTRIBUTES, its
+# GetItem's projection (the infrastructure imports no service module; tests/infra/test_metrics_wiring.py holds the
+# two equal).
+TRACKING_ROW_ATTRIBUTES = ("tenant_id", "order_id", "stage", "location_id", "status", "enqueued_at", "completed_at",
+                           "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
 
 
 class MetricsServices:
@@ -44,9 +51,19 @@ class MetricsServices:
             description="Counts each order event once into the admins' metrics",
         )
         consumer.consume(self.messaging.metrics, batch_size=CONSUMER_BATCH_SIZE)
-        # The tracking row of the stage an order left (its times and who completed it), the tenant's time limits.
-        allow(consumer.role, ["dynamodb:GetItem"], [*(t.table_arn for t in data.stage_tables.values()),
-                                                    data.tenants.table_arn])  # fmt: skip
+        # The tracking row of the stage an order left (its times and who completed it), only the attributes its
+        # GetItem projects: never the task token. (The local cloud's IAM proxy does not evaluate conditions.)
+        consumer.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[t.table_arn for t in data.stage_tables.values()],
+                conditions={
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(TRACKING_ROW_ATTRIBUTES)},
+                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+                },
+            )
+        )
+        allow(consumer.role, ["dynamodb:GetItem"], [data.tenants.table_arn])  # the tenant's time limits
         # One transaction per event: the mark (a conditional Put) and the counters (Updates); then the maxima.
         allow(consumer.role, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [data.metrics.table_arn])
         return consumer

@@ -11,12 +11,13 @@ tenant's locations, so the whole tenant is one Query too):
 - ``H#<loc>#<yyyy-mm-dd>``: the day's paid orders and revenue by Lima hour, ``hHH_orders``, ``hHH_revenue_cents``;
 - ``E#<loc>#d#<yyyy-mm-dd>#<stage>#<employee>`` and ``E#<loc>#m#<yyyy-mm>#<stage>#<employee>``: what one employee
   completed of one stage on a day, and in a month (the rollup long ranges read): ``completed``, ``ms``, ``late``,
-  the histogram, and ``name``, ``employee_id``, ``stage``;
+  ``max_ms``, the histogram, and ``name``, ``employee_id``, ``stage``;
 - ``X#<order>#<fact>``: the mark that an event was counted (see ``logic``).
 
 Each chart is one Query of one key range: the summary reads the range's ``D`` rows (under 1 KB a day: a year is
-one page), the hours its ``H`` rows, the ranking its ``E`` day rows, or its month rows when the range is whole
-months. Counter rows live ``ROW_KEEP_DAYS`` after their day (or month) ends.
+one page), the hours its ``H`` rows; the ranking reads the ``E`` month rows of the range's whole months and the day
+rows of a partial first and last month only (``logic.ranking_ranges``: one Query within a month or for whole
+months, at most three). Counter rows live ``ROW_KEEP_DAYS`` after their day (or month) ends.
 
 **Percentiles** come from the histogram: the bucket holding the rank, linearly within its bounds, never above the
 range's maximum. They are exact to the width of that bucket (30 s up to 1 min, then 1 min up to 5 min, 2-3 min up
@@ -269,9 +270,12 @@ def _completion(result: Tally, event: OrderEvent, left: LeftStage, sla_seconds: 
     labels = {"employee_id": employee, "name": name, "stage": left.stage}
     month_end = last_day_of_month(day)
     for location in _locations(event):
-        result.add(employee_day_key(location, day, left.stage, employee), _expiry(day), counters, labels)
-        result.add(employee_month_key(location, f"{day:%Y-%m}", left.stage, employee), _expiry(month_end),
-                   counters, labels)  # fmt: skip
+        day_row = employee_day_key(location, day, left.stage, employee)
+        month_row = employee_month_key(location, f"{day:%Y-%m}", left.stage, employee)
+        result.add(day_row, _expiry(day), counters, labels)
+        result.add(month_row, _expiry(month_end), counters, labels)
+        for key in (day_row, month_row):  # the ranking's percentiles are never above the employee's maximum
+            result.raise_max(key, "max_ms", milliseconds)
 
 
 def left_stage_of(event: OrderEvent) -> str | None:

@@ -4,17 +4,21 @@
 (``X#<order>#<state>``; an overdue alert: ``X#<order>#OVERDUE#<stage>#<at>``), put only if absent, and the ``ADD``s
 of every counter it moves. A redelivered message, or an EventBridge replay (a new event id, the same fact), finds
 the mark and the transaction writes nothing. The maxima are a separate conditional update, naturally idempotent, so
-it is repeated on a duplicate too: a crash between the two is repaired by the redelivery. A mark lives
+it is repeated on a duplicate too: a crash between the two is repaired by the redelivery. The business metrics are
+emitted last, for a newly counted event; the transaction's ``ClientRequestToken`` is the fact's (``dal``), so a
+redelivery within ten minutes of a commit whose invocation failed afterwards (a lost response, a timeout, the maxima)
+is answered "committed" by DynamoDB, without a write, and emits them. The price: an event delivered again within
+those ten minutes after a complete first delivery emits them twice (the counters never move twice). A mark lives
 ``MARK_KEEP_DAYS`` from the event's own time, and events older than ``COUNT_WINDOW_DAYS`` are not counted (logged):
 any mark an event could have left is still there while it can be counted.
 
 **AWS calls per event.** A state that ends a stage (the next stage entered, ENTREGADO) reads that stage's tracking
 row (one GetItem: its ``enqueued_at``, ``completed_at``, who completed it and their name), writes one transaction
 (the mark, the day rows of the location and of all locations, and the employee's day and month rows: 7 items) and
-raises the day's maximum of the two day rows (two UpdateItems); the tenant's time limits (one GetItem) are cached a
-minute per container. Every other event is one transaction of 3 items (PAGADO: 5, with the hour rows). Carrying the
-row's times in the events instead would need the workflow's task output and the stage consumer to change; one
-GetItem per stage is cheaper than that coupling.
+raises the maxima of the two day rows and of the employee's four rows (six UpdateItems); the tenant's time limits
+(one GetItem) are cached a minute per container. Every other event is one transaction of 3 items (PAGADO: 5, with
+the hour rows). Carrying the row's times in the events instead would need the workflow's task output and the stage
+consumer to change; one GetItem per stage is cheaper than that coupling.
 """
 
 from __future__ import annotations
@@ -110,12 +114,12 @@ def count_event(
     tally = counters.tally(envelope.detail_type, event, left=left, sla_seconds=sla)
     if tally is None:
         return "ignored"
-    outcome: Outcome = "duplicate"
-    if dal.record(event.tenant_id, tally, mark_expires_at=int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())):
-        outcome = "counted"
+    expires_at = int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())
+    outcome: Outcome = "counted" if dal.record(event.tenant_id, tally, mark_expires_at=expires_at) else "duplicate"
+    dal.raise_maxima(event.tenant_id, tally)
+    if outcome == "counted":  # once the record is done: a failure before this leaves them to its redelivery
         for name, value, unit, stage in tally.metrics:
             emit(name, event.tenant_id, value, MetricUnit(unit), stage)
-    dal.raise_maxima(event.tenant_id, tally)
     logger.info("order event counted" if outcome == "counted" else "order event counted before",
                 extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
     return outcome
@@ -216,6 +220,11 @@ def _average(milliseconds: int, count: int) -> float | None:
     return round(milliseconds / count / 1000, 1) if count else None
 
 
+def _seconds(max_ms: int | None, count: int) -> float | None:
+    """A maximum in seconds, None when nothing was completed (or it is not known)."""
+    return max_ms / 1000 if count and max_ms is not None else None
+
+
 def summary(principal: Principal, query: Period, *, dal: MetricsDal, tenants: Tenants) -> MetricsSummary:
     """The dashboard's cards, the stages against the tenant's time limits, and a series per day: one Query."""
     loc = query.rows_location
@@ -281,26 +290,45 @@ def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
     )
 
 
-def whole_months(query: Period, today: date) -> bool:
-    """The range is whole months (it starts on a 1st and ends on a month's last day, or reaches today): the
-    employees' month rows answer it exactly, 12 rows a year per employee and stage instead of 365."""
-    ends_a_month = query.last == counters.last_day_of_month(query.last) or query.last >= today
-    return query.first.day == 1 and ends_a_month
+def ranking_ranges(query: Period, today: date) -> list[tuple[str, str]]:
+    """The key ranges of the ``E`` rows the ranking reads, oldest first: the month rows of the range's whole months
+    (a month from its 1st to its last day, or to today and beyond: its row holds nothing later), and the day rows of
+    a partial first and last month only. So a year is at most 12 month rows and about 60 day rows per employee and
+    stage, not 365 day rows, and it is read in at most three Queries (days, months, days); a range within one month,
+    or of whole months only, is one Query (two partial months next to each other are one range of days)."""
+    spans: list[tuple[str, date, date]] = []  # ("d" or "m", first day, last day)
+    start = query.first
+    while start <= query.last:
+        month_end = counters.last_day_of_month(start)
+        end = min(month_end, query.last)
+        kind = "m" if start.day == 1 and (end == month_end or end >= today) else "d"
+        if spans and spans[-1][0] == kind:
+            spans[-1] = (kind, spans[-1][1], end)  # the next month, or the next days: one key range
+        else:
+            spans.append((kind, start, end))
+        start = end + timedelta(days=1)
+    loc = query.rows_location
+    return [(counters.employee_months if kind == "m" else counters.employee_days)(loc, a, b) for kind, a, b in spans]
 
 
 def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: datetime) -> EmployeeRanking:
-    """Who completed each stage, how many and how fast: one Query (the month rows for whole months)."""
-    loc = query.rows_location
-    by_month = whole_months(query, lima_day(now))
-    low, high = (counters.employee_months if by_month else counters.employee_days)(loc, query.first, query.last)
+    """Who completed each stage, how many and how fast: the month rows of whole months, the day rows of the partial
+    first and last months (``ranking_ranges``: one Query within a month, at most three)."""
+    ranges = ranking_ranges(query, lima_day(now))
+    rows = (row for low, high in ranges for row in dal.rows(principal.tenant_id, low, high))
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in dal.rows(principal.tenant_id, low, high):  # by day (or month): the last name seen is the newest
+    for row in rows:  # oldest first: the last name seen is the newest
         entry = merged.setdefault((row["employee_id"], row["stage"]), {"completed": 0, "ms": 0, "late": 0,
-                                                                      "buckets": [0] * BUCKETS})  # fmt: skip
+                                                                      "buckets": [0] * BUCKETS,
+                                                                      "max_ms": 0})  # fmt: skip
         entry["name"] = row.get("name") or row["employee_id"]
         for name in ("completed", "ms", "late"):
             entry[name] += _n(row, name)
         entry["buckets"] = [a + b for a, b in zip(entry["buckets"], _buckets([row], ""), strict=True)]
+        # A row with completions but no maximum (its maximum not raised yet: the redelivery will) leaves the
+        # percentile uncapped rather than capped too low.
+        top = row.get("max_ms") if _n(row, "completed") else 0
+        entry["max_ms"] = None if top is None or entry["max_ms"] is None else max(entry["max_ms"], int(top))
     employees = [
         EmployeeEntry(
             employee_id=employee_id,
@@ -308,7 +336,7 @@ def ranking(principal: Principal, query: Period, *, dal: MetricsDal, now: dateti
             stage=stage,
             completed=entry["completed"],
             avg_seconds=_average(entry["ms"], entry["completed"]),
-            p90_seconds=percentile(entry["buckets"], 0.9, None),
+            p90_seconds=percentile(entry["buckets"], 0.9, _seconds(entry["max_ms"], entry["completed"])),
             overdue=entry["late"],
         )
         for (employee_id, stage), entry in merged.items()

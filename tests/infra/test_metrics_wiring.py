@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from core import contracts
+from metricas import dal as metrics_dal
+from stacks.metrics_services import TRACKING_ROW_ATTRIBUTES
 
 
 def _policy_statements(dev_app: Any, prefix: str) -> list[dict[str, Any]]:
@@ -45,11 +47,29 @@ def test_the_order_events_reach_the_metrics_consumer_through_their_own_queue(dev
 def test_the_metrics_consumer_reads_the_stage_rows_and_the_tenants_and_writes_only_the_metrics(dev_app) -> None:
     grants = _dynamodb_grants(_policy_statements(dev_app, "MetricsConsumer"))
 
-    assert [actions for actions, _ in grants] == [["dynamodb:GetItem"], ["dynamodb:PutItem", "dynamodb:UpdateItem"]]
-    reads, writes = grants[0][1], grants[1][1]
-    assert all(table in reads for table in ("Cocina", "Despachador", "Delivery", "Tenants"))
-    assert "Metrics" not in reads and "Orders" not in reads
+    assert [actions for actions, _ in grants] == [
+        ["dynamodb:GetItem"],
+        ["dynamodb:GetItem"],
+        ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    ]
+    rows, tenants, writes = (resources for _, resources in grants)
+    assert all(table in rows for table in ("Cocina", "Despachador", "Delivery"))
+    assert "Tenants" in tenants and all(t not in tenants for t in ("Cocina", "Despachador", "Delivery"))
+    assert all(t not in rows + tenants for t in ("Metrics", "Orders"))
     assert "Metrics" in writes and all(t not in writes for t in ("Cocina", "Tenants", "Orders"))
+
+
+def test_the_metrics_consumer_reads_of_a_tracking_row_only_what_its_dal_projects_never_the_task_token(dev_app) -> None:
+    [rows] = [s for s in _policy_statements(dev_app, "MetricsConsumer") if "Cocina" in json.dumps(s["Resource"])]
+
+    assert rows["Action"] == "dynamodb:GetItem"
+    assert rows["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": list(TRACKING_ROW_ATTRIBUTES)},
+        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+    }
+    # the attributes the consumer's GetItem projects (metricas.dal), the row's keys among them
+    assert TRACKING_ROW_ATTRIBUTES == metrics_dal.TRACKING_ROW_ATTRIBUTES
+    assert {"tenant_id", "order_id"} <= set(TRACKING_ROW_ATTRIBUTES) and "task_token" not in TRACKING_ROW_ATTRIBUTES
 
 
 def test_the_metrics_routes_query_the_metrics_and_read_the_tenants_only(dev_app) -> None:
