@@ -19,15 +19,12 @@ from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.service_function import ServiceFunction
 from constructs.work_queue import CONSUMER_TIMEOUT
 
+from core import contracts
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
 
 CONSUMER_BATCH_SIZE = 10
-# What the consumer reads of a stage tracking row, its keys included: metricas.dal.TRACKING_ROW_ATTRIBUTES, its
-# GetItem's projection (the infrastructure imports no service module; tests/infra/test_metrics_wiring.py holds the
-# two equal).
-TRACKING_ROW_ATTRIBUTES = ("tenant_id", "order_id", "stage", "location_id", "status", "enqueued_at", "completed_at",
-                           "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
+TRACKING_ROW_ATTRIBUTES = contracts.METRICS_TRACKING_ROW_ATTRIBUTES  # the consumer's GetItem projects exactly these
 
 
 class MetricsServices:

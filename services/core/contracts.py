@@ -120,6 +120,10 @@ PAYMENT_CHECK_DELAY_SECONDS: Final = 120
 EXPIRY_ACTOR: Final = "sistema"
 EXPIRED_UNPAID_REASON: Final = "Pedido vencido: no se recibió el pago a tiempo"
 
+# What the metrics consumer reads of a stage tracking row, its keys included: its GetItem's projection, and what its
+# role may read of the stage tables (a dynamodb:Attributes condition): never the task token.
+METRICS_TRACKING_ROW_ATTRIBUTES: Final = ("tenant_id", "order_id", "stage", "location_id", "status", "enqueued_at",
+                                          "completed_at", "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
 # What the users function (public: register, login; and the profile) may update of an account: the attributes its

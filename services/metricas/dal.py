@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core import contracts
 from core.dynamo import error_code, from_item
 from core.errors import DependencyFailed
 from metricas.counters import RowChange, Tally
@@ -30,11 +31,8 @@ T = TypeVar("T")
 WRITE_ATTEMPTS = 4  # the first and three more, on a write conflict
 BACKOFF_SECONDS = 0.025  # the first retry waits up to this, each next one up to twice as long
 
-# What the metrics read of a tracking row, its keys included: exactly its GetItem's projection, and the attributes
-# the consumer's role may read of the stage tables (a dynamodb:Attributes condition, stacks/metrics_services.py):
-# never the task token.
-TRACKING_ROW_ATTRIBUTES = ("tenant_id", "order_id", "stage", "location_id", "status", "enqueued_at", "completed_at",
-                           "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
+# What the metrics read of a tracking row: exactly what the consumer's role may read of the stage tables.
+TRACKING_ROW_ATTRIBUTES = contracts.METRICS_TRACKING_ROW_ATTRIBUTES
 
 
 def request_token(tenant_id: str, mark: str, attempt: int) -> str:
