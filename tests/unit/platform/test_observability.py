@@ -33,6 +33,8 @@ class Context:
 @pytest.fixture
 def log_lines() -> Iterator[Lines]:
     """The JSON lines the Powertools logger writes (its own formatter, into a buffer)."""
+    logger.clear_state()  # what an earlier test's handler left on the process's logger (its last invocation's keys)
+    logger.set_correlation_id(None)
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logger.registered_formatter)
