@@ -4,7 +4,6 @@ consumer fed SQS batches of EventBridge events, the routes called as API Gateway
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from queue_events import Context, sqs_batch
 from rest_events import rest_event
 
 import localcloud.moto_launcher  # noqa: F401  (its fix 9: a transaction copies the items it names, not whole tables)
@@ -24,47 +24,6 @@ TENANT_A, TENANT_B = "bembos-miraflores", "bembos-san-isidro"
 METRICS, TENANTS = "t-metricas", "t-tenants"
 STAGE_TABLES = {stage.state: f"t-{stage.table}" for stage in contracts.STAGES.values()}
 NOW = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)  # 18:00 in Lima
-
-
-class Context:
-    function_name = "metrics-test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:metrics-test"
-    aws_request_id = "req-1"
-
-
-def envelope(detail_type: str, detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    """An EventBridge event as its SQS target delivers it (a replay has a new id)."""
-    return {
-        "version": "0",
-        "id": event_id or str(uuid.uuid4()),
-        "detail-type": detail_type,
-        "source": contracts.EVENT_SOURCE_ORDERS,
-        "account": "123456789012",
-        "time": detail.get("at", "2026-11-28T15:00:00Z"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": detail,
-    }
-
-
-def sqs_batch(*bodies: dict[str, Any] | str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"rh-{i}",
-                "body": body if isinstance(body, str) else json.dumps(body),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bembos-test-metricas",
-                "awsRegion": "us-east-1",
-            }
-            for i, body in enumerate(bodies)
-        ]
-    }
 
 
 def admin(tenant: str = TENANT_A, rol: str = "admin") -> dict[str, str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from metrics_world import STAGE_TABLES, TENANT_A, World, envelope
+from metrics_world import STAGE_TABLES, TENANT_A, World
+from queue_events import eventbridge as envelope
 
 from core import contracts
 from core.clock import LIMA

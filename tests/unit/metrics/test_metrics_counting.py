@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from metrics_world import NOW, STAGE_TABLES, TENANT_A, TENANT_B, World, admin, envelope
+from metrics_world import NOW, STAGE_TABLES, TENANT_A, TENANT_B, World, admin
+from queue_events import eventbridge as envelope
 from scripted import EMPAQUE, events
 
 from core import contracts

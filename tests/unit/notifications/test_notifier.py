@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from queue_events import Context, eventbridge, sqs_batch
 
 from core import contracts
 from localcloud.mailbox import Mailbox, start_smtp_server
@@ -20,46 +20,6 @@ from notificaciones import runtime
 
 SECRET = "bembos-test/smtp/gmail"
 LEDGER = "idempotencia"
-
-
-class Context:
-    function_name = "notifier-test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:notifier-test"
-    aws_request_id = "req-1"
-
-
-def eventbridge(detail_type: str, detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": event_id or str(uuid.uuid4()),
-        "detail-type": detail_type,
-        "source": "bembos.identity",
-        "account": "123456789012",
-        "time": "2026-11-25T15:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": detail,
-    }
-
-
-def sqs_batch(*events: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"rh-{i}",
-                "body": json.dumps(event),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:notificaciones-email",
-                "awsRegion": "us-east-1",
-            }
-            for i, event in enumerate(events)
-        ]
-    }
 
 
 def welcome_detail(email: str = "ana@example.pe", name: str = "Ana Quispe") -> dict[str, Any]:

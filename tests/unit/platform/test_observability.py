@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from queue_events import Context, sqs_batch
 
 from core import contracts
 from core.observability import about_order, logger, order_scope, record_keys, tenant_metric
@@ -21,13 +22,6 @@ from realtime import runtime as realtime_runtime
 from realtime.dal import ConnectionGone
 
 Lines = Callable[[], list[dict[str, Any]]]
-
-
-class Context:
-    function_name = "bembos-test-realtime-notifier"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bembos-test-realtime-notifier"
-    aws_request_id = "lambda-req-1"
 
 
 @pytest.fixture
@@ -79,25 +73,6 @@ def _event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
     return {"id": f"ev-{detail.get('order_id', 'x')}", "detail-type": detail_type, "detail": detail}
 
 
-def _batch(*events: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"msg-{i}",
-                "receiptHandle": f"rh-{i}",
-                "body": json.dumps(event),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bembos-test-notificaciones-realtime",
-                "awsRegion": "us-east-1",
-            }
-            for i, event in enumerate(events)
-        ]
-    }
-
-
 ORDER_A = {"tenant_id": "tenant-a", "order_id": "ord-a1", "location_id": "l1", "estado_pedido": "COCINA"}
 
 
@@ -114,7 +89,7 @@ def test_a_consumer_record_writes_its_tenant_and_order_and_the_next_record_of_an
 ) -> None:
     # Given a batch: an order event of tenant A, then an event of tenant B that names no order
     connections()
-    batch = _batch(
+    batch = sqs_batch(
         _event(contracts.ORDER_STATUS_CHANGED, ORDER_A),
         _event(contracts.CUSTOMER_REGISTERED, {"tenant_id": "tenant-b", "customer_id": "c-1"}),
     )
@@ -140,7 +115,7 @@ def test_a_failed_record_is_logged_with_its_keys_and_only_it_comes_back(
 ) -> None:
     connections(failing_tenant="tenant-b")
     order_b = {**ORDER_A, "tenant_id": "tenant-b", "order_id": "ord-b1"}
-    batch = _batch(_event(contracts.ORDER_STATUS_CHANGED, order_b), _event(contracts.ORDER_STATUS_CHANGED, ORDER_A))
+    batch = sqs_batch(_event(contracts.ORDER_STATUS_CHANGED, order_b), _event(contracts.ORDER_STATUS_CHANGED, ORDER_A))
     assert notifier.lambda_handler(batch, Context()) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     failure = _line(log_lines(), "record failed: the queue delivers it again")
     assert (failure["tenant_id"], failure["order_id"], failure["correlation_id"]) == ("tenant-b", "ord-b1", "ord-b1")
@@ -153,7 +128,7 @@ def test_an_invocation_starts_without_the_keys_the_previous_one_appended(
 ) -> None:
     connections()
     logger.append_keys(tenant_id="tenant-of-the-last-invocation")  # e.g. the authorizer's, in a warm container
-    notifier.lambda_handler(_batch(_event("Unknown", {"tenant_id": "tenant-c"})), Context())
+    notifier.lambda_handler(sqs_batch(_event("Unknown", {"tenant_id": "tenant-c"})), Context())
     logger.info("after the invocation")
     assert "tenant_id" not in _line(log_lines(), "after the invocation")
 
@@ -236,6 +211,6 @@ def test_only_the_first_invocation_of_a_container_writes_a_cold_start(
     connections()
     cold_start.is_cold_start = True
     for _ in range(2):
-        notifier.lambda_handler(_batch(_event("Unknown", {"tenant_id": "tenant-c"})), Context())
+        notifier.lambda_handler(sqs_batch(_event("Unknown", {"tenant_id": "tenant-c"})), Context())
     lines = _emf(capsys.readouterr().out)
     assert [line["function_name"] for line in lines if "ColdStart" in line] == [Context.function_name]
