@@ -16,7 +16,7 @@ import { navigate, useLocation } from "../../../shared/router";
 import { Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
 import type { Stage } from "../roles";
-import { useLocations } from "./common";
+import { LocationSelect, useLocations } from "./common";
 import { HoursChart, StageChart } from "./MetricsCharts";
 import {
   type EmployeesAnswer,
@@ -55,24 +55,13 @@ const PATH = "/admin/metricas";
 // -- the filters -------------------------------------------------------------------------------------
 
 function FilterBar({ filters, today, onChange }: { filters: Filters; today: string; onChange: (next: Filters) => void }) {
-  const locations = useLocations();
   const pickRange = (range: RangeKey) => {
     if (range === "personalizado") onChange({ ...filters, range }); // starts from the days on screen
     else onChange({ ...filters, range, ...presetRange(range, today) });
   };
   return (
     <Form class="filters card" onSend={() => undefined /* the filters apply as they change */} aria-label="Filtros">
-      <label class="field">
-        <span>Local</span>
-        <select value={filters.local} onChange={(e) => onChange({ ...filters, local: (e.target as HTMLSelectElement).value })}>
-          <option value="">Todos los locales</option>
-          {(locations.data ?? []).map((l) => (
-            <option key={l.location_id} value={l.location_id}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LocationSelect value={filters.local} allLabel="Todos los locales" onChange={(local) => onChange({ ...filters, local })} />
       <label class="field">
         <span>Rango</span>
         <select value={filters.range} onChange={(e) => pickRange((e.target as HTMLSelectElement).value as RangeKey)}>

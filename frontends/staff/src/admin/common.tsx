@@ -42,12 +42,24 @@ export function useChosenLocation(): [string, (locationId: string) => void] {
   return [picked || own?.location_id || locations.data?.[0]?.location_id || "", setPicked];
 }
 
-export function LocationSelect({ value, onChange, className = "field" }: { value: string; onChange: (locationId: string) => void; className?: string }) {
+/** The tenant's locations to choose from; with `allLabel`, a first option (value "") for all of them. */
+export function LocationSelect({
+  value,
+  onChange,
+  className = "field",
+  allLabel,
+}: {
+  value: string;
+  onChange: (locationId: string) => void;
+  className?: string;
+  allLabel?: string;
+}) {
   const locations = useLocations();
   return (
     <label class={className}>
       <span>Local</span>
       <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {allLabel !== undefined && <option value="">{allLabel}</option>}
         {(locations.data ?? []).map((l) => (
           <option key={l.location_id} value={l.location_id}>
             {l.name}
