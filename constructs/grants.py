@@ -48,8 +48,11 @@ def allow_secrets(role: iam.IRole, name_pattern: str, *, reason: str = "") -> No
         )
 
 
-def allow_stop_executions(role: iam.IRole, state_machine_name: str, *, reason: str) -> None:
-    """``states:StopExecution`` on the executions of the state machine named ``state_machine_name``."""
+def allow_stop_executions(
+    role: iam.IRole, state_machine_name: str, *, reason: str, also_describe: bool = False
+) -> None:
+    """``states:StopExecution`` (and ``DescribeExecution``) on the executions of the state machine named
+    ``state_machine_name``."""
     stack = cdk.Stack.of(role)
     arn = stack.format_arn(
         service="states",
@@ -57,7 +60,7 @@ def allow_stop_executions(role: iam.IRole, state_machine_name: str, *, reason: s
         resource_name=f"{state_machine_name}:*",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
-    allow(role, ["states:StopExecution"], [arn])
+    allow(role, ["states:StopExecution", *(["states:DescribeExecution"] if also_describe else [])], [arn])
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::arn:aws:states:{stack.region}:<AWS::AccountId>:execution:{state_machine_name}:*]",

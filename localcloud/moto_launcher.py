@@ -60,6 +60,11 @@ and three of speed.
     shared by the executions, which keep their state in their own environment; definitions with Map or
     Parallel states, whose components hold worker pools, are still parsed per execution.
 
+13. Fidelity: moto's ``SendTaskFailure`` looks for the token among every execution, ended ones too, and answers
+    success for the token of an execution that already failed (AWS: the task is over, ``TaskTimedOut``). An
+    admin's cancel of an order the workflow handed to the admins believed the workflow would record it. The
+    token is looked for among running executions only, as ``SendTaskSuccess`` already does.
+
 ``python -m localcloud.moto_launcher -H 127.0.0.1 -p <port>`` takes moto.server's arguments.
 """
 
@@ -87,7 +92,14 @@ from moto.events.exceptions import ValidationException as EventsValidationExcept
 from moto.events.responses import EventsHandler
 from moto.server import main
 from moto.sqs.models import Message, SQSBackend
-from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
+from moto.stepfunctions.parser.api import (
+    ExecutionStatus,
+    HistoryEventType,
+    SendTaskFailureOutput,
+    TaskDoesNotExist,
+    TaskTimedOut,
+    TaskTimedOutEventDetails,
+)
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
@@ -97,10 +109,16 @@ from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
 )
-from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+from moto.stepfunctions.parser.asl.eval.callback.callback import (
+    CallbackConsumerTimeout,
+    CallbackNotifyConsumerError,
+    CallbackOutcomeFailure,
+    HeartbeatTimeoutError,
+)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 from werkzeug.serving import WSGIRequestHandler
 
@@ -140,6 +158,25 @@ def _send_task_failure(self: Any) -> EmptyResult:
 
 
 StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
+
+
+def _fail_a_running_task(self: Any, task_token: str, error: Any = None, cause: Any = None) -> Any:
+    """Fix 13: the failure goes to the task of a *running* execution that waits on ``task_token``, or nowhere."""
+    outcome = CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause)
+    for execution in self._get_executions(ExecutionStatus.RUNNING):
+        try:
+            if execution.exec_worker.env.callback_pool_manager.notify(callback_id=task_token, outcome=outcome):
+                return SendTaskFailureOutput()
+        except CallbackNotifyConsumerError as gone:
+            if isinstance(gone.callback_consumer_error, CallbackConsumerTimeout):
+                raise TaskTimedOut("The task timed out", exception_type="TaskTimedOut") from gone
+            raise TaskDoesNotExist("The task is not waiting any more", exception_type="TaskDoesNotExist") from gone
+    # What AWS answers the token of a task whose execution is over. (moto's own parser errors name no type: their
+    # TYPE is unset, so a client would read an error without a code.)
+    raise TaskTimedOut("The task is over: its execution is not running", exception_type="TaskTimedOut")
+
+
+StepFunctionsParserBackend.send_task_failure = _fail_a_running_task  # type: ignore[method-assign]
 
 
 def aws_timestamp(value: str) -> str:

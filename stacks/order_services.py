@@ -136,7 +136,7 @@ class OrderServices:
         # A new order's review timer, and one review after each payment attempt (pagos.reconciliation).
         allow(role, ["sqs:SendMessage"], [messaging.payment_reviews.queue.queue_arn])
         allow(role, ["states:SendTaskFailure"], [self.state_machine.state_machine_arn])
-        allow_stopping_orders(role, self.stage)
+        allow_stopping_orders(role, self.stage, also_describe=True)  # an admin's cancel of an order handed to them
         allow_mercadopago_secrets(role, self.stage)
         # The customer app's address, published by FrontendStack (read by name: no reference to that stack).
         allow(role, ["ssm:GetParameter"], [parameter_arn(cdk.Stack.of(scope), customer_url)])

@@ -252,11 +252,13 @@ class OrderWorkflow(Construct):
         return alert.next(sfn.Fail(self, "Fallido", error="OrderNeedsAdmin", cause="See the OrderOverdue event"))
 
 
-def allow_stopping_orders(role: iam.IRole, stage: StageConfig) -> None:
-    """``states:StopExecution`` on the order workflow's executions: a cancelled order's must not go on."""
+def allow_stopping_orders(role: iam.IRole, stage: StageConfig, *, also_describe: bool = False) -> None:
+    """``states:StopExecution`` on the order workflow's executions: a cancelled order's must not go on; with
+    ``also_describe``, ``DescribeExecution`` too (an admin's cancel asks whether an order's workflow still runs)."""
     allow_stop_executions(
         role,
         stage.order_workflow_name,
-        reason="Executions are named after orders at run time; StopExecution is limited to the order state "
-        "machine's executions (a cancelled order whose workflow must not go on).",
+        reason="Executions are named after orders at run time; StopExecution (and DescribeExecution) is limited to "
+        "the order state machine's executions (a cancelled order whose workflow must not go on).",
+        also_describe=also_describe,
     )

@@ -356,7 +356,8 @@ class OrdersDal:
         )
 
     def cancel(self, tenant_id: str, order: StoredOrder, entry: HistoryEntry) -> tuple[bool, StoredOrder | None]:
-        """Cancel an order that no workflow stage holds (PENDIENTE_PAGO, PAGADO), conditional on its state."""
+        """Cancel an order that no workflow stage holds (PENDIENTE_PAGO, PAGADO, a stage whose workflow ended),
+        conditional on its state."""
         return self._transition(
             tenant_id,
             order.order_id,
@@ -529,6 +530,18 @@ class WorkflowClient:
         except BotoCoreError as exc:
             raise DependencyFailed("The order workflow could not be cancelled") from exc
         return True
+
+    def running(self, order_id: str) -> bool:
+        """Whether the order's execution still runs (False: it ended, e.g. handed to the admins, or never began)."""
+        try:
+            found = self._client.describe_execution(executionArn=self.execution_arn(order_id))
+        except ClientError as exc:
+            if _code(exc) == "ExecutionDoesNotExist":
+                return False
+            raise DependencyFailed(f"The order workflow could not be read: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise DependencyFailed("The order workflow could not be read") from exc
+        return bool(found.get("status") == "RUNNING")
 
     def stop(self, order_id: str, reason: str) -> None:
         """Stop the order's execution if there is one (a PAGADO order cancelled before any stage held it)."""

@@ -638,6 +638,27 @@ def _refund(order: StoredOrder, gateway: MercadoPagoGateway, dal: OrdersDal, at:
     return refund_id
 
 
+def _finish_cancel(
+    order: StoredOrder,
+    body: CancelOrder,
+    *,
+    dal: OrdersDal,
+    workflow: WorkflowClient,
+    tenant: TenantConfig,
+    gateways: GatewayFactory,
+    bus: Bus,
+    at: str,
+) -> CancelResult:
+    """An order already CANCELADO: finish what an earlier cancel stopped half-way at (stop, refund, announcement)."""
+    if not (_refund_owed(order) or _announcement_owed(order)):
+        raise Conflict("This order is already cancelled", code="order_cancelled")
+    workflow.stop(order.order_id, body.reason)
+    refund_id = _refund(order, gateways(tenant), dal, at)
+    if _announcement_owed(order):
+        _announce_cancel(order, bus, dal, tenant.name, at, reason=body.reason, refund_id=refund_id)
+    return CancelResult(order_id=order.order_id, estado_pedido=order.estado_pedido, via="direct", refund_id=refund_id)
+
+
 def cancel_order(
     principal: Principal,
     order_id: str,
@@ -651,7 +672,8 @@ def cancel_order(
     now: datetime,
     pause: Callable[[float], None] = time.sleep,
 ) -> CancelResult:
-    """Admin cancel: fail the waiting stage (the workflow records CANCELADO) or cancel here; refund once."""
+    """Admin cancel: fail the waiting stage (the workflow records CANCELADO) or cancel here; refund once. An order
+    in a stage whose workflow has ended (handed to the admins: abandoned, or failed) is cancelled here too."""
     at = iso(now)
     tenant = tenants.get(principal.tenant_id)
     actor = f"{ORDER_ACTOR_EMPLOYEE}:{principal.subject_id}"
@@ -665,28 +687,28 @@ def cancel_order(
         if estado == contracts.ENTREGADO:
             raise Conflict("This order was already delivered", code="order_delivered")
         if estado == contracts.CANCELADO:
-            if not (_refund_owed(order) or _announcement_owed(order)):
-                raise Conflict("This order is already cancelled", code="order_cancelled")
-            # An earlier cancel stopped half-way: finish what it left (stop, refund, announcement).
-            workflow.stop(order_id, body.reason)
-            refund_id = _refund(order, gateways(tenant), dal, at)
-            if _announcement_owed(order):
-                _announce_cancel(order, bus, dal, tenant.name, at, reason=body.reason, refund_id=refund_id)
-            return CancelResult(order_id=order_id, estado_pedido=estado, via="direct", refund_id=refund_id)
+            return _finish_cancel(
+                order, body, dal=dal, workflow=workflow, tenant=tenant, gateways=gateways, bus=bus, at=at
+            )
         stage = estado if estado in contracts.STAGES else (contracts.COCINA if estado == contracts.PAGADO else None)
         row = dal.tracking_row(stage, principal.tenant_id, order_id) if stage else None
+        orphan = False  # in a stage that no workflow holds any more: handed to the admins (abandoned, failed)
         if row is not None and row.status != "completed":
             if workflow.fail_task(row.task_token, body.reason):
                 dal.withdraw_from_tray(row.stage, principal.tenant_id, order_id, at)
                 refund_id = _refund(order, gateways(tenant), dal, at)
                 return CancelResult(order_id=order_id, estado_pedido=estado, via="workflow", refund_id=refund_id)
-            continue  # the stage moved on meanwhile: look again
-        if estado in contracts.STAGES:
+            if estado not in contracts.STAGES or workflow.running(order_id):
+                continue  # the stage moved on meanwhile: look again
+            orphan = True  # its token is dead with its execution: nobody else will ever record the cancel
+        if estado in contracts.STAGES and not orphan:
             continue  # between two stages (completed here, not yet recorded in the next): look again
         entry = HistoryEntry(estado=contracts.CANCELADO, at=at, by=actor, rol=principal.rol, reason=body.reason)
         changed, current = dal.cancel(principal.tenant_id, order, entry)
         if not changed:
             continue
+        if orphan and row is not None:
+            dal.withdraw_from_tray(row.stage, principal.tenant_id, order_id, at)
         if estado == contracts.PAGADO:
             workflow.stop(order_id, body.reason)
         refund_id = _refund(order, gateways(tenant), dal, at)

@@ -392,3 +392,14 @@ def test_an_order_nobody_completes_is_handed_to_the_admins_as_abandoned_after_th
     assert entered.count("COCINA vencido") == MAX_OVERDUE_ALERTS  # each alert once, then no more
     assert "COCINA: abandonado" in entered and entered[-1] == "Fallido"
     assert order(cloud, MIRAFLORES, order_id)["estado_pedido"] == "COCINA"  # left for an admin to decide
+    # and the admin can cancel it: no workflow holds it any more, so the cancel is recorded by the orders service
+    token = issue_token(cloud, MIRAFLORES, subject_id="adm-e2e", kind="employee", rol="admin")
+    cancelled = httpx.post(
+        f"{cloud.urls.api}pedidos/{order_id}/cancelar",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"reason": "Abandonado en cocina"},
+        timeout=30,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["estado_pedido"] == "CANCELADO"
+    assert order(cloud, MIRAFLORES, order_id)["estado_pedido"] == "CANCELADO"

@@ -416,3 +416,72 @@ def test_pricing_an_order_never_reads_the_customers_password_hash(dal: OrdersDal
     assert context.customer is not None
     assert set(context.customer) <= set(contracts.ORDER_CUSTOMER_ATTRIBUTES)
     assert context.customer["email"] == "ana@example.pe"
+
+
+class EndedWorkflow(StoppableWorkflow):
+    """The workflow of an order handed to the admins (abandoned, failed): its stage's token answers nothing."""
+
+    def __init__(self, *, running: bool) -> None:
+        super().__init__()
+        self.is_running = running
+        self.failed_tokens: list[str] = []
+
+    def fail_task(self, task_token: str, reason: str) -> bool:
+        self.failed_tokens.append(task_token)
+        return False
+
+    def running(self, order_id: str) -> bool:
+        return self.is_running
+
+
+def _in_kitchen(dal: OrdersDal, dynamodb: Any) -> str:
+    """An order that entered COCINA (its stage row pending with the token its execution gave it)."""
+    order, _ = logic.create_order(CUSTOMER, body(), None, dal=dal, reviews=REVIEWS, now=NOW)
+    key = {"tenant_id": {"S": TENANT}, "order_id": {"S": order.order_id}}
+    dynamodb.update_item(
+        TableName=dal.tables.orders, Key=key, UpdateExpression="SET estado_pedido = :s, location_state_key = :k",
+        ExpressionAttributeValues={":s": {"S": "COCINA"}, ":k": {"S": f"{TENANT}#larco#COCINA"}},
+    )  # fmt: skip
+    row = {"stage": "COCINA", "location_id": "larco", "dispatch": "delivery", "status": "pending",
+           "queue_key": f"{TENANT}#larco", "enqueued_at": iso(NOW),
+           "task_token": "token-of-an-ended-execution"}  # fmt: skip
+    dynamodb.put_item(TableName=dal.tables.stages["COCINA"], Item={**key, **{k: {"S": v} for k, v in row.items()}})
+    return order.order_id
+
+
+def _cancel_collaborators(dal: OrdersDal, dynamodb: Any, workflow: Any, bus: Recorder) -> dict[str, Any]:
+    tenants = TenantConfigs(dynamodb, dal.tables.tenants)
+    return {"dal": dal, "workflow": workflow, "tenants": tenants, "gateways": lambda tenant: None, "bus": bus,
+            "now": NOW, "pause": lambda seconds: None}  # fmt: skip
+
+
+def test_an_admin_cancels_an_order_whose_workflow_handed_it_to_the_admins(dal: OrdersDal, dynamodb: Any) -> None:
+    # Given an order in the kitchen whose workflow ended (abandoned after its overdue alerts): its token is dead
+    order_id = _in_kitchen(dal, dynamodb)
+    admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin", location_id="larco")
+    bus, workflow = Recorder(), EndedWorkflow(running=False)
+    collaborators = _cancel_collaborators(dal, dynamodb, workflow, bus)
+    # When an admin cancels it
+    result = logic.cancel_order(admin, order_id, CancelOrder(reason="Abandonado en cocina"), **collaborators)
+    # Then it is cancelled here (nobody else would record it), announced once and taken off the kitchen's tray
+    assert (result.estado_pedido, result.via) == ("CANCELADO", "direct")
+    assert dal.get_order(TENANT, order_id).estado_pedido == "CANCELADO"
+    assert [m[2]["estado_pedido"] for m in bus.messages] == ["CANCELADO"]
+    row = dynamodb.get_item(
+        TableName=dal.tables.stages["COCINA"], Key={"tenant_id": {"S": TENANT}, "order_id": {"S": order_id}}
+    )
+    assert "queue_key" not in row["Item"] and "cancelled_at" in row["Item"]  # fmt: skip
+    assert workflow.failed_tokens == ["token-of-an-ended-execution"]
+
+
+def test_a_cancel_meeting_a_running_workflow_between_tokens_changes_nothing(dal: OrdersDal, dynamodb: Any) -> None:
+    # Given an order whose stage token is stale while its workflow still runs (an overdue re-entry under way)
+    order_id = _in_kitchen(dal, dynamodb)
+    admin = Principal(tenant_id=TENANT, subject_id="adm-1", kind="employee", rol="admin", location_id="larco")
+    bus, workflow = Recorder(), EndedWorkflow(running=True)
+    collaborators = _cancel_collaborators(dal, dynamodb, workflow, bus)
+    # When an admin cancels it, then the admin is told to try again and nothing was written here: the workflow
+    # is the one that records a cancel while it runs
+    with pytest.raises(Conflict, match="changing stage"):
+        logic.cancel_order(admin, order_id, CancelOrder(reason="Cliente llamó"), **collaborators)
+    assert dal.get_order(TENANT, order_id).estado_pedido == "COCINA" and bus.messages == []
