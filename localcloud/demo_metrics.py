@@ -186,8 +186,7 @@ def tenant_month(
     from core.tenant_config import TenantConfig
 
     item = dynamodb.get_item(TableName=tables["tenants"], Key={"tenant_id": {"S": tenant_id}})["Item"]
-    by_slug = TenantConfig.from_item(item).sla_minutes.seconds()
-    sla = {stage.state: by_slug[stage.slug] for stage in contracts.STAGES.values()}
+    sla = TenantConfig.from_item(item).sla_minutes.seconds_by_state()
     found = dynamodb.query(
         TableName=tables["locales"],
         KeyConditionExpression="tenant_id = :t",

@@ -88,6 +88,10 @@ class SlaMinutes:
         """The workflow's ``sla`` input: seconds per stage slug."""
         return {stage.slug: int(getattr(self, stage.slug)) * 60 for stage in STAGES.values()}
 
+    def seconds_by_state(self) -> dict[str, int]:
+        """Seconds per stage state (COCINA, ...): the metrics' time limits."""
+        return {stage.state: int(getattr(self, stage.slug)) * 60 for stage in STAGES.values()}
+
 
 ROLES: Final = ("admin", "cocinero", "empaquetador", "repartidor")
 CUSTOMER_ROLE: Final = "cliente"

@@ -83,8 +83,7 @@ def sla_seconds(tenants: Tenants, tenant_id: str) -> dict[str, int]:
     except UnknownTenant:
         logger.warning("metrics of a tenant that is not active: default time limits")
         minutes = SlaMinutes()
-    by_slug = minutes.seconds()
-    return {stage.state: by_slug[stage.slug] for stage in contracts.STAGES.values()}
+    return minutes.seconds_by_state()
 
 
 # -- the consumer ---------------------------------------------------------------------------------------
@@ -103,7 +102,6 @@ def count_event(
         logger.warning("not an order event", extra={"detail_type": envelope.detail_type})
         return "ignored"
     event = OrderEvent.model_validate(envelope.detail)
-    logger.append_keys(tenant_id=event.tenant_id, order_id=event.order_id)
     at = from_iso(event.at)
     if at < now - timedelta(days=COUNT_WINDOW_DAYS):
         logger.warning("event too old to count exactly once: not counted", extra={"at": event.at})
