@@ -234,7 +234,7 @@ def summary(principal: Principal, query: Period, *, dal: MetricsDal, tenants: Te
     for stage in contracts.STAGES.values():
         slug, completed = stage.slug, _sum(rows, f"{stage.slug}_completed")
         max_ms = max((_n(row, f"{slug}_max_ms") for row in rows), default=0)
-        max_seconds = max_ms / 1000 if completed else None
+        max_seconds = _seconds(max_ms, completed)
         buckets = _buckets(rows, f"{slug}_")
         stages.append(
             StageSummary(
@@ -272,7 +272,7 @@ def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
     stages = {}
     for stage in contracts.STAGES.values():
         slug, completed = stage.slug, _n(row, f"{stage.slug}_completed")
-        max_seconds = _n(row, f"{slug}_max_ms") / 1000 if completed else None
+        max_seconds = _seconds(_n(row, f"{slug}_max_ms"), completed)
         stages[stage.state] = DayStage(
             completed=completed,
             avg_seconds=_average(_n(row, f"{slug}_ms"), completed),
