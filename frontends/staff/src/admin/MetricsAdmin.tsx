@@ -303,12 +303,7 @@ function Ranking({ loaded }: { loaded: Loaded<EmployeesAnswer> }) {
                     <span class="ranking__stage small muted">{stageName(e.stage)}</span>
                   </th>
                   <td data-label="Completados">
-                    <span class="bar-cell">
-                      <span class="bar-cell__value">{count(e.completed)}</span>
-                      <span class="bar-track" aria-hidden="true">
-                        <span class="bar" style={{ width: `${widths[i]}%` }} />
-                      </span>
-                    </span>
+                    <BarCell value={e.completed} width={widths[i]} />
                   </td>
                   <td class="num" data-label="Promedio">
                     {duration(e.avg_seconds)}
@@ -326,6 +321,18 @@ function Ranking({ loaded }: { loaded: Loaded<EmployeesAnswer> }) {
         </div>
       )}
     </Section>
+  );
+}
+
+/** A count with an inline bar of `width` percent (its share of the column's largest). */
+function BarCell({ value, width, red = false }: { value: number; width: number; red?: boolean }) {
+  return (
+    <span class="bar-cell">
+      <span class="bar-cell__value">{count(value)}</span>
+      <span class="bar-track" aria-hidden="true">
+        <span class={red ? "bar bar--red" : "bar"} style={{ width: `${width}%` }} />
+      </span>
+    </span>
   );
 }
 
@@ -352,12 +359,7 @@ function Cancellations({ summary }: { summary: MetricsSummary }) {
                 <tr key={r.reason}>
                   <th scope="row">{cancellationReason(r.reason)}</th>
                   <td>
-                    <span class="bar-cell">
-                      <span class="bar-cell__value">{count(r.count)}</span>
-                      <span class="bar-track" aria-hidden="true">
-                        <span class="bar bar--red" style={{ width: `${widths[i]}%` }} />
-                      </span>
-                    </span>
+                    <BarCell value={r.count} width={widths[i]} red />
                   </td>
                   <td class="num">{share(r.count, total)}</td>
                 </tr>
@@ -448,7 +450,7 @@ export function MetricsAdmin() {
       {problem && <Notice kind="warning">{problem}</Notice>}
       {unknownLocation && <Notice kind="warning">No encontramos ese local. Elige otro o mira todos los locales.</Notice>}
       {locations.error && <Notice kind="error">{locations.error}</Notice>}
-      {!problem && !unknownLocation && (filters.local === "" || known) && (
+      {!problem && (filters.local === "" || known) && (
         <Report key={key} filters={filters} where={known ? known.name : "Todos los locales"} />
       )}
       {!problem && filters.local && !locations.data && !locations.error && <Loading />}
