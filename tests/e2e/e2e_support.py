@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import boto3
+import httpx
 
+from core.dynamo import to_item
 from core.tokens import hash_token, new_token
 from localcloud.cloud import LocalCloud
+from localcloud.seed import mercadopago_credentials
 
 T = TypeVar("T")
 
@@ -38,3 +41,26 @@ def issue_token(cloud: LocalCloud, tenant_id: str, **principal: Any) -> str:
     item.update({k: {"S": str(v)} for k, v in principal.items()})
     boto3.client("dynamodb").put_item(TableName=cloud.table("tokens"), Item=item)
     return token
+
+
+def put_item(cloud: LocalCloud, table: str, item: dict[str, Any]) -> None:
+    """Write ``item`` into the cloud's table ``table`` (its short name: ``productos``), straight to DynamoDB."""
+    boto3.client("dynamodb").put_item(TableName=cloud.table(table), Item=to_item(item))
+
+
+def card_token(cloud: LocalCloud, tenant_id: str, holder: str = "APRO") -> str:
+    """A card token from the fake Mercado Pago's card-token API with the tenant's public key, as MP JS makes it;
+    the holder's name decides the payment (APRO approves, OTHE rejects)."""
+    response = httpx.post(
+        f"{cloud.urls.mercadopago}/v1/card_tokens",
+        params={"public_key": mercadopago_credentials(tenant_id)["public_key"]},
+        json={
+            "card_number": "4009175332806176",
+            "security_code": "123",
+            "expiration_month": 11,
+            "expiration_year": 2030,
+            "cardholder": {"name": holder},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

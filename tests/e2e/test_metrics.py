@@ -6,13 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import boto3
-import httpx
 import pytest
-from e2e_support import eventually, issue_token
+from e2e_support import card_token, eventually, issue_token, put_item
+from identity_support import call
 
-from core.dynamo import to_item
-from localcloud.seed import mercadopago_credentials
+from scripts.order_driver import Staff
 
 pytestmark = pytest.mark.e2e
 TENANT = "bembos-miraflores"
@@ -20,44 +18,30 @@ PRICE = 1590
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("lun", "mar", "mie", "jue", "vie", "sab", "dom")}
 
 
-def _put(cloud: Any, table: str, item: dict[str, Any]) -> None:
-    boto3.client("dynamodb").put_item(TableName=cloud.table(table), Item=to_item(item))
+def _token(cloud: Any, **principal: str) -> str:
+    return issue_token(cloud, TENANT, **principal)
 
 
-def _headers(cloud: Any, **principal: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(cloud, TENANT, **principal)}"}
-
-
-def _api(cloud: Any, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{cloud.urls.api}{path}", headers=headers, timeout=30, **kwargs)
-
-
-def _paid_order(cloud: Any, customer: dict[str, str], location: str, product: str) -> dict[str, Any]:
+def _paid_order(cloud: Any, customer: str, location: str, product: str) -> dict[str, Any]:
     """An order of two burgers to pick up at ``location``, paid by card (approved)."""
     body = {"location_id": location, "dispatch": "pickup",
             "items": [{"kind": "producto", "item_id": product, "size": "regular", "quantity": 2}]}  # fmt: skip
-    created = _api(cloud, "POST", "pedidos", customer, json=body)
+    created = call(cloud, "POST", "pedidos", token=customer, json=body)
     assert created.status_code == 201, created.text
     order = created.json()
-    token = httpx.post(
-        f"{cloud.urls.mercadopago}/v1/card_tokens",
-        params={"public_key": mercadopago_credentials(TENANT)["public_key"]},
-        json={"card_number": "4009175332806176", "security_code": "123", "expiration_month": 11,
-              "expiration_year": 2030, "cardholder": {"name": "APRO"}},
-    ).json()["id"]  # fmt: skip
-    card = {"card_token": token, "payment_method_id": "visa", "installments": 1}
-    assert _api(cloud, "POST", f"pedidos/{order['order_id']}/pago", customer, json=card).status_code == 200
+    card = {"card_token": card_token(cloud, TENANT), "payment_method_id": "visa", "installments": 1}
+    assert call(cloud, "POST", f"pedidos/{order['order_id']}/pago", token=customer, json=card).status_code == 200
     return dict(order)
 
 
-def _reaches(cloud: Any, headers: dict[str, str], order_id: str, estado: str) -> None:
-    eventually(lambda: _api(cloud, "GET", f"pedidos/{order_id}", headers).json()["estado_pedido"] == estado)
+def _reaches(cloud: Any, token: str, order_id: str, estado: str) -> None:
+    eventually(lambda: call(cloud, "GET", f"pedidos/{order_id}", token=token).json()["estado_pedido"] == estado)
 
 
-def _work(cloud: Any, member: dict[str, str], slug: str, order_id: str) -> None:
-    eventually(lambda: order_id in _api(cloud, "GET", slug, member).text)
-    assert _api(cloud, "POST", f"{slug}/{order_id}/tomar", member).status_code == 200
-    assert _api(cloud, "POST", f"{slug}/{order_id}/completar", member).status_code == 200
+def _work(member: Staff, stage: str, order_id: str) -> None:
+    eventually(lambda: order_id in member.queue(stage).text)
+    assert member.claim(stage, order_id).status_code == 200
+    assert member.complete(stage, order_id).status_code == 200
 
 
 def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(cloud) -> None:
@@ -65,37 +49,73 @@ def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(clo
     suffix = uuid.uuid4().hex[:6]
     location, product = f"metricas-{suffix}", f"burger-metricas-{suffix}"
     now = "2026-01-01T00:00:00+00:00"
-    _put(cloud, "productos", {"tenant_id": TENANT, "product_id": product, "name": f"Hamburguesa Métrica {suffix}",
-                              "description": "", "category": "hamburguesas", "points": 0, "available": True,
-                              "sizes": [{"size": "regular", "price_cents": PRICE}], "created_at": now,
-                              "updated_at": now})  # fmt: skip
-    _put(cloud, "locales", {"tenant_id": TENANT, "location_id": location, "name": f"Métricas {suffix}",
-                            "address": "Av. Prueba 200", "district": "Miraflores", "lat": -12.12, "lng": -77.03,
-                            "phone": "+51 1 4450000", "opening_hours": ALWAYS_OPEN, "paused": False,
-                            "dispatch_types": ["delivery", "pickup"]})  # fmt: skip
+    put_item(
+        cloud,
+        "productos",
+        {
+            "tenant_id": TENANT,
+            "product_id": product,
+            "name": f"Hamburguesa Métrica {suffix}",
+            "description": "",
+            "category": "hamburguesas",
+            "points": 0,
+            "available": True,
+            "sizes": [{"size": "regular", "price_cents": PRICE}],
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    put_item(
+        cloud,
+        "locales",
+        {
+            "tenant_id": TENANT,
+            "location_id": location,
+            "name": f"Métricas {suffix}",
+            "address": "Av. Prueba 200",
+            "district": "Miraflores",
+            "lat": -12.12,
+            "lng": -77.03,
+            "phone": "+51 1 4450000",
+            "opening_hours": ALWAYS_OPEN,
+            "paused": False,
+            "dispatch_types": ["delivery", "pickup"],
+        },
+    )
     user_id = str(uuid.uuid4())
-    _put(cloud, "usuarios", {"tenant_id": TENANT, "user_id": user_id, "email": f"metricas-{suffix}@example.pe",
-                             "name": "Ana Quispe", "status": "active"})  # fmt: skip
-    customer = _headers(cloud, subject_id=user_id, kind="customer", rol="cliente")
+    put_item(
+        cloud,
+        "usuarios",
+        {
+            "tenant_id": TENANT,
+            "user_id": user_id,
+            "email": f"metricas-{suffix}@example.pe",
+            "name": "Ana Quispe",
+            "status": "active",
+        },
+    )
+    customer = _token(cloud, subject_id=user_id, kind="customer", rol="cliente")
     staff = {"location_id": location, "kind": "employee"}
-    cook = _headers(cloud, subject_id=f"cook-{suffix}", rol="cocinero", name="Ana Pérez", **staff)
-    packer = _headers(cloud, subject_id=f"packer-{suffix}", rol="empaquetador", name="Rosa Huamán", **staff)
-    admin = _headers(cloud, subject_id=f"admin-{suffix}", kind="employee", rol="admin")
+    cook = Staff(cloud.urls.api, _token(cloud, subject_id=f"cook-{suffix}", rol="cocinero", name="Ana Pérez", **staff))
+    packer = Staff(
+        cloud.urls.api, _token(cloud, subject_id=f"packer-{suffix}", rol="empaquetador", name="Rosa Huamán", **staff)
+    )
+    admin = _token(cloud, subject_id=f"admin-{suffix}", kind="employee", rol="admin")
 
     # When two orders are paid; one is cooked, packed and picked up, the other cancelled by the admin in the kitchen
     delivered, cancelled = (_paid_order(cloud, customer, location, product) for _ in range(2))
     _reaches(cloud, customer, cancelled["order_id"], "COCINA")  # the stage holds its task token
     reason = {"reason": "Cliente llamó para cancelar"}
-    assert _api(cloud, "POST", f"pedidos/{cancelled['order_id']}/cancelar", admin, json=reason).status_code == 200
-    _work(cloud, cook, "cocina", delivered["order_id"])
-    _work(cloud, packer, "empaquetamiento", delivered["order_id"])
+    assert call(cloud, "POST", f"pedidos/{cancelled['order_id']}/cancelar", token=admin, json=reason).status_code == 200
+    _work(cook, "COCINA", delivered["order_id"])
+    _work(packer, "EMPAQUETAMIENTO", delivered["order_id"])
 
     # Then the location's metrics of today say exactly that (once the consumer has counted every event)
     orders = {"paid": 2, "delivered": 1, "cancelled": 1, "overdue": 0}
     stages_moved = [(2, 1), (1, 1), (0, 0)]  # (entered, completed) of the kitchen, packing, delivery
 
     def counted() -> dict[str, Any] | None:
-        summary = _api(cloud, "GET", "metricas", admin, params={"local": location}).json()
+        summary = call(cloud, "GET", "metricas", token=admin, params={"local": location}).json()
         moved = [(s["entered"], s["completed"]) for s in summary["stages"]]
         return summary if summary["orders"] == orders and moved == stages_moved else None
 
@@ -110,10 +130,10 @@ def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(clo
         assert 0 <= stage["max_seconds"] < 60 and abs(stage["avg_seconds"] - stage["max_seconds"]) <= 0.05
     [today] = summary["days"]
     assert (today["paid"], today["delivered"], today["cancelled"], today["revenue_cents"]) == (2, 1, 1, 2 * total)
-    ranking = _api(cloud, "GET", "metricas/empleados", admin, params={"local": location}).json()["employees"]
+    ranking = call(cloud, "GET", "metricas/empleados", token=admin, params={"local": location}).json()["employees"]
     assert sorted((e["name"], e["stage"], e["completed"], e["overdue"]) for e in ranking) == [
         ("Ana Pérez", "COCINA", 1, 0),
         ("Rosa Huamán", "EMPAQUETAMIENTO", 1, 0),
     ]
-    hours = _api(cloud, "GET", "metricas/horas", admin, params={"local": location}).json()["hours"]
+    hours = call(cloud, "GET", "metricas/horas", token=admin, params={"local": location}).json()["hours"]
     assert sum(h["orders"] for h in hours) == 2 and sum(h["revenue_cents"] for h in hours) == 2 * total

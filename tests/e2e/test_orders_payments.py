@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import httpx
 import pytest
-from e2e_support import eventually, issue_token
+from e2e_support import card_token, eventually, issue_token, put_item
 
 from localcloud.mercadopago_fake import webhook_signature
 from localcloud.seed import mercadopago_credentials
@@ -26,12 +26,6 @@ TENANT = "bembos-miraflores"
 OTHER_TENANT = "bembos-san-isidro"
 PRICE = 1590  # S/ 15.90 a regular burger
 PAID_OR_LATER = {"PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO"}
-
-
-def _put(cloud: Any, table: str, item: dict[str, Any]) -> None:
-    from core.dynamo import to_item
-
-    boto3.client("dynamodb").put_item(TableName=cloud.table(table), Item=to_item(item))
 
 
 @dataclass
@@ -60,9 +54,9 @@ def menu(cloud) -> Menu:
     sizes = [{"size": "regular", "price_cents": PRICE}, {"size": "grande", "price_cents": 1990}]
     common = {"tenant_id": TENANT, "description": "", "points": 0, "created_at": now, "updated_at": now}
     menu = Menu(f"burger-{suffix}", f"agotado-{suffix}", f"combo-{suffix}", f"pausado-{suffix}")
-    _put(cloud, "productos", {**common, "product_id": menu.burger, "name": f"Hamburguesa Prueba {suffix}",
+    put_item(cloud, "productos", {**common, "product_id": menu.burger, "name": f"Hamburguesa Prueba {suffix}",
                               "category": "hamburguesas", "sizes": sizes, "available": True})  # fmt: skip
-    _put(
+    put_item(
         cloud,
         "productos",
         {
@@ -75,11 +69,11 @@ def menu(cloud) -> Menu:
             "unavailable_at": {"larco"},
         },
     )  # fmt: skip  (a string set, as the catalog writes it)
-    _put(cloud, "combos", {**common, "combo_id": menu.combo, "name": f"Combo Prueba {suffix}", "stock": 2,
+    put_item(cloud, "combos", {**common, "combo_id": menu.combo, "name": f"Combo Prueba {suffix}", "stock": 2,
                            "items": [{"product_id": menu.burger, "quantity": 1}],
                            "sizes": [{"size": "regular", "price_cents": 2490}], "available": True})  # fmt: skip
     # A whole location item, as the catalog writes one: the public location list reads every field.
-    _put(cloud, "locales", {"tenant_id": TENANT, "location_id": menu.paused_location, "name": f"Pausado {suffix}",
+    put_item(cloud, "locales", {"tenant_id": TENANT, "location_id": menu.paused_location, "name": f"Pausado {suffix}",
                             "address": "Av. Prueba 100", "district": "Miraflores", "lat": -12.12, "lng": -77.03,
                             "phone": "+51 1 4450000", "opening_hours": {"lun": "11:00-23:00"},
                             "dispatch_types": ["delivery", "pickup"], "paused": True})  # fmt: skip
@@ -89,7 +83,7 @@ def menu(cloud) -> Menu:
 def new_customer(cloud: Any, tenant: str = TENANT) -> Customer:
     user_id = str(uuid.uuid4())
     email = f"cliente-{user_id[:8]}@example.pe"
-    _put(cloud, "usuarios", {"tenant_id": tenant, "user_id": user_id, "email": email,
+    put_item(cloud, "usuarios", {"tenant_id": tenant, "user_id": user_id, "email": email,
                              "name": "Ana Quispe", "status": "active"})  # fmt: skip
     token = issue_token(cloud, tenant, subject_id=user_id, kind="customer", rol="cliente")
     return Customer(user_id, token, email)
@@ -132,25 +126,8 @@ def get_order(cloud: Any, headers: dict[str, str], order_id: str) -> httpx.Respo
     return httpx.get(f"{cloud.urls.api}pedidos/{order_id}", headers=headers, timeout=30)
 
 
-def card_token(cloud: Any, holder: str) -> str:
-    public_key = mercadopago_credentials(TENANT)["public_key"]
-    response = httpx.post(
-        f"{cloud.urls.mercadopago}/v1/card_tokens",
-        params={"public_key": public_key},
-        json={
-            "card_number": "4009175332806176",
-            "security_code": "123",
-            "expiration_month": 11,
-            "expiration_year": 2030,
-            "cardholder": {"name": holder},
-        },
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
 def pay_by_card(cloud: Any, customer: Customer, order_id: str, holder: str = "APRO") -> httpx.Response:
-    body = {"card_token": card_token(cloud, holder), "payment_method_id": "visa", "installments": 1}
+    body = {"card_token": card_token(cloud, TENANT, holder), "payment_method_id": "visa", "installments": 1}
     return httpx.post(f"{cloud.urls.api}pedidos/{order_id}/pago", json=body, headers=customer.headers, timeout=30)
 
 
