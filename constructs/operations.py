@@ -174,28 +174,23 @@ class Operations(Construct):
         errors as 5xx, watched on the API; a queue consumer's failed record goes back to its queue) and its
         throttles (the account's or region's concurrency ran out)."""
         for function in self.watched.functions:
-            if function in self.watched.errors_are_answers:
-                # Every rejected token is an Error to Lambda; a crash of the authorizer is API Gateway's 500 to the
-                # caller, which the REST 5xx rate alarm watches.
-                self._throttles_alarm(function)
-                continue
+            # The authorizer's every rejected token is an Error to Lambda: no errors alarm (its crashes are API
+            # Gateway's 500s to the caller, which the REST 5xx rate alarm watches).
+            if function not in self.watched.errors_are_answers:
+                self._alarm(
+                    f"{function}Errors",
+                    name=f"{function.removeprefix(self.stage.prefix + '-')}-errors",
+                    description=f"{function}: an invocation failed (timeout, crash or unhandled error)",
+                    metric=self._lambda("Errors", function, "Sum"),
+                    threshold=1,
+                )
             self._alarm(
-                f"{function}Errors",
-                name=f"{function.removeprefix(self.stage.prefix + '-')}-errors",
-                description=f"{function}: an invocation failed (timeout, crash or unhandled error)",
-                metric=self._lambda("Errors", function, "Sum"),
+                f"{function}Throttles",
+                name=f"{function.removeprefix(self.stage.prefix + '-')}-throttles",
+                description=f"{function}: invocations were throttled (no concurrency left)",
+                metric=self._lambda("Throttles", function, "Sum"),
                 threshold=1,
             )
-            self._throttles_alarm(function)
-
-    def _throttles_alarm(self, function: str) -> None:
-        self._alarm(
-            f"{function}Throttles",
-            name=f"{function.removeprefix(self.stage.prefix + '-')}-throttles",
-            description=f"{function}: invocations were throttled (no concurrency left)",
-            metric=self._lambda("Throttles", function, "Sum"),
-            threshold=1,
-        )
 
     def _workflow_alarms(self) -> None:
         """An order the workflow gave up on (``OrderNeedsAdmin``, an unexpected failure) or that ran out of time.
