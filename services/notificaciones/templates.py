@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from string import Template
 from typing import Any
 
 from core import contracts
+from core.clock import LIMA
 from core.identity_events import (
     CustomerLinkDetail,
     CustomerRegisteredDetail,
@@ -24,8 +25,6 @@ from notificaciones.models import Email
 
 Renderer = Callable[[Mapping[str, Any]], Email | None]  # None: no email for this event
 
-# Peru keeps UTC-5 all year (no daylight saving time), so no tz database is needed.
-LIMA = timezone(timedelta(hours=-5), "PET")
 ROLE_NAMES = {
     "admin": "administrador(a)",
     "cocinero": "cocinero(a)",

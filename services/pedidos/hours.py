@@ -8,9 +8,10 @@ next day (``"18:00-02:00"`` on Friday closes at 02:00 on Saturday); ``"00:00-24:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
-LIMA = timezone(timedelta(hours=-5))
+from core.clock import LIMA
+
 DAYS = ("lun", "mar", "mie", "jue", "vie", "sab", "dom")  # as date.weekday() counts them, Monday first
 DAY_MINUTES = 24 * 60
 
