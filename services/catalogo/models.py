@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+from core.validation import CATALOG_ID_PATTERN
+
+ID_PATTERN = CATALOG_ID_PATTERN
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES: dict[str, str] = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 

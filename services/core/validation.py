@@ -55,12 +55,15 @@ def _phone(value: str) -> str:
     return f"+51{match.group(1)}"
 
 
-_ISO_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+ISO_DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # a calendar day, YYYY-MM-DD
+ISO_DAY_RE = re.compile(ISO_DAY_PATTERN)
+# The id of a catalog item or a location (catalogo's ID_PATTERN): lower case, digits and dashes.
+CATALOG_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
 def _iso_day(value: object) -> object:
     # pydantic would read "0" or "1700000000" as a Unix time: a calendar day is written YYYY-MM-DD only.
-    if isinstance(value, str) and not _ISO_DAY_RE.match(value):
+    if isinstance(value, str) and not ISO_DAY_RE.match(value):
         raise ValueError("must be a calendar day, YYYY-MM-DD")
     return value
 

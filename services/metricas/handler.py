@@ -19,15 +19,16 @@ from core.clock import utc_now
 from core.observability import logger, metrics
 from core.principal import caller, requires
 from core.request_limits import unreadable
+from core.validation import CATALOG_ID_PATTERN, ISO_DAY_PATTERN
 from metricas import logic, runtime
 from metricas.models import EmployeeRanking, HourSeries, MetricsSummary
 
-_DAY = {"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_DAY = {"pattern": ISO_DAY_PATTERN}
 Local = Annotated[
     str | None,
     Query(
         description="A location id; absent: all the tenant's locations",
-        json_schema_extra={"pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"},
+        json_schema_extra={"pattern": CATALOG_ID_PATTERN},
     ),
 ]
 Desde = Annotated[str | None, Query(description="First Lima day, YYYY-MM-DD (default: today)", json_schema_extra=_DAY)]

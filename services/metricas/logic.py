@@ -38,6 +38,7 @@ from core.errors import DomainError
 from core.observability import logger, tenant_metric
 from core.principal import Principal
 from core.tenant_config import TenantConfig, UnknownTenant
+from core.validation import CATALOG_ID_PATTERN, ISO_DAY_RE
 from metricas import counters
 from metricas.counters import ALL_LOCATIONS, BUCKETS, REASONS, Tally, lima_day, percentile
 from metricas.dal import MetricsDal
@@ -60,8 +61,7 @@ from metricas.models import (
 COUNT_WINDOW_DAYS = 30  # an older event (a late replay) is not counted: its mark may have expired
 MARK_KEEP_DAYS = 35  # a mark outlives the window in which its event can be counted
 MAX_RANGE_DAYS = 400
-_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_LOCATION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_LOCATION_RE = re.compile(CATALOG_ID_PATTERN)
 
 Outcome = Literal["counted", "duplicate", "ignored", "too_old"]
 Emit = Callable[[str, str, float, MetricUnit, str | None], None]
@@ -180,7 +180,7 @@ def _day(value: str | None, name: str, default: date) -> date:
     if value is None:
         return default
     try:
-        if not _DAY_RE.match(value):
+        if not ISO_DAY_RE.match(value):
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError as exc:

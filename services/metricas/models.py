@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.validation import CATALOG_ID_PATTERN
+
 Stage = Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
 TIMEZONE = "America/Lima"
 
@@ -34,7 +36,7 @@ class OrderEvent(BaseModel):
 
     tenant_id: str = Field(min_length=1, max_length=64)
     order_id: str = Field(min_length=1, max_length=64)
-    location_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    location_id: str = Field(pattern=CATALOG_ID_PATTERN)
     estado_pedido: str = Field(min_length=1, max_length=40)
     at: str = Field(min_length=10, max_length=40)
     by: str | None = None
