@@ -17,6 +17,7 @@ from core import contracts
 
 Estado = Literal["PENDIENTE_PAGO", "PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO", "CANCELADO"]
 Dispatch = Literal["delivery", "pickup"]
+Stage = Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]  # the waiting stages (contracts.STAGES)
 Cents = Annotated[int, Field(ge=0)]
 
 
@@ -124,7 +125,7 @@ class TrackingRow(BaseModel):
 
     tenant_id: str
     order_id: str
-    stage: Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
+    stage: Stage
     location_id: str
     dispatch: Dispatch
     status: Literal["pending", "claimed", "completed"]

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.orders import Dispatch, TrackingRow
+from core.orders import Dispatch, Stage, TrackingRow
 
-Stage = Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 LOCATION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.orders import Stage
 from core.validation import CATALOG_ID_PATTERN
 
-Stage = Literal["COCINA", "EMPAQUETAMIENTO", "DELIVERY"]
 TIMEZONE = "America/Lima"
 
 
