@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from authorizer import runtime
 from core import web
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point, logger
 from core.principal import Principal
 from core.tenants import UnknownTenant
 from core.tokens import hash_token, parse_token
@@ -60,8 +60,7 @@ def _raw_token(event: dict[str, Any]) -> str | None:
     return web.header(event.get("headers"), "authorization") or query.get("token")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     principal = authenticate(_raw_token(event), utc_now())
     if principal is None:

@@ -21,7 +21,7 @@ from catalogo.models import (
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, LocationFilter, public_tenant
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.principal import caller, requires
 from core.request_limits import unreadable
 
@@ -75,7 +75,6 @@ def start_image_upload(combo_id: ItemId, body: ImageUploadRequest) -> ImageUploa
     )
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

@@ -5,11 +5,14 @@ Step Functions' traces), without the X-Ray SDK in the function: the SDK and its 
 boto3 call cost each cold start about 100-150 ms (``python -m scripts.measure_imports``), more than
 the per-call subsegments are worth here.
 
-**Every entry point opens the same way**::
+**Every entry point opens the same way** (``entry_point``)::
 
-    @logger.inject_lambda_context(clear_state=True)       # REST: correlation_id_path="requestContext.requestId"
-    @metrics.log_metrics(capture_cold_start_metric=True)  # flushed on every invocation, ColdStart once
+    @entry_point()             # an API Gateway handler's (REST, WebSocket): @entry_point(rest=True)
     def lambda_handler(event, context): ...
+
+which is Powertools' ``logger.inject_lambda_context(clear_state=True)`` (an API Gateway handler's with its
+request id as the correlation id) and ``metrics.log_metrics(capture_cold_start_metric=True)``: flushed on every
+invocation, ColdStart once.
 
 ``clear_state`` starts each invocation with the logger's own keys only: a tenant appended by the previous
 invocation of the warm container never reaches this one's lines.
@@ -63,6 +66,20 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAU
 warnings.filterwarnings("ignore", "No application metrics to publish*")
 
 R = TypeVar("R")
+
+
+def entry_point(*, rest: bool = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """A Lambda handler's logging and metrics (see the module's docstring); ``rest``: an API Gateway handler, whose
+    request id is the correlation id (REST, and the WebSocket routes)."""
+    inject = logger.inject_lambda_context(
+        correlation_id_path="requestContext.requestId" if rest else None, clear_state=True
+    )
+    flush = metrics.log_metrics(capture_cold_start_metric=True)
+
+    def wrap(handler: Callable[..., R]) -> Callable[..., R]:
+        return inject(flush(handler))
+
+    return wrap
 
 
 def tenant_metric(

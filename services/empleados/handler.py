@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.principal import caller, requires
 from core.request_limits import unreadable
 from empleados import logic, runtime
@@ -96,7 +96,6 @@ app = create_resolver("empleados")
 app.include_router(empleados)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
 from core.identity_events import EmployeeInvitationRequestedDetail
-from core.observability import logger, metrics, process_records
+from core.observability import entry_point, process_records
 from empleados import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -37,7 +37,6 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_records(event, context, record_handler, processor)

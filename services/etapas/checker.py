@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from core.observability import logger, metrics, process_records
+from core.observability import entry_point, process_records
 from etapas import logic, runtime
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -35,7 +35,6 @@ def record_handler(record: SQSRecord) -> bool:
     return logic.check_completion(check.tenant_id, check.stage, check.order_id, dal=runtime.dal())
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(process_records(event, context, record_handler, processor))

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core import contracts
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.principal import caller, requires
 from core.request_limits import unreadable
 from etapas import logic, runtime
@@ -65,7 +65,6 @@ for _stage in contracts.STAGES.values():
     _add_routes(_stage)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from core.api import create_resolver, public_tenant
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.principal import Principal, caller
 from health import runtime
 from health.logic import Storefront, storefront
@@ -61,7 +61,6 @@ def session() -> Principal:
     return caller(app)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -10,7 +10,7 @@ from catalogo import logic, runtime
 from catalogo.models import Location, LocationCreate, LocationFields, LocationPage, PauseChange
 from catalogo.params import DEFAULT_LIMIT, Cursor, ItemId, Limit, public_tenant
 from core.api import create_resolver
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.principal import caller, requires
 from core.request_limits import unreadable
 
@@ -42,7 +42,6 @@ def set_paused(location_id: ItemId, body: PauseChange) -> Location:
     return logic.set_paused(runtime.dal(), caller(app).tenant_id, location_id, body)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger, metrics, process_records
+from core.observability import entry_point, process_records
 from metricas import logic, runtime
 from metricas.models import EventEnvelope
 
@@ -24,7 +24,6 @@ def record_handler(record: SQSRecord) -> str:
     return logic.count_event(envelope, dal=runtime.dal(), tenants=runtime.tenants(), now=utc_now())
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_records(event, context, record_handler, processor)

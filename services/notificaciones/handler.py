@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.observability import logger, metrics, process_records
+from core.observability import entry_point, process_records
 from notificaciones import logic, runtime
 from notificaciones.mailer import SmtpMailer
 from notificaciones.models import EventEnvelope
@@ -27,8 +27,7 @@ def record_handler(record: SQSRecord, *, mail: SmtpMailer) -> str:
     return logic.deliver(event, renderers=renderers, ledger=runtime.ledger(), mailer=mail)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     with runtime.mailer() as mail:  # one SMTP connection for the whole batch
         return process_records(event, context, functools.partial(record_handler, mail=mail), processor)

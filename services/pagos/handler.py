@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from core.api import create_resolver
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point, logger
 from core.request_limits import unreadable
 from pagos import logic, runtime
 
@@ -55,7 +55,6 @@ def webhook(tenant: TenantPath) -> Received:
     return Received(status=outcome)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

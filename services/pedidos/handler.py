@@ -18,7 +18,7 @@ from core import contracts, web
 from core.api import create_resolver
 from core.clock import utc_now
 from core.errors import ValidationFailed
-from core.observability import logger, metrics
+from core.observability import entry_point
 from core.orders import Estado
 from core.principal import caller, requires
 from core.request_limits import unreadable
@@ -150,7 +150,6 @@ def cancel(order_id: OrderId, body: CancelOrder) -> CancelResult:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return unreadable(event) or app.resolve(event, context)

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import utc_now
-from core.observability import logger, metrics
+from core.observability import entry_point, logger
 from core.principal import Principal
 from realtime import runtime
 
@@ -32,8 +32,7 @@ def _ok(body: str = "") -> dict[str, Any]:
     return {"statusCode": 200, "body": body}
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point(rest=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = event["requestContext"]
     connection_id = request["connectionId"]

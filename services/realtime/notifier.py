@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import contracts
-from core.observability import logger, metrics, process_records
+from core.observability import entry_point, logger, process_records
 from realtime import runtime
 from realtime.dal import ConnectionGone
 
@@ -105,7 +105,6 @@ def record_handler(record: SQSRecord) -> int:
     return push(OrderEvent.model_validate_json(record.body), runtime.connections())
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@entry_point()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_records(event, context, record_handler, processor)
