@@ -53,6 +53,8 @@ export function AccountPage() {
   const [phone, setPhone] = useState("");
   const [saved, setSaved] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  // The form shows once its fields hold the loaded profile: typed before that, a character would be overwritten.
+  const [filled, setFilled] = useState(false);
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
   }, [session?.token]);
@@ -60,6 +62,7 @@ export function AccountPage() {
     if (profile.data) {
       setName(profile.data.name);
       setPhone(profile.data.phone ?? "");
+      setFilled(true);
     }
   }, [profile.data]);
 
@@ -91,7 +94,7 @@ export function AccountPage() {
       </main>
     );
   }
-  if (!profile.data) {
+  if (!profile.data || !filled) {
     return (
       <main id="contenido" class="narrow">
         <Loading />
