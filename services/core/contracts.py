@@ -12,6 +12,7 @@ from typing import Final
 EVENT_SOURCE_ORDERS: Final = "bembos.orders"
 EVENT_SOURCE_IDENTITY: Final = "bembos.identity"
 EVENT_SOURCE_PAYMENTS: Final = "bembos.payments"
+EVENT_SOURCE_COMPLAINTS: Final = "bembos.complaints"
 
 ORDER_STATUS_CHANGED: Final = "OrderStatusChanged"
 ORDER_OVERDUE: Final = "OrderOverdue"
@@ -25,6 +26,11 @@ EMPLOYEE_INVITED: Final = "EmployeeInvited"
 # Tenant onboarding asks for its first admin's invitation (detail: core.identity_events).
 EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"
 PAYMENT_APPROVED: Final = "PaymentApproved"
+# The Libro de Reclamaciones (services/reclamos): an entry filed by a customer, and the business's answer.
+# The e-mail notifier sends the customer's dated copies; the realtime notifier tells the tenant's admins and
+# the customer (the detail names the entry, never the consumer's data).
+COMPLAINT_FILED: Final = "ComplaintFiled"
+COMPLAINT_ANSWERED: Final = "ComplaintAnswered"
 
 # Where each web app lives on its origin (its build's base path). One app serves every tenant, each
 # below it by id: /clientes/<tenant>/, /staff/<tenant>/.
