@@ -5,6 +5,7 @@ import {
   complaintBody,
   complaintErrorMessage,
   emptyForm,
+  fullDate,
   limaDaysBetween,
   solesToCents,
   timeLeft,
@@ -117,6 +118,10 @@ describe("the time left to answer", () => {
     expect(limaDaysBetween(now, new Date("2026-11-29T04:59:00Z"))).toBe(0); // 23:59 of the 28th in Lima
     expect(limaDaysBetween(now, new Date("2026-11-29T05:00:00Z"))).toBe(1);
     expect(limaDaysBetween(now, new Date("2026-12-18T15:00:00Z"))).toBe(20);
+  });
+
+  test("the due date is the Lima day, with its year", () => {
+    expect(fullDate("2026-12-19T03:00:00Z")).toBe("18 de diciembre de 2026"); // 22:00 of the 18th in Lima
   });
 
   test("is said in words, and an answered complaint has none left to count", () => {

@@ -227,6 +227,13 @@ export class SubmissionKey {
   }
 }
 
+const fullDay = new Intl.DateTimeFormat("es-PE", { timeZone: "America/Lima", day: "numeric", month: "long", year: "numeric" });
+
+/** `18 de diciembre de 2026`: the Lima day of an instant, as a dated document says it. */
+export function fullDate(iso: string): string {
+  return fullDay.format(new Date(iso));
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Whole Lima calendar days from `now` to `due` (0: due today; negative: past). */
