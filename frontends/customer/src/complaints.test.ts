@@ -77,9 +77,14 @@ describe("the form's checks", () => {
       nombre: "Escribe tu nombre y apellido.",
       documento_numero: "Escribe el número de documento.",
       domicilio: "Escribe tu domicilio.",
-      telefono: "Escribe un celular peruano: 9 dígitos que empiezan con 9.",
+      telefono: "Escribe un teléfono: solo números (de 6 a 20), con + si es del extranjero.",
     });
     expect(validate(filled({ detalle: "x".repeat(2001) })).detalle).toBe("Usa como máximo 2000 caracteres.");
+    expect(validate(filled({ domicilio: "Lima" })).domicilio).toBe("Escribe tu domicilio completo.");
+    expect(validate(filled({ nombre: "R2D2" })).nombre).toBe("Usa solo letras, espacios, apóstrofos y guiones.");
+    expect(validate(filled({ nombre: "María-José O'Higgins Ñañez" }))).toEqual({});
+    expect(validate(filled({ monto: "1000000.01" })).monto).toBe("El monto no puede pasar de S/ 1,000,000.00.");
+    expect(validate(filled({ telefono: "01 444-5555" }))).toEqual({}); // a landline is a phone too
   });
 
   test("the document number follows its type", () => {
@@ -87,6 +92,7 @@ describe("the form's checks", () => {
     expect(validate(filled({ documento_tipo: "RUC", documento_numero: "20123456789" }))).toEqual({});
     expect(validate(filled({ documento_tipo: "RUC", documento_numero: "12345678901" })).documento_numero).toMatch(/RUC/);
     expect(validate(filled({ documento_tipo: "CE", documento_numero: "001234567" }))).toEqual({});
+    expect(validate(filled({ documento_tipo: "PASAPORTE", documento_numero: "ab1" })).documento_numero).toMatch(/pasaporte/);
   });
 
   test("a minor's parent or guardian is asked for only when the section is open", () => {

@@ -126,11 +126,14 @@ export function emptyForm(): ComplaintForm {
   };
 }
 
+const MAX_MONTO_CENTS = 100_000_000;
+const NAME_MAX = 80;
+
 const DOCUMENTO_RULES: Record<DocumentoTipo, { pattern: RegExp; message: string }> = {
   DNI: { pattern: /^\d{8}$/, message: "El DNI tiene 8 dígitos." },
   RUC: { pattern: /^(10|15|17|20)\d{9}$/, message: "El RUC tiene 11 dígitos y empieza con 10, 15, 17 o 20." },
-  CE: { pattern: /^[A-Za-z0-9]{6,12}$/, message: "El carné de extranjería tiene de 6 a 12 letras o números." },
-  PASAPORTE: { pattern: /^[A-Za-z0-9]{6,12}$/, message: "El pasaporte tiene de 6 a 12 letras o números." },
+  CE: { pattern: /^[A-Z0-9]{4,20}$/, message: "Escribe el número del carné: de 4 a 20 letras o números." },
+  PASAPORTE: { pattern: /^[A-Z0-9]{4,20}$/, message: "Escribe el número del pasaporte: de 4 a 20 letras o números." },
 };
 
 /** The document number as sent: without spaces or dashes, letters in capitals. */
@@ -152,22 +155,32 @@ function length(text: string, min: number, max: number, missing: string, short: 
   return undefined;
 }
 
+/** A person's name as the API takes it: letters, words joined by spaces, apostrophes or hyphens. */
+function personName(text: string, missing: string): string | undefined {
+  const value = text.trim();
+  if (!value) return missing;
+  if (value.length > NAME_MAX) return `Usa como máximo ${NAME_MAX} caracteres.`;
+  return /^\p{L}+(?:(?:\s+|['-])\p{L}+)*$/u.test(value) ? undefined : "Usa solo letras, espacios, apóstrofos y guiones.";
+}
+
 /** Every field's problem, in Spanish, before anything is sent: an empty result means the form can be sent. */
 export function validate(form: ComplaintForm): FormErrors {
   const errors: FormErrors = {};
   if (!form.tipo) errors.tipo = "Elige si es un reclamo o una queja.";
   if (!form.bien) errors.bien = "Elige si es sobre un producto o un servicio.";
   errors.descripcion_bien = length(form.descripcion_bien, 1, 200, "Describe el producto o servicio.", "");
-  if (solesToCents(form.monto) === undefined) errors.monto = "Escribe un monto en soles, por ejemplo 25.90.";
+  const monto = solesToCents(form.monto);
+  if (monto === undefined) errors.monto = "Escribe un monto en soles, por ejemplo 25.90.";
+  else if (monto !== null && monto > MAX_MONTO_CENTS) errors.monto = "El monto no puede pasar de S/ 1,000,000.00.";
   errors.detalle = length(form.detalle, 10, 2000, "Cuéntanos qué pasó.", "Cuéntanos un poco más (al menos 10 caracteres).");
   errors.pedido_consumidor = length(form.pedido_consumidor, 5, 1000, "Dinos qué solución pides.", "Escribe al menos 5 caracteres.");
-  errors.nombre = length(form.nombre, 1, 120, "Escribe tu nombre y apellido.", "");
+  errors.nombre = personName(form.nombre, "Escribe tu nombre y apellido.");
   errors.documento_numero = documentoProblem(form.documento_tipo, form.documento_numero);
-  errors.domicilio = length(form.domicilio, 1, 300, "Escribe tu domicilio.", "");
-  const phone = form.telefono.replace(/[\s-]/g, "");
-  if (phone && !/^(\+?51)?9\d{8}$/.test(phone)) errors.telefono = "Escribe un celular peruano: 9 dígitos que empiezan con 9.";
+  errors.domicilio = length(form.domicilio, 5, 200, "Escribe tu domicilio.", "Escribe tu domicilio completo.");
+  const phone = form.telefono.trim();
+  if (phone && !/^\+?[0-9 -]{6,20}$/.test(phone)) errors.telefono = "Escribe un teléfono: solo números (de 6 a 20), con + si es del extranjero.";
   if (form.menor) {
-    errors.apoderado_nombre = length(form.apoderado_nombre, 1, 120, "Escribe el nombre del padre, madre o apoderado.", "");
+    errors.apoderado_nombre = personName(form.apoderado_nombre, "Escribe el nombre del padre, madre o apoderado.");
     errors.apoderado_documento_numero = documentoProblem(form.apoderado_documento_tipo, form.apoderado_documento_numero);
   }
   for (const key of Object.keys(errors) as (keyof ComplaintForm)[]) if (!errors[key]) delete errors[key];
@@ -272,6 +285,8 @@ const BY_CODE: Record<string, string> = {
   location_not_found: "El local de ese pedido ya no existe. Elige otro pedido o ninguno.",
   unknown_location: "El local de ese pedido ya no existe. Elige otro pedido o ninguno.",
   forbidden: "Solo los clientes con cuenta pueden presentar un reclamo.",
+  numbering_busy: "El libro está registrando otro reclamo. Vuelve a enviarlo en un momento.",
+  complaint_not_found: "No encontramos ese reclamo.",
 };
 
 /** The API's refusal of a complaint, said for this form (the shared message otherwise). */

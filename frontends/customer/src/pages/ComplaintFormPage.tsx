@@ -161,7 +161,7 @@ export function ComplaintFormPage() {
             <Field label="Número de documento" name="documento" inputMode={form.documento_tipo === "DNI" || form.documento_tipo === "RUC" ? "numeric" : "text"} value={form.documento_numero} onInput={set("documento_numero")} error={problem("documento_numero")} />
           </div>
           <Field label="Domicilio" name="domicilio" autocomplete="street-address" value={form.domicilio} onInput={set("domicilio")} error={problem("domicilio")} />
-          <Field label="Celular (opcional)" type="tel" name="telefono" autocomplete="tel" inputMode="tel" value={form.telefono} onInput={set("telefono")} error={problem("telefono")} />
+          <Field label="Teléfono (opcional)" type="tel" name="telefono" autocomplete="tel" inputMode="tel" value={form.telefono} onInput={set("telefono")} error={problem("telefono")} />
           <div class="field">
             <label for="correo">Correo</label>
             <input id="correo" type="email" value={profile.email} readOnly aria-describedby="correo-hint" />
@@ -314,7 +314,7 @@ function Filed({ complaint }: { complaint: Complaint }) {
             <dd>{dateAndTime(complaint.filed_at)}</dd>
           </div>
           <div>
-            <dt>Respuesta</dt>
+            <dt>Plazo</dt>
             <dd>Respuesta a más tardar el {fullDate(complaint.due_at)}</dd>
           </div>
         </dl>
