@@ -4,6 +4,7 @@ import {
   SubmissionKey,
   complaintBody,
   complaintErrorMessage,
+  businessDaysBetween,
   emptyForm,
   fullDate,
   limaDaysBetween,
@@ -130,9 +131,16 @@ describe("the time left to answer", () => {
     expect(fullDate("2026-12-19T03:00:00Z")).toBe("18 de diciembre de 2026"); // 22:00 of the 18th in Lima
   });
 
+  test("counts the business days the API counts (Monday to Friday, Lima), the due day included", () => {
+    expect(businessDaysBetween(now, new Date("2026-12-18T15:00:00Z"))).toBe(15);
+    expect(businessDaysBetween(now, new Date("2026-11-30T04:00:00Z"))).toBe(0); // Sunday 29 in Lima
+    expect(businessDaysBetween(new Date("2026-12-04T23:00:00Z"), new Date("2026-12-07T20:00:00Z"))).toBe(1); // Fri evening to Mon
+  });
+
   test("is said in words, and an answered complaint has none left to count", () => {
     const pending = (due: string) => ({ estado: "pendiente" as const, due_at: due });
-    expect(timeLeft(pending("2026-12-18T15:00:00Z"), now)).toBe("Quedan 20 días");
+    expect(timeLeft(pending("2026-12-18T15:00:00Z"), now)).toBe("Quedan 15 días hábiles"); // Mon 30 to Fri 18
+    expect(timeLeft(pending("2026-11-30T15:00:00Z"), now)).toBe("Queda 1 día hábil"); // Sunday, then Monday
     expect(timeLeft(pending("2026-11-29T20:00:00Z"), now)).toBe("Vence mañana");
     expect(timeLeft(pending("2026-11-28T23:00:00Z"), now)).toBe("Vence hoy");
     expect(timeLeft(pending("2026-11-28T14:00:00Z"), now)).toBe("Plazo vencido hoy");

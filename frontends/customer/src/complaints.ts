@@ -255,7 +255,22 @@ export function limaDaysBetween(now: Date, due: Date): number {
   return Math.round((toUtcMidnight(limaDay(due)) - toUtcMidnight(limaDay(now))) / DAY_MS);
 }
 
-/** The time left to answer, in words: "Quedan 12 días", "Vence mañana", "Vence hoy", "Plazo vencido hace 2 días". */
+/**
+ * Business days (Monday to Friday, as the API counts the tenant's term) after Lima's today up to the due
+ * day, that day included.
+ */
+export function businessDaysBetween(now: Date, due: Date): number {
+  const days = limaDaysBetween(now, due);
+  const today = new Date(`${limaDay(now)}T12:00:00Z`);
+  let count = 0;
+  for (let i = 1; i <= days; i += 1) {
+    const weekday = new Date(today.getTime() + i * DAY_MS).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) count += 1;
+  }
+  return count;
+}
+
+/** The time left to answer, in words: "Quedan 12 días hábiles", "Vence mañana", "Vence hoy", "Plazo vencido hace 2 días". */
 export function timeLeft(complaint: Pick<Complaint, "estado" | "due_at">, now: Date = new Date()): string {
   if (complaint.estado === "respondido") return "Respondido";
   const due = new Date(complaint.due_at);
@@ -266,7 +281,8 @@ export function timeLeft(complaint: Pick<Complaint, "estado" | "due_at">, now: D
   }
   if (days <= 0) return "Vence hoy";
   if (days === 1) return "Vence mañana";
-  return `Quedan ${days} días`;
+  const business = businessDaysBetween(now, due);
+  return business === 1 ? "Queda 1 día hábil" : `Quedan ${business} días hábiles`;
 }
 
 /** How urgent the time left is, for its colour (the words say it too). */
