@@ -8,6 +8,7 @@ import {
   emptyForm,
   fullDate,
   limaDaysBetween,
+  shortDate,
   solesToCents,
   timeLeft,
   urgency,
@@ -129,6 +130,7 @@ describe("the time left to answer", () => {
 
   test("the due date is the Lima day, with its year", () => {
     expect(fullDate("2026-12-19T03:00:00Z")).toBe("18 de diciembre de 2026"); // 22:00 of the 18th in Lima
+    expect(shortDate("2026-12-19T03:00:00Z")).toBe("18/12/2026");
   });
 
   test("counts the business days the API counts (Monday to Friday, Lima), the due day included", () => {

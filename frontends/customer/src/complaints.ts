@@ -247,6 +247,13 @@ export function fullDate(iso: string): string {
   return fullDay.format(new Date(iso));
 }
 
+const numericDay = new Intl.DateTimeFormat("es-PE", { timeZone: "America/Lima", day: "2-digit", month: "2-digit", year: "numeric" });
+
+/** `28/11/2026`: the Lima day of an instant, short (an order in the sheet's list). */
+export function shortDate(iso: string): string {
+  return numericDay.format(new Date(iso));
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Whole Lima calendar days from `now` to `due` (0: due today; negative: past). */

@@ -26,6 +26,7 @@ import {
   complaintErrorMessage,
   emptyForm,
   fullDate,
+  shortDate,
   validate,
 } from "../complaints";
 import { useApp } from "../context";
@@ -49,7 +50,7 @@ const API_FIELDS: Partial<Record<keyof ComplaintForm, string>> = {
 };
 
 function orderLabel(order: OrderSummary): string {
-  return `Pedido ${shortId(order.order_id)} · ${dateAndTime(order.created_at)} · ${soles(order.total_cents)}`;
+  return `${shortId(order.order_id)} · ${shortDate(order.created_at)} · ${soles(order.total_cents)}`;
 }
 
 export function ComplaintFormPage() {
