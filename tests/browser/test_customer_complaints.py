@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import MIRAFLORES, customer_app, log_in
+from browser_support import MIRAFLORES, assert_accessible, customer_app, log_in
 from playwright.sync_api import expect
 
 from tests.e2e.identity_support import call, register, role_token, token_of
@@ -35,6 +35,7 @@ def test_a_customer_files_a_complaint_from_the_footer_and_sees_the_admins_answer
     page.get_by_role("button", name="Enviar reclamo").click()
     expect(page.get_by_text("Elige si es un reclamo o una queja.")).to_be_visible()
     expect(page.get_by_text("Escribe el número de documento.")).to_be_visible()
+    assert_accessible(page, "the complaint sheet, its problems shown")
     # ...then they fill it in, about their order, and tap "Enviar" twice
     page.get_by_label("Número de documento", exact=True).fill("45678912")
     page.get_by_label("Domicilio").fill("Av. Pardo 610, Miraflores")
@@ -86,3 +87,4 @@ def test_a_customer_files_a_complaint_from_the_footer_and_sees_the_admins_answer
     expect(answer).to_contain_text(respuesta)
     expect(answer.get_by_role("heading")).to_have_text(re.compile(r"^Respuesta del \d{2}/\d{2}/\d{4}, \d{2}:\d{2}$"))
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    assert_accessible(page, "Mis reclamos, answered")

@@ -11,8 +11,10 @@ import {
   shortDate,
   solesToCents,
   timeLeft,
+  upsert,
   urgency,
   validate,
+  type Complaint,
   type ComplaintForm,
 } from "./complaints";
 
@@ -160,5 +162,18 @@ describe("the API's refusals", () => {
     expect(complaintErrorMessage(new ApiError(404, "order_not_found", "x"))).toMatch(/ese pedido/);
     expect(complaintErrorMessage(new ApiError(409, "idempotency_key_reused", "x"))).toMatch(/reclamo/);
     expect(complaintErrorMessage(new ApiError(422, "validation_failed", "Revisa los datos marcados."))).toBe("Revisa los datos marcados.");
+  });
+});
+
+describe("Mis reclamos, live", () => {
+  test("an entry read again after a push takes its place; a new one goes first", () => {
+    const entry = (numero: number, estado: Complaint["estado"] = "pendiente") => ({ numero, estado }) as Complaint;
+    const list = [entry(3), entry(2), entry(1)];
+    expect(upsert(list, entry(2, "respondido")).map((c) => [c.numero, c.estado])).toEqual([
+      [3, "pendiente"],
+      [2, "respondido"],
+      [1, "pendiente"],
+    ]);
+    expect(upsert(list, entry(4)).map((c) => c.numero)).toEqual([4, 3, 2, 1]);
   });
 });

@@ -300,6 +300,11 @@ export function urgency(complaint: Pick<Complaint, "estado" | "due_at">, now: Da
   return limaDaysBetween(now, due) <= 2 ? "soon" : "ok";
 }
 
+/** "Mis reclamos" with one entry read again: in its place, or first if it is new (the list is most recent first). */
+export function upsert(list: Complaint[], entry: Complaint): Complaint[] {
+  return list.some((c) => c.numero === entry.numero) ? list.map((c) => (c.numero === entry.numero ? entry : c)) : [entry, ...list];
+}
+
 const BY_CODE: Record<string, string> = {
   idempotency_in_progress: "Tu reclamo se está registrando. Espera un momento.",
   idempotency_key_reused: "Tu reclamo cambió mientras se enviaba. Vuelve a enviarlo.",

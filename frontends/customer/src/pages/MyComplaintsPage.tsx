@@ -12,17 +12,12 @@ import { shortId } from "../../../shared/orders";
 import { Link, currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Loading, Notice } from "../../../shared/ui";
-import { BIENES, type Complaint, ESTADO_LABELS, TIPO_LABELS, fullDate, timeLeft, urgency } from "../complaints";
+import { BIENES, type Complaint, ESTADO_LABELS, TIPO_LABELS, fullDate, timeLeft, upsert, urgency } from "../complaints";
 import { useApp } from "../context";
 import { LiveBadge, useLive } from "../live";
 
 const PAGE = 10;
 const COMPLAINT_EVENTS = new Set(["ComplaintFiled", "ComplaintAnswered"]);
-
-/** The list with the entry put in its place (or first, if new: the list is most recent first). */
-function upsert(list: Complaint[], entry: Complaint): Complaint[] {
-  return list.some((c) => c.numero === entry.numero) ? list.map((c) => (c.numero === entry.numero ? entry : c)) : [entry, ...list];
-}
 
 export function MyComplaintsPage() {
   const app = useApp();
