@@ -187,7 +187,7 @@ export function ComplaintFormPage() {
 
         <fieldset class="card stack">
           <legend>2. ¿Sobre qué es?</legend>
-          <Choices name="bien" legend="Es sobre un" options={BIENES} value={form.bien} error={errors.bien} onChange={(value) => setForm({ ...form, bien: value })} />
+          <Choices name="bien" legend="Bien contratado" options={BIENES} value={form.bien} error={errors.bien} onChange={(value) => setForm({ ...form, bien: value })} />
           <Field label="¿Qué producto o servicio?" name="descripcion_bien" maxLength={200} placeholder="Ej.: Combo Royal, delivery" value={form.descripcion_bien} onInput={set("descripcion_bien")} error={problem("descripcion_bien")} />
           <Field label="Monto reclamado en soles (opcional)" name="monto" inputMode="decimal" placeholder="Ej.: 26.90" value={form.monto} onInput={set("monto")} error={problem("monto")} />
           {orders.length > 0 && (
@@ -207,7 +207,7 @@ export function ComplaintFormPage() {
 
         <fieldset class="card stack">
           <legend>3. Tu reclamo o queja</legend>
-          <Choices name="tipo" legend="Tipo" options={TIPOS} value={form.tipo} error={errors.tipo} onChange={(value) => setForm({ ...form, tipo: value })} />
+          <Choices name="tipo" legend="¿Reclamo o queja?" options={TIPOS} value={form.tipo} error={errors.tipo} onChange={(value) => setForm({ ...form, tipo: value })} />
           <TextArea label="¿Qué pasó?" name="detalle" rows={5} maxLength={2000} value={form.detalle} onInput={set("detalle")} error={problem("detalle")} hint="Cuéntanos con detalle: qué, cuándo y dónde." />
           <TextArea label="¿Qué solución pides?" name="pedido_consumidor" rows={3} maxLength={1000} value={form.pedido_consumidor} onInput={set("pedido_consumidor")} error={problem("pedido_consumidor")} />
         </fieldset>
