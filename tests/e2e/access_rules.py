@@ -120,6 +120,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/metricas"): Rule(ADMIN, "metricas"),
     ("GET", "/metricas/empleados"): Rule(ADMIN, "metricas/empleados"),
     ("GET", "/metricas/horas"): Rule(ADMIN, "metricas/horas"),
+    # The staff messages' history and directory: every staff role and the admins (of another tenant: their own).
+    ("GET", "/mensajes"): Rule(STAFF, "mensajes"),
+    ("GET", "/mensajes/contactos"): Rule(STAFF, "mensajes/contactos"),
     # The staff's stages: each role its own tray; the admins see and can work every tray.
     **{
         key: rule
