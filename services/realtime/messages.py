@@ -275,7 +275,7 @@ def history(
     more = len(ordered) > limit or any(has_more for _, has_more in pages)
     items = ordered[:limit]
     next_cursor = encode_cursor(principal.tenant_id, items[-1]) if more and items else None
-    return MessagePage(items=[m.public() for m in items], next_cursor=next_cursor)
+    return MessagePage(items=items, next_cursor=next_cursor)
 
 
 def _location_for(principal: Principal, location_id: str | None) -> str | None:
