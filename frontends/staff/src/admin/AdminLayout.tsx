@@ -1,11 +1,13 @@
-/** The admin console's frame: its sections, the live channel, and overdue orders as they happen. */
+/** The admin console's frame: its sections, the live channel, the staff messages, and overdue orders as they happen. */
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { clock } from "../../../shared/dates";
 import type { LiveMessage } from "../../../shared/live";
 import { Link, useLocation } from "../../../shared/router";
-import { LiveBadge, useLive } from "../../../shared/useLive";
+import { LiveBadge, useLiveChannel } from "../../../shared/useLive";
 import { useApp } from "../context";
+import { MessagesCorner } from "../messages/Messages";
+import { useMessages } from "../messages/useMessages";
 import { BOARDS } from "../roles";
 import { AdminEvents, AdminEventsContext } from "./live";
 
@@ -23,16 +25,21 @@ export function AdminLayout({ children }: { children: ComponentChildren }) {
   const { path } = useLocation();
   const events = useMemo(() => new AdminEvents(), []);
   const [overdue, setOverdue] = useState<LiveMessage[]>([]);
-  const status = useLive(
+  const messages = useMessages();
+  const live = useLiveChannel(
     app.config.websocket_url,
     app.sessions,
     (message) => {
+      if (messages.receive(message)) return;
       if (message.type === "OrderOverdue") {
         setOverdue((list) => [message, ...list.filter((m) => m.order_id !== message.order_id)].slice(0, 5));
       }
       events.emit(message);
     },
-    () => events.emit(null),
+    () => {
+      messages.reread();
+      events.emit(null);
+    },
   );
   return (
     <AdminEventsContext.Provider value={events}>
@@ -51,7 +58,8 @@ export function AdminLayout({ children }: { children: ComponentChildren }) {
               </Link>
             ))}
           </span>
-          <LiveBadge status={status} />
+          <LiveBadge status={live.status} />
+          <MessagesCorner messages={messages} live={live} />
         </nav>
         {overdue.length > 0 && (
           <section class="alerts" aria-label="Pedidos atrasados" role="alert">
