@@ -6,6 +6,7 @@ import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
 import { Loading, Notice } from "../../shared/ui";
 import { AdminLayout } from "./admin/AdminLayout";
+import { ComplaintDetail, ComplaintsAdmin } from "./admin/ComplaintsAdmin";
 import { LocationsAdmin } from "./admin/LocationsAdmin";
 import { MenuAdmin } from "./admin/MenuAdmin";
 import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
@@ -109,6 +110,8 @@ function Screen() {
     else if (path === "/admin/personal") screen = <StaffAdmin />;
     else if (path === "/admin/carta") screen = <MenuAdmin />;
     else if (path === "/admin/locales") screen = <LocationsAdmin />;
+    else if (path === "/admin/reclamaciones") screen = <ComplaintsAdmin />;
+    else if ((params = match("/admin/reclamaciones/:numero", path))) screen = <ComplaintDetail key={params.numero} numero={params.numero} />;
     if (screen) {
       return (
         <AdminScreens>
