@@ -13,7 +13,7 @@ import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
 import { StaffAdmin } from "./admin/StaffAdmin";
 import { LocationSelect, LocationsContext, useChosenLocation, useLocationsLoader } from "./admin/common";
 import { Board } from "./board/Board";
-import { AppContext, type StaffApp, useApp } from "./context";
+import { AppContext, type StaffApp, TopbarSlot, useApp } from "./context";
 import { ActivatePage } from "./pages/ActivatePage";
 import { LoginPage } from "./pages/LoginPage";
 import { BOARDS, ROLE_LABELS, type Rol, homeFor, mayOpen } from "./roles";
@@ -128,7 +128,7 @@ function Screen() {
   );
 }
 
-function Account() {
+function Account({ slot }: { slot: (element: HTMLElement | null) => void }) {
   const app = useApp();
   const session = useStore(app.sessions);
   const logout = async () => {
@@ -143,6 +143,7 @@ function Account() {
   if (!session) return null;
   return (
     <nav aria-label="Cuenta">
+      <span class="topbar__slot" ref={slot} />
       <span class="topbar__who">
         {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
       </span>
@@ -154,11 +155,14 @@ function Account() {
 }
 
 export function App({ app }: { app: StaffApp }) {
+  const [slot, setSlot] = useState<HTMLElement | null>(null);
   return (
     <AppContext.Provider value={app}>
-      <Shell brand={app.tenant.name} nav={<Account />}>
-        <Screen />
-      </Shell>
+      <TopbarSlot.Provider value={slot}>
+        <Shell brand={app.tenant.name} nav={<Account slot={setSlot} />}>
+          <Screen />
+        </Shell>
+      </TopbarSlot.Provider>
     </AppContext.Provider>
   );
 }

@@ -4,6 +4,7 @@
  * the composer, what is being sent, and the history, newest first. A message that arrives while the
  * panel is closed shows for a few seconds in a small note at the bottom corner.
  */
+import { createPortal } from "preact/compat";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import { clock, dateAndTime, limaDay } from "../../../shared/dates";
 import { errorText } from "../../../shared/hooks";
@@ -11,7 +12,7 @@ import type { LiveChannel } from "../../../shared/useLive";
 import { useStore } from "../../../shared/store";
 import { Button, Loading, Notice } from "../../../shared/ui";
 import { LocationsContext } from "../admin/common";
-import { useApp } from "../context";
+import { TopbarSlot, useApp } from "../context";
 import {
   type Contact,
   MAX_TEXT,
@@ -212,9 +213,13 @@ function Drawer({
   );
 }
 
-/** The button (put it in the screen's bar), the panel it opens, and the note of a message that just came in. */
+/**
+ * The button (in the sticky top bar, so a cook scrolled down the tickets still sees the count), the panel it
+ * opens, and the note of a message that just came in.
+ */
 export function MessagesCorner({ messages, live }: { messages: Messages; live: LiveChannel }) {
   const app = useApp();
+  const slot = useContext(TopbarSlot);
   const session = useStore(app.sessions);
   const locations = useContext(LocationsContext);
   const button = useRef<HTMLButtonElement>(null);
@@ -244,23 +249,26 @@ export function MessagesCorner({ messages, live }: { messages: Messages; live: L
     button.current?.focus();
   };
   const unread = messages.unread;
+  const opener = (
+    <button
+      type="button"
+      ref={button}
+      class={`button button--secondary messages-button${unread ? " messages-button--unread" : ""}`}
+      aria-expanded={open}
+      aria-label={unread ? `Mensajes, ${unread} sin leer` : "Mensajes"}
+      onClick={() => (open ? close() : setOpen(true))}
+    >
+      Mensajes
+      {unread > 0 && (
+        <span class="badge-count" aria-hidden="true">
+          {unread}
+        </span>
+      )}
+    </button>
+  );
   return (
     <>
-      <button
-        type="button"
-        ref={button}
-        class={`button button--secondary messages-button${unread ? " messages-button--unread" : ""}`}
-        aria-expanded={open}
-        aria-label={unread ? `Mensajes, ${unread} sin leer` : "Mensajes"}
-        onClick={() => (open ? close() : setOpen(true))}
-      >
-        Mensajes
-        {unread > 0 && (
-          <span class="badge-count" aria-hidden="true">
-            {unread}
-          </span>
-        )}
-      </button>
+      {slot ? createPortal(opener, slot) : opener}
       {open && (
         <Drawer
           messages={messages}
