@@ -104,6 +104,7 @@ class Tenant(Construct):
         mercadopago_secret_name: str,
         sla: contracts.SlaMinutes | None = None,
         invitations: Invitations | None = None,
+        reclamos_plazo_dias: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not tenant_id.replace("-", "").isalnum() or tenant_id != tenant_id.lower():
@@ -120,6 +121,8 @@ class Tenant(Construct):
                 raise ValueError(f"location {location.location_id!r}: unknown dispatch types {sorted(unknown)}")
         if mercadopago_secret_name.rsplit("/", 1)[-1] != tenant_id:  # core.tenant_config refuses any other
             raise ValueError(f"tenant {tenant_id!r}: its Mercado Pago secret must be named after it (.../{tenant_id})")
+        if reclamos_plazo_dias is not None and not 1 <= reclamos_plazo_dias <= 60:
+            raise ValueError(f"tenant {tenant_id!r}: reclamos_plazo_dias must be 1-60 business days")
         self.tenant_id = tenant_id
         self.admin_email = admin_email.lower()
         self.config = {
@@ -128,6 +131,8 @@ class Tenant(Construct):
             "admin_email": admin_email,
             "mercadopago_secret_name": mercadopago_secret_name,
             "sla_minutes": asdict(sla or contracts.SlaMinutes()),
+            # Business days to answer a complaint (the Libro de Reclamaciones' legal term).
+            "reclamos_plazo_dias": reclamos_plazo_dias or contracts.DEFAULT_COMPLAINT_TERM_DAYS,
             "status": "active",
         }
         self.locations = tuple(locations)

@@ -21,6 +21,7 @@ from constructs.stage import StageConfig
 
 from core import contracts
 from stacks.catalog_services import CatalogServices
+from stacks.complaint_services import ComplaintServices
 from stacks.data import DataStack
 from stacks.identity_services import IdentityServices
 from stacks.messaging import MessagingStack
@@ -98,6 +99,7 @@ class ApiStack(cdk.Stack):
         )
         StageServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
         MetricsServices(self, endpoint=endpoint, data=data, messaging=messaging)
+        ComplaintServices(self, endpoint=endpoint, data=data, messaging=messaging)
         OrderServices(
             self,
             endpoint=endpoint,

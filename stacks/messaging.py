@@ -47,7 +47,7 @@ class MessagingStack(cdk.Stack):
         self._rule(
             "EmailRule",
             self.email_notifications,
-            sources=[contracts.EVENT_SOURCE_ORDERS, contracts.EVENT_SOURCE_IDENTITY],
+            sources=[contracts.EVENT_SOURCE_ORDERS, contracts.EVENT_SOURCE_IDENTITY, contracts.EVENT_SOURCE_COMPLAINTS],
             detail_types=[
                 contracts.ORDER_STATUS_CHANGED,
                 contracts.ORDER_OVERDUE,
@@ -56,6 +56,8 @@ class MessagingStack(cdk.Stack):
                 contracts.CUSTOMER_PASSWORD_RESET_REQUESTED,
                 contracts.CUSTOMER_REGISTRATION_REPEATED,
                 contracts.EMPLOYEE_INVITED,
+                contracts.COMPLAINT_FILED,  # the consumer's dated copy of the entry
+                contracts.COMPLAINT_ANSWERED,  # the business's answer
             ],
         )
         # Tenant onboarding -> EventBridge -> SQS -> invitations worker (the first admin's invitation).

@@ -1,7 +1,7 @@
 """The two notifiers, each a consumer of the status events (EventBridge -> SQS).
 
-- ``notificaciones``: e-mails through Gmail SMTP (welcome, invitations, order status, receipts), one
-  ledger row per sent event;
+- ``notificaciones``: e-mails through Gmail SMTP (welcome, invitations, order status, receipts, the complaints'
+  copies), one ledger row per sent event;
 - ``realtime-notifier``: order events pushed to the WebSocket connections subscribed to them.
 """
 
@@ -80,6 +80,8 @@ class NotificationServices:
                 "ORDERS_TABLE": data.orders.table_name,
                 "TENANTS_TABLE": data.tenants.table_name,
                 "EMPLOYEES_TABLE": data.employees.table_name,
+                # Complaint mails: the entry (the bus carries no consumer data).
+                "COMPLAINTS_TABLE": data.complaints.table_name,
             },
         )
         notifier.consume(self.messaging.email_notifications, batch_size=BATCH_SIZE)
@@ -89,7 +91,11 @@ class NotificationServices:
             [data.idempotency.table_arn],
         )
         allow_secrets(notifier.role, stage.secret_name(SMTP_SECRET))
-        allow(notifier.role, ["dynamodb:GetItem"], [data.orders.table_arn, data.tenants.table_arn])
+        allow(
+            notifier.role,
+            ["dynamodb:GetItem"],
+            [data.orders.table_arn, data.tenants.table_arn, data.complaints.table_arn],
+        )
         allow(notifier.role, ["dynamodb:Query"], [index_arn(data.employees, "by_location")])
         return notifier
 

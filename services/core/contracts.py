@@ -136,6 +136,12 @@ METRICS_TRACKING_ROW_ATTRIBUTES: Final = ("tenant_id", "order_id", "stage", "loc
                                           "completed_at", "completed_by", "claimed_by", "claimed_by_name")  # fmt: skip
 # What an order reads of its customer (the orders function's role may read no other attribute of Usuarios).
 ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "name", "phone")
+# What the complaints function reads of the customer filing an entry (its copy goes to the account's own address).
+COMPLAINT_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email")
+# Of an order named in an entry: whose it is.
+COMPLAINT_ORDER_ATTRIBUTES: Final = ("tenant_id", "order_id", "customer_id")
+# The legal term to answer an entry, in business days, unless the tenant's settings say otherwise.
+DEFAULT_COMPLAINT_TERM_DAYS: Final = 15
 # What the users function (public: register, login; and the profile) may update of an account: the attributes its
 # update and condition expressions name, and the keys (its role's UpdateItem carries a dynamodb:Attributes
 # condition). Of an employee, only login's rehash of the password: never the role, the location or the status.
@@ -277,5 +283,19 @@ TABLES: Final = {
         # The admins' business metrics, aggregated on write (services/metricas): counter rows per location and
         # Lima day (and month), and each counted event's mark; every item expires (TTL) after 13+ months.
         Table("Metrics", "metricas", "metric_key", ttl="expires_at"),
+        # The Libro de Reclamaciones (services/reclamos): each tenant's entries (``entry_key = n#<numero, 12
+        # digits>``, so the book reads in number order), its counter (``entry_key = counter``) and the customers'
+        # Idempotency-Key records (``idem#<customer>#<key>``, which expire). A customer's entries, newest first, and
+        # the book by estado are one Query each.
+        Table(
+            "Complaints",
+            "reclamaciones",
+            "entry_key",
+            ttl="expires_at",
+            indexes=(
+                Index("by_customer", "customer_key", "filed_at"),
+                Index("by_estado", "estado_key", "entry_key"),
+            ),
+        ),
     )
 }

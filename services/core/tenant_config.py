@@ -2,7 +2,7 @@
 
 Written by the ``Tenant`` construct (``constructs/tenant.py``): ``name``, ``admin_email``,
 ``mercadopago_secret_name``, ``sla_minutes {cocina, empaquetamiento, delivery}``, ``status``;
-optionally ``delivery_fee_cents``. One ``GetItem``, cached per warm container for a minute.
+optionally ``delivery_fee_cents`` and ``reclamos_plazo_dias``. One ``GetItem``, cached per warm container for a minute.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, Self
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core import contracts
 from core.contracts import SlaMinutes
 from core.dynamo import from_item
 from core.errors import DependencyFailed, NotFound
@@ -31,6 +32,8 @@ class TenantConfig(BaseModel):
     mercadopago_secret_name: str
     sla_minutes: SlaMinutes = Field(default_factory=SlaMinutes)
     delivery_fee_cents: int = DEFAULT_DELIVERY_FEE_CENTS
+    # Business days the tenant has to answer a Libro de Reclamaciones entry (services/reclamos).
+    reclamos_plazo_dias: int = Field(default=contracts.DEFAULT_COMPLAINT_TERM_DAYS, ge=1, le=60)
     status: str = "active"
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.observability import entry_point, process_records
 from notificaciones import logic, runtime
+from notificaciones.complaint_mails import with_complaint_mails
 from notificaciones.mailer import SmtpMailer
 from notificaciones.models import EventEnvelope
 from notificaciones.order_mails import with_order_mails
@@ -23,7 +24,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord, *, mail: SmtpMailer) -> str:
     event = EventEnvelope.model_validate_json(record.body)
-    renderers = with_order_mails(with_receipts(RENDERERS), mails=runtime.directory)
+    renderers = with_complaint_mails(
+        with_order_mails(with_receipts(RENDERERS), mails=runtime.directory), mails=runtime.complaints
+    )
     return logic.deliver(event, renderers=renderers, ledger=runtime.ledger(), mailer=mail)
 
 

@@ -33,12 +33,18 @@ def dedup_key(event: EventEnvelope) -> str:
 
     A status change is one email per order and state, whatever event carries it: the stage
     consumer may publish the same change again after a redelivery, under a new event id.
+    A complaint's copy and its answer are one email each per entry: the complaints service publishes again when a
+    request is retried (so that a failure after its write still tells the customer).
     Other emails are one per event (each overdue alert, each invitation is its own).
     """
     if event.detail_type == contracts.ORDER_STATUS_CHANGED:
         order_id, estado = event.detail.get("order_id"), event.detail.get("estado_pedido")
         if order_id and estado:
             return f"estado#{order_id}#{estado}"
+    if event.detail_type in (contracts.COMPLAINT_FILED, contracts.COMPLAINT_ANSWERED):
+        numero = event.detail.get("numero")
+        if numero:
+            return f"reclamo#{numero}#{event.detail_type}"
     return event.id
 
 

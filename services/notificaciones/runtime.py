@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.runtime import Caches
 from core.settings import EnvironmentSettings
+from notificaciones.complaint_mails import ComplaintMailDirectory
 from notificaciones.dal import LedgerConfig, SecretCredentials, SentLedger
 from notificaciones.mailer import SmtpConfig, SmtpMailer
 from notificaciones.order_mails import OrderMailDirectory
@@ -24,6 +25,7 @@ class Settings(EnvironmentSettings):
     orders_table: str
     tenants_table: str
     employees_table: str
+    complaints_table: str
 
 
 settings = cached(Settings)  # read from the environment once per container
@@ -49,6 +51,15 @@ def directory() -> OrderMailDirectory:
         orders_table=s.orders_table,
         tenants_table=s.tenants_table,
         employees_table=s.employees_table,
+    )
+
+
+@cached
+def complaints() -> ComplaintMailDirectory:
+    """The reads of the complaint e-mails (the entry, the tenant's name)."""
+    s = settings()
+    return ComplaintMailDirectory(
+        cached.client("dynamodb"), complaints_table=s.complaints_table, tenants_table=s.tenants_table
     )
 
 

@@ -13,6 +13,7 @@ HERE, ELSEWHERE, B_LOCATION = "larco", "benavides", "camino-real"
 PUBLIC, SIGNED_IN = "public", "signed-in"
 STAFF = ("admin", "cocinero", "empaquetador", "repartidor")
 GHOST = "ghost-7e57"
+GHOSTS = {"complaint": "999999999"}  # a ghost of an id that is a number
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,31 @@ class Rule:
     """Who may call an operation, the request the matrix sends, and what an allowed caller gets."""
 
     who: str | tuple[str, ...]
-    path: str  # concrete, with {product} {combo} {location} {employee} {order} for tenant A's targets
+    path: str  # concrete, with {product} {combo} {location} {employee} {order} {complaint} for tenant A's targets
     body: Any = None
     status: int = 200  # what an allowed caller in scope gets with this request
     mutates: bool = False  # allowed callers in scope aim at GHOST ids (answer 404, nothing changes)
     # The call ends the caller's session ("session") or account ("account"): each cell gets a new one.
     fresh: str | None = None
     foreign: int | None = None  # what an allowed caller of another tenant gets, when the default is wrong
-    elsewhere: int = 404  # what another customer, or staff of another location, gets on the target order
+    elsewhere: int = 404  # what another customer, or staff of another location, gets on the target order or entry
+
+
+def complaint() -> dict[str, Any]:
+    """A Libro de Reclamaciones entry's body (no order named: any customer may file it)."""
+    return {
+        "tipo": "queja",
+        "bien": "servicio",
+        "descripcion_bien": "Atención en el local",
+        "detalle": "Esperé media hora en la caja sin que me atendieran.",
+        "pedido_consumidor": "Mejorar la atención en caja",
+        "consumidor": {
+            "nombre": "Cliente Matriz",
+            "documento_tipo": "DNI",
+            "documento_numero": "12345678",
+            "domicilio": "Av. Larco 100, Miraflores",
+        },
+    }
 
 
 def card() -> dict[str, Any]:
@@ -120,6 +138,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/metricas"): Rule(ADMIN, "metricas"),
     ("GET", "/metricas/empleados"): Rule(ADMIN, "metricas/empleados"),
     ("GET", "/metricas/horas"): Rule(ADMIN, "metricas/horas"),
+    # The Libro de Reclamaciones: a customer files and reads their own entries (another customer's is not found);
+    # the tenant's admins read the book, export it and answer; no other staff role reads it. An admin of another
+    # tenant reads its own (empty) book.
+    ("POST", "/reclamaciones"): Rule(CUSTOMER, "reclamaciones", "COMPLAINT", 201),
+    ("GET", "/reclamaciones"): Rule((*CUSTOMER, "admin"), "reclamaciones"),
+    ("GET", "/reclamaciones/libro"): Rule(ADMIN, "reclamaciones/libro"),
+    ("GET", "/reclamaciones/{numero}"): Rule((*CUSTOMER, "admin"), "reclamaciones/{complaint}"),
+    ("POST", "/reclamaciones/{numero}/respuesta"): Rule(
+        ADMIN,
+        "reclamaciones/{complaint}/respuesta",
+        {"respuesta": "Respuesta de la matriz de acceso."},
+        404,
+        mutates=True,
+    ),
     # The staff's stages: each role its own tray; the admins see and can work every tray.
     **{
         key: rule

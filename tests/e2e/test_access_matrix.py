@@ -25,7 +25,21 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from access_rules import B_LOCATION, ELSEWHERE, GHOST, HERE, PUBLIC, RULES, SIGNED_IN, A, B, Rule, card
+from access_rules import (
+    B_LOCATION,
+    ELSEWHERE,
+    GHOST,
+    GHOSTS,
+    HERE,
+    PUBLIC,
+    RULES,
+    SIGNED_IN,
+    A,
+    B,
+    Rule,
+    card,
+    complaint,
+)
 from e2e_support import eventually, issue_token
 from identity_support import (
     DEMO_PASSWORD,
@@ -80,8 +94,8 @@ def expected(rule: Rule, caller: Caller) -> int:
             return 403
     if caller.tenant != A:
         return _in_another_tenant(rule)
-    if not caller.in_scope and "{order}" in rule.path:
-        return rule.elsewhere  # another customer's order, another location's ticket
+    if not caller.in_scope and ("{order}" in rule.path or "{complaint}" in rule.path):
+        return rule.elsewhere  # another customer's order or complaint, another location's ticket
     return rule.status
 
 
@@ -146,8 +160,12 @@ class World:
             }
             for table, (key, target) in keys.items()
         }
+        request[self.cloud.table("reclamaciones")] = {
+            "Keys": [{"tenant_id": {"S": A}, "entry_key": {"S": f"n#{int(self.ids['complaint']):012d}"}}],
+            "ConsistentRead": True,
+        }
         found = dynamodb.batch_get_item(RequestItems=request)["Responses"]
-        items: dict[str, Any] = {table: found.get(self.cloud.table(table)) for table in keys}
+        items: dict[str, Any] = {table: found.get(self.cloud.table(table)) for table in [*keys, "reclamaciones"]}
         for table in ("productos", "combos", "locales", "empleados"):
             items[f"{table} count"] = dynamodb.scan(TableName=self.cloud.table(table), Select="COUNT")["Count"]
         return items
@@ -173,6 +191,8 @@ def world(cloud) -> World:
     # The order waits in the kitchen of HERE: a cook elsewhere must not see or take it.
     sfn = boto3.client("stepfunctions")
     start_workflow(sfn, state_machine_arn(sfn), tenant_id=A, order_id=order_id, location_id=HERE, dispatch="delivery")
+    owner_token = token_of(cloud, A, customer_email, password)
+    filed = call(cloud, "POST", "reclamaciones", token=owner_token, json={**complaint(), "order_id": order_id})
     world = World(
         cloud,
         {
@@ -181,11 +201,12 @@ def world(cloud) -> World:
             "location": location_id,
             "employee": employee["employee_id"],
             "order": order_id,
+            "complaint": str(filed.json()["numero"]),
         },
         customer_email,
         employee_email,
     )
-    world.tokens["owner customer"] = token_of(cloud, A, customer_email, password)
+    world.tokens["owner customer"] = owner_token
     for caller in CALLERS:
         if caller.rol is not None and caller.name not in world.tokens:
             world.tokens[caller.name] = world._fresh_token(caller)
@@ -229,6 +250,8 @@ def _body(rule: Rule, world: World, caller: Caller) -> Any:
             }
         case "CARD":
             return card()
+        case "COMPLAINT":
+            return complaint()
         case "WEBHOOK":
             return {"type": "payment", "action": "payment.updated", "data": {"id": "123456"}}
     return rule.body
@@ -236,7 +259,7 @@ def _body(rule: Rule, world: World, caller: Caller) -> Any:
 
 def _path(rule: Rule, world: World, caller: Caller) -> str:
     ghost = rule.mutates and caller.tenant == A and caller.in_scope and expected(rule, caller) == rule.status
-    ids = {name: GHOST if ghost else value for name, value in world.ids.items()}
+    ids = {name: GHOSTS.get(name, GHOST) if ghost else value for name, value in world.ids.items()}
     return rule.path.format(**ids)
 
 

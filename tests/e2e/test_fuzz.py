@@ -25,7 +25,7 @@ from typing import Any
 
 import boto3
 import pytest
-from access_rules import PUBLIC, RULES, SIGNED_IN
+from access_rules import PUBLIC, RULES, SIGNED_IN, complaint
 from e2e_support import eventually, issue_token
 from identity_support import (
     MIRAFLORES,
@@ -69,6 +69,8 @@ REFUSED_FOR_STATE = {
     # again, so after the first create its valid requests are refused as duplicates.
     "POST /producto",
     "POST /locales",
+    # 409 already_answered: an entry is answered once, and the run's entries are few.
+    "POST /reclamaciones/{numero}/respuesta",
 }
 
 
@@ -151,6 +153,9 @@ def _caller(cloud: Any, kind: str) -> tuple[str | None, dict[str, list[str]]]:
             call(cloud, "POST", "pedidos", token=token, json={**body, "items": [item]}).json()["order_id"]
             for _ in range(2)
         ]
+        # An entry of the Libro de Reclamaciones, which the customer reads and the admin answers.
+        filed = call(cloud, "POST", "reclamaciones", token=token, json=complaint()).json()
+        values["complaints"] = [str(filed["numero"])]
         return token, values
     if kind in STAGES:
         values["orders"] = _orders_in(cloud, STAGES[kind])
@@ -186,6 +191,7 @@ BINDINGS = {
     "path.combo_id": "combos",
     "path.location_id": "locations",
     "path.employee_id": "employees",
+    "path.numero": "complaints",
     "query.location_id": "locations",
 }
 

@@ -130,3 +130,27 @@ def test_the_users_function_reads_only_the_customer_apps_address_of_ssm_and_scan
     assert "web/customer-url" in json.dumps(ssm[0]["Resource"]) and "staff-url" not in json.dumps(ssm[0]["Resource"])
     actions = json.dumps([s["Action"] for s in statements])
     assert "dynamodb:Scan" not in actions and "dynamodb:BatchGetItem" not in actions
+
+
+def test_the_complaints_function_reads_only_the_customers_address_and_whose_an_order_is(dev_app) -> None:
+    for table, attributes in (
+        ("ExportsOutputFnGetAttUsers", contracts.COMPLAINT_CUSTOMER_ATTRIBUTES),
+        ("ExportsOutputFnGetAttOrders", contracts.COMPLAINT_ORDER_ATTRIBUTES),
+    ):
+        [statement] = _statements_on(dev_app, "Reclamaciones", table)
+        assert statement["Action"] == "dynamodb:GetItem"
+        assert statement["Condition"]["ForAllValues:StringEquals"] == {"dynamodb:Attributes": list(attributes)}
+    complaints = _statements_on(dev_app, "Reclamaciones", "ExportsOutputFnGetAttComplaints")
+    actions = {a for s in complaints for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
+    assert "password_hash" not in contracts.COMPLAINT_CUSTOMER_ATTRIBUTES
+
+
+def test_the_email_notifier_hears_the_complaint_events_and_reads_the_entry(dev_app) -> None:
+    rules = dict(dev_app.template("messaging").find_resources("AWS::Events::Rule"))
+    [email_rule] = [r for k, r in rules.items() if k.startswith("EmailRule")]
+    pattern = email_rule["Properties"]["EventPattern"]
+    assert contracts.EVENT_SOURCE_COMPLAINTS in pattern["source"]
+    assert {contracts.COMPLAINT_FILED, contracts.COMPLAINT_ANSWERED} <= set(pattern["detail-type"])
+    [read] = [s for s in _statements_on(dev_app, "EmailNotifier", "ExportsOutputFnGetAttComplaints")]
+    assert read["Action"] == "dynamodb:GetItem"

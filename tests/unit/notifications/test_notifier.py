@@ -72,6 +72,7 @@ def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> I
         "ORDERS_TABLE": "pedidos",
         "TENANTS_TABLE": "tenants",
         "EMPLOYEES_TABLE": "empleados",
+        "COMPLAINTS_TABLE": "reclamaciones",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
