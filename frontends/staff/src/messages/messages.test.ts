@@ -31,10 +31,18 @@ function message(id: string, at: string, from = "e-pack", to: StaffMessage["to"]
 }
 
 describe("recipients a person may write to", () => {
-  test("staff: the roles of their own location (no location in the frame) and people, never themselves", () => {
+  test("staff: the roles of their own location (no location in the frame), the admins and people, never themselves", () => {
     const options = recipientOptions(cook, contacts, places);
-    expect(options.map((o) => o.key)).toEqual(["rol:cocinero", "rol:empaquetador", "rol:repartidor", "empleado:e-admin", "empleado:e-pack"]);
+    expect(options.map((o) => o.key)).toEqual([
+      "rol:cocinero",
+      "rol:empaquetador",
+      "rol:repartidor",
+      "rol:admin",
+      "empleado:e-admin",
+      "empleado:e-pack",
+    ]);
     expect(options[1].to).toEqual({ rol: "empaquetador" });
+    expect(options[3].to).toEqual({ rol: "admin" });
     expect(options.find((o) => o.key === "empleado:e-pack")?.label).toBe("Rosa Quispe (Empaquetado)");
     expect(options.some((o) => "todos" in o.to || "local" in o.to)).toBe(false);
   });
@@ -43,6 +51,7 @@ describe("recipients a person may write to", () => {
     const options = recipientOptions(boss, contacts, places);
     const tos = options.map((o) => o.to);
     expect(tos[0]).toEqual({ todos: true });
+    expect(tos[1]).toEqual({ rol: "admin" }); // the admins are the tenant's: no location_id
     expect(tos).toContainEqual({ local: "benavides" });
     expect(tos).toContainEqual({ rol: "repartidor", location_id: "benavides" });
     expect(tos).toContainEqual({ empleado: "e-cook" });
@@ -75,6 +84,7 @@ describe("a message to send", () => {
 
   test("error frames are said in Spanish by their code", () => {
     expect(frameErrorText("rate_limited")).toMatch(/Espera unos segundos/);
+    expect(frameErrorText("session_ended")).toMatch(/Ingresa de nuevo/);
     expect(frameErrorText("forbidden")).toBe("No puedes escribir a ese destinatario.");
     expect(frameErrorText("something_new")).toMatch(/No pudimos procesar/);
   });

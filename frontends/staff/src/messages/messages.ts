@@ -71,6 +71,7 @@ export function recipientOptions(me: Me, contacts: Contact[], places: Place[]): 
   const placeName = (id: string | null | undefined) => places.find((p) => p.location_id === id)?.name ?? id ?? "";
   if (me.rol === "admin") {
     options.push({ key: "todos", label: "Todo el personal", group: "Todos los locales", to: { todos: true } });
+    options.push({ key: "rol:admin", label: "Administración", group: "Todos los locales", to: { rol: "admin" } });
     for (const place of places) {
       const group = place.name;
       options.push({ key: `local:${place.location_id}`, label: `Todo ${place.name}`, group, to: { local: place.location_id } });
@@ -87,6 +88,8 @@ export function recipientOptions(me: Me, contacts: Contact[], places: Place[]): 
     for (const rol of STAGE_ROLES) {
       options.push({ key: `rol:${rol}`, label: roleLabel(rol), group: "Un área de mi local", to: { rol } });
     }
+    // The admins are the whole tenant's (no location in the frame).
+    options.push({ key: "rol:admin", label: roleLabel("admin"), group: "Un área de mi local", to: { rol: "admin" } });
   }
   const people = contacts.filter((c) => c.employee_id !== me.subject_id).sort(byName);
   for (const person of people) {
@@ -169,19 +172,14 @@ export function recipientText(message: StaffMessage, me: Me, contacts: Contact[]
 }
 
 const FRAME_ERRORS: Record<string, string> = {
+  invalid_frame: "El mensaje no es válido: escribe entre 1 y 500 caracteres y elige a quién va.",
+  session_ended: "Tu sesión terminó. Ingresa de nuevo para seguir enviando mensajes.",
+  unauthenticated: "Tu sesión terminó. Ingresa de nuevo para seguir enviando mensajes.",
+  conflict: "No pudimos confirmar el envío. Vuelve a enviarlo.",
   rate_limited: "Enviaste muchos mensajes seguidos. Espera unos segundos y vuelve a intentarlo.",
-  too_many_requests: "Enviaste muchos mensajes seguidos. Espera unos segundos y vuelve a intentarlo.",
-  throttled: "Enviaste muchos mensajes seguidos. Espera unos segundos y vuelve a intentarlo.",
   frame_too_large: "El mensaje es demasiado largo.",
-  payload_too_large: "El mensaje es demasiado largo.",
-  too_large: "El mensaje es demasiado largo.",
-  invalid_message: "El mensaje no es válido: escribe entre 1 y 500 caracteres y elige a quién va.",
-  validation_failed: "El mensaje no es válido: escribe entre 1 y 500 caracteres y elige a quién va.",
-  bad_request: "El mensaje no es válido: escribe entre 1 y 500 caracteres y elige a quién va.",
   forbidden: "No puedes escribir a ese destinatario.",
-  recipient_forbidden: "No puedes escribir a ese destinatario.",
   unknown_recipient: "Ese destinatario ya no existe. Elige otro.",
-  not_found: "Ese destinatario ya no existe. Elige otro.",
 };
 
 /** An error frame's code, said in Spanish (the server's English `message` is for the logs). */
