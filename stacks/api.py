@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.dependencies_layer import DependenciesLayer
-from constructs.grants import allow
+from constructs.grants import allow, index_arn
 from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
@@ -24,6 +24,7 @@ from stacks.catalog_services import CatalogServices
 from stacks.complaint_services import ComplaintServices
 from stacks.data import DataStack
 from stacks.identity_services import IdentityServices
+from stacks.message_services import MessageServices
 from stacks.messaging import MessagingStack
 from stacks.metrics_services import MetricsServices
 from stacks.notification_services import NotificationServices, allow_connection_pushes
@@ -32,6 +33,7 @@ from stacks.stage_services import StageServices
 from stacks.workflow import WorkflowStack
 
 MERCADOPAGO_SDK_URL = "https://sdk.mercadopago.com/js/v2"  # Mercado Pago's browser SDK (card Secure Fields)
+MESSAGE_ROUTE_KEY = "mensaje"  # a staff message's route key (realtime.handler.MESSAGE_ROUTE)
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
 # API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
 GATEWAY_ERRORS = [
@@ -86,7 +88,15 @@ class ApiStack(cdk.Stack):
 
         state_machine = workflow.state_machine
         self._platform_service(endpoint)
-        IdentityServices(self, endpoint=endpoint, data=data, messaging=messaging)
+        IdentityServices(
+            self,
+            endpoint=endpoint,
+            data=data,
+            messaging=messaging,
+            websocket=self.websocket,
+            ws_stage=self.websocket_stage,
+        )
+        MessageServices(self, endpoint=endpoint, data=data)
         CatalogServices(self, endpoint=endpoint, data=data)
         NotificationServices(
             self,
@@ -235,9 +245,27 @@ class ApiStack(cdk.Stack):
             service="realtime",
             handler="realtime.handler.lambda_handler",
             layer=layer,
-            environment={"CONNECTIONS_TABLE": self.data.connections.table_name},
+            environment={
+                "CONNECTIONS_TABLE": self.data.connections.table_name,
+                "MESSAGES_TABLE": self.data.messages.table_name,
+                "EMPLOYEES_TABLE": self.data.employees.table_name,
+                "LOCATIONS_TABLE": self.data.locations.table_name,
+            },
         )
-        allow(realtime.role, ["dynamodb:PutItem", "dynamodb:DeleteItem"], [self.data.connections.table_arn])
+        data = self.data
+        # $connect/$disconnect write and delete the row; a message counts itself on it (UpdateItem: the rate limit)
+        # and finds its audience's connections (Query: the tenant's rows, by_topic, by_subject).
+        allow(
+            realtime.role,
+            ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+            [data.connections.table_arn],
+        )
+        connection_indexes = [index_arn(data.connections, "by_topic"), index_arn(data.connections, "by_subject")]
+        allow(realtime.role, ["dynamodb:Query"], connection_indexes)
+        # A message and its client mark in one transaction (two conditional Puts); a retried frame's GetItems.
+        allow(realtime.role, ["dynamodb:PutItem", "dynamodb:GetItem"], [data.messages.table_arn])
+        # The recipient it names: an employee, a location.
+        allow(realtime.role, ["dynamodb:GetItem"], [data.employees.table_arn, data.locations.table_arn])
         ws_authorizer = v2_authorizers.WebSocketLambdaAuthorizer(
             "WebSocketAuthorizer",
             self.authorizer_function.function,
@@ -258,6 +286,11 @@ class ApiStack(cdk.Stack):
             default_route_options=apigwv2.WebSocketRouteOptions(
                 integration=v2_integrations.WebSocketLambdaIntegration("DefaultIntegration", realtime.function)
             ),
+        )
+        # A staff message ({"action": "mensaje", ...}): its own route, the same function (realtime.handler).
+        api.add_route(
+            MESSAGE_ROUTE_KEY,
+            integration=v2_integrations.WebSocketLambdaIntegration("MessageIntegration", realtime.function),
         )
         access_logs = logs.LogGroup(
             self, "WebSocketAccessLogs", retention=self.stage.log_retention, removal_policy=self.stage.removal_policy
@@ -290,7 +323,8 @@ class ApiStack(cdk.Stack):
                 acknowledge(
                     route,
                     "AwsSolutions-APIG4",
-                    "Only $connect needs authorization on a WebSocket API: $disconnect and "
-                    "$default run on a connection that $connect's authorizer already admitted.",
+                    "Only $connect needs authorization on a WebSocket API: $disconnect, $default and "
+                    "mensaje run on a connection that $connect's authorizer already admitted (and API Gateway "
+                    "passes its principal to every route).",
                 )
         return api, ws_stage

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -20,6 +21,7 @@ from constructs.work_queue import CONSUMER_TIMEOUT
 from core import contracts
 from stacks.data import DataStack
 from stacks.messaging import MessagingStack
+from stacks.notification_services import allow_connection_pushes
 
 # A token and its subject's index in one transaction (PutItem + UpdateItem), revocation (GetItem,
 # BatchWriteItem), logout and a used one-time link (DeleteItem).
@@ -41,8 +43,18 @@ def web_app_url(scope: Construct, app: Literal["customer", "staff"]) -> str:
 
 
 class IdentityServices:
-    def __init__(self, scope: Construct, *, endpoint: RestEndpoint, data: DataStack, messaging: MessagingStack) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        endpoint: RestEndpoint,
+        data: DataStack,
+        messaging: MessagingStack,
+        websocket: apigwv2.WebSocketApi,
+        ws_stage: apigwv2.WebSocketStage,
+    ) -> None:
         self.data, self.messaging = data, messaging
+        self.websocket, self.ws_stage = websocket, ws_stage
         self.staff_url_parameter = endpoint.stage.web_parameter("staff-url")  # published by FrontendStack
         self.staff_url_arn = parameter_arn(cdk.Stack.of(scope), self.staff_url_parameter)
         self.staff_app_url = web_app_url(scope, "staff")
@@ -100,7 +112,18 @@ class IdentityServices:
         allow(users.role, ["events:PutEvents"], [bus.event_bus_arn])
         customer_url_arn = parameter_arn(cdk.Stack.of(scope), self.customer_url_parameter)
         allow(users.role, ["ssm:GetParameter"], [customer_url_arn])
+        self._allow_closing_sockets(users)
         return users
+
+    def _allow_closing_sockets(self, service: Microservice) -> None:
+        """Sockets end with the session (core.sockets): the person's connections (the ``by_subject`` index), their
+        rows, and ``DELETE @connections/{id}`` on this stage's connections only."""
+        data = self.data
+        service.function.add_environment("CONNECTIONS_TABLE", data.connections.table_name)
+        service.function.add_environment("WEBSOCKET_CALLBACK_URL", self.ws_stage.callback_url)
+        allow(service.role, ["dynamodb:Query"], [index_arn(data.connections, "by_subject")])
+        allow(service.role, ["dynamodb:DeleteItem"], [data.connections.table_arn])
+        allow_connection_pushes(service.service_function, self.websocket, self.ws_stage)
 
     @staticmethod
     def _allow_updates(role: iam.IRole, table: dynamodb.ITable, attributes: tuple[str, ...]) -> None:
@@ -147,6 +170,7 @@ class IdentityServices:
         )
         self._grant_employees(employees.role)
         allow(employees.role, ["ssm:GetParameter"], [self.staff_url_arn])
+        self._allow_closing_sockets(employees)
         return employees
 
     def _invitations_worker(self, scope: Construct, endpoint: RestEndpoint) -> ServiceFunction:

@@ -93,8 +93,13 @@ class MessagingStack(cdk.Stack):
         self._rule(
             "RealtimeRule",
             self.realtime_notifications,
-            sources=[contracts.EVENT_SOURCE_ORDERS],
-            detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
+            sources=[contracts.EVENT_SOURCE_ORDERS, contracts.EVENT_SOURCE_COMPLAINTS],
+            detail_types=[
+                contracts.ORDER_STATUS_CHANGED,
+                contracts.ORDER_OVERDUE,
+                contracts.COMPLAINT_FILED,
+                contracts.COMPLAINT_ANSWERED,
+            ],
         )
         # EventBridge -> SQS -> the metrics consumer: the admins' business metrics, aggregated on write.
         self.metrics = self._queue("MetricsQueue", "metricas", fifo=False)

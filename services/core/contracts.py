@@ -276,7 +276,22 @@ TABLES: Final = {
             "conexiones",
             "connection_id",
             ttl="expires_at",
-            indexes=(Index("by_topic", "topic", "connection_id"),),
+            # by_topic: the realtime notifier's pushes; by_subject (``<tenant>#<subject>``): a person's sockets
+            # (a message to one person, and the sockets that end with the session: core.sockets).
+            indexes=(
+                Index("by_topic", "topic", "connection_id"),
+                Index("by_subject", "subject_key", "connection_id"),
+            ),
+        ),
+        # Staff messages (services/realtime): ``message_key = <channel>#<at>#<id>``, so each audience (a role at a
+        # location, a person, a location, the tenant) is a key range ordered by time; the sender's copy is the
+        # by_sender index (``<tenant>#<employee>`` / ``<at>#<id>``). Each message expires after 90 days.
+        Table(
+            "Messages",
+            "mensajes",
+            "message_key",
+            ttl="expires_at",
+            indexes=(Index("by_sender", "sender_key", "sent_key"),),
         ),
         # Dedup records of asynchronous side effects (e.g. one e-mail per event id), short-lived.
         Table("Idempotency", "idempotencia", "idempotency_key", ttl="expires_at"),

@@ -27,7 +27,7 @@ class Caches:
 
     def __init__(self) -> None:
         self._factories: list[functools._lru_cache_wrapper[Any]] = []
-        self._clients: dict[tuple[str, Any], Any] = {}
+        self._clients: dict[tuple[str, Any, str | None], Any] = {}
 
     def __call__(self, factory: Callable[[], T]) -> functools._lru_cache_wrapper[T]:
         """``factory`` run on first use, its result kept until ``reset``."""
@@ -35,11 +35,12 @@ class Caches:
         self._factories.append(wrapped)
         return wrapped
 
-    def client(self, service: str, config: Any = None) -> Any:
-        """The boto3 client of ``service`` (one per service and config in the container)."""
-        key = (service, config)
+    def client(self, service: str, config: Any = None, *, endpoint_url: str | None = None) -> Any:
+        """The boto3 client of ``service`` (one per service, config and endpoint in the container); ``endpoint_url``
+        for an API with its own endpoint (the WebSocket management API's callback URL)."""
+        key = (service, config, endpoint_url)
         if key not in self._clients:
-            self._clients[key] = boto3.client(service, config=config)
+            self._clients[key] = boto3.client(service, config=config, endpoint_url=endpoint_url)
         return self._clients[key]
 
     def reset(self) -> None:

@@ -65,14 +65,25 @@ def get_employee(employee_id: EmployeeId) -> Employee:
 @empleados.patch("/empleados/<employee_id>", middlewares=requires("admin"))
 def update_employee(employee_id: EmployeeId, body: EmployeePatch) -> Employee:
     return logic.update_employee(
-        caller(app), employee_id, body, dal=runtime.dal(), sessions=runtime.sessions(), now=utc_now()
+        caller(app),
+        employee_id,
+        body,
+        dal=runtime.dal(),
+        sessions=runtime.sessions(),
+        sockets=runtime.sockets(),
+        now=utc_now(),
     )
 
 
 @empleados.delete("/empleados/<employee_id>", middlewares=requires("admin"))
 def deactivate_employee(employee_id: EmployeeId) -> Deactivated:
     return logic.deactivate_employee(
-        caller(app), employee_id, dal=runtime.dal(), sessions=runtime.sessions(), now=utc_now()
+        caller(app),
+        employee_id,
+        dal=runtime.dal(),
+        sessions=runtime.sessions(),
+        sockets=runtime.sockets(),
+        now=utc_now(),
     )
 
 

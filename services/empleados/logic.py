@@ -20,6 +20,7 @@ from core.observability import logger
 from core.passwords import hash_password
 from core.principal import Principal
 from core.sessions import SessionRecord, SessionStore, invite_hash
+from core.sockets import SessionSockets
 from core.tenants import TenantDirectory
 from core.tokens import new_token, parse_token
 from core.validation import password_differs_from_email
@@ -183,9 +184,11 @@ def update_employee(
     *,
     dal: EmployeesDal,
     sessions: SessionStore,
+    sockets: SessionSockets,
     now: datetime,
 ) -> Employee:
-    """Change name, role, location or status. A change of role, location or status ends the sessions."""
+    """Change name, role, location or status. A change of role, location or status ends the sessions and closes
+    the employee's sockets (subscribed to the old role's or location's topic)."""
     changes = body.model_dump(exclude_unset=True)
     if employee_id == principal.subject_id and (
         changes.get("status") == "inactive" or changes.get("rol", "admin") != "admin"
@@ -209,11 +212,18 @@ def update_employee(
     session_fields = {"rol", "location_id", "status"}
     if any(changes.get(k) != getattr(current, k) for k in session_fields & changes.keys()):
         sessions.revoke_all(principal.tenant_id, employee_id)
+        sockets.close_all(principal.tenant_id, employee_id)
     return updated.public()
 
 
 def deactivate_employee(
-    principal: Principal, employee_id: str, *, dal: EmployeesDal, sessions: SessionStore, now: datetime
+    principal: Principal,
+    employee_id: str,
+    *,
+    dal: EmployeesDal,
+    sessions: SessionStore,
+    sockets: SessionSockets,
+    now: datetime,
 ) -> Deactivated:
     """Status ``inactive`` and every token (sessions and pending invitations) revoked."""
     if employee_id == principal.subject_id:
@@ -221,6 +231,7 @@ def deactivate_employee(
     _existing(principal, employee_id, dal)
     dal.update(principal.tenant_id, employee_id, set_values={"status": "inactive", "updated_at": iso(now)})
     revoked = sessions.revoke_all(principal.tenant_id, employee_id)
+    sockets.close_all(principal.tenant_id, employee_id)
     return Deactivated(employee_id=employee_id, revoked_tokens=revoked)
 
 

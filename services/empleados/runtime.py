@@ -8,6 +8,7 @@ from core.events import EventPublisher
 from core.runtime import Caches
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
+from core.sockets import SessionSockets
 from core.tenants import TenantDirectory
 from empleados.dal import EmployeesDal
 from empleados.logic import InvitationPolicy, Inviter
@@ -26,6 +27,9 @@ class Settings(EnvironmentSettings):
     staff_app_url: str = ""  # the staff app's base; else read from the parameter below
     staff_app_url_parameter: str = ""
     invitation_hours: int = 72
+    # The sockets that end with the session (core.sockets); the invitations worker has neither.
+    connections_table: str = ""
+    websocket_callback_url: str = ""
 
 
 settings = cached(Settings)  # read from the environment once per container
@@ -45,6 +49,13 @@ def dal() -> EmployeesDal:
 @cached
 def sessions() -> SessionStore:
     return SessionStore(cached.client("dynamodb"), settings().tokens_table)
+
+
+@cached
+def sockets() -> SessionSockets:
+    s = settings()
+    management = cached.client("apigatewaymanagementapi", endpoint_url=s.websocket_callback_url)
+    return SessionSockets(cached.client("dynamodb"), s.connections_table, management)
 
 
 @cached

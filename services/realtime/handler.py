@@ -1,8 +1,13 @@
-"""WebSocket routes: ``$connect`` (after the authorizer), ``$disconnect``, ``$default``.
+"""WebSocket routes: ``$connect`` (after the authorizer), ``$disconnect``, ``mensaje``, ``$default``.
 
 A connection subscribes to the topic its principal may follow: a customer to
 their own orders, a staff member to their location and role; an admin to the
 whole tenant. The realtime notifier (the orders issue) pushes to these topics.
+Its row also names its person (``subject_key``: a message to one person, and the
+sockets that end with the session, ``core.sockets``) and its session token's hash.
+
+``mensaje`` (route selection ``$request.body.action``) sends a staff message
+(``realtime.messages``); its answer goes back on the sender's socket.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core.clock import utc_now
 from core.observability import entry_point, logger
 from core.principal import Principal
-from realtime import runtime
+from core.tokens import hash_token, parse_token
+from realtime import messages, runtime
+from realtime.dal import ConnectionRow
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after 2 h anyway
+MESSAGE_ROUTE = "mensaje"  # the route key of a staff message (stacks/api.py)
 
 
 def topic_for(principal: Principal) -> str:
@@ -45,14 +53,48 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         principal = Principal.from_context(request.get("authorizer"))
         if principal is None:  # $connect always has the authorizer; without it there is no one to connect
             return {"statusCode": 401}
-        expires_at = int(utc_now().timestamp()) + CONNECTION_TTL_SECONDS
-        runtime.store().put(principal.tenant_id, connection_id, topic_for(principal), expires_at)
+        token = parse_token((event.get("queryStringParameters") or {}).get("token"))
+        row = ConnectionRow(
+            tenant_id=principal.tenant_id,
+            connection_id=connection_id,
+            topic=topic_for(principal),
+            subject_id=principal.subject_id,
+            kind=principal.kind,
+            token_hash=hash_token(token[1]) if token else None,
+            expires_at=int(utc_now().timestamp()) + CONNECTION_TTL_SECONDS,
+        )
+        runtime.store().put(row)
         return _ok()
     if route == "$disconnect":
         if tenant_id:
             runtime.store().delete(tenant_id, connection_id)
         return _ok()
-    message = json.loads(event.get("body") or "{}")
+    if route == MESSAGE_ROUTE:
+        principal = Principal.from_context(request.get("authorizer"))
+        answer = messages.send(
+            principal,
+            connection_id,
+            event.get("body"),
+            store=runtime.messages(),
+            fanout=runtime.message_connections(),
+            now=utc_now(),
+        )
+        runtime.store().send(connection_id, answer)
+        return _ok()
+    try:
+        message = json.loads(event.get("body") or "{}")
+    except ValueError:
+        message = None
+    if not isinstance(message, dict):
+        runtime.store().send(
+            connection_id, {"type": "error", "client_id": None, "code": "invalid_frame", "message": "Not a JSON object"}
+        )
+        return _ok()
     if message.get("action") == "ping":
         runtime.store().send(connection_id, {"type": "pong"})
+    else:
+        runtime.store().send(
+            connection_id,
+            {"type": "error", "client_id": None, "code": "unknown_action", "message": "Unknown action"},
+        )
     return _ok()

@@ -1,4 +1,5 @@
-"""Realtime notifier: ``OrderStatusChanged`` and ``OrderOverdue`` (EventBridge -> SQS) pushed over WebSocket.
+"""Realtime notifier: ``OrderStatusChanged``, ``OrderOverdue``, ``ComplaintFiled`` and ``ComplaintAnswered``
+(EventBridge -> SQS) pushed over WebSocket.
 
 Who hears an event (topics of ``realtime.handler.topic_for``):
 
@@ -6,7 +7,9 @@ Who hears an event (topics of ``realtime.handler.topic_for``):
 - the staff of the order's location whose tray changed: the role of the new stage, and the role of
   the stage the order left (``<tenant>#<location>#<rol>``); for an overdue stage, that stage's role;
   for a cancellation that does not say which stage it left, every stage's role;
-- the tenant's admins (``<tenant>#admin``), of everything.
+- the tenant's admins (``<tenant>#admin``), of everything;
+- of a complaint (the Libro de Reclamaciones), the tenant's admins and the customer who filed it:
+  ``{"type", "numero", "estado", "at"}``.
 
 A connection whose client went away (410 Gone) is deleted. Every topic starts with the event's
 tenant, so a push never crosses tenants.
@@ -74,19 +77,46 @@ def message_for(detail_type: str, detail: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": detail_type, **{k: detail[k] for k in keys if detail.get(k) is not None}}
 
 
+COMPLAINT_EVENTS = (contracts.COMPLAINT_FILED, contracts.COMPLAINT_ANSWERED)
+
+
+def complaint_push(detail_type: str, detail: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """A complaint event's topics (the tenant's admins, the customer who filed it) and message: the entry's number,
+    its state and when; the apps re-read the entry over REST (no consumer data on the socket)."""
+    tenant = str(detail["tenant_id"])
+    found = [f"{tenant}#admin"]
+    if detail.get("customer_id"):
+        found.append(f"{tenant}#cliente#{detail['customer_id']}")
+    at = detail.get("answered_at") if detail_type == contracts.COMPLAINT_ANSWERED else None
+    message = {
+        "type": detail_type,
+        "numero": detail["numero"],
+        "estado": detail.get("estado"),
+        "at": at or detail.get("filed_at"),
+    }
+    return found, message
+
+
 def push(event: OrderEvent, connections: Connections) -> int:
     """Push one event to every subscribed connection; returns how many received it."""
     detail = event.detail
+    tenant_id = str(detail["tenant_id"])
+    if event.detail_type in COMPLAINT_EVENTS:
+        found, message = complaint_push(event.detail_type, detail)
+        return _post_all(found, message, connections)
     if event.detail_type not in (contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE):
         logger.warning("not an order event", extra={"detail_type": event.detail_type})
         return 0
-    tenant_id = str(detail["tenant_id"])
     customer_id = detail.get("customer_id")
     if not customer_id and event.detail_type == contracts.ORDER_STATUS_CHANGED:
         customer_id = connections.customer_of(tenant_id, str(detail["order_id"]))
     message = message_for(event.detail_type, detail)
+    return _post_all(topics(event.detail_type, detail, customer_id), message, connections)
+
+
+def _post_all(found: list[str], message: dict[str, Any], connections: Connections) -> int:
     delivered = 0
-    for topic in topics(event.detail_type, detail, customer_id):
+    for topic in found:
         for connection_tenant, connection_id in connections.connections(topic):
             try:
                 connections.post(connection_id, message)

@@ -1,33 +1,35 @@
-"""Settings and collaborators of the realtime functions (the WebSocket routes and the notifier), built on
-first use and kept while warm."""
+"""Settings and collaborators of the realtime functions (the WebSocket routes, the notifier and the messages' REST
+routes), built on first use and kept while warm."""
 
 from __future__ import annotations
 
-import boto3
-
 from core.runtime import Caches
 from core.settings import EnvironmentSettings
-from realtime.dal import ConnectionStore, TopicConnections
+from realtime.dal import ConnectionStore, MessageConnections, MessagesDal, TopicConnections
 
 cached = Caches()
 
 
 class Settings(EnvironmentSettings):
-    """The environment of the WebSocket routes (``stacks/api.py``) and of the realtime notifier
-    (``stacks/notification_services.py``); only the notifier is given the orders table."""
+    """The environment of the WebSocket routes (``stacks/api.py``), of the realtime notifier
+    (``stacks/notification_services.py``) and of the messages' REST routes (``stacks/message_services.py``): only
+    the notifier is given the orders table; the REST routes have no connections table nor callback URL; the
+    notifier has no messages table."""
 
-    connections_table: str
-    websocket_callback_url: str
+    connections_table: str = ""
+    websocket_callback_url: str = ""
     orders_table: str = ""
+    messages_table: str = ""
+    employees_table: str = ""
+    locations_table: str = ""
 
 
 settings = cached(Settings)  # read from the environment once per container
 
 
-@cached
 def _management() -> object:
     """The WebSocket API's management endpoint (``post_to_connection``)."""
-    return boto3.client("apigatewaymanagementapi", endpoint_url=settings().websocket_callback_url)
+    return cached.client("apigatewaymanagementapi", endpoint_url=settings().websocket_callback_url)
 
 
 @cached
@@ -39,6 +41,22 @@ def store() -> ConnectionStore:
 def connections() -> TopicConnections:
     s = settings()
     return TopicConnections(cached.client("dynamodb"), s.connections_table, _management(), s.orders_table)
+
+
+@cached
+def message_connections() -> MessageConnections:
+    return MessageConnections(cached.client("dynamodb"), settings().connections_table, _management())
+
+
+@cached
+def messages() -> MessagesDal:
+    s = settings()
+    return MessagesDal(
+        cached.client("dynamodb"),
+        messages_table=s.messages_table,
+        employees_table=s.employees_table,
+        locations_table=s.locations_table,
+    )
 
 
 def reset() -> None:

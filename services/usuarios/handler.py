@@ -81,7 +81,9 @@ def forgot_password(body: EmailRequest) -> Accepted:
 
 @usuarios.post("/usuarios/contrasena/restablecer")
 def reset_password(body: ResetRequest) -> PasswordChanged:
-    return logic.reset_password(body, dal=runtime.dal(), sessions=runtime.sessions(), now=utc_now())
+    return logic.reset_password(
+        body, dal=runtime.dal(), sessions=runtime.sessions(), sockets=runtime.sockets(), now=utc_now()
+    )
 
 
 @usuarios.post("/usuarios/login")
@@ -104,7 +106,7 @@ def logout() -> LogoutResponse:
     authorization = usuarios.current_event.headers.get("Authorization") or usuarios.current_event.headers.get(
         "authorization"
     )
-    return logic.logout(caller(app), authorization, sessions=runtime.sessions())
+    return logic.logout(caller(app), authorization, sessions=runtime.sessions(), sockets=runtime.sockets())
 
 
 @perfil.get("/perfil", middlewares=requires(CUSTOMER))
@@ -130,6 +132,7 @@ def change_password(body: PasswordChange) -> PasswordChanged:
         header(perfil.current_event.headers, "Authorization"),
         dal=runtime.dal(),
         sessions=runtime.sessions(),
+        sockets=runtime.sockets(),
         throttle=runtime.throttle(),
         client_address=app.current_event.request_context.identity.source_ip or "unknown",
         policy=runtime.policy(),
@@ -139,7 +142,9 @@ def change_password(body: PasswordChange) -> PasswordChanged:
 
 @perfil.delete("/perfil", middlewares=requires(CUSTOMER))
 def deactivate() -> Deactivated:
-    return logic.deactivate(caller(app), dal=runtime.dal(), sessions=runtime.sessions(), now=utc_now())
+    return logic.deactivate(
+        caller(app), dal=runtime.dal(), sessions=runtime.sessions(), sockets=runtime.sockets(), now=utc_now()
+    )
 
 
 app = create_resolver("usuarios")

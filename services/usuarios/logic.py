@@ -33,6 +33,7 @@ from core.observability import logger
 from core.passwords import hash_password, needs_rehash, verify_password
 from core.principal import Principal
 from core.sessions import SessionRecord, SessionStore, one_time_hash
+from core.sockets import SessionSockets
 from core.tenants import TenantDirectory, TenantInfo
 from core.tokens import hash_token, new_token, parse_token
 from core.validation import password_differs_from_email
@@ -294,7 +295,9 @@ def request_reset(
     return Accepted()
 
 
-def reset_password(request: ResetRequest, *, dal: UsersDal, sessions: SessionStore, now: datetime) -> PasswordChanged:
+def reset_password(
+    request: ResetRequest, *, dal: UsersDal, sessions: SessionStore, sockets: SessionSockets, now: datetime
+) -> PasswordChanged:
     """Use a reset link (tenant from the token's prefix): the new password, once; every session (and every
     other pending link) of the customer ends. The link is marked used with the password, then deleted with
     the sessions: the same request again after a failure in between finishes the revocation."""
@@ -315,6 +318,7 @@ def reset_password(request: ResetRequest, *, dal: UsersDal, sessions: SessionSto
     # Sessions logged in with the old password: those written before the change are in the subject's index
     # now; a login that read the old password and writes later is refused by its guard (UsersDal.unchanged).
     revoked = sessions.revoke_all(tenant_id, customer.user_id)
+    sockets.close_all(tenant_id, customer.user_id)
     logger.info("password reset", extra={"tenant_id": tenant_id, "user_id": customer.user_id})
     return PasswordChanged(revoked_tokens=revoked)
 
@@ -326,6 +330,7 @@ def change_password(
     *,
     dal: UsersDal,
     sessions: SessionStore,
+    sockets: SessionSockets,
     throttle: Throttle,
     client_address: str,
     policy: LoginPolicy,
@@ -354,6 +359,8 @@ def change_password(
         raise Forbidden("The current password is not correct", code="wrong_password")
     # else the same change again, after a failure between the change and the revocation: it finishes it
     revoked = sessions.revoke_all(principal.tenant_id, customer.user_id, keep=hash_token(parsed[1]))
+    # Its sockets close too, the one of this session included: the app reconnects with the kept token.
+    sockets.close_all(principal.tenant_id, customer.user_id)
     logger.info("password changed", extra={"tenant_id": principal.tenant_id, "user_id": customer.user_id})
     return PasswordChanged(revoked_tokens=revoked)
 
@@ -445,12 +452,17 @@ def _find_account(request: LoginRequest, tenant_id: str, dal: UsersDal) -> Accou
     return None
 
 
-def logout(principal: Principal, authorization: str | None, *, sessions: SessionStore) -> LogoutResponse:
-    """Revoke the token this request was made with (found again from the ``Authorization`` header)."""
+def logout(
+    principal: Principal, authorization: str | None, *, sessions: SessionStore, sockets: SessionSockets
+) -> LogoutResponse:
+    """Revoke the token this request was made with (found again from the ``Authorization`` header), and close
+    the sockets opened with it."""
     parsed = parse_token(authorization)
     if parsed is None or parsed[0] != principal.tenant_id:
         raise Unauthenticated("This route needs the session token in the Authorization header")
-    revoked = sessions.delete(principal.tenant_id, hash_token(parsed[1]), principal.subject_id)
+    token_hash = hash_token(parsed[1])
+    revoked = sessions.delete(principal.tenant_id, token_hash, principal.subject_id)
+    sockets.close_all(principal.tenant_id, principal.subject_id, token_hash=token_hash)  # this session's only
     return LogoutResponse(revoked=revoked)
 
 
@@ -485,11 +497,14 @@ def patch_profile(principal: Principal, body: ProfilePatch, *, dal: UsersDal, no
     ).profile()
 
 
-def deactivate(principal: Principal, *, dal: UsersDal, sessions: SessionStore, now: datetime) -> Deactivated:
+def deactivate(
+    principal: Principal, *, dal: UsersDal, sessions: SessionStore, sockets: SessionSockets, now: datetime
+) -> Deactivated:
     """Deactivate the customer's account, free its email and revoke every token it holds."""
     customer = _active_customer(principal, dal)
     dal.deactivate_customer(customer, now)
     revoked = sessions.revoke_all(principal.tenant_id, principal.subject_id)
+    sockets.close_all(principal.tenant_id, principal.subject_id)
     return Deactivated(user_id=customer.user_id, revoked_tokens=revoked)
 
 

@@ -7,6 +7,7 @@ from core.events import EventPublisher
 from core.runtime import Caches
 from core.sessions import SessionStore
 from core.settings import EnvironmentSettings
+from core.sockets import SessionSockets
 from core.tenants import TenantDirectory
 from usuarios.dal import Throttle, UsersDal
 from usuarios.logic import LinkPolicy, LoginPolicy, Mailer
@@ -28,6 +29,9 @@ class Settings(EnvironmentSettings):
     customer_app_url_parameter: str = ""
     verification_hours: int = 24
     reset_minutes: int = 30
+    # The sockets that end with the session (core.sockets): the connections table, the WebSocket management API.
+    connections_table: str
+    websocket_callback_url: str
 
 
 settings = cached(Settings)  # read from the environment once per container
@@ -53,6 +57,13 @@ def dal() -> UsersDal:
 @cached
 def sessions() -> SessionStore:
     return SessionStore(cached.client("dynamodb"), settings().tokens_table)
+
+
+@cached
+def sockets() -> SessionSockets:
+    s = settings()
+    management = cached.client("apigatewaymanagementapi", endpoint_url=s.websocket_callback_url)
+    return SessionSockets(cached.client("dynamodb"), s.connections_table, management)
 
 
 @cached

@@ -241,7 +241,7 @@ def test_apis_log_throttle_and_trace(dev_app) -> None:
     routes = {
         r["Properties"]["RouteKey"]: r["Properties"] for r in resources(template, "AWS::ApiGatewayV2::Route").values()
     }
-    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    assert set(routes) == {"$connect", "$disconnect", "$default", "mensaje"}  # mensaje: a staff message
     assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
 
 

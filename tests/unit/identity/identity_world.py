@@ -14,7 +14,8 @@ from moto import mock_aws
 from core import contracts
 
 REGION = "us-east-1"
-TABLES = ("tenants", "usuarios", "tokens", "empleados", "locales")  # each as bembos-test-<name>
+TABLES = ("tenants", "usuarios", "tokens", "empleados", "locales", "conexiones")  # each as bembos-test-<name>
+CALLBACK_URL = "https://ws-test.execute-api.us-east-1.amazonaws.com/dev"
 TENANTS = {
     "tenant-a": {"name": "Bembos A", "locations": ["larco", "benavides"]},
     "tenant-b": {"name": "Bembos B", "locations": ["camino-real"]},
@@ -91,6 +92,8 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         "EMPLOYEES_TABLE": table_name("empleados"),
         "TOKENS_TABLE": table_name("tokens"),
         "LOCATIONS_TABLE": table_name("locales"),
+        "CONNECTIONS_TABLE": table_name("conexiones"),
+        "WEBSOCKET_CALLBACK_URL": CALLBACK_URL,
         "EVENT_BUS_NAME": "bembos-test-eventos",
         "STAFF_APP_URL": STAFF_APP_URL,
         "CUSTOMER_APP_URL": CUSTOMER_APP_URL,
