@@ -7,7 +7,7 @@ import re
 import uuid
 
 import pytest
-from browser_support import MIRAFLORES, TABLET, staff_log_in
+from browser_support import MIRAFLORES, TABLET, assert_accessible, staff_log_in
 from playwright.sync_api import expect
 
 from tests.e2e.identity_support import call, role_token, staff_account
@@ -66,6 +66,7 @@ def test_a_customers_complaint_appears_live_in_the_console_and_the_admins_answer
     expect(row).to_contain_text("Pendiente")
     expect(row).to_contain_text(re.compile(r"Quedan \d+ días"))
     assert console.evaluate("() => window.__sameDocument === true"), "the console reloaded"
+    assert_accessible(console, "complaints book")
     # and the admin opens it, sees the consumer's account and answers it there
     row.get_by_role("link", name=entry["codigo"]).click()
     expect(console.get_by_text(detail)).to_be_visible()
@@ -97,6 +98,7 @@ def test_a_cook_messages_packing_from_the_board_and_the_packers_board_shows_it_l
     panel.get_by_role("button", name="Enviar").click()
     # Then the server confirms it to the cook (MessageSent)...
     expect(panel.get_by_role("article", name="Mensaje de ti").filter(has_text=text)).to_be_visible(timeout=30_000)
+    assert_accessible(cook, "kitchen board with its messages panel")
     # ...and the packer's board shows it live: a note over the board and the unread count, then the panel
     expect(packer.get_by_role("status").filter(has_text=text)).to_be_visible(timeout=30_000)
     opener = packer.get_by_role("button", name=re.compile(r"^Mensajes, \d+ sin leer$"))
