@@ -195,6 +195,19 @@ function Drawer({
             ))}
           </ul>
         )}
+        {me.rol === "admin" && places.length > 0 && (
+          <label class="field">
+            <span>Historial</span>
+            <select value={messages.scope} onChange={(e) => messages.setScope((e.target as HTMLSelectElement).value)}>
+              <option value="">Mis mensajes</option>
+              {places.map((place) => (
+                <option key={place.location_id} value={place.location_id}>
+                  Mis mensajes y los de {place.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {messages.error && <Notice kind="error">{messages.error}</Notice>}
         {messages.loading && !messages.items.length && <Loading label="Cargando mensajes…" />}
         {!messages.loading && !messages.error && !messages.items.length && <p class="muted">Aún no hay mensajes.</p>}

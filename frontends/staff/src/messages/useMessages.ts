@@ -45,6 +45,9 @@ export interface Messages {
   arrived: StaffMessage | null;
   open: boolean;
   setOpen: (open: boolean) => void;
+  /** An admin's history may add a location's roles' messages (GET /mensajes?location_id=); "" for their own. */
+  scope: string;
+  setScope: (locationId: string) => void;
   dismissArrived: () => void;
   /** A frame off the socket: true when it was the messages' (StaffMessage, MessageSent, error). */
   receive: (frame: LiveMessage) => boolean;
@@ -69,6 +72,9 @@ export function useMessages(): Messages {
   const [pending, setPending] = useState<PendingSend[]>([]);
   const [arrived, setArrived] = useState<StaffMessage | null>(null);
   const [open, setOpenState] = useState(false);
+  const [scope, setScopeState] = useState("");
+  const scopeRef = useRef(scope);
+  const olderShown = useRef(false); // "Ver anteriores" was used: a re-read of the first page keeps its cursor
   const [now, setNow] = useState(Date.now());
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const openRef = useRef(open);
@@ -92,13 +98,16 @@ export function useMessages(): Messages {
 
   const load = async (from: string | null) => {
     setLoading(true);
+    const asked = scopeRef.current;
     try {
       const page = await app.api.get<{ items: StaffMessage[]; next_cursor: string | null }>("mensajes", {
-        query: { limit: PAGE, cursor: from },
+        query: { limit: PAGE, cursor: from, location_id: asked || undefined },
       });
+      if (asked !== scopeRef.current) return; // the admin chose another location meanwhile
       setItems((current) => mergeMessages(current, page.items));
       // The first page re-read on a reconnection keeps the older pages already shown (and their cursor).
-      if (from || !cursor) setCursor(page.next_cursor);
+      if (from) olderShown.current = true;
+      if (from || !olderShown.current) setCursor(page.next_cursor);
       setError(null);
     } catch (caught) {
       setError(errorText(caught));
@@ -181,6 +190,15 @@ export function useMessages(): Messages {
       if (value) setArrived(null);
     },
     dismissArrived: () => setArrived(null),
+    scope,
+    setScope: (locationId) => {
+      scopeRef.current = locationId;
+      olderShown.current = false;
+      setScopeState(locationId);
+      setItems([]);
+      setCursor(null);
+      void load(null);
+    },
     receive,
     reread: () => void load(null),
     older: () => void (cursor && load(cursor)),
