@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from browser_support import MIRAFLORES, TABLET, assert_accessible, staff_log_in
@@ -34,6 +35,9 @@ def test_a_customers_complaint_appears_live_in_the_console_and_the_admins_answer
     console.get_by_role("link", name=re.compile("^Reclamaciones")).click()
     console.get_by_role("heading", name="Libro de Reclamaciones").wait_for()
     live(console)
+    console.wait_for_load_state("networkidle")
+    badge = console.get_by_role("navigation", name="Consola").locator(".badge-count")
+    before = int(badge.text_content() or 0) if badge.count() else 0
     # When a customer files a complaint through the REST API (what the customer app does)
     customer = role_token(cloud, MIRAFLORES, "cliente")
     detail = f"La hamburguesa llegó fría y sin papas ({uuid.uuid4().hex[:6]})."
@@ -66,7 +70,13 @@ def test_a_customers_complaint_appears_live_in_the_console_and_the_admins_answer
     expect(row).to_contain_text("Pendiente")
     expect(row).to_contain_text(re.compile(r"Quedan \d+ días"))
     assert console.evaluate("() => window.__sameDocument === true"), "the console reloaded"
+    expect(badge).to_have_text(str(before + 1))  # the navigation's count of pending entries
     assert_accessible(console, "complaints book")
+    # The book downloads as the API's CSV, with the session's token (not a bare link, which would carry none)
+    with console.expect_download() as download:
+        console.get_by_role("button", name="Descargar libro (CSV)").click()
+    assert download.value.suggested_filename == f"libro-reclamaciones-{MIRAFLORES}.csv"
+    assert entry["codigo"] in Path(download.value.path()).read_text(encoding="utf-8")
     # and the admin opens it, sees the consumer's account and answers it there
     row.get_by_role("link", name=entry["codigo"]).click()
     expect(console.get_by_text(detail)).to_be_visible()
@@ -75,6 +85,10 @@ def test_a_customers_complaint_appears_live_in_the_console_and_the_admins_answer
     console.get_by_role("button", name="Enviar respuesta").click()
     expect(console.get_by_text("Respuesta registrada")).to_be_visible()
     expect(console.get_by_test_id("estado")).to_have_text("Respondido")
+    if before:
+        expect(badge).to_have_text(str(before))
+    else:
+        expect(badge).to_have_count(0)
     # The REST API now gives the customer the entry answered
     read = call(cloud, "GET", f"reclamaciones/{entry['numero']}", token=customer)
     assert read.status_code == 200, read.text

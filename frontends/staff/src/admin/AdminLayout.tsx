@@ -72,7 +72,7 @@ export function AdminLayout({ children }: { children: ComponentChildren }) {
             <Link key={section.path} to={section.path} class="tab" aria-current={path.startsWith(section.path) ? "page" : undefined}>
               {section.label}
               {section.path === "/admin/reclamaciones" && pending.count > 0 && (
-                <span class="badge-count badge-count--alert" aria-label={`${pending.count} pendientes`}>
+                <span class="badge-count badge-count--alert" aria-label={pending.count === 1 ? "1 pendiente" : `${pending.count} pendientes`}>
                   {pending.count}
                 </span>
               )}
