@@ -6,6 +6,7 @@ import type { LiveMessage } from "../../../shared/live";
 import { Link, useLocation } from "../../../shared/router";
 import { LiveBadge, useLiveChannel } from "../../../shared/useLive";
 import { useApp } from "../context";
+import { useSessionCheckOnDrop } from "../session";
 import { MessagesCorner } from "../messages/Messages";
 import { useMessages } from "../messages/useMessages";
 import { BOARDS } from "../roles";
@@ -64,6 +65,7 @@ export function AdminLayout({ children }: { children: ComponentChildren }) {
       events.emit(null);
     },
   );
+  useSessionCheckOnDrop(live.status);
   return (
     <AdminEventsContext.Provider value={events}>
       <div class="admin">

@@ -12,6 +12,7 @@ import { useStore } from "../../../shared/store";
 import { Loading, Notice } from "../../../shared/ui";
 import { LiveBadge, useLiveChannel } from "../../../shared/useLive";
 import { useApp } from "../context";
+import { useSessionCheckOnDrop } from "../session";
 import { MessagesCorner } from "../messages/Messages";
 import { useMessages } from "../messages/useMessages";
 import type { Board as BoardInfo } from "../roles";
@@ -199,6 +200,7 @@ export function Board({ board, locationId }: { board: BoardInfo; locationId?: st
       messages.reread();
     },
   );
+  useSessionCheckOnDrop(live.status);
   useEffect(() => {
     known.current = null;
     setView(null);
