@@ -76,3 +76,19 @@ def test_tenant_rejects_bad_settings(tmp_path, tenant_id, problem) -> None:
     with pytest.raises(ValueError, match=problem):
         Tenant(data, "T", tables=data.tenant_tables, tenant_id=tenant_id, name="x", admin_email="a@b.pe",
                mercadopago_secret_name="bembos-dev/mercadopago/tienda", locations=locations)  # fmt: skip
+
+
+def test_the_tenants_term_to_answer_complaints_is_written_with_its_settings_and_read_back(tmp_path) -> None:
+    from core.tenant_config import TenantConfig
+
+    app = cdk.App(context={**cdk_entry.cdk_json_context(), "stage": "dev"}, outdir=str(tmp_path))
+    data = DataStack(app, "Data", stage=StageConfig.from_context(app))
+    place = Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")
+    common = {"tables": data.tenant_tables, "name": "x", "admin_email": "a@b.pe", "locations": [place]}
+    own = Tenant(data, "Own", tenant_id="propia", mercadopago_secret_name="mp/propia", reclamos_plazo_dias=30, **common)
+    default = Tenant(data, "Default", tenant_id="comun", mercadopago_secret_name="mp/comun", **common)
+    with pytest.raises(ValueError, match="reclamos_plazo_dias"):
+        Tenant(data, "Zero", tenant_id="cero", mercadopago_secret_name="mp/cero", reclamos_plazo_dias=0, **common)
+
+    assert TenantConfig.model_validate(own.config).reclamos_plazo_dias == 30
+    assert TenantConfig.model_validate(default.config).reclamos_plazo_dias == 15  # the seed writes this config

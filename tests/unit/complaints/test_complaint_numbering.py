@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from complaints_world import NOW, TENANT_A, TENANT_B, World, complaint_body, customer
+from complaints_world import NOW, TENANT_A, TENANT_B, World, complaint_body, customer, staff
 
 from core.principal import Principal
 from reclamos import logic, runtime
@@ -115,3 +115,15 @@ def _plain(dal: Any) -> Any:
 class _Silent:
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
         pass
+
+
+def test_filing_reads_the_term_the_customer_and_the_counter_and_writes_once(world: World) -> None:
+    world.file()  # the tenant's term is cached a minute by the warm container
+    world.calls.clear()
+
+    world.file(order_id="order-ana-1", location_id="larco")
+    world.call("POST", "/reclamaciones/1/respuesta", staff(), {"respuesta": "Le devolvemos el importe hoy."})
+
+    # filing: the customer, the order, the location, the counter; the entry in one transaction (then PutEvents)
+    # answering: the entry, then one conditional update
+    assert world.calls == ["GetItem"] * 4 + ["TransactWriteItems"] + ["GetItem", "UpdateItem"]
