@@ -76,8 +76,8 @@ class SessionSockets:
             except self._management.exceptions.GoneException:
                 pass  # already closed by its client: its row still goes
             except (ClientError, BotoCoreError):
+                # Its row still goes: a socket left open hears no more pushes and cannot send (realtime.messages).
                 self._failed(tenant_id, "could not close a socket", connection_id)
-                continue
             else:
                 closed += 1
             try:

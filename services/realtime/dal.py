@@ -1,4 +1,5 @@
-"""Connections table and the WebSocket management API."""
+"""The realtime service's AWS calls: the connections table, the messages table (and the employees and locations a
+message names), and the WebSocket management API."""
 
 from __future__ import annotations
 

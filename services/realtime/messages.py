@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from core.clock import iso
-from core.errors import ValidationFailed
+from core.errors import Forbidden, ValidationFailed
 from core.observability import logger
 from core.principal import Principal
 from realtime.dal import ConnectionGone, RateLimit
@@ -264,8 +264,7 @@ def history(
     principal: Principal, *, limit: int, cursor: str | None, location_id: str | None, dal: History
 ) -> MessagePage:
     """The caller's messages, newest first: every channel's page and the sent page, merged."""
-    if location_id is not None and not principal.is_admin:
-        raise ValidationFailed("Only admins name a location", code="invalid_location")
+    location_id = _location_for(principal, location_id)
     before = decode_cursor(cursor, principal.tenant_id)
     pages = [
         dal.channel_page(principal.tenant_id, c, before=before, limit=limit) for c in channels(principal, location_id)
@@ -276,7 +275,17 @@ def history(
     more = len(ordered) > limit or any(has_more for _, has_more in pages)
     items = ordered[:limit]
     next_cursor = encode_cursor(principal.tenant_id, items[-1]) if more and items else None
-    return MessagePage(items=[m.public() for m in items], next_cursor=next_cursor)
+    return MessagePage(items=items, next_cursor=next_cursor)
+
+
+def _location_for(principal: Principal, location_id: str | None) -> str | None:
+    """The location an admin names (any of the tenant's: another tenant's simply has nothing); staff may only name
+    their own, which changes nothing (403 ``other_location`` for another)."""
+    if location_id is None or principal.is_admin:
+        return location_id
+    if location_id != principal.location_id:
+        raise Forbidden("Staff read only their own location's messages and staff", code="other_location")
+    return None
 
 
 def encode_cursor(tenant_id: str, last: Message) -> str:
@@ -303,11 +312,10 @@ def contacts(principal: Principal, *, location_id: str | None, dal: History) -> 
     """The staff a caller may write to one by one: their location's active staff and the tenant's admins
     (admins: every active employee, or one location's)."""
     tenant = principal.tenant_id
+    location_id = _location_for(principal, location_id)
     if principal.is_admin:
         people = dal.staff(tenant, location_id=location_id)
     else:
-        if location_id is not None:
-            raise ValidationFailed("Only admins name a location", code="invalid_location")
         people = dal.staff(tenant, location_id=principal.location_id) + dal.staff(
             tenant, location_id=None, admins_only=True
         )

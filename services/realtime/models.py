@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from core import contracts
 from core.validation import CATALOG_ID_PATTERN
@@ -82,6 +91,11 @@ class Audience(BaseModel):
     location_id: str | None = None
     employee_id: str | None = None
 
+    @model_serializer(mode="wrap")
+    def _without_absent_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``to`` names only what its kind has (``{"kind": "todos"}``, ``{"kind": "empleado", "employee_id"}``)."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
     @property
     def channel(self) -> str:
         """The message's key range in the messages table: ``<channel>#<at>#<id>``."""
@@ -109,17 +123,11 @@ class Message(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """MESSAGE of the contract (``from``; ``to`` without the keys its kind has not)."""
-        return {
-            "id": self.id,
-            "at": self.at,
-            "texto": self.texto,
-            "from": self.sender.model_dump(),
-            "to": self.to.model_dump(exclude_none=True),
-        }
+        return self.model_dump(by_alias=True)
 
 
 class MessagePage(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[Message]
     next_cursor: str | None = None
 
 

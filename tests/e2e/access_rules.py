@@ -152,6 +152,9 @@ RULES: dict[tuple[str, str], Rule] = {
         404,
         mutates=True,
     ),
+    # The staff messages' history and directory: every staff role and the admins (of another tenant: their own).
+    ("GET", "/mensajes"): Rule(STAFF, "mensajes"),
+    ("GET", "/mensajes/contactos"): Rule(STAFF, "mensajes/contactos"),
     # The staff's stages: each role its own tray; the admins see and can work every tray.
     **{
         key: rule

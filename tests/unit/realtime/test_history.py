@@ -87,7 +87,7 @@ def test_pages_follow_the_cursor_without_gaps_or_repeats(conversation: World) ->
     assert pages == 3
 
 
-def test_another_tenants_or_a_forged_cursor_is_a_400_and_bad_limits_a_422(conversation: World) -> None:
+def test_a_foreign_or_forged_cursor_and_bad_limits_are_422_and_another_location_a_403(conversation: World) -> None:
     _, first = rest_call(staff("packer"), "/mensajes", {"limit": "1"})
     status, body = rest_call(staff("packer-b"), "/mensajes", {"cursor": first["next_cursor"]})
     assert (status, body["error"]) == (422, "invalid_cursor")
@@ -95,7 +95,9 @@ def test_another_tenants_or_a_forged_cursor_is_a_400_and_bad_limits_a_422(conver
     assert rest_call(staff("packer"), "/mensajes", {"limit": "0"})[0] == 422
     assert rest_call(staff("packer"), "/mensajes", {"limit": "101"})[0] == 422
     status, body = rest_call(staff("packer"), "/mensajes", {"location_id": "benavides"})
-    assert (status, body["error"]) == (422, "invalid_location")
+    assert (status, body["error"]) == (403, "other_location")  # staff: their own location only
+    assert rest_call(staff("packer"), "/mensajes", {"location_id": "larco"})[0] == 200
+    assert rest_call(staff("packer"), "/mensajes/contactos", {"location_id": "benavides"})[0] == 403
 
 
 def test_customers_and_anonymous_callers_are_refused(conversation: World) -> None:
