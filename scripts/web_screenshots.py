@@ -7,10 +7,11 @@ dashboard at desktop (1280 x 800) and phone (390 x 844) size over the month the 
 (``localcloud.demo_metrics``).
 The local cloud's own front page and API docs at desktop size (best taken from ``make dev`` on port 8000,
 ``--url http://127.0.0.1:8000 --only localcloud``, so the addresses in them are the README's).
-The admins' complaints book (``staff-reclamaciones*``, desktop size, entries filed by the demo customer) and the
-staff messages (``staff-mensajes*``: the kitchen's board at tablet size with its panel open, the packer's with a
-message just in).
-``--only customer|staff|metrics|localcloud|reclamaciones|mensajes`` retakes one group.
+The customer's Libro de Reclamaciones at phone size: the sheet, its confirmation and "Mis reclamos" with an
+answered entry. The admins' complaints book (``staff-reclamaciones*``, desktop size, entries filed by the demo
+customer) and the staff messages (``staff-mensajes*``: the kitchen's board at tablet size with a message's note,
+then with its panel open).
+``--only customer|complaints|staff|metrics|localcloud|staff-reclamaciones|staff-mensajes`` retakes one group.
 """
 
 from __future__ import annotations
@@ -72,6 +73,61 @@ def customer_screens(browser: Any, base: str) -> None:
     _advance_kitchen(base, page.url)
     page.get_by_test_id("estado").filter(has_text="Empaquetando").wait_for(timeout=30_000)
     page.screenshot(path=OUT / "cliente-seguimiento.png", full_page=True)
+    context.close()
+
+
+def complaint_screens(browser: Any, base: str) -> None:
+    """The Libro de Reclamaciones at phone size: the demo customer's sheet, its confirmation, and "Mis reclamos"
+    with that entry pending beside an earlier one the admin answered."""
+    api = f"{base}/dev/"
+    customer = {"Authorization": f"Bearer {_login(api, 'cliente@demo.pe')}"}
+    earlier = {
+        "tipo": "queja",
+        "bien": "servicio",
+        "descripcion_bien": "Atención en Bembos Larco",
+        "detalle": "Esperé 40 minutos en el mostrador sin que nadie me atendiera.",
+        "pedido_consumidor": "Que mejoren la atención en hora punta.",
+        "consumidor": {
+            "nombre": "Cliente Demo",
+            "documento_tipo": "DNI",
+            "documento_numero": "45678912",
+            "domicilio": "Av. Pardo 610, Miraflores",
+        },
+    }
+    filed = httpx.post(f"{api}reclamaciones", headers=customer, json=earlier)
+    filed.raise_for_status()
+    item = {"kind": "producto", "item_id": "inca-kola", "size": "500 ml", "quantity": 1}
+    body = {"location_id": "larco", "dispatch": "pickup", "items": [item]}
+    order = httpx.post(f"{api}pedidos", headers=customer, json=body)  # an order to choose in the sheet
+    order.raise_for_status()
+    admin = {"Authorization": f"Bearer {_login(api, f'admin.larco@{TENANT}.pe')}"}
+    answer = {"respuesta": "Lamentamos la espera. Reforzamos el mostrador en hora punta; te enviamos un cupón."}
+    httpx.post(f"{api}reclamaciones/{filed.json()['numero']}/respuesta", headers=admin, json=answer).raise_for_status()
+    context = browser.new_context(viewport=PHONE, locale="es-PE", timezone_id="America/Lima", device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{base}/clientes/{TENANT}/")
+    page.get_by_role("contentinfo").get_by_role("link", name="Libro de Reclamaciones").click()
+    page.get_by_label("Correo").fill("cliente@demo.pe")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar", exact=True).click()
+    page.get_by_label("Número de documento", exact=True).fill("45678912")
+    page.get_by_label("Domicilio").fill("Av. Pardo 610, Miraflores")
+    page.get_by_role("radio", name=re.compile("^Producto")).check()
+    page.get_by_label("¿Qué producto o servicio?").fill("Combo Royal")
+    page.get_by_label("Monto reclamado en soles (opcional)").fill("26.90")
+    page.get_by_label("Pedido relacionado (opcional)").select_option(order.json()["order_id"])
+    page.get_by_role("radio", name=re.compile("^Reclamo")).check()
+    page.get_by_label("¿Qué pasó?").fill("La hamburguesa llegó fría y faltaban las papas del combo.")
+    page.get_by_label("¿Qué solución pides?").fill("Que me devuelvan el monto del combo.")
+    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")  # the top bar at the top
+    page.screenshot(path=OUT / "cliente-libro-reclamaciones.png", full_page=True)
+    page.get_by_role("button", name="Enviar reclamo").click()
+    page.get_by_test_id("codigo").wait_for()
+    page.screenshot(path=OUT / "cliente-libro-reclamaciones-constancia.png")
+    page.get_by_role("link", name="Ver mis reclamos").click()
+    page.get_by_role("status").filter(has_text="En vivo").wait_for()
+    page.get_by_role("region", name="Respuesta").first.wait_for()
+    page.screenshot(path=OUT / "cliente-libro-reclamaciones-mis-reclamos.png", full_page=True)
     context.close()
 
 
@@ -233,7 +289,7 @@ def _staff_page(browser: Any, base: str, email: str, viewport: dict[str, int]) -
     return page
 
 
-def complaints_screens(browser: Any, base: str) -> None:
+def staff_complaints_screens(browser: Any, base: str) -> None:
     """Three entries filed by the demo customer; the book, one entry with the answer form, and the book live."""
     api = f"{base}/dev/"
     headers = {"Authorization": f"Bearer {_login(api, 'cliente@demo.pe')}"}
@@ -275,7 +331,7 @@ def complaints_screens(browser: Any, base: str) -> None:
     page.context.close()
 
 
-def messages_screens(browser: Any, base: str) -> None:
+def staff_messages_screens(browser: Any, base: str) -> None:
     """The packer writes to the kitchen; the cook's board shows the note and the count, then the panel open."""
     burger = {"kind": "producto", "item_id": "clasica", "size": "grande", "quantity": 2, "notes": "sin cebolla"}
     combo = {"kind": "combo", "item_id": "combo-royal", "size": "mediano", "quantity": 1}
@@ -331,7 +387,7 @@ def main() -> None:
     parser.add_argument("--url", help="a running local cloud (default: start one)")
     parser.add_argument(
         "--only",
-        choices=["customer", "staff", "metrics", "localcloud", "reclamaciones", "mensajes"],
+        choices=["customer", "complaints", "staff", "metrics", "localcloud", "staff-reclamaciones", "staff-mensajes"],
         help="retake one group of screenshots",
     )
     args = parser.parse_args()
@@ -342,11 +398,12 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         groups = (
             ("customer", customer_screens),
+            ("complaints", complaint_screens),
             ("staff", staff_screens),
             ("metrics", metrics_screens),
             ("localcloud", localcloud_screens),
-            ("reclamaciones", complaints_screens),
-            ("mensajes", messages_screens),
+            ("staff-reclamaciones", staff_complaints_screens),
+            ("staff-mensajes", staff_messages_screens),
         )
         for group, take in groups:
             if args.only in (None, group):

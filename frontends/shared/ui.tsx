@@ -53,6 +53,7 @@ export function Field({ label, error, hint, id, ...input }: InputProps) {
 
 interface TextAreaProps {
   label: string;
+  error?: string;
   hint?: string;
   id?: string;
   name?: string;
@@ -63,16 +64,27 @@ interface TextAreaProps {
   onInput?: (event: Event) => void;
 }
 
-export function TextArea({ label, hint, id, ...area }: TextAreaProps) {
+export function TextArea({ label, error, hint, id, ...area }: TextAreaProps) {
   const generated = useId();
   const areaId = (id as string | undefined) ?? generated;
+  const described = [hint ? `${areaId}-hint` : "", error ? `${areaId}-error` : ""].filter(Boolean).join(" ");
   return (
-    <div class="field">
+    <div class={`field${error ? " field--invalid" : ""}`}>
       <label for={areaId}>{label}</label>
-      <textarea id={areaId} aria-describedby={hint ? `${areaId}-hint` : undefined} {...(area as TextareaHTMLAttributes<HTMLTextAreaElement>)} />
+      <textarea
+        id={areaId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described || undefined}
+        {...(area as TextareaHTMLAttributes<HTMLTextAreaElement>)}
+      />
       {hint && (
         <p class="field__hint" id={`${areaId}-hint`}>
           {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field__error" id={`${areaId}-error`}>
+          {error}
         </p>
       )}
     </div>

@@ -1,5 +1,5 @@
 /** The customer app: the header and the screen the address names. */
-import { CartIcon, ListIcon, UserIcon } from "../../shared/icons";
+import { BookIcon, CartIcon, ListIcon, UserIcon } from "../../shared/icons";
 import { Link, match, useLocation } from "../../shared/router";
 import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
@@ -8,10 +8,12 @@ import { AppContext, type CustomerApp, useApp } from "./context";
 import { AccountPage } from "./pages/AccountPage";
 import { CartPage } from "./pages/CartPage";
 import { CheckoutPage } from "./pages/CheckoutPage";
+import { ComplaintFormPage } from "./pages/ComplaintFormPage";
 import { ForgotPasswordPage, ResetPasswordPage, VerifyPage } from "./pages/EmailLinkPages";
 import { LocationsPage } from "./pages/LocationsPage";
 import { LoginPage, RegisterPage } from "./pages/LoginPage";
 import { MenuPage } from "./pages/MenuPage";
+import { MyComplaintsPage } from "./pages/MyComplaintsPage";
 import { OrderPage } from "./pages/OrderPage";
 import { OrdersPage } from "./pages/OrdersPage";
 import { PayPage } from "./pages/PayPage";
@@ -30,6 +32,8 @@ function Screen() {
   if (path === "/restablecer") return <ResetPasswordPage />;
   if (path === "/perfil") return <AccountPage />;
   if (path === "/pedidos") return <OrdersPage />;
+  if (path === "/libro-de-reclamaciones") return <ComplaintFormPage />;
+  if (path === "/mis-reclamos") return <MyComplaintsPage />;
   if ((params = match("/pedido/:id/pagar", path))) return <PayPage orderId={params.id} />;
   if ((params = match("/pedido/:id", path))) return <OrderPage key={params.id} orderId={params.id} />;
   return (
@@ -78,11 +82,26 @@ function Navigation() {
   );
 }
 
+/** Under every screen: the Libro de Reclamaciones, visible as the law asks (signed out, it asks to log in first). */
+function Footer() {
+  const app = useApp();
+  return (
+    <footer class="site-footer">
+      <Link to="/libro-de-reclamaciones" class="site-footer__book">
+        <BookIcon />
+        <span>Libro de Reclamaciones</span>
+      </Link>
+      <p class="small">{app.tenant.name}</p>
+    </footer>
+  );
+}
+
 export function App({ app }: { app: CustomerApp }) {
   return (
     <AppContext.Provider value={app}>
       <Shell brand={app.tenant.name} nav={<Navigation />}>
         <Screen />
+        <Footer />
       </Shell>
     </AppContext.Provider>
   );

@@ -1,7 +1,7 @@
-/** The customer's profile: edit name and phone, change the password, log out, delete the account. */
+/** The customer's profile: edit name and phone, the complaint book, change the password, log out, delete the account. */
 import { useEffect, useState } from "preact/hooks";
 import { useAction, useLoad } from "../../../shared/hooks";
-import { currentPath, navigate } from "../../../shared/router";
+import { Link, currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Dialog, Field, Form, Loading, Notice } from "../../../shared/ui";
 import { useApp } from "../context";
@@ -118,6 +118,15 @@ export function AccountPage() {
           Guardar
         </Button>
       </Form>
+      <nav class="card stack" aria-labelledby="libro">
+        <h2 id="libro">Libro de Reclamaciones</h2>
+        <Link to="/libro-de-reclamaciones" class="button button--secondary button--block">
+          Presentar un reclamo o queja
+        </Link>
+        <Link to="/mis-reclamos" class="button button--secondary button--block">
+          Mis reclamos
+        </Link>
+      </nav>
       <PasswordChange />
       <div class="card stack">
         <Button variant="secondary" busy={logout.busy} onClick={() => void logout.run()}>

@@ -144,6 +144,9 @@ export function OrderPage({ orderId }: { orderId: string }) {
       <p>
         <Link to="/pedidos">Ver todos mis pedidos</Link> · <Link to="/">Volver a la carta</Link>
       </p>
+      <p class="small">
+        ¿Un problema con este pedido? <Link to={`/libro-de-reclamaciones?pedido=${current.order_id}`}>Presenta un reclamo</Link>
+      </p>
     </main>
   );
 }
