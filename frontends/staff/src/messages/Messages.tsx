@@ -186,9 +186,14 @@ function Drawer({
                 {p.problem && (
                   <div role="alert" class="msg__problem">
                     {p.problem}{" "}
-                    <button type="button" class="button button--ghost" onClick={() => messages.retryLater(p.clientId)}>
-                      Quitar
-                    </button>
+                    <span class="row row--tight">
+                      <button type="button" class="button button--ghost" onClick={() => setProblem(messages.resend(p.clientId, live.send))}>
+                        Volver a enviar
+                      </button>
+                      <button type="button" class="button button--ghost" onClick={() => messages.drop(p.clientId)}>
+                        Quitar
+                      </button>
+                    </span>
                   </div>
                 )}
               </li>

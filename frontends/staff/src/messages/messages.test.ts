@@ -8,6 +8,7 @@ import {
   latestAt,
   mergeMessages,
   messageFrame,
+  readFrame,
   recipientOptions,
   recipientText,
   textProblem,
@@ -122,5 +123,29 @@ describe("the list and its unread badge", () => {
     );
     expect(recipientText(m({ kind: "local", location_id: "larco" }), cook, contacts, places)).toBe("Para todo Bembos Larco");
     expect(recipientText(m({ kind: "todos" }), cook, contacts, places)).toBe("Para todo el personal");
+  });
+});
+
+describe("frames off the socket", () => {
+  const pushed = message("m1", "2026-11-28T15:00:00Z");
+
+  test("a StaffMessage is a message, from someone else unless its sender is me", () => {
+    expect(readFrame({ type: "StaffMessage", message: pushed }, "e-cook")).toEqual({ kind: "message", message: pushed, fromOther: true });
+    expect(readFrame({ type: "StaffMessage", message: pushed }, "e-pack")).toMatchObject({ fromOther: false });
+  });
+
+  test("MessageSent settles my send by its client_id; an error frame refuses it, or the screen when it names none", () => {
+    expect(readFrame({ type: "MessageSent", client_id: "c1", message: pushed }, "e-cook")).toEqual({ kind: "sent", clientId: "c1", message: pushed });
+    expect(readFrame({ type: "error", client_id: "c1", code: "rate_limited", message: "slow" }, "e-cook")).toEqual({
+      kind: "refused",
+      clientId: "c1",
+      problem: frameErrorText("rate_limited"),
+    });
+    expect(readFrame({ type: "error", client_id: null, code: "frame_too_large" }, "e-cook")).toMatchObject({ clientId: null });
+  });
+
+  test("the board's own frames are not the messages'", () => {
+    expect(readFrame({ type: "OrderStatusChanged", order_id: "o1" }, "e-cook")).toBeNull();
+    expect(readFrame({ type: "ComplaintFiled", numero: 3 }, "e-admin")).toBeNull();
   });
 });

@@ -171,6 +171,28 @@ export function recipientText(message: StaffMessage, me: Me, contacts: Contact[]
   }
 }
 
+/** What a frame off the socket means for the messages (null: it is not theirs, e.g. an order's status). */
+export type FrameMeaning =
+  | { kind: "message"; message: StaffMessage; fromOther: boolean }
+  | { kind: "sent"; clientId: string; message: StaffMessage | null }
+  | { kind: "refused"; clientId: string | null; problem: string }
+  | null;
+
+export function readFrame(frame: { type?: unknown; [key: string]: unknown }, me: string): FrameMeaning {
+  if (frame.type === "StaffMessage" && frame.message && typeof frame.message === "object") {
+    const message = frame.message as StaffMessage;
+    return { kind: "message", message, fromOther: message.from?.employee_id !== me };
+  }
+  if (frame.type === "MessageSent" && typeof frame.client_id === "string") {
+    return { kind: "sent", clientId: frame.client_id, message: (frame.message as StaffMessage | undefined) ?? null };
+  }
+  if (frame.type === "error") {
+    const clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+    return { kind: "refused", clientId, problem: frameErrorText(typeof frame.code === "string" ? frame.code : undefined) };
+  }
+  return null;
+}
+
 const FRAME_ERRORS: Record<string, string> = {
   invalid_frame: "El mensaje no es válido: escribe entre 1 y 500 caracteres y elige a quién va.",
   session_ended: "Tu sesión terminó. Ingresa de nuevo para seguir enviando mensajes.",

@@ -13,10 +13,10 @@ import {
   type FrameTo,
   type StaffMessage,
   frameBytes,
-  frameErrorText,
   latestAt,
   mergeMessages,
   messageFrame,
+  readFrame,
   textProblem,
   unreadCount,
 } from "./messages";
@@ -28,6 +28,7 @@ const CONFIRM_MS = 10_000;
 export interface PendingSend {
   clientId: string;
   texto: string;
+  to: FrameTo;
   label: string;
   problem: string | null;
 }
@@ -55,7 +56,10 @@ export interface Messages {
   older: () => void;
   /** Send over the socket; the reason when it could not go (nothing was sent then). */
   send: (texto: string, to: FrameTo, label: string, write: (frame: object) => boolean) => string | null;
-  retryLater: (clientId: string) => void;
+  /** Take a failed send off the list ("Quitar"). */
+  drop: (clientId: string) => void;
+  /** Send a failed one again, as a new frame (a new client_id); the reason when it could not go. */
+  resend: (clientId: string, write: (frame: object) => boolean) => string | null;
 }
 
 export function useMessages(): Messages {
@@ -123,30 +127,22 @@ export function useMessages(): Messages {
   };
 
   const receive = (frame: LiveMessage): boolean => {
-    if (frame.type === "StaffMessage" && frame.message) {
-      const message = frame.message as StaffMessage;
-      setItems((current) => mergeMessages(current, [message]));
-      if (message.from.employee_id !== me && !openRef.current) setArrived(message);
-      return true;
+    const meaning = readFrame(frame, me);
+    if (!meaning) return false;
+    if (meaning.kind === "message") {
+      setItems((current) => mergeMessages(current, [meaning.message]));
+      if (meaning.fromOther && !openRef.current) setArrived(meaning.message);
+    } else if (meaning.kind === "sent") {
+      settle(meaning.clientId);
+      setPending((list) => list.filter((p) => p.clientId !== meaning.clientId));
+      if (meaning.message) setItems((current) => mergeMessages(current, [meaning.message as StaffMessage]));
+    } else if (meaning.clientId && pendingHas(meaning.clientId)) {
+      settle(meaning.clientId);
+      setPending((list) => list.map((p) => (p.clientId === meaning.clientId ? { ...p, problem: meaning.problem } : p)));
+    } else {
+      setNotice(meaning.problem);
     }
-    if (frame.type === "MessageSent" && typeof frame.client_id === "string") {
-      settle(frame.client_id);
-      setPending((list) => list.filter((p) => p.clientId !== frame.client_id));
-      if (frame.message) setItems((current) => mergeMessages(current, [frame.message as StaffMessage]));
-      return true;
-    }
-    if (frame.type === "error") {
-      const problem = frameErrorText(typeof frame.code === "string" ? frame.code : undefined);
-      const clientId = typeof frame.client_id === "string" ? frame.client_id : null;
-      if (clientId && pendingHas(clientId)) {
-        settle(clientId);
-        setPending((list) => list.map((p) => (p.clientId === clientId ? { ...p, problem } : p)));
-      } else {
-        setNotice(problem);
-      }
-      return true;
-    }
-    return false;
+    return true;
   };
   const pendingRef = useRef(pending);
   pendingRef.current = pending;
@@ -159,7 +155,7 @@ export function useMessages(): Messages {
     if (problem) return problem;
     if (!write(frame)) return "Sin conexión: el mensaje no se envió. Espera a que diga «En vivo» y vuelve a enviarlo.";
     setNotice(null);
-    setPending((list) => [...list, { clientId, texto: frame.texto, label, problem: null }]);
+    setPending((list) => [...list, { clientId, texto: frame.texto, to, label, problem: null }]);
     timers.current.set(
       clientId,
       setTimeout(() => {
@@ -203,9 +199,16 @@ export function useMessages(): Messages {
     reread: () => void load(null),
     older: () => void (cursor && load(cursor)),
     send,
-    retryLater: (clientId) => {
+    drop: (clientId) => {
       settle(clientId);
       setPending((list) => list.filter((p) => p.clientId !== clientId));
+    },
+    resend: (clientId, write) => {
+      const failed = pendingRef.current.find((p) => p.clientId === clientId);
+      if (!failed) return null;
+      const refused = send(failed.texto, failed.to, failed.label, write);
+      if (!refused) setPending((list) => list.filter((p) => p.clientId !== clientId));
+      return refused;
     },
   };
 }
