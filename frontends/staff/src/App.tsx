@@ -6,7 +6,6 @@ import { Shell } from "../../shared/Shell";
 import { useStore } from "../../shared/store";
 import { Loading, Notice } from "../../shared/ui";
 import { AdminLayout } from "./admin/AdminLayout";
-import { ComplaintDetail, ComplaintsAdmin } from "./admin/ComplaintsAdmin";
 import { LocationsAdmin } from "./admin/LocationsAdmin";
 import { MenuAdmin } from "./admin/MenuAdmin";
 import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
@@ -62,6 +61,35 @@ function Metrics() {
   );
 }
 
+type ComplaintsScreens = typeof import("./admin/ComplaintsAdmin");
+let complaintsScreens: Promise<ComplaintsScreens> | null = null;
+
+/** The complaints book, like the metrics: a chunk of its own, fetched when an admin opens it (never on a board). */
+function Complaints({ numero }: { numero?: string }) {
+  const [screens, setScreens] = useState<ComplaintsScreens | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    complaintsScreens ??= import("./admin/ComplaintsAdmin");
+    complaintsScreens.then(
+      (module) => live && setScreens(module),
+      () => {
+        complaintsScreens = null; // the next visit tries again
+        if (live) setFailed(true);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (screens) return numero ? <screens.ComplaintDetail key={numero} numero={numero} /> : <screens.ComplaintsAdmin />;
+  return (
+    <main id="contenido">
+      {failed ? <Notice kind="error">No pudimos cargar el libro. Revisa tu conexión y recarga la página.</Notice> : <Loading label="Cargando el libro…" />}
+    </main>
+  );
+}
+
 /** The admin's screens share one read of the tenant's locations. */
 function AdminScreens({ children }: { children: ComponentChildren }) {
   const locations = useLocationsLoader();
@@ -110,8 +138,8 @@ function Screen() {
     else if (path === "/admin/personal") screen = <StaffAdmin />;
     else if (path === "/admin/carta") screen = <MenuAdmin />;
     else if (path === "/admin/locales") screen = <LocationsAdmin />;
-    else if (path === "/admin/reclamaciones") screen = <ComplaintsAdmin />;
-    else if ((params = match("/admin/reclamaciones/:numero", path))) screen = <ComplaintDetail key={params.numero} numero={params.numero} />;
+    else if (path === "/admin/reclamaciones") screen = <Complaints />;
+    else if ((params = match("/admin/reclamaciones/:numero", path))) screen = <Complaints key={params.numero} numero={params.numero} />;
     if (screen) {
       return (
         <AdminScreens>
