@@ -12,16 +12,14 @@ import { type OrderSummary, shortId } from "../../../shared/orders";
 import { Link, currentPath, navigate, useLocation } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Field, Form, Loading, Notice, TextArea } from "../../../shared/ui";
+import { type Complaint, type DocumentoTipo, TIPO_LABELS } from "../../../shared/complaints";
 import {
   BIENES,
-  type Complaint,
   type ComplaintForm,
   DOCUMENTOS,
-  type DocumentoTipo,
   type FormErrors,
   SubmissionKey,
   TIPOS,
-  TIPO_LABELS,
   complaintBody,
   complaintErrorMessage,
   emptyForm,
