@@ -171,7 +171,7 @@ def complaint_filed(detail: Mapping[str, Any], *, mails: ComplaintMailDirectory)
         to=(email,),
         subject=subject,
         text=_text(_FILED_TEXT, values, tenant),
-        html=_html(subject, tenant, _FILED_HTML, values),
+        html=_html(subject, tenant, _FILED_HTML, values, multiline=("detalle", "pedido")),
     )
 
 
@@ -192,7 +192,7 @@ def complaint_answered(detail: Mapping[str, Any], *, mails: ComplaintMailDirecto
         to=(email,),
         subject=subject,
         text=_text(_ANSWER_TEXT, values, tenant),
-        html=_html(subject, tenant, _ANSWER_HTML, values),
+        html=_html(subject, tenant, _ANSWER_HTML, values, multiline=("respuesta",)),
     )
 
 
