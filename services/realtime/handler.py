@@ -17,6 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core import contracts
 from core.clock import utc_now
 from core.observability import entry_point, logger
 from core.principal import Principal
@@ -25,7 +26,6 @@ from realtime import messages, runtime
 from realtime.dal import ConnectionRow
 
 CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes a connection after 2 h anyway
-MESSAGE_ROUTE = "mensaje"  # the route key of a staff message (stacks/api.py)
 
 
 def topic_for(principal: Principal) -> str:
@@ -86,7 +86,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if tenant_id:
             runtime.store().delete(tenant_id, connection_id)
         return _ok()
-    if route == MESSAGE_ROUTE:
+    if route == contracts.MESSAGE_ROUTE_KEY:
         answer = messages.send(
             Principal.from_context(authorizer),
             connection_id,
