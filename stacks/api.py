@@ -33,7 +33,6 @@ from stacks.stage_services import StageServices
 from stacks.workflow import WorkflowStack
 
 MERCADOPAGO_SDK_URL = "https://sdk.mercadopago.com/js/v2"  # Mercado Pago's browser SDK (card Secure Fields)
-MESSAGE_ROUTE_KEY = "mensaje"  # a staff message's route key (realtime.handler.MESSAGE_ROUTE)
 AUTHORIZER_CACHE_TTL = cdk.Duration.minutes(1)  # bounds how long a revoked token still works
 # API Gateway's own errors -> (status, error code of the platform's error body). None keeps the status.
 GATEWAY_ERRORS = [
@@ -289,7 +288,7 @@ class ApiStack(cdk.Stack):
         )
         # A staff message ({"action": "mensaje", ...}): its own route, the same function (realtime.handler).
         api.add_route(
-            MESSAGE_ROUTE_KEY,
+            contracts.MESSAGE_ROUTE_KEY,
             integration=v2_integrations.WebSocketLambdaIntegration("MessageIntegration", realtime.function),
         )
         access_logs = logs.LogGroup(

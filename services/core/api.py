@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -12,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from core import contracts
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.observability import logger, order_scope
 from core.principal import Principal
 from core.web import allowed_origins, header
@@ -90,6 +91,18 @@ def _request_keys(app: APIGatewayRestResolver) -> dict[str, str]:
     if "order_id" in keys:
         keys["request_id"] = app.current_event.request_context.request_id
     return keys
+
+
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def idempotency_key(app: APIGatewayRestResolver) -> str | None:
+    """The ``Idempotency-Key`` header of the request ``app`` is handling (POST /pedidos, POST /reclamaciones), if
+    sent; a malformed one is a 422 before anything is written."""
+    key = header(app.current_event.headers, "idempotency-key")
+    if key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ValidationFailed("Idempotency-Key must be 8-64 letters, digits, '-', '_', '.' or ':'")
+    return key
 
 
 def public_tenant(app: APIGatewayRestResolver) -> str | None:

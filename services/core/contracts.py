@@ -32,6 +32,10 @@ PAYMENT_APPROVED: Final = "PaymentApproved"
 COMPLAINT_FILED: Final = "ComplaintFiled"
 COMPLAINT_ANSWERED: Final = "ComplaintAnswered"
 
+# The WebSocket API's route key of a staff message ({"action": "mensaje", ...}; route selection
+# $request.body.action): stacks/api.py adds the route, realtime.handler answers it.
+MESSAGE_ROUTE_KEY: Final = "mensaje"
+
 # Where each web app lives on its origin (its build's base path). One app serves every tenant, each
 # below it by id: /clientes/<tenant>/, /staff/<tenant>/.
 WEB_APP_PATHS: Final = {"customer": "clientes", "staff": "staff"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,18 @@ def decode_cursor(cursor: str | None, *, tenant_id: str) -> dict[str, Any] | Non
     if not isinstance(values, dict) or values.get("tenant_id") != tenant_id:
         raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
     return to_item(values)
+
+
+def query_all(client: Any, **request: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page (for reads that need them all: a person's sockets, a topic's
+    connections, a location's staff)."""
+    request = dict(request)
+    while True:
+        page = client.query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def error_code(exc: ClientError) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.dynamo import query_all
 from core.observability import logger, metrics
 
 METRIC_CLOSE_FAILED = "SocketCloseFailed"
@@ -52,13 +53,7 @@ class SessionSockets:
         if token_hash is not None:
             params["FilterExpression"] = "token_hash = :h"
             params["ExpressionAttributeValues"][":h"] = {"S": token_hash}
-        found: list[str] = []
-        while True:
-            page = self._dynamodb.query(**params)
-            found.extend(item["connection_id"]["S"] for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [item["connection_id"]["S"] for item in query_all(self._dynamodb, **params)]
 
     def close_all(self, tenant_id: str, subject_id: str, *, token_hash: str | None = None) -> int:
         """Close every open socket of the subject (with ``token_hash``: of that one session, a logout) and delete

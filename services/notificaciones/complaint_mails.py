@@ -158,42 +158,50 @@ _ANSWER_HTML = Template("""<p>Hola, <strong>$name</strong>:</p>
 <p>También puedes verla en la aplicación de $tenant, en «Mis reclamos».</p>""")
 
 
-def complaint_filed(detail: Mapping[str, Any], *, mails: ComplaintMailDirectory) -> Email | None:
+def _entry_of(detail: Mapping[str, Any], mails: ComplaintMailDirectory) -> tuple[dict[str, Any], str, str] | None:
+    """(the entry an event names, its consumer's address, the tenant's name); None when the entry or the address
+    is gone."""
     event = ComplaintEvent.model_validate(detail)
     entry = mails.entry(event.tenant_id, event.numero)
     email = (entry or {}).get("consumidor", {}).get("email")
-    if not entry or not email:
-        return None
-    tenant = mails.tenant_name(event.tenant_id)
-    values = _copy_values(entry, tenant)
-    subject = f"Copia de tu reclamo {values['codigo']} · {tenant}"
+    return (entry, str(email), mails.tenant_name(event.tenant_id)) if entry and email else None
+
+
+def _consumer_email(
+    to: str, subject: str, tenant: str, mail: tuple[Template, Template], values: Mapping[str, str], *multiline: str
+) -> Email:
+    """The consumer's e-mail, its two parts from ``mail`` (text, HTML); ``multiline`` values keep their lines."""
+    text, html = mail
     return Email(
-        to=(email,),
+        to=(to,),
         subject=subject,
-        text=_text(_FILED_TEXT, values, tenant),
-        html=_html(subject, tenant, _FILED_HTML, values),
+        text=_text(text, values, tenant),
+        html=_html(subject, tenant, html, values, multiline=multiline),
     )
 
 
-def complaint_answered(detail: Mapping[str, Any], *, mails: ComplaintMailDirectory) -> Email | None:
-    event = ComplaintEvent.model_validate(detail)
-    entry = mails.entry(event.tenant_id, event.numero)
-    email = (entry or {}).get("consumidor", {}).get("email")
-    if not entry or not email or not entry.get("respuesta"):
+def complaint_filed(detail: Mapping[str, Any], *, mails: ComplaintMailDirectory) -> Email | None:
+    found = _entry_of(detail, mails)
+    if found is None:
         return None
-    tenant = mails.tenant_name(event.tenant_id)
+    entry, email, tenant = found
+    values = _copy_values(entry, tenant)
+    subject = f"Copia de tu reclamo {values['codigo']} · {tenant}"
+    return _consumer_email(email, subject, tenant, (_FILED_TEXT, _FILED_HTML), values, "detalle", "pedido")
+
+
+def complaint_answered(detail: Mapping[str, Any], *, mails: ComplaintMailDirectory) -> Email | None:
+    found = _entry_of(detail, mails)
+    if found is None or not found[0].get("respuesta"):
+        return None
+    entry, email, tenant = found
     values = {
         **_copy_values(entry, tenant),
         "respuesta": str(entry["respuesta"]),
         "answered": _when(entry.get("answered_at")),
     }
     subject = f"Respuesta a tu reclamo {values['codigo']} · {tenant}"
-    return Email(
-        to=(email,),
-        subject=subject,
-        text=_text(_ANSWER_TEXT, values, tenant),
-        html=_html(subject, tenant, _ANSWER_HTML, values),
-    )
+    return _consumer_email(email, subject, tenant, (_ANSWER_TEXT, _ANSWER_HTML), values, "respuesta")
 
 
 def with_complaint_mails(

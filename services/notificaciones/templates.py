@@ -8,7 +8,7 @@ orders for the admins) by adding entries here.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from string import Template
 from typing import Any
@@ -48,12 +48,19 @@ _HTML_LAYOUT = Template("""<!doctype html>
 _FOOTER_TEXT = "Este correo fue enviado automáticamente por $brand. Por favor, no respondas a este mensaje."
 
 
-def _escape(values: Mapping[str, Any]) -> dict[str, str]:
-    return {k: html.escape(str(v), quote=True) for k, v in values.items()}
+def _escape(values: Mapping[str, Any], multiline: Collection[str] = ()) -> dict[str, str]:
+    """Every value HTML-escaped; the ``multiline`` ones (what a person wrote) keep their line breaks as ``<br>``."""
+    safe = {k: html.escape(str(v), quote=True) for k, v in values.items()}
+    for key in multiline:
+        lines = safe[key].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        safe[key] = "<br>\n".join(lines)
+    return safe
 
 
-def _html(title: str, brand: str, content: Template, values: Mapping[str, Any]) -> str:
-    safe = _escape(values)
+def _html(
+    title: str, brand: str, content: Template, values: Mapping[str, Any], *, multiline: Collection[str] = ()
+) -> str:
+    safe = _escape(values, multiline)
     return _HTML_LAYOUT.substitute(
         title=html.escape(title),
         brand=html.escape(brand),

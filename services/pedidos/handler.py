@@ -8,16 +8,14 @@ The tenant always comes from the session.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import contracts, web
-from core.api import create_resolver
+from core import contracts
+from core.api import create_resolver, idempotency_key
 from core.clock import utc_now
-from core.errors import ValidationFailed
 from core.observability import entry_point
 from core.orders import Estado
 from core.principal import caller, requires
@@ -26,7 +24,6 @@ from core.validation import CalendarDay
 from pagos import runtime as payments
 from pedidos import logic, runtime
 from pedidos.models import (
-    IDEMPOTENCY_KEY_PATTERN,
     CancelOrder,
     CancelResult,
     CardPayment,
@@ -49,15 +46,6 @@ Cursor = Annotated[str | None, Query(max_length=1024, description="Opaque cursor
 app = create_resolver("pedidos")
 
 
-def _idempotency_key() -> str | None:
-    key = web.header(app.current_event.headers, "idempotency-key")
-    if key is None:
-        return None
-    if not re.match(IDEMPOTENCY_KEY_PATTERN, key):
-        raise ValidationFailed("Idempotency-Key must be 8-64 letters, digits, '-', '_', '.' or ':'")
-    return key
-
-
 @app.post(
     "/pedidos",
     status_code=201,
@@ -71,7 +59,7 @@ def create_order(body: CreateOrder) -> tuple[OrderView, int]:
     order, created = logic.create_order(
         caller(app),
         body,
-        _idempotency_key(),
+        idempotency_key(app),
         dal=runtime.dal(),
         reviews=payments.reviews(),
         now=utc_now(),

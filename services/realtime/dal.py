@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core.clock import from_iso
-from core.dynamo import condition_failed, conditional_write, from_item, to_item
+from core.dynamo import condition_failed, conditional_write, from_item, query_all, to_item
 from core.sockets import subject_key
 from realtime.models import Message
 
@@ -66,31 +66,13 @@ class ConnectionGone(Exception):
     """The client of a connection went away (the management API answered 410)."""
 
 
-class TopicConnections:
-    """The realtime notifier's side of the connections table and the management API."""
+class _Pushes:
+    """What the notifier and the messages both do with a connection: post a frame to it, forget its row."""
 
-    def __init__(self, dynamodb: Any, table_name: str, management: Any, orders_table: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, management: Any) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
         self._management = management
-        self._orders = orders_table
-
-    def connections(self, topic: str) -> list[tuple[str, str]]:
-        """``(tenant_id, connection_id)`` of every connection subscribed to ``topic`` (the ``by_topic`` index)."""
-        found: list[tuple[str, str]] = []
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "by_topic",
-            "KeyConditionExpression": "topic = :t",
-            "ExpressionAttributeValues": {":t": {"S": topic}},
-            "ProjectionExpression": "tenant_id, connection_id",
-        }
-        while True:
-            page = self._dynamodb.query(**params)
-            found.extend((i["tenant_id"]["S"], i["connection_id"]["S"]) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def post(self, connection_id: str, message: dict[str, Any]) -> None:
         try:
@@ -102,6 +84,26 @@ class TopicConnections:
         self._dynamodb.delete_item(
             TableName=self._table, Key={"tenant_id": {"S": tenant_id}, "connection_id": {"S": connection_id}}
         )
+
+
+class TopicConnections(_Pushes):
+    """The realtime notifier's side of the connections table and the management API."""
+
+    def __init__(self, dynamodb: Any, table_name: str, management: Any, orders_table: str) -> None:
+        super().__init__(dynamodb, table_name, management)
+        self._orders = orders_table
+
+    def connections(self, topic: str) -> list[tuple[str, str]]:
+        """``(tenant_id, connection_id)`` of every connection subscribed to ``topic`` (the ``by_topic`` index)."""
+        items = query_all(
+            self._dynamodb,
+            TableName=self._table,
+            IndexName="by_topic",
+            KeyConditionExpression="topic = :t",
+            ExpressionAttributeValues={":t": {"S": topic}},
+            ProjectionExpression="tenant_id, connection_id",
+        )
+        return [(i["tenant_id"]["S"], i["connection_id"]["S"]) for i in items]
 
     def customer_of(self, tenant_id: str, order_id: str) -> str | None:
         """The customer of an order whose event does not name it (the workflow's final states)."""
@@ -119,17 +121,12 @@ class RateLimit:
     OK, LIMITED, GONE = "ok", "limited", "gone"
 
 
-class MessageConnections:
+class MessageConnections(_Pushes):
     """The messages' side of the connections table and the management API (the ``mensaje`` route).
 
     The rate limit is a fixed window kept on the connection's own row (``rl_start``, ``rl_count``): one conditional
     UpdateItem per frame (two for the first frame of a window); a row that is gone (the session ended) refuses.
     """
-
-    def __init__(self, dynamodb: Any, table_name: str, management: Any) -> None:
-        self._dynamodb = dynamodb
-        self._table = table_name
-        self._management = management
 
     def count_frame(self, tenant_id: str, connection_id: str, *, now: int, window: int, limit: int) -> str:
         key = {"tenant_id": {"S": tenant_id}, "connection_id": {"S": connection_id}}
@@ -191,25 +188,9 @@ class MessageConnections:
             )
         found: dict[str, None] = {}
         for query in queries:
-            params = {"TableName": self._table, "ProjectionExpression": "connection_id", **query}
-            while True:
-                page = self._dynamodb.query(**params)
-                found.update((i["connection_id"]["S"], None) for i in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            items = query_all(self._dynamodb, TableName=self._table, ProjectionExpression="connection_id", **query)
+            found.update((i["connection_id"]["S"], None) for i in items)
         return list(found)
-
-    def post(self, connection_id: str, message: dict[str, Any]) -> None:
-        try:
-            self._management.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode())
-        except self._management.exceptions.GoneException as exc:
-            raise ConnectionGone(connection_id) from exc
-
-    def forget(self, tenant_id: str, connection_id: str) -> None:
-        self._dynamodb.delete_item(
-            TableName=self._table, Key={"tenant_id": {"S": tenant_id}, "connection_id": {"S": connection_id}}
-        )
 
 
 CLIENT_PREFIX = "client#"  # a sent frame's mark: <sender>#<client_id> -> the message it stored (a retry)
@@ -372,13 +353,7 @@ class MessagesDal:
             ExpressionAttributeNames={"#s": "status", "#n": "name"},
             ProjectionExpression="employee_id, #n, rol, location_id",
         )
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self._dynamodb.query(**params)
-            found.extend(from_item(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [from_item(i) for i in query_all(self._dynamodb, **params)]
 
 
 def _message(item: dict[str, Any]) -> Message:

@@ -7,23 +7,20 @@ staff get a 403. The tenant always comes from the session.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import contracts, web
-from core.api import create_resolver
+from core import contracts
+from core.api import create_resolver, idempotency_key
 from core.clock import utc_now
-from core.errors import ValidationFailed
 from core.observability import entry_point
 from core.principal import caller, requires
 from core.request_limits import unreadable
 from reclamos import logic, runtime
 from reclamos.models import (
-    IDEMPOTENCY_KEY_PATTERN,
     Complaint,
     ComplaintAnswer,
     ComplaintCreate,
@@ -35,15 +32,6 @@ CUSTOMER = contracts.CUSTOMER_ROLE
 Numero = Annotated[int, Path(ge=1, le=999_999_999, description="The entry's correlative number")]
 
 app = create_resolver("reclamaciones")
-
-
-def _idempotency_key() -> str | None:
-    key = web.header(app.current_event.headers, "idempotency-key")
-    if key is None:
-        return None
-    if not re.match(IDEMPOTENCY_KEY_PATTERN, key):
-        raise ValidationFailed("Idempotency-Key must be 8-64 letters, digits, '-', '_', '.' or ':'")
-    return key
 
 
 @app.post(
@@ -59,7 +47,7 @@ def file_complaint(body: ComplaintCreate) -> tuple[Complaint, int]:
     entry, created = logic.file_complaint(
         caller(app),
         body,
-        _idempotency_key(),
+        idempotency_key(app),
         dal=runtime.dal(),
         tenants=runtime.tenants(),
         events=runtime.publisher(),

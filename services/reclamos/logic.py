@@ -96,16 +96,9 @@ def file_complaint(
         if previous is not None:
             return _replay(principal, previous, fingerprint, dal=dal, events=events), False
     config = tenants.get(tenant_id)
-    customer = dal.customer(tenant_id, customer_id)
-    if not customer or customer.get("status", "active") != "active" or not customer.get("email"):
-        raise Forbidden("Only an active customer account can file a complaint", code="customer_inactive")
-    if body.order_id and dal.order_customer(tenant_id, body.order_id) != customer_id:
-        raise NotFound("There is no such order", code="order_not_found")
-    if body.location_id and not dal.location_exists(tenant_id, body.location_id):
-        raise NotFound("There is no such location", code="location_not_found")
+    consumidor = _consumer(principal, body, dal=dal)
     filed_at = iso(now)
     due_at = iso(add_business_days(now, config.reclamos_plazo_dias))
-    consumidor = Consumidor(**body.consumidor.model_dump(), email=str(customer["email"]))
     for _ in range(NUMBERING_ATTEMPTS):
         last = dal.last_numero(tenant_id)
         numero = last + 1
@@ -138,6 +131,20 @@ def file_complaint(
         _publish(events, contracts.COMPLAINT_FILED, record)
         return record.public(), True
     raise Conflict("The complaints book is busy; retry in a moment", code="numbering_busy")
+
+
+def _consumer(principal: Principal, body: ComplaintCreate, *, dal: ComplaintsDal) -> Consumidor:
+    """The entry's consumer: the body's data with the account's own address, once the account may file (active,
+    with an address) and the order and location it names are its own and the tenant's."""
+    tenant_id, customer_id = principal.tenant_id, principal.subject_id
+    customer = dal.customer(tenant_id, customer_id)
+    if not customer or customer.get("status", "active") != "active" or not customer.get("email"):
+        raise Forbidden("Only an active customer account can file a complaint", code="customer_inactive")
+    if body.order_id and dal.order_customer(tenant_id, body.order_id) != customer_id:
+        raise NotFound("There is no such order", code="order_not_found")
+    if body.location_id and not dal.location_exists(tenant_id, body.location_id):
+        raise NotFound("There is no such location", code="location_not_found")
+    return Consumidor(**body.consumidor.model_dump(), email=str(customer["email"]))
 
 
 def _replay(

@@ -12,7 +12,6 @@ Tipo = Literal["reclamo", "queja"]  # reclamo: the good or service; queja: the a
 Bien = Literal["producto", "servicio"]
 Estado = Literal["pendiente", "respondido"]
 DocumentoTipo = Literal["DNI", "CE", "PASAPORTE", "RUC"]
-IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"  # as POST /pedidos takes it
 NUMERO_PATTERN = r"^[1-9][0-9]{0,8}$"
 
 

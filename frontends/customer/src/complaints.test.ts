@@ -4,19 +4,15 @@ import {
   SubmissionKey,
   complaintBody,
   complaintErrorMessage,
-  businessDaysBetween,
   emptyForm,
   fullDate,
-  limaDaysBetween,
   shortDate,
   solesToCents,
-  timeLeft,
   upsert,
-  urgency,
   validate,
-  type Complaint,
   type ComplaintForm,
 } from "./complaints";
+import type { Complaint } from "../../shared/complaints";
 
 function filled(changes: Partial<ComplaintForm> = {}): ComplaintForm {
   return {
@@ -121,39 +117,10 @@ describe("one Idempotency-Key per submission", () => {
   });
 });
 
-describe("the time left to answer", () => {
-  const now = new Date("2026-11-28T15:00:00Z"); // Saturday 28, 10:00 in Lima
-
-  test("counts Lima calendar days, whatever the hour", () => {
-    expect(limaDaysBetween(now, new Date("2026-11-29T04:59:00Z"))).toBe(0); // 23:59 of the 28th in Lima
-    expect(limaDaysBetween(now, new Date("2026-11-29T05:00:00Z"))).toBe(1);
-    expect(limaDaysBetween(now, new Date("2026-12-18T15:00:00Z"))).toBe(20);
-  });
-
+describe("the sheet's dates", () => {
   test("the due date is the Lima day, with its year", () => {
     expect(fullDate("2026-12-19T03:00:00Z")).toBe("18 de diciembre de 2026"); // 22:00 of the 18th in Lima
     expect(shortDate("2026-12-19T03:00:00Z")).toBe("18/12/2026");
-  });
-
-  test("counts the business days the API counts (Monday to Friday, Lima), the due day included", () => {
-    expect(businessDaysBetween(now, new Date("2026-12-18T15:00:00Z"))).toBe(15);
-    expect(businessDaysBetween(now, new Date("2026-11-30T04:00:00Z"))).toBe(0); // Sunday 29 in Lima
-    expect(businessDaysBetween(new Date("2026-12-04T23:00:00Z"), new Date("2026-12-07T20:00:00Z"))).toBe(1); // Fri evening to Mon
-  });
-
-  test("is said in words, and an answered complaint has none left to count", () => {
-    const pending = (due: string) => ({ estado: "pendiente" as const, due_at: due });
-    expect(timeLeft(pending("2026-12-18T15:00:00Z"), now)).toBe("Quedan 15 días hábiles"); // Mon 30 to Fri 18
-    expect(timeLeft(pending("2026-11-30T15:00:00Z"), now)).toBe("Queda 1 día hábil"); // Sunday, then Monday
-    expect(timeLeft(pending("2026-11-29T20:00:00Z"), now)).toBe("Vence mañana");
-    expect(timeLeft(pending("2026-11-28T23:00:00Z"), now)).toBe("Vence hoy");
-    expect(timeLeft(pending("2026-11-28T14:00:00Z"), now)).toBe("Plazo vencido hoy");
-    expect(timeLeft(pending("2026-11-27T14:00:00Z"), now)).toBe("Plazo vencido hace 1 día");
-    expect(timeLeft(pending("2026-11-20T14:00:00Z"), now)).toBe("Plazo vencido hace 8 días");
-    expect(timeLeft({ estado: "respondido", due_at: "2026-11-20T14:00:00Z" }, now)).toBe("Respondido");
-    expect(urgency(pending("2026-12-18T15:00:00Z"), now)).toBe("ok");
-    expect(urgency(pending("2026-11-30T15:00:00Z"), now)).toBe("soon");
-    expect(urgency(pending("2026-11-27T15:00:00Z"), now)).toBe("late");
   });
 });
 

@@ -1,51 +1,12 @@
 /**
- * The Libro de Reclamaciones as the customer app sees it: the complaint the API returns, the form's
- * checks (in Spanish, per field), the amount typed in soles sent as céntimos, the time left to answer
- * said in words, and the Idempotency-Key of one submission.
+ * The Libro de Reclamaciones as the customer app sees it: the sheet's choices, the form's
+ * checks (in Spanish, per field), the amount typed in soles sent as céntimos, the dates of the sheet, Mis
+ * reclamos updated live, and the Idempotency-Key of one submission. The entry and its time left to answer are
+ * the shared module's (`shared/complaints`), as the staff's book reads them.
  */
+import type { Bien, Complaint, DocumentoTipo, EstadoReclamo, Tipo } from "../../shared/complaints";
 import { ApiError } from "../../shared/errors";
-import { limaDay } from "../../shared/dates";
 import { randomId } from "../../shared/store";
-
-export type Tipo = "reclamo" | "queja";
-export type Bien = "producto" | "servicio";
-export type DocumentoTipo = "DNI" | "CE" | "PASAPORTE" | "RUC";
-export type EstadoReclamo = "pendiente" | "respondido";
-
-export interface Persona {
-  nombre: string;
-  documento_tipo: DocumentoTipo;
-  documento_numero: string;
-}
-
-export interface Consumidor extends Persona {
-  domicilio: string;
-  telefono: string | null;
-  email: string;
-}
-
-/** One entry of the book, as every route of `/reclamaciones` returns it. */
-export interface Complaint {
-  numero: number;
-  codigo: string;
-  tipo: Tipo;
-  bien: Bien;
-  descripcion_bien: string;
-  monto_cents: number | null;
-  order_id: string | null;
-  location_id: string | null;
-  detalle: string;
-  pedido_consumidor: string;
-  consumidor: Consumidor;
-  apoderado: Persona | null;
-  customer_id: string;
-  estado: EstadoReclamo;
-  filed_at: string;
-  due_at: string;
-  respuesta: string | null;
-  answered_at: string | null;
-  answered_by: string | null;
-}
 
 export const TIPOS: { value: Tipo; label: string; hint: string }[] = [
   { value: "reclamo", label: "Reclamo", hint: "No estás conforme con el producto o el servicio que recibiste." },
@@ -64,7 +25,6 @@ export const DOCUMENTOS: { value: DocumentoTipo; label: string }[] = [
   { value: "RUC", label: "RUC" },
 ];
 
-export const TIPO_LABELS: Record<Tipo, string> = { reclamo: "Reclamo", queja: "Queja" };
 export const ESTADO_LABELS: Record<EstadoReclamo, string> = { pendiente: "En revisión", respondido: "Respondido" };
 
 /**
@@ -252,52 +212,6 @@ const numericDay = new Intl.DateTimeFormat("es-PE", { timeZone: "America/Lima", 
 /** `28/11/2026`: the Lima day of an instant, short (an order in the sheet's list). */
 export function shortDate(iso: string): string {
   return numericDay.format(new Date(iso));
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Whole Lima calendar days from `now` to `due` (0: due today; negative: past). */
-export function limaDaysBetween(now: Date, due: Date): number {
-  const toUtcMidnight = (day: string) => Date.parse(`${day}T00:00:00Z`);
-  return Math.round((toUtcMidnight(limaDay(due)) - toUtcMidnight(limaDay(now))) / DAY_MS);
-}
-
-/**
- * Business days (Monday to Friday, as the API counts the tenant's term) after Lima's today up to the due
- * day, that day included.
- */
-export function businessDaysBetween(now: Date, due: Date): number {
-  const days = limaDaysBetween(now, due);
-  const today = new Date(`${limaDay(now)}T12:00:00Z`);
-  let count = 0;
-  for (let i = 1; i <= days; i += 1) {
-    const weekday = new Date(today.getTime() + i * DAY_MS).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) count += 1;
-  }
-  return count;
-}
-
-/** The time left to answer, in words: "Quedan 12 días hábiles", "Vence mañana", "Vence hoy", "Plazo vencido hace 2 días". */
-export function timeLeft(complaint: Pick<Complaint, "estado" | "due_at">, now: Date = new Date()): string {
-  if (complaint.estado === "respondido") return "Respondido";
-  const due = new Date(complaint.due_at);
-  const days = limaDaysBetween(now, due);
-  if (due.getTime() < now.getTime()) {
-    const late = Math.max(0, -days);
-    return late === 0 ? "Plazo vencido hoy" : `Plazo vencido hace ${late} ${late === 1 ? "día" : "días"}`;
-  }
-  if (days <= 0) return "Vence hoy";
-  if (days === 1) return "Vence mañana";
-  const business = businessDaysBetween(now, due);
-  return business === 1 ? "Queda 1 día hábil" : `Quedan ${business} días hábiles`;
-}
-
-/** How urgent the time left is, for its colour (the words say it too). */
-export function urgency(complaint: Pick<Complaint, "estado" | "due_at">, now: Date = new Date()): "ok" | "soon" | "late" | "done" {
-  if (complaint.estado === "respondido") return "done";
-  const due = new Date(complaint.due_at);
-  if (due.getTime() < now.getTime()) return "late";
-  return limaDaysBetween(now, due) <= 2 ? "soon" : "ok";
 }
 
 /** "Mis reclamos" with one entry read again: in its place, or first if it is new (the list is most recent first). */

@@ -80,3 +80,38 @@ def test_the_bus_carries_no_consumer_data(world: World) -> None:
     assert set(detail) == {"tenant_id", "numero", "customer_id", "tipo", "location_id", "estado", "filed_at",
                            "due_at", "answered_at"}  # fmt: skip
     assert "45678912" not in json.dumps(detail) and "@" not in json.dumps(detail)
+
+
+class Directory:
+    """The entry and the tenant's name, as ComplaintMailDirectory reads them, in memory."""
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self._entry = entry
+
+    def entry(self, tenant_id: str, numero: int) -> dict[str, Any]:
+        return self._entry
+
+    def tenant_name(self, tenant_id: str) -> str:
+        return "Bembos Miraflores"
+
+
+def test_the_html_parts_keep_the_consumers_and_the_admins_line_breaks_escaped() -> None:
+    from notificaciones.complaint_mails import complaint_answered, complaint_filed
+
+    detalle, pedido = "Pedí a las 8.\r\nLlegó a las 9 <frío>.\n\nY sin papas.", "1) Reembolso\n2) Disculpas"
+    entry = {
+        **complaint_body(detalle=detalle, pedido_consumidor=pedido),
+        "codigo": "LR-2026-000001", "filed_at": "2026-11-27T15:30:00+00:00", "due_at": "2026-12-18T15:30:00+00:00",
+        "consumidor": {**complaint_body()["consumidor"], "email": ANA},
+        "respuesta": "Lamentamos lo ocurrido.\nLe devolvemos el importe.", "answered_at": "2026-11-28T15:00:00+00:00",
+    }  # fmt: skip
+    detail = {"tenant_id": "bembos-miraflores", "numero": 1}
+    mails: Any = Directory(entry)
+
+    copy, answer = complaint_filed(detail, mails=mails), complaint_answered(detail, mails=mails)
+
+    assert copy is not None and answer is not None
+    assert "Pedí a las 8.<br>\nLlegó a las 9 &lt;frío&gt;.<br>\n<br>\nY sin papas." in (copy.html or "")
+    assert "1) Reembolso<br>\n2) Disculpas" in (copy.html or "")
+    assert "Lamentamos lo ocurrido.<br>\nLe devolvemos el importe." in (answer.html or "")
+    assert detalle in copy.text  # the plain part as written

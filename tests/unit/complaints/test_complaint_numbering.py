@@ -57,6 +57,15 @@ def test_the_same_idempotency_key_gives_the_first_entry_back_without_a_second_nu
     assert [t for t, _ in world.events] == ["ComplaintFiled"] * 3
 
 
+def test_a_malformed_idempotency_key_is_refused_before_a_number_is_taken(world: World) -> None:
+    answer = world.call("POST", "/reclamaciones", customer(), complaint_body(), headers={"Idempotency-Key": "a b"})
+
+    assert (answer.status, answer.body["error"]) == (422, "validation_failed")
+    assert world.entries() == []
+    assert world.events == []
+    assert world.file().body["numero"] == 1
+
+
 def test_an_entry_that_lost_its_number_to_another_takes_the_next_one(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from rest_events import rest_event
 
 from core import principal as principal_module
-from core.api import create_resolver, public_tenant
+from core.api import create_resolver, idempotency_key, public_tenant
 from core.observability import logger
 from core.principal import Principal, caller, requires
 
@@ -58,6 +58,11 @@ def my_orders() -> dict[str, Any]:
 def public_menu() -> dict[str, Any]:
     logger.info("reading the menu")
     return {"tenant": public_tenant(app)}
+
+
+@app.get("/clave")
+def request_key() -> dict[str, Any]:
+    return {"key": idempotency_key(app)}
 
 
 @app.get("/sesion")
@@ -162,6 +167,25 @@ def test_an_unexpected_error_is_logged_with_the_requests_tenant_and_order(
     assert "the table is gone" in line["exception"]
     logger.info("after the failed request")
     assert "order_id" not in log_lines()["after the failed request"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "answer"),
+    [
+        ({}, (200, {"key": None})),
+        ({"idempotency-key": "pedido-2026:11.28_a"}, (200, {"key": "pedido-2026:11.28_a"})),
+        ({"Idempotency-Key": "x" * 64}, (200, {"key": "x" * 64})),
+    ],
+)
+def test_the_idempotency_key_is_read_in_any_case_and_is_optional(headers: dict[str, str], answer: Any) -> None:
+    assert call("/clave", headers=headers) == answer
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 65, "with space", "reclamo/0001", "reclamo-0001\n"])
+def test_a_malformed_idempotency_key_is_a_422(key: str) -> None:
+    status, body = call("/clave", headers={"Idempotency-Key": key})
+    assert (status, body["error"]) == (422, "validation_failed")
+    assert "Idempotency-Key" in body["message"]
 
 
 def test_an_unknown_role_is_a_programming_error() -> None:

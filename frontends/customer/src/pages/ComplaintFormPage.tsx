@@ -12,16 +12,14 @@ import { type OrderSummary, shortId } from "../../../shared/orders";
 import { Link, currentPath, navigate, useLocation } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Field, Form, Loading, Notice, TextArea } from "../../../shared/ui";
+import { type Complaint, type DocumentoTipo, TIPO_LABELS } from "../../../shared/complaints";
 import {
   BIENES,
-  type Complaint,
   type ComplaintForm,
   DOCUMENTOS,
-  type DocumentoTipo,
   type FormErrors,
   SubmissionKey,
   TIPOS,
-  TIPO_LABELS,
   complaintBody,
   complaintErrorMessage,
   emptyForm,
@@ -148,19 +146,16 @@ export function ComplaintFormPage() {
         <fieldset class="card stack">
           <legend>1. Tus datos</legend>
           <Field label="Nombre y apellido" name="nombre" autocomplete="name" value={form.nombre} onInput={set("nombre")} error={problem("nombre")} />
-          <div class="complaint-form__pair">
-            <div class="field">
-              <label for="documento-tipo">Documento</label>
-              <select id="documento-tipo" value={form.documento_tipo} onChange={set("documento_tipo")}>
-                {DOCUMENTOS.map((d) => (
-                  <option key={d.value} value={d.value}>
-                    {d.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <Field label="Número de documento" name="documento" inputMode={form.documento_tipo === "DNI" || form.documento_tipo === "RUC" ? "numeric" : "text"} value={form.documento_numero} onInput={set("documento_numero")} error={problem("documento_numero")} />
-          </div>
+          <Documento
+            id="documento"
+            tipoLabel="Documento"
+            numeroLabel="Número de documento"
+            tipo={form.documento_tipo}
+            numero={form.documento_numero}
+            error={problem("documento_numero")}
+            onTipo={set("documento_tipo")}
+            onNumero={set("documento_numero")}
+          />
           <Field label="Domicilio" name="domicilio" autocomplete="street-address" value={form.domicilio} onInput={set("domicilio")} error={problem("domicilio")} />
           <Field label="Teléfono (opcional)" type="tel" name="telefono" autocomplete="tel" inputMode="tel" value={form.telefono} onInput={set("telefono")} error={problem("telefono")} />
           <div class="field">
@@ -264,6 +259,35 @@ function Choices<T extends string>({
   );
 }
 
+/** A document: its type (a select) and its number, typed with the keyboard its type needs. */
+function Documento(props: {
+  id: string;
+  tipoLabel: string;
+  numeroLabel: string;
+  tipo: DocumentoTipo;
+  numero: string;
+  error: string | undefined;
+  onTipo: (event: Event) => void;
+  onNumero: (event: Event) => void;
+}) {
+  const { id, tipo } = props;
+  return (
+    <div class="complaint-form__pair">
+      <div class="field">
+        <label for={`${id}-tipo`}>{props.tipoLabel}</label>
+        <select id={`${id}-tipo`} value={tipo} onChange={props.onTipo}>
+          {DOCUMENTOS.map((d) => (
+            <option key={d.value} value={d.value}>
+              {d.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <Field label={props.numeroLabel} name={id} inputMode={tipo === "DNI" || tipo === "RUC" ? "numeric" : "text"} value={props.numero} onInput={props.onNumero} error={props.error} />
+    </div>
+  );
+}
+
 function Guardian({
   nombre,
   tipo,
@@ -281,19 +305,16 @@ function Guardian({
     <fieldset class="stack">
       <legend>Padre, madre o apoderado</legend>
       <Field label="Nombre y apellido del apoderado" name="apoderado_nombre" value={nombre} onInput={onInput("apoderado_nombre")} error={errors.apoderado_nombre} />
-      <div class="complaint-form__pair">
-        <div class="field">
-          <label for="apoderado-documento-tipo">Documento del apoderado</label>
-          <select id="apoderado-documento-tipo" value={tipo} onChange={onInput("apoderado_documento_tipo")}>
-            {DOCUMENTOS.map((d) => (
-              <option key={d.value} value={d.value}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <Field label="Número de documento del apoderado" name="apoderado_documento" value={numero} onInput={onInput("apoderado_documento_numero")} error={errors.apoderado_documento_numero} />
-      </div>
+      <Documento
+        id="apoderado-documento"
+        tipoLabel="Documento del apoderado"
+        numeroLabel="Número de documento del apoderado"
+        tipo={tipo}
+        numero={numero}
+        error={errors.apoderado_documento_numero}
+        onTipo={onInput("apoderado_documento_tipo")}
+        onNumero={onInput("apoderado_documento_numero")}
+      />
     </fieldset>
   );
 }

@@ -12,7 +12,8 @@ import { shortId } from "../../../shared/orders";
 import { Link, currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Loading, Notice } from "../../../shared/ui";
-import { BIENES, type Complaint, ESTADO_LABELS, TIPO_LABELS, fullDate, timeLeft, upsert, urgency } from "../complaints";
+import { type Complaint, TIPO_LABELS, timeLeft } from "../../../shared/complaints";
+import { BIENES, ESTADO_LABELS, fullDate, upsert } from "../complaints";
 import { useApp } from "../context";
 import { LiveBadge, useLive } from "../live";
 
@@ -113,6 +114,7 @@ function ComplaintCard({ complaint, now }: { complaint: Complaint; now: Date }) 
   const titleId = `reclamo-${complaint.numero}`;
   const answered = complaint.estado === "respondido";
   const bien = BIENES.find((b) => b.value === complaint.bien)?.label ?? complaint.bien;
+  const left = timeLeft(complaint, now);
   return (
     <article class="card complaint" aria-labelledby={titleId} data-testid="reclamo">
       <header class="spread">
@@ -132,8 +134,8 @@ function ComplaintCard({ complaint, now }: { complaint: Complaint; now: Date }) 
         {complaint.order_id && <span class="muted"> · Pedido {shortId(complaint.order_id)}</span>}
       </p>
       {!answered && (
-        <p class={`complaint__due complaint__due--${urgency(complaint, now)}`}>
-          <strong>{timeLeft(complaint, now)}</strong> · respuesta a más tardar el {fullDate(complaint.due_at)}
+        <p class={`complaint__due complaint__due--${left.urgency}`}>
+          <strong>{left.words}</strong> · respuesta a más tardar el {fullDate(complaint.due_at)}
         </p>
       )}
       {answered && complaint.respuesta && (

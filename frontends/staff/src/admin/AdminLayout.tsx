@@ -1,6 +1,7 @@
 /** The admin console's frame: its sections, the live channel, the staff messages, and overdue orders as they happen. */
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import type { Complaint } from "../../../shared/complaints";
 import { clock } from "../../../shared/dates";
 import type { LiveMessage } from "../../../shared/live";
 import { Link, useLocation } from "../../../shared/router";
@@ -10,7 +11,6 @@ import { useSessionCheckOnDrop } from "../session";
 import { MessagesCorner } from "../messages/Messages";
 import { useMessages } from "../messages/useMessages";
 import { BOARDS } from "../roles";
-import type { Complaint } from "./complaints";
 import { AdminEvents, AdminEventsContext } from "./live";
 
 const SECTIONS = [

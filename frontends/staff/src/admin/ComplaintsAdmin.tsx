@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { type Complaint, TIPO_LABELS, timeLeft } from "../../../shared/complaints";
 import { dateAndTime } from "../../../shared/dates";
 import { ApiError, apiErrorFrom, NETWORK_MESSAGE } from "../../../shared/errors";
 import { errorText, useAction, useLoad } from "../../../shared/hooks";
@@ -16,16 +17,13 @@ import { useApp } from "../context";
 import {
   ANSWER_MAX,
   BIEN_LABELS,
-  type Complaint,
   ESTADO_LABELS,
   TIPO_HINTS,
-  TIPO_LABELS,
   URGENCY_PILL,
   answerErrorText,
   answerProblem,
   csvFileName,
   mostUrgentFirst,
-  timeLeft,
 } from "./complaints";
 import { useLocations } from "./common";
 import { useAdminEvents } from "./live";

@@ -1,36 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { ApiError } from "../../../shared/errors";
-import { type Complaint, answerErrorText, answerProblem, csvFileName, mostUrgentFirst, overdueCount, timeLeft } from "./complaints";
+import type { Complaint } from "../../../shared/complaints";
+import { answerErrorText, answerProblem, csvFileName, mostUrgentFirst, overdueCount } from "./complaints";
 
 const NOW = Date.parse("2026-11-28T15:00:00-05:00");
 const HOUR = 3_600_000;
-const pending = (due: number) => ({ estado: "pendiente" as const, due_at: new Date(due).toISOString() });
 
 function entry(numero: number, dueInHours: number, estado: Complaint["estado"] = "pendiente"): Complaint {
   return { numero, estado, due_at: new Date(NOW + dueInHours * HOUR).toISOString() } as Complaint;
 }
-
-describe("time left to answer an entry", () => {
-  test("said in words, with the colour of its urgency: green, amber within 3 days, red once overdue", () => {
-    expect(timeLeft(pending(NOW + 10 * 24 * HOUR), NOW)).toEqual({ urgency: "ok", words: "Quedan 10 días" });
-    expect(timeLeft(pending(NOW + 4 * 24 * HOUR), NOW)).toEqual({ urgency: "ok", words: "Quedan 4 días" });
-    expect(timeLeft(pending(NOW + 3 * 24 * HOUR + 1), NOW)).toEqual({ urgency: "soon", words: "Quedan 3 días" });
-    expect(timeLeft(pending(NOW + 30 * HOUR), NOW)).toEqual({ urgency: "soon", words: "Queda 1 día" });
-    expect(timeLeft(pending(NOW + 5 * HOUR + 10), NOW)).toEqual({ urgency: "soon", words: "Vence en 5 horas" });
-    expect(timeLeft(pending(NOW + 60_000), NOW)).toEqual({ urgency: "soon", words: "Vence en menos de una hora" });
-    expect(timeLeft(pending(NOW), NOW).urgency).toBe("late");
-    expect(timeLeft(pending(NOW - 2 * HOUR), NOW)).toEqual({ urgency: "late", words: "Vencido hace 2 horas" });
-    expect(timeLeft(pending(NOW - 49 * HOUR), NOW)).toEqual({ urgency: "late", words: "Vencido hace 2 días" });
-    expect(timeLeft(pending(NOW - 25 * HOUR), NOW)).toEqual({ urgency: "late", words: "Vencido hace 1 día" });
-  });
-
-  test("an answered entry has no time left, however late its due date", () => {
-    expect(timeLeft({ estado: "respondido", due_at: new Date(NOW - 99 * HOUR).toISOString() }, NOW)).toEqual({
-      urgency: "done",
-      words: "Respondido",
-    });
-  });
-});
 
 describe("the pending entries", () => {
   test("overdue first, then by due date, then by number", () => {

@@ -1,82 +1,20 @@
 /**
- * The Libro de Reclamaciones as the admins read it: the entry (contract §1), the time left to answer said in
- * words and by colour, the pending entries most urgent first, and the CSV's file name.
+ * The Libro de Reclamaciones as the admins read it: the labels, the colour of the time left to answer (its words
+ * and urgency are the shared module's, as the customer's app says them), the pending entries most urgent first,
+ * the answer's checks and the CSV's file name.
  */
+import type { Complaint, EstadoReclamo, Urgency } from "../../../shared/complaints";
 import { ApiError } from "../../../shared/errors";
 
-export type ComplaintState = "pendiente" | "respondido";
-
-export interface Person {
-  nombre: string;
-  documento_tipo: "DNI" | "CE" | "PASAPORTE" | "RUC";
-  documento_numero: string;
-}
-
-export interface Complaint {
-  numero: number;
-  codigo: string;
-  tipo: "reclamo" | "queja";
-  bien: "producto" | "servicio";
-  descripcion_bien: string;
-  monto_cents: number | null;
-  order_id: string | null;
-  location_id: string | null;
-  detalle: string;
-  pedido_consumidor: string;
-  consumidor: Person & { domicilio: string; telefono: string | null; email: string };
-  apoderado: Person | null;
-  customer_id: string;
-  estado: ComplaintState;
-  filed_at: string;
-  due_at: string;
-  respuesta: string | null;
-  answered_at: string | null;
-  answered_by: string | null;
-}
-
-export const TIPO_LABELS: Record<Complaint["tipo"], string> = { reclamo: "Reclamo", queja: "Queja" };
 export const TIPO_HINTS: Record<Complaint["tipo"], string> = {
   reclamo: "disconformidad con el producto o servicio",
   queja: "malestar por la atención",
 };
 export const BIEN_LABELS: Record<Complaint["bien"], string> = { producto: "Producto", servicio: "Servicio" };
-export const ESTADO_LABELS: Record<ComplaintState, string> = { pendiente: "Pendiente", respondido: "Respondido" };
+export const ESTADO_LABELS: Record<EstadoReclamo, string> = { pendiente: "Pendiente", respondido: "Respondido" };
 
 export const ANSWER_MIN = 10;
 export const ANSWER_MAX = 4000;
-/** Amber from this many days before the due date. */
-export const SOON_DAYS = 3;
-
-const HOUR = 60 * 60 * 1000;
-const DAY = 24 * HOUR;
-
-export type Urgency = "ok" | "soon" | "late" | "done";
-
-export interface TimeLeft {
-  urgency: Urgency;
-  words: string;
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** "Quedan 9 días", "Vence en 5 horas", "Vencido hace 2 días": how long the admins have to answer. */
-export function timeLeft(complaint: Pick<Complaint, "estado" | "due_at">, now: number = Date.now()): TimeLeft {
-  if (complaint.estado === "respondido") return { urgency: "done", words: "Respondido" };
-  const left = Date.parse(complaint.due_at) - now;
-  if (left <= 0) {
-    const late = -left;
-    if (late < HOUR) return { urgency: "late", words: "Vencido hace menos de una hora" };
-    if (late < DAY) return { urgency: "late", words: `Vencido hace ${plural(Math.floor(late / HOUR), "hora", "horas")}` };
-    return { urgency: "late", words: `Vencido hace ${plural(Math.floor(late / DAY), "día", "días")}` };
-  }
-  if (left < HOUR) return { urgency: "soon", words: "Vence en menos de una hora" };
-  if (left < DAY) return { urgency: "soon", words: `Vence en ${plural(Math.floor(left / HOUR), "hora", "horas")}` };
-  const days = Math.floor(left / DAY);
-  return { urgency: days <= SOON_DAYS ? "soon" : "ok", words: days === 1 ? "Queda 1 día" : `Quedan ${days} días` };
-}
-
 export const URGENCY_PILL: Record<Urgency, string> = { ok: "pill--green", soon: "pill--amber", late: "pill--red", done: "" };
 
 /** Pending entries, the ones to answer first on top: overdue, then by due date (then by number). */
