@@ -71,3 +71,15 @@ def test_an_admin_naming_a_customer_of_another_tenant_or_none_gets_a_404(world: 
         assert answer.status == 404 and answer.body["error"] == "customer_not_found", answer.body
     answer = _admin_get(world, "cust.B", staff())  # not an id (ids are letters, digits and -)
     assert answer.status == 422
+
+
+def test_the_openapi_document_describes_both_routes_and_the_statement() -> None:
+    from localcloud.openapi import operations, schemas_of
+
+    document = schemas_of(["puntos.handler"])["puntos.handler"]
+
+    assert operations(document) == {("GET", "/perfil/puntos"), ("GET", "/clientes/{customer_id}/puntos")}
+    statement = document["components"]["schemas"]["PointsStatement"]
+    assert set(statement["required"]) == {"customer_id", "balance", "items"}
+    entry = document["components"]["schemas"]["LedgerEntry"]["properties"]
+    assert entry["movement"]["enum"] == ["credit", "reversal"]
