@@ -69,8 +69,12 @@ class World:
 
     def order(self, order_id: str, lines: list[dict[str, Any]], *, estado: str = "ENTREGADO",
               customer_id: str = "cust-1", payment_status: str = "approved") -> None:  # fmt: skip
+        """An order of Pedidos, whole (``core.orders.StoredOrder``), paid by the payment ``p-1``."""
         item = {"tenant_id": TENANT_A, "order_id": order_id, "customer_id": customer_id, "estado_pedido": estado,
-                "items": lines, "location_id": "larco", "total_cents": 1000,
+                "items": lines, "location_id": "larco", "total_cents": 1000, "subtotal_cents": 1000,
+                "delivery_fee_cents": 0, "customer_key": f"{TENANT_A}#{customer_id}", "customer_email": "a@b.pe",
+                "customer_name": "Ana", "location_state_key": f"{TENANT_A}#larco#{estado}", "dispatch": "pickup",
+                "created_at": DELIVERED_AT, "updated_at": DELIVERED_AT, "history": [],
                 "payment": {"provider": "mercadopago", "payment_id": "p-1", "status": payment_status}}  # fmt: skip
         self.dynamodb.put_item(TableName=ORDERS, Item=to_item(item))
 

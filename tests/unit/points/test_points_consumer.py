@@ -3,10 +3,14 @@ once; a cancelled or refunded order earns nothing. Exact numbers, and the AWS ca
 
 from __future__ import annotations
 
-from points_world import DELIVERED_AT, World, delivered, line, refunded, replay
+from datetime import UTC, datetime
+from typing import Any
+
+from points_world import DELIVERED_AT, ORDERS, TENANT_A, World, delivered, line, refunded, replay
 from queue_events import eventbridge
 
 from core import contracts
+from pagos.settlement import DynamoSettlementStore, PaymentFacts, settle
 
 # 3 x 12 + 1 x 30 (a combo) + 2 x nothing (a line stored before points were recorded) = 66
 LINES = [line("clasica", 3, 12), line("combo-1", 1, 30, kind="combo"), line("antigua", 2, None)]
@@ -72,6 +76,34 @@ def test_a_refund_after_delivery_takes_back_exactly_the_credit_once(world: World
         ("o-2", "credit", 12),
         ("o-1", "credit", 66),
     ]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def publish(self, *args: Any) -> None:
+        self.messages.append(args)
+
+
+def test_the_event_the_payments_service_publishes_for_a_refund_after_delivery_takes_the_points_back(
+    world: World,
+) -> None:
+    # Given a delivered order, credited
+    world.order("o-1", LINES)
+    world.deliver(delivered("o-1"))
+    # When Mercado Pago says its payment was refunded (not by the platform: from Mercado Pago's side)
+    bus, facts = Recorder(), PaymentFacts(payment_id="p-1", status="refunded", external_reference=f"{TENANT_A}:o-1")
+    store = DynamoSettlementStore(world.dynamodb, ORDERS)
+    now = datetime(2026, 11, 29, 15, tzinfo=UTC)
+    assert settle(TENANT_A, facts, store=store, topic=Recorder(), bus=bus, now=now) == "needs_admin"
+    [(source, detail_type, detail)] = bus.messages
+
+    # Then that event, as EventBridge hands it to the points queue, takes the points back
+    assert world.deliver(eventbridge(detail_type, detail, source=source)) == []
+    statement = world.statement()
+    assert statement["balance"] == 0
+    assert [(e["movement"], e["points"]) for e in statement["items"]] == [("reversal", -66), ("credit", 66)]
 
 
 def test_a_refund_before_the_credit_leaves_the_order_earning_nothing(world: World) -> None:
