@@ -104,7 +104,12 @@ def test_two_cooks_race_for_one_ticket_one_wins_and_the_other_is_told(new_page, 
         button.evaluate("(b) => setTimeout(() => b.click(), 50)")
 
     def settled() -> bool:
-        return all(ticket(p, order_id).get_by_role("button", name="Tomar").count() == 0 for p in (first, second))
+        # Neither button is there any more ("Tomando…" while a claim is on its way counts as not settled) and the
+        # claim that won has come back to its board.
+        idle = all(
+            ticket(p, order_id).get_by_role("button", name=re.compile("^Toma")).count() == 0 for p in (first, second)
+        )
+        return idle and any(ticket(p, order_id).get_by_text("Lo tomaste tú").count() for p in (first, second))
 
     # Then one has it; the other is told someone else took it, and sees who
     eventually(settled, timeout=20)

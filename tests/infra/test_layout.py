@@ -31,3 +31,12 @@ def test_library_and_local_constructs_import_side_by_side() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["constructs", "constructs.work_queue"]
+
+
+def test_every_test_module_has_a_name_of_its_own() -> None:
+    # The test folders are not packages (rootdir-relative basenames): two test_x.py in different folders make pytest
+    # refuse the second one ("import file mismatch") when one session collects both, as make test does.
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        assert path.name not in seen, f"{path.relative_to(ROOT)} and {seen[path.name].relative_to(ROOT)}"
+        seen[path.name] = path
