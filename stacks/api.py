@@ -29,6 +29,7 @@ from stacks.messaging import MessagingStack
 from stacks.metrics_services import MetricsServices
 from stacks.notification_services import NotificationServices, allow_connection_pushes
 from stacks.order_services import OrderServices, allow_mercadopago_secrets
+from stacks.points_services import PointsServices
 from stacks.stage_services import StageServices
 from stacks.workflow import WorkflowStack
 
@@ -108,6 +109,7 @@ class ApiStack(cdk.Stack):
         )
         StageServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
         MetricsServices(self, endpoint=endpoint, data=data, messaging=messaging)
+        PointsServices(self, endpoint=endpoint, data=data, messaging=messaging)
         ComplaintServices(self, endpoint=endpoint, data=data, messaging=messaging)
         OrderServices(
             self,

@@ -31,6 +31,7 @@ class DataStack(cdk.Stack):
         self.metrics = tables["metricas"]  # the admins' business metrics (services/metricas)
         self.complaints = tables["reclamaciones"]  # the Libro de Reclamaciones (services/reclamos)
         self.messages = tables["mensajes"]  # the staff messages (services/realtime)
+        self.points = tables["puntos"]  # loyalty points: balances, ledgers, marks (services/puntos)
         # Stage tracking tables (Cocina, Despachador, Delivery), by stage state.
         self.stage_tables = {stage.state: tables[stage.table] for stage in contracts.STAGES.values()}
         self.images = self._images_bucket()

@@ -109,6 +109,23 @@ class MessagingStack(cdk.Stack):
             sources=[contracts.EVENT_SOURCE_ORDERS],
             detail_types=[contracts.ORDER_STATUS_CHANGED, contracts.ORDER_OVERDUE],
         )
+        # EventBridge -> SQS -> the points consumer: only the events that move points reach its queue (an order
+        # delivered; a refund the payments service hands to the admins), so the consumer runs for nothing else.
+        self.points = self._queue("PointsQueue", "puntos", fifo=False)
+        self._rule(
+            "PointsDeliveredRule",
+            self.points,
+            sources=[contracts.EVENT_SOURCE_ORDERS],
+            detail_types=[contracts.ORDER_STATUS_CHANGED],
+            detail={"estado_pedido": [contracts.ENTREGADO]},
+        )
+        self._rule(
+            "PointsRefundedRule",
+            self.points,
+            sources=[contracts.EVENT_SOURCE_ORDERS],
+            detail_types=[contracts.ORDER_OVERDUE],
+            detail={"estado_pedido": [contracts.REQUIRES_ADMIN], "reason": list(contracts.POINTS_REVERSAL_REASONS)},
+        )
 
     def _alarm_topic(self) -> sns.Topic:
         """The topic every alarm notifies. CloudWatch publishes to it as a service, which the AWS-managed
@@ -176,12 +193,18 @@ class MessagingStack(cdk.Stack):
         )
 
     def _rule(
-        self, logical_id: str, work_queue: WorkQueue, *, sources: list[str], detail_types: list[str]
+        self,
+        logical_id: str,
+        work_queue: WorkQueue,
+        *,
+        sources: list[str],
+        detail_types: list[str],
+        detail: dict[str, list[str]] | None = None,
     ) -> events.Rule:
         return events.Rule(
             self,
             logical_id,
             event_bus=self.bus,
-            event_pattern=events.EventPattern(source=sources, detail_type=detail_types),
+            event_pattern=events.EventPattern(source=sources, detail_type=detail_types, detail=detail),
             targets=[targets.SqsQueue(work_queue.queue, dead_letter_queue=work_queue.dead_letter_queue)],
         )

@@ -144,6 +144,13 @@ ORDER_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email", "
 COMPLAINT_CUSTOMER_ATTRIBUTES: Final = ("tenant_id", "user_id", "status", "email")
 # Of an order named in an entry: whose it is.
 COMPLAINT_ORDER_ATTRIBUTES: Final = ("tenant_id", "order_id", "customer_id")
+# What the points consumer reads of a delivered order (services/puntos): whose it is, its lines (each with the points
+# per unit the menu promised when it was ordered), its state and its payment's (a refunded order earns nothing).
+POINTS_ORDER_ATTRIBUTES: Final = ("tenant_id", "order_id", "customer_id", "estado_pedido", "items", "payment")
+# The reasons of the payments service's hand-over to the admins (OrderOverdue, estado REQUIERE_ADMIN) that mean the
+# customer got the money back: after a delivery, the points of the order are taken back.
+POINTS_REVERSAL_REASONS: Final = ("payment_refunded", "payment_charged_back")
+REQUIRES_ADMIN: Final = "REQUIERE_ADMIN"
 # The legal term to answer an entry, in business days, unless the tenant's settings say otherwise.
 DEFAULT_COMPLAINT_TERM_DAYS: Final = 15
 # What the users function (public: register, login; and the profile) may update of an account: the attributes its
@@ -302,6 +309,11 @@ TABLES: Final = {
         # The admins' business metrics, aggregated on write (services/metricas): counter rows per location and
         # Lima day (and month), and each counted event's mark; every item expires (TTL) after 13+ months.
         Table("Metrics", "metricas", "metric_key", ttl="expires_at"),
+        # Loyalty points (services/puntos): per customer a balance row (``C#<customer>#B``) and ledger rows
+        # (``C#<customer>#L#<at>#<order>#<movement>``: a customer's ledger is one Query, newest first), and per order
+        # the mark of its movements (``O#<order>``: what was credited, whether it was taken back), which makes each
+        # movement happen once. Kept for good (no TTL): a balance is the sum of its ledger.
+        Table("Points", "puntos", "points_key"),
         # The Libro de Reclamaciones (services/reclamos): each tenant's entries (``entry_key = n#<numero, 12
         # digits>``, so the book reads in number order), its counter (``entry_key = counter``) and the customers'
         # Idempotency-Key records (``idem#<customer>#<key>``, which expire). A customer's entries, newest first, and

@@ -60,6 +60,9 @@ class OrderLine(BaseModel):
     unit_price_cents: Cents
     line_total_cents: Cents
     notes: str | None = None
+    # The loyalty points per unit the menu promised when the order was created (the credit on delivery is
+    # quantity x points); None on orders created before points were recorded (they earn nothing).
+    points: Annotated[int, Field(ge=0)] | None = None
 
 
 class Payment(BaseModel):

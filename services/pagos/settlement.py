@@ -45,7 +45,7 @@ from pagos.gateway import soles_to_cents
 # A live winner cannot run longer than its function: after that, the next delivery publishes. Short, so that
 # Mercado Pago's webhook retries (and the card route's) are not all refused as "in flight" meanwhile.
 IN_FLIGHT_SECONDS = contracts.SETTLING_FUNCTION_MAX_SECONDS + 5
-REQUIRES_ADMIN = "REQUIERE_ADMIN"
+REQUIRES_ADMIN = contracts.REQUIRES_ADMIN
 STOCK_ACTOR = "plataforma"  # who the timeline names when a sold-out combo cancelled the order
 Outcome = Literal["published", "duplicate", "recorded", "ignored", "needs_admin", "refunded"]
 

@@ -151,6 +151,7 @@ def _price(item: OrderItemIn, record: dict[str, Any] | None, location_id: str) -
         unit_price_cents=unit,
         line_total_cents=unit * item.quantity,
         notes=item.notes or None,
+        points=int(record.get("points") or 0),  # per unit, as the menu promises it now (credited on delivery)
     )
 
 

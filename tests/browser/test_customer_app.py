@@ -95,6 +95,21 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
     row = page.get_by_role("link", name=re.compile(f"Pedido {order_id[:8].upper()}"))
     expect(row).to_contain_text("Entregado")
     expect(row).to_contain_text("S/ 75.70")
+    # And "Mi cuenta" holds the points of its lines, credited once it was delivered: 2 × 13 (Clásica) + 29 (Royal)
+    page.get_by_role("link", name="Mi cuenta").click()
+    balance = page.get_by_test_id("points-balance")
+
+    def credited() -> bool:
+        balance.wait_for()
+        if balance.inner_text() == "55 puntos":
+            return True
+        page.reload()  # the credit is a hop behind the delivery: what a person would do is look again
+        return False
+
+    eventually(credited, timeout=20)
+    ledger = page.get_by_role("list", name="Movimientos de tus puntos")
+    expect(ledger).to_contain_text(f"Pedido entregado · Pedido {order_id[:8].upper()}")
+    expect(ledger).to_contain_text("+55")
 
 
 def test_checkout_pro_returns_to_the_order_page_with_the_outcome_and_a_rejection_can_be_retried(page, cloud) -> None:

@@ -21,7 +21,7 @@ class Rule:
     """Who may call an operation, the request the matrix sends, and what an allowed caller gets."""
 
     who: str | tuple[str, ...]
-    path: str  # concrete, with {product} {combo} {location} {employee} {order} {complaint} for tenant A's targets
+    path: str  # concrete, with {product} {combo} {location} {employee} {order} {complaint} {customer}: A's targets
     body: Any = None
     status: int = 200  # what an allowed caller in scope gets with this request
     mutates: bool = False  # allowed callers in scope aim at GHOST ids (answer 404, nothing changes)
@@ -110,6 +110,10 @@ RULES: dict[tuple[str, str], Rule] = {
         {"current_password": "Hamburguesa-2026", "new_password": "Otra-Clave-2027"},  # a fresh account's password
         fresh="account",
     ),
+    # Loyalty points: a customer reads their own balance and ledger; the tenant's admins a customer's (a customer
+    # of another tenant is not found).
+    ("GET", "/perfil/puntos"): Rule(CUSTOMER, "perfil/puntos"),
+    ("GET", "/clientes/{customer_id}/puntos"): Rule(ADMIN, "clientes/{customer}/puntos"),
     ("POST", "/empleados"): Rule(ADMIN, "empleados", "EMPLOYEE_TAKEN", 409),
     ("GET", "/empleados"): Rule(ADMIN, "empleados"),
     ("GET", "/empleados/{employee_id}"): Rule(ADMIN, "empleados/{employee}"),

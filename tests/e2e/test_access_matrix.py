@@ -202,6 +202,7 @@ def world(cloud) -> World:
             "employee": employee["employee_id"],
             "order": order_id,
             "complaint": str(filed.json()["numero"]),
+            "customer": owner["user_id"],
         },
         customer_email,
         employee_email,

@@ -145,8 +145,9 @@ def _caller(cloud: Any, kind: str) -> tuple[str | None, dict[str, list[str]]]:
         ]
         return None, values
     if kind == "cliente":
-        _, email, password = register(cloud, TENANT)
+        registered, email, password = register(cloud, TENANT)
         token = token_of(cloud, TENANT, email, password)
+        values["customers"] = [registered["user_id"]]  # whose points the admin reads
         body = {"location_id": HERE, "dispatch": "pickup"}
         item = {"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1}
         values["orders"] = [
@@ -192,6 +193,7 @@ BINDINGS = {
     "path.location_id": "locations",
     "path.employee_id": "employees",
     "path.numero": "complaints",
+    "path.customer_id": "customers",
     "query.location_id": "locations",
 }
 

@@ -150,9 +150,9 @@ def test_the_web_apps_own_origins_reach_cors_links_and_the_images_bucket(prod_ap
     functions = resources(api, "AWS::Lambda::Function")
     rest = [f for f in functions.values() if "ALLOWED_ORIGINS_PARAMETER" in f["Properties"]["Environment"]["Variables"]]
     assert (
-        len(rest) == 12
+        len(rest) == 13
     )  # plataforma, usuarios, empleados, productos, combos, locales, pedidos, pagos, etapas, metricas, reclamaciones,
-    # mensajes
+    # mensajes, puntos
     for function in rest:
         env = function["Properties"]["Environment"]["Variables"]
         assert env["ALLOWED_ORIGINS_PARAMETER"] == "/bembos-prod/web/origins"

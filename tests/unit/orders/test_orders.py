@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from orders_support import TENANT, CallCounter
+from orders_support import TABLES, TENANT, CallCounter
 
 from core import contracts
 from core.clock import iso
+from core.dynamo import to_item
 from core.errors import Conflict, DependencyFailed, NotFound, ValidationFailed
 from core.orders import HistoryEntry
 from core.principal import Principal
@@ -76,6 +77,36 @@ def test_order_is_priced_from_the_catalog_and_stored_pending_payment(dal: Orders
     assert stored is not None and stored.estado_pedido == "PENDIENTE_PAGO"
     assert stored.customer_email == "ana@example.pe"
     assert [h.estado for h in stored.history] == ["PENDIENTE_PAGO"]
+
+
+def test_each_line_keeps_the_points_per_unit_the_menu_promised_when_the_order_was_created(
+    dal: OrdersDal, dynamodb: Any
+) -> None:
+    sizes = [{"size": "regular", "price_cents": 1590}]
+    for table, key in ((TABLES.products, "product_id"), (TABLES.combos, "combo_id")):
+        item = {"tenant_id": TENANT, key: "con-puntos", "name": "Con puntos", "sizes": sizes, "points": 12}
+        dynamodb.put_item(TableName=table, Item=to_item(item))
+    items = [
+        {"kind": "producto", "item_id": "con-puntos", "size": "regular", "quantity": 3},
+        {"kind": "combo", "item_id": "con-puntos", "size": "regular", "quantity": 1},
+        {"kind": "producto", "item_id": "clasica", "size": "regular", "quantity": 1},  # a product without points
+    ]
+    order, _ = logic.create_order(CUSTOMER, body(items=items), None, dal=dal, reviews=REVIEWS, now=NOW)
+    # The menu changes afterwards: the order keeps what it promised.
+    dynamodb.update_item(
+        TableName=TABLES.products,
+        Key=to_item({"tenant_id": TENANT, "product_id": "con-puntos"}),
+        UpdateExpression="SET points = :p",
+        ExpressionAttributeValues={":p": {"N": "50"}},
+    )
+
+    stored = dal.get_order(TENANT, order.order_id)
+    assert stored is not None
+    assert [(line.item_id, line.quantity, line.points) for line in stored.items] == [
+        ("con-puntos", 3, 12),
+        ("con-puntos", 1, 12),
+        ("clasica", 1, 0),
+    ]
 
 
 def test_pickup_has_no_delivery_fee_and_no_address(dal: OrdersDal) -> None:

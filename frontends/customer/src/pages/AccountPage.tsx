@@ -1,9 +1,10 @@
-/** The customer's profile: edit name and phone, the complaint book, change the password, log out, delete the account. */
+/** The customer's profile: edit name and phone, their loyalty points, the complaint book, change the password, log out, delete the account. */
 import { useEffect, useState } from "preact/hooks";
 import { useAction, useLoad } from "../../../shared/hooks";
 import { Link, currentPath, navigate } from "../../../shared/router";
 import { useStore } from "../../../shared/store";
 import { Button, Dialog, Field, Form, Loading, Notice } from "../../../shared/ui";
+import { PointsCard } from "../components/PointsCard";
 import { useApp } from "../context";
 import { usePasswordPair } from "./EmailLinkPages";
 
@@ -118,6 +119,7 @@ export function AccountPage() {
           Guardar
         </Button>
       </Form>
+      <PointsCard />
       <nav class="card stack" aria-labelledby="libro">
         <h2 id="libro">Libro de Reclamaciones</h2>
         <Link to="/libro-de-reclamaciones" class="button button--secondary button--block">
