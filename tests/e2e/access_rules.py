@@ -120,6 +120,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/empleados/{employee_id}/invitacion"): Rule(
         ADMIN, "empleados/{employee}/invitacion", None, 404, mutates=True
     ),
+    ("GET", "/empleados/yo/preferencias"): Rule(STAFF, "empleados/yo/preferencias"),
+    ("PATCH", "/empleados/yo/preferencias"): Rule(STAFF, "empleados/yo/preferencias", {"email_alerts": False}),
     ("POST", "/empleados/activar"): Rule(
         PUBLIC, "empleados/activar", {"token": f"{A}.{'x' * 43}", "password": "Cocina-Segura-1"}, 410
     ),
