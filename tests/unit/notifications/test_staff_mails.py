@@ -237,3 +237,38 @@ def test_the_summary_reads_the_rows_the_metrics_consumer_writes() -> None:
 
     assert staff_mails.day_key("larco", date(2026, 11, 27)) == counters.day_key("larco", date(2026, 11, 27))
     assert staff_mails.ALL_LOCATIONS == counters.ALL_LOCATIONS
+
+
+def test_the_aws_calls_of_each_status_event(staff: Any) -> None:
+    """Each event's calls: the customer's e-mail first (as before), then the staff's (``staff#`` in the ledger)."""
+    calls: list[str] = []
+    client = runtime.staff()._client  # the notifier's one DynamoDB client (the ledger's and the directories' too)
+    client.meta.events.register("before-call.*.*", lambda model, **_: calls.append(model.name))
+
+    def calls_of(*events: Any) -> list[str]:
+        calls.clear()
+        assert staff(*events) == {"batchItemFailures": []}
+        return list(calls)
+
+    claim_and_confirm = ["PutItem", "UpdateItem"]
+    customer = ["GetItem", *claim_and_confirm]  # the tenant's name; the customer's address came with the event
+    # An order entering a stage: its role at the location (Query) and, when someone there wants it, the tenant.
+    entering = calls_of(order("COCINA", customer_email="cli@example.pe", customer_name="Cli"))
+    assert entering == [*customer, "Query", "GetItem", *claim_and_confirm]
+    # Nobody at benavides' packing opted in: one Query, no e-mail.
+    assert calls_of(order("EMPAQUETAMIENTO", "benavides", customer_email="cli@example.pe")) == [*customer, "Query"]
+    # A cancellation: the tenant (name, contact) and its admins (Query of by_email).
+    cancelled = calls_of(order("CANCELADO", order_id="o-2", customer_email="cli@example.pe"))
+    assert cancelled == [*customer, "GetItem", "Query", *claim_and_confirm]
+    # Overdue (no customer e-mail): the tenant, its admins, the stage's role at the location.
+    assert calls_of(overdue("EMPAQUETAMIENTO")) == ["GetItem", "Query", "Query", *claim_and_confirm]
+    # The daily summary: the tenant, its admins, its locations (Query), their day rows (one BatchGetItem).
+    summary = (contracts.DAILY_SUMMARY_REQUESTED, {"tenant_id": TENANT, "day": "2026-11-27"})
+    assert calls_of(summary) == ["GetItem", "Query", "Query", "BatchGetItem", *claim_and_confirm]
+    # A new complaint: the customer's copy (the entry, the tenant), then the tenant, its admins and the entry again.
+    put(staff.db, "reclamaciones", {"tenant_id": TENANT, "entry_key": "n#000000000001", "numero": 1,
+                                    "codigo": "LR-2026-000001", "consumidor": {"email": "cli@example.pe"}})  # fmt: skip
+    filed = calls_of((contracts.COMPLAINT_FILED, {"tenant_id": TENANT, "numero": 1}))
+    assert filed == ["GetItem", "GetItem", *claim_and_confirm, "GetItem", "Query", "GetItem", *claim_and_confirm]
+    # Other states (PAGADO's receipt, ENTREGADO): no staff call at all.
+    assert "Query" not in calls_of(order("ENTREGADO", order_id="o-3", customer_email="cli@example.pe"))
