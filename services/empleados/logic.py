@@ -270,7 +270,9 @@ def alert_preferences(principal: Principal, *, dal: EmployeesDal) -> AlertPrefer
 def update_alert_preferences(
     principal: Principal, body: AlertPreferencesPatch, *, dal: EmployeesDal, now: datetime
 ) -> AlertPreferences:
-    """Opt in or out of the role's e-mails: one conditional update of the employee's own item (still active)."""
+    """Opt in or out of the role's e-mails: the employee's own item (404 if the session names none), then one
+    conditional update (409 once deactivated)."""
+    _existing(principal, principal.subject_id, dal)
     updated = dal.update(
         principal.tenant_id,
         principal.subject_id,

@@ -100,7 +100,7 @@ def test_the_tenant_comes_from_the_session(cloud) -> None:
     # Tenant A's session names an employee id that exists only in tenant B: not found, nothing written there.
     status, answer = preferences(principal("tenant-a", "e-cook", "cocinero", "larco"), "PATCH", {"email_alerts": True})
 
-    assert (status, answer["error"]) == (409, "employee_state")
+    assert (status, answer["error"]) == (404, "not_found")
     assert cloud.snapshot() == before
 
 
