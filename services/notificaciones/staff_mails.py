@@ -413,7 +413,8 @@ class SummaryLine:
     def text(self) -> str:
         stages = ", ".join(f"{slug} {_duration(v)}" for slug, v in self.average_seconds.items())
         return (
-            f"{self.name}: {self.orders} pedidos, {_soles(self.revenue_cents)}; entregados {self.delivered}, "
+            f"{self.name}: {self.orders} {'pedido' if self.orders == 1 else 'pedidos'}, {_soles(self.revenue_cents)}; "
+            f"entregados {self.delivered}, "
             f"cancelados {self.cancelled}, vencidos {self.overdue}\n  Tiempo promedio por etapa: {stages}"
         )
 

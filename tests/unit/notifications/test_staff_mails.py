@@ -220,7 +220,7 @@ def test_the_daily_summary_gives_each_locations_numbers_from_its_day_rows_once_p
     [mail] = mailbox.messages(to="ana@bembos.pe")
     lines = (mail.text or "").replace("\r\n", "\n").splitlines()
     assert lines[4:10] == [  # the locations by id
-        "Benavides: 1 pedidos, S/ 19.90; entregados 1, cancelados 0, vencidos 0",
+        "Benavides: 1 pedido, S/ 19.90; entregados 1, cancelados 0, vencidos 0",
         "  Tiempo promedio por etapa: cocina -, empaquetamiento -, delivery 20 min 01 s",
         "Larco: 3 pedidos, S/ 75.50; entregados 2, cancelados 1, vencidos 0",
         "  Tiempo promedio por etapa: cocina 5 min 15 s, empaquetamiento 1 min 30 s, delivery -",
