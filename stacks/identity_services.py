@@ -164,6 +164,8 @@ class IdentityServices:
                 Route("DELETE", "/empleados/{employee_id}"),
                 Route("POST", "/empleados/{employee_id}/invitacion"),
                 Route("POST", "/empleados/activar", public=True),
+                Route("GET", "/empleados/yo/preferencias"),
+                Route("PATCH", "/empleados/yo/preferencias"),
             ],
             environment=self._employees_environment,
             timeout=cdk.Duration.seconds(15),

@@ -16,6 +16,8 @@ from constructs.work_queue import WorkQueue
 
 from core import contracts
 
+DAILY_SUMMARY_SCHEDULE = "cron(0 12 * * ? *)"  # 12:00 UTC is 07:00 in Lima all year
+
 
 class MessagingStack(cdk.Stack):
     """Every asynchronous hop lands in an SQS queue (retries, DLQ, partial batch failures)."""
@@ -47,7 +49,12 @@ class MessagingStack(cdk.Stack):
         self._rule(
             "EmailRule",
             self.email_notifications,
-            sources=[contracts.EVENT_SOURCE_ORDERS, contracts.EVENT_SOURCE_IDENTITY, contracts.EVENT_SOURCE_COMPLAINTS],
+            sources=[
+                contracts.EVENT_SOURCE_ORDERS,
+                contracts.EVENT_SOURCE_IDENTITY,
+                contracts.EVENT_SOURCE_COMPLAINTS,
+                contracts.EVENT_SOURCE_NOTIFICATIONS,
+            ],
             detail_types=[
                 contracts.ORDER_STATUS_CHANGED,
                 contracts.ORDER_OVERDUE,
@@ -58,6 +65,19 @@ class MessagingStack(cdk.Stack):
                 contracts.EMPLOYEE_INVITED,
                 contracts.COMPLAINT_FILED,  # the consumer's dated copy of the entry
                 contracts.COMPLAINT_ANSWERED,  # the business's answer
+                contracts.DAILY_SUMMARY_REQUESTED,  # a tenant's daily summary for its admins
+            ],
+        )
+        # The admins' daily summary: a schedule each morning in Lima -> SQS -> the scheduler, which asks the e-mail
+        # notifier for each tenant's summary of the previous day (notificaciones.summaries).
+        self.daily_summaries = self._queue("DailySummaryQueue", "resumen-diario", fifo=False)
+        events.Rule(
+            self,
+            "DailySummarySchedule",
+            description="07:00 in Lima (UTC-5, no daylight saving): the admins' summary of the previous day",
+            schedule=events.Schedule.expression(DAILY_SUMMARY_SCHEDULE),
+            targets=[
+                targets.SqsQueue(self.daily_summaries.queue, dead_letter_queue=self.daily_summaries.dead_letter_queue)
             ],
         )
         # Tenant onboarding -> EventBridge -> SQS -> invitations worker (the first admin's invitation).

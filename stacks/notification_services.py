@@ -1,7 +1,8 @@
 """The two notifiers, each a consumer of the status events (EventBridge -> SQS).
 
 - ``notificaciones``: e-mails through Gmail SMTP (welcome, invitations, order status, receipts, the complaints'
-  copies), one ledger row per sent event;
+  copies, the staff's e-mails by role), one ledger row per sent event;
+- ``resumen-diario``: each morning, asks the e-mail notifier for each tenant's daily summary (a schedule -> SQS);
 - ``realtime-notifier``: order events pushed to the WebSocket connections subscribed to them.
 """
 
@@ -56,6 +57,7 @@ class NotificationServices:
     ) -> None:
         self.stage, self.layer, self.data, self.messaging = stage, layer, data, messaging
         self.email = self._email_notifier(scope)
+        self.daily_summaries = self._daily_summary_scheduler(scope)
         self.realtime = self._realtime_notifier(scope, websocket, ws_stage)
 
     def _email_notifier(self, scope: Construct) -> ServiceFunction:
@@ -82,6 +84,9 @@ class NotificationServices:
                 "EMPLOYEES_TABLE": data.employees.table_name,
                 # Complaint mails: the entry (the bus carries no consumer data).
                 "COMPLAINTS_TABLE": data.complaints.table_name,
+                # Staff mails: the daily summary's locations and their metrics day rows.
+                "LOCATIONS_TABLE": data.locations.table_name,
+                "METRICS_TABLE": data.metrics.table_name,
             },
         )
         notifier.consume(self.messaging.email_notifications, batch_size=BATCH_SIZE)
@@ -96,8 +101,36 @@ class NotificationServices:
             ["dynamodb:GetItem"],
             [data.orders.table_arn, data.tenants.table_arn, data.complaints.table_arn],
         )
-        allow(notifier.role, ["dynamodb:Query"], [index_arn(data.employees, "by_location")])
+        # Staff mails: a location's role (by_location), the tenant's admins (by_email), the tenant's locations, and
+        # the metrics day rows of the daily summary (one BatchGetItem; GetItem is the action it needs per key).
+        by_location, by_email = index_arn(data.employees, "by_location"), index_arn(data.employees, "by_email")
+        allow(notifier.role, ["dynamodb:Query"], [by_location, by_email, data.locations.table_arn])
+        allow(notifier.role, ["dynamodb:BatchGetItem"], [data.metrics.table_arn])
         return notifier
+
+    def _daily_summary_scheduler(self, scope: Construct) -> ServiceFunction:
+        """The schedule's SQS queue -> one DailySummaryRequested per active tenant on the bus (the notifier sends)."""
+        data = self.data
+        scheduler = ServiceFunction(
+            scope,
+            "DailySummaryScheduler",
+            stage=self.stage,
+            service="resumen-diario",
+            handler="notificaciones.scheduler.lambda_handler",
+            layer=self.layer,
+            timeout=CONSUMER_TIMEOUT,  # one page of tenants per message (notificaciones.summaries)
+            environment={
+                "TENANTS_TABLE": data.tenants.table_name,
+                "EVENT_BUS_NAME": self.messaging.bus.event_bus_name,
+                "SUMMARY_QUEUE_URL": self.messaging.daily_summaries.queue.queue_url,
+            },
+        )
+        scheduler.consume(self.messaging.daily_summaries, batch_size=1, max_concurrency=2)
+        # Once a day, outside any request: the tenants table has no other way to list its tenants.
+        allow(scheduler.role, ["dynamodb:Scan"], [data.tenants.table_arn])
+        allow(scheduler.role, ["events:PutEvents"], [self.messaging.bus.event_bus_arn])
+        self.messaging.daily_summaries.queue.grant_send_messages(scheduler.role)  # the next page's message
+        return scheduler
 
     def _realtime_notifier(
         self, scope: Construct, websocket: apigwv2.WebSocketApi, ws_stage: apigwv2.WebSocketStage

@@ -31,6 +31,14 @@ PAYMENT_APPROVED: Final = "PaymentApproved"
 # the customer (the detail names the entry, never the consumer's data).
 COMPLAINT_FILED: Final = "ComplaintFiled"
 COMPLAINT_ANSWERED: Final = "ComplaintAnswered"
+# Staff e-mails by role (services/notificaciones.staff_mails): the scheduled daily summary asks the e-mail notifier
+# for one tenant's summary of one Lima day (detail: ``tenant_id``, ``day``); its source is the notifier's scheduler.
+EVENT_SOURCE_NOTIFICATIONS: Final = "bembos.notifications"
+DAILY_SUMMARY_REQUESTED: Final = "DailySummaryRequested"
+# An employee's choice to get the e-mails of their role's events (a boolean on the Empleados item); absent, the
+# role's default: on for admins, off for the roles whose boards are live.
+EMPLOYEE_EMAIL_ALERTS: Final = "email_alerts"
+EMAIL_ALERTS_DEFAULT: Final = {"admin": True, "cocinero": False, "empaquetador": False, "repartidor": False}
 
 # The WebSocket API's route key of a staff message ({"action": "mensaje", ...}; route selection
 # $request.body.action): stacks/api.py adds the route, realtime.handler answers it.

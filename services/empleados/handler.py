@@ -1,4 +1,5 @@
-"""Employees API: ``/empleados`` (admins of the tenant only) and ``POST /empleados/activar`` (public).
+"""Employees API: ``/empleados`` (admins of the tenant only), ``POST /empleados/activar`` (public) and
+``/empleados/yo/preferencias`` (every employee: their own e-mail choice).
 
 Role checks are declared on each route with ``@requires("admin")``; a customer's or another
 role's token gets a 403 before any logic runs. An admin's tenant comes from its session only.
@@ -12,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core import contracts
 from core.api import create_resolver
 from core.clock import utc_now
 from core.observability import entry_point
@@ -23,6 +25,8 @@ from empleados.models import (
     LOCATION_ID_PATTERN,
     Activated,
     ActivateRequest,
+    AlertPreferences,
+    AlertPreferencesPatch,
     Deactivated,
     Employee,
     EmployeeCreate,
@@ -55,6 +59,16 @@ def list_employees(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> EmployeePage:
     return logic.list_employees(caller(app), location_id=location_id, cursor=cursor, limit=limit, dal=runtime.dal())
+
+
+@empleados.get("/empleados/yo/preferencias", middlewares=requires(*contracts.ROLES))
+def my_alert_preferences() -> AlertPreferences:
+    return logic.alert_preferences(caller(app), dal=runtime.dal())
+
+
+@empleados.patch("/empleados/yo/preferencias", middlewares=requires(*contracts.ROLES))
+def update_my_alert_preferences(body: AlertPreferencesPatch) -> AlertPreferences:
+    return logic.update_alert_preferences(caller(app), body, dal=runtime.dal(), now=utc_now())
 
 
 @empleados.get("/empleados/<employee_id>", middlewares=requires("admin"))

@@ -26,8 +26,11 @@ from core.tokens import new_token, parse_token
 from core.validation import password_differs_from_email
 from empleados.dal import EmployeesDal, StaleInvitation
 from empleados.models import (
+    ALERT_EVENTS,
     Activated,
     ActivateRequest,
+    AlertPreferences,
+    AlertPreferencesPatch,
     Deactivated,
     Employee,
     EmployeeCreate,
@@ -257,6 +260,38 @@ def activate(request: ActivateRequest, *, dal: EmployeesDal, sessions: SessionSt
     except StaleInvitation as exc:
         raise InvitationInvalid("The invitation link is not valid or was already used") from exc
     return Activated(employee_id=record.employee_id)
+
+
+def alert_preferences(principal: Principal, *, dal: EmployeesDal) -> AlertPreferences:
+    """The signed-in employee's e-mail choice (their own item: the id comes from the session)."""
+    return _preferences(_existing(principal, principal.subject_id, dal))
+
+
+def update_alert_preferences(
+    principal: Principal, body: AlertPreferencesPatch, *, dal: EmployeesDal, now: datetime
+) -> AlertPreferences:
+    """Opt in or out of the role's e-mails: the employee's own item (404 if the session names none), then one
+    conditional update (409 once deactivated)."""
+    _existing(principal, principal.subject_id, dal)
+    updated = dal.update(
+        principal.tenant_id,
+        principal.subject_id,
+        set_values={contracts.EMPLOYEE_EMAIL_ALERTS: body.email_alerts, "updated_at": iso(now)},
+        condition="#status = :active",
+        condition_values={":active": "active"},
+    )
+    return _preferences(updated)
+
+
+def _preferences(record: EmployeeRecord) -> AlertPreferences:
+    default = contracts.EMAIL_ALERTS_DEFAULT[record.rol]
+    chosen = record.email_alerts
+    return AlertPreferences(
+        rol=record.rol,
+        email_alerts=default if chosen is None else chosen,
+        default=default,
+        events=list(ALERT_EVENTS[record.rol]),
+    )
 
 
 def _existing(principal: Principal, employee_id: str, dal: EmployeesDal) -> EmployeeRecord:

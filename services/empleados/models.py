@@ -66,6 +66,7 @@ class EmployeeRecord(Employee):
 
     tenant_id: str
     password_hash: str | None = None
+    email_alerts: bool | None = None  # contracts.EMPLOYEE_EMAIL_ALERTS; None: the role's default
     last_invitation_event: str | None = None
 
     @property
@@ -95,3 +96,25 @@ class Deactivated(BaseModel):
     employee_id: str
     status: Literal["inactive"] = "inactive"
     revoked_tokens: int
+
+
+# What each role's e-mails are about (staff_mails in the notifier sends them; README: "Status e-mails by role").
+ALERT_EVENTS: dict[str, tuple[str, ...]] = {
+    "admin": ("order_cancelled", "order_overdue", "complaint_filed", "daily_summary"),
+    "cocinero": ("order_entered_stage", "order_overdue_in_stage"),
+    "empaquetador": ("order_entered_stage", "order_overdue_in_stage"),
+    "repartidor": ("order_entered_stage", "order_overdue_in_stage"),
+}
+
+
+class AlertPreferences(BaseModel):
+    """The signed-in employee's choice of e-mails for their role's events."""
+
+    rol: Rol
+    email_alerts: bool
+    default: bool  # the role's default, what ``email_alerts`` is until the employee chooses
+    events: list[str]  # what the e-mails are about (ALERT_EVENTS)
+
+
+class AlertPreferencesPatch(_Request):
+    email_alerts: bool

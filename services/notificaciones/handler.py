@@ -17,6 +17,7 @@ from notificaciones.mailer import SmtpMailer
 from notificaciones.models import EventEnvelope
 from notificaciones.order_mails import with_order_mails
 from notificaciones.receipts import with_receipts
+from notificaciones.staff_mails import STAFF_SCOPE, staff_renderers
 from notificaciones.templates import RENDERERS
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -24,10 +25,12 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord, *, mail: SmtpMailer) -> str:
     event = EventEnvelope.model_validate_json(record.body)
-    renderers = with_complaint_mails(
+    customer = with_complaint_mails(
         with_order_mails(with_receipts(RENDERERS), mails=runtime.directory), mails=runtime.complaints
     )
-    return logic.deliver(event, renderers=renderers, ledger=runtime.ledger(), mailer=mail)
+    staff = staff_renderers(staff=runtime.staff, entry=lambda: runtime.complaints().entry)
+    audiences = (("", customer), (STAFF_SCOPE, staff))
+    return logic.deliver_all(event, audiences=audiences, ledger=runtime.ledger(), mailer=mail)
 
 
 @entry_point()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
 from core import contracts
@@ -35,7 +35,8 @@ def dedup_key(event: EventEnvelope) -> str:
     consumer may publish the same change again after a redelivery, under a new event id.
     A complaint's copy and its answer are one email each per entry: the complaints service publishes again when a
     request is retried (so that a failure after its write still tells the customer).
-    Other emails are one per event (each overdue alert, each invitation is its own).
+    Each overdue alert is one per order, stage and alert time (the workflow's ``at``); the daily summary one per
+    tenant (the ledger's partition) and Lima day. Other emails are one per event (each invitation is its own).
     """
     if event.detail_type == contracts.ORDER_STATUS_CHANGED:
         order_id, estado = event.detail.get("order_id"), event.detail.get("estado_pedido")
@@ -45,11 +46,41 @@ def dedup_key(event: EventEnvelope) -> str:
         numero = event.detail.get("numero")
         if numero:
             return f"reclamo#{numero}#{event.detail_type}"
+    if event.detail_type == contracts.ORDER_OVERDUE:
+        order_id, estado, at = (event.detail.get(k) for k in ("order_id", "estado_pedido", "at"))
+        if order_id and estado and at:
+            return f"vencido#{order_id}#{estado}#{at}"
+    if event.detail_type == contracts.DAILY_SUMMARY_REQUESTED and event.detail.get("day"):
+        return f"resumen#{event.detail['day']}"
     return event.id
 
 
-def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: Ledger, mailer: Mailer) -> Outcome:
-    """Send the email of ``event`` at most once per ``dedup_key`` (as far as SMTP lets anyone know).
+# The e-mails one event may cause, each under its own ledger keys: the customer's (the key as it always was), and
+# the staff's (notificaciones.staff_mails), under ``staff#<key>``.
+Audiences = Sequence[tuple[str, Mapping[str, Renderer]]]
+
+
+def deliver_all(event: EventEnvelope, *, audiences: Audiences, ledger: Ledger, mailer: Mailer) -> Outcome:
+    """``deliver`` each audience's e-mail of ``event`` in turn: a failure raises (the redelivery skips the e-mails
+    already sent, which the ledger remembers); ``sent`` if any was sent now."""
+    outcomes = [
+        deliver(event, renderers=renderers, ledger=ledger, mailer=mailer, scope=scope)
+        for scope, renderers in audiences
+        if event.detail_type in renderers
+    ]
+    if not outcomes:
+        logger.warning("no email for this event", extra={"detail_type": event.detail_type, "event_id": event.id})
+        return "ignored"
+    for outcome in ("sent", "duplicate"):
+        if outcome in outcomes:
+            return outcome
+    return "ignored"
+
+
+def deliver(
+    event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: Ledger, mailer: Mailer, scope: str = ""
+) -> Outcome:
+    """Send the email of ``event`` at most once per ``scope + dedup_key`` (as far as SMTP lets anyone know).
 
     Unknown detail types are acknowledged (logged, not retried). A detail that does not match its
     model, or a failed send, raises: the queue redelivers it and, after its receive limit, moves it
@@ -63,7 +94,7 @@ def deliver(event: EventEnvelope, *, renderers: Mapping[str, Renderer], ledger: 
     if email is None:  # this event needs no email (e.g. a state whose email another part sends)
         return "ignored"
     tenant_id = str(event.detail["tenant_id"])
-    key = dedup_key(event)
+    key = scope + dedup_key(event)
     claim = ledger.claim(tenant_id, key)
     if claim == "already_sent":
         logger.info("email already sent for this event", extra={"detail_type": event.detail_type})

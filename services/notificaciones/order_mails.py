@@ -1,12 +1,12 @@
-"""Order emails: each status change to the customer, overdue orders to the tenant's admins.
+"""Order emails: each status change to the customer (the staff's: ``staff_mails``).
 
 ``with_order_mails(RENDERERS, mails=runtime.directory)`` (``notificaciones.handler``) adds them to the
 notifier's renderers: a status this module does not mail (PAGADO, whose receipt another renderer sends)
 goes to the renderer that was there before, if any. A renderer returns ``None`` for an event that needs no email.
 
 Events of the stage consumers carry the customer (``customer_email``, ``customer_name``); the
-workflow's final states (ENTREGADO, CANCELADO) and overdue events do not, so the order, the
-tenant and the location's admins are read here (``OrderMailDirectory``: GetItem and one Query).
+workflow's final states (ENTREGADO, CANCELADO) do not, so the order and the tenant are read here
+(``OrderMailDirectory``: GetItems).
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ from core import contracts
 from notificaciones.dal import DependencyError
 from notificaciones.models import Email
 from notificaciones.templates import _html, _text  # the notifier's layout, shared by every email
-
-STAGE_NAMES = {
-    **{stage.state: stage.slug for stage in contracts.STAGES.values()},
-    "REQUIERE_ADMIN": "requiere un administrador",
-}
 
 
 class OrderEventDetail(BaseModel):
@@ -44,13 +39,12 @@ class OrderEventDetail(BaseModel):
 
 
 class OrderMailDirectory:
-    """The reads order emails need: the order's customer, the tenant's name and its admins' emails."""
+    """The reads order emails need: the order's customer and the tenant's name."""
 
-    def __init__(self, client: Any, *, orders_table: str, tenants_table: str, employees_table: str) -> None:
+    def __init__(self, client: Any, *, orders_table: str, tenants_table: str) -> None:
         self._client = client
         self._orders = orders_table
         self._tenants = tenants_table
-        self._employees = employees_table
 
     def customer(self, tenant_id: str, order_id: str) -> tuple[str | None, str | None, str | None]:
         """``(email, name, dispatch)`` of the order's customer."""
@@ -65,21 +59,6 @@ class OrderMailDirectory:
         """``(name, admin email)`` of the tenant."""
         item = self._get(self._tenants, {"tenant_id": {"S": tenant_id}}, "#n, admin_email", {"#n": "name"})
         return item.get("name", {}).get("S", tenant_id), item.get("admin_email", {}).get("S")
-
-    def location_admins(self, tenant_id: str, location_id: str) -> list[str]:
-        """Emails of the active admins of one location (the employees' ``by_location`` index)."""
-        try:
-            items = self._client.query(
-                TableName=self._employees,
-                IndexName="by_location",
-                KeyConditionExpression="tenant_location = :k AND rol = :admin",
-                ExpressionAttributeValues={":k": {"S": f"{tenant_id}#{location_id}"}, ":admin": {"S": "admin"}},
-            ).get("Items", [])
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError("Could not read the employees") from exc
-        return [
-            i["email"]["S"] for i in items if "email" in i and i.get("status", {}).get("S") in ("active", "invited")
-        ]
 
     def _get(self, table: str, key: dict[str, Any], projection: str, names: dict[str, str] | None = None) -> Any:
         params: dict[str, Any] = {"TableName": table, "Key": key, "ProjectionExpression": projection}
@@ -152,43 +131,6 @@ def status_changed(detail: Mapping[str, Any], *, mails: OrderMailDirectory) -> E
     )
 
 
-# -- the admins: an overdue stage -------------------------------------------------------------------------
-
-_OVERDUE_TEXT = Template("""Hola:
-
-El pedido $order del local $location pasó el tiempo límite de la etapa $stage.
-El pedido sigue esperando: revisa la bandeja de $stage del local.
-$reason""")
-_OVERDUE_HTML = Template("""<p>Hola:</p>
-<p>El pedido <strong>$order</strong> del local <strong>$location</strong> pasó el tiempo límite de la etapa
-<strong>$stage</strong>.</p>
-<p>El pedido sigue esperando: revisa la bandeja de $stage del local.</p>
-<p>$reason</p>""")
-
-
-def overdue(detail: Mapping[str, Any], *, mails: OrderMailDirectory) -> Email | None:
-    event = OrderEventDetail.model_validate(detail)
-    tenant_name, admin_email = mails.tenant(event.tenant_id)
-    admins = mails.location_admins(event.tenant_id, event.location_id) if event.location_id else []
-    recipients = tuple(dict.fromkeys([*([admin_email] if admin_email else []), *admins]))
-    if not recipients:
-        return None
-    stage = STAGE_NAMES.get(event.estado_pedido, event.estado_pedido.lower())
-    values = {
-        "order": event.order_id,
-        "location": event.location_id or "-",
-        "stage": stage,
-        "reason": f"Detalle: {event.reason}" if event.reason else "",
-    }
-    subject = f"Pedido vencido en {stage}: {event.order_id} ({event.location_id})"
-    return Email(
-        to=recipients,
-        subject=subject,
-        text=_text(_OVERDUE_TEXT, values, tenant_name),
-        html=_html(subject, tenant_name, _OVERDUE_HTML, values),
-    )
-
-
 Renderer = Callable[[Mapping[str, Any]], Email | None]
 
 
@@ -206,7 +148,4 @@ def with_order_mails(
             return status_changed(detail, mails=mails())
         return previous(detail) if previous else None
 
-    def order_overdue(detail: Mapping[str, Any]) -> Email | None:
-        return overdue(detail, mails=mails())
-
-    return {**renderers, contracts.ORDER_STATUS_CHANGED: order_status, contracts.ORDER_OVERDUE: order_overdue}
+    return {**renderers, contracts.ORDER_STATUS_CHANGED: order_status}

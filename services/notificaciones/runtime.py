@@ -8,6 +8,8 @@ from notificaciones.complaint_mails import ComplaintMailDirectory
 from notificaciones.dal import LedgerConfig, SecretCredentials, SentLedger
 from notificaciones.mailer import SmtpConfig, SmtpMailer
 from notificaciones.order_mails import OrderMailDirectory
+from notificaciones.staff_mails import StaffDirectory
+from notificaciones.summaries import PageQueue, SummaryBus, TenantList
 
 cached = Caches()
 
@@ -26,9 +28,22 @@ class Settings(EnvironmentSettings):
     tenants_table: str
     employees_table: str
     complaints_table: str
+    locations_table: str
+    metrics_table: str
 
 
 settings = cached(Settings)  # read from the environment once per container
+
+
+class SchedulerSettings(EnvironmentSettings):
+    """The environment of the daily summary's scheduler (``stacks/notification_services.py``)."""
+
+    tenants_table: str
+    event_bus_name: str
+    summary_queue_url: str
+
+
+scheduler_settings = cached(SchedulerSettings)
 
 
 @cached
@@ -44,14 +59,9 @@ def ledger() -> SentLedger:
 
 @cached
 def directory() -> OrderMailDirectory:
-    """The reads of the order emails (the order's customer, the tenant, the location's admins)."""
+    """The reads of the order emails (the order's customer, the tenant)."""
     s = settings()
-    return OrderMailDirectory(
-        cached.client("dynamodb"),
-        orders_table=s.orders_table,
-        tenants_table=s.tenants_table,
-        employees_table=s.employees_table,
-    )
+    return OrderMailDirectory(cached.client("dynamodb"), orders_table=s.orders_table, tenants_table=s.tenants_table)
 
 
 @cached
@@ -61,6 +71,34 @@ def complaints() -> ComplaintMailDirectory:
     return ComplaintMailDirectory(
         cached.client("dynamodb"), complaints_table=s.complaints_table, tenants_table=s.tenants_table
     )
+
+
+@cached
+def staff() -> StaffDirectory:
+    """The reads of the staff e-mails (employees by role, the tenant, its locations, the metrics' day rows)."""
+    s = settings()
+    return StaffDirectory(
+        cached.client("dynamodb"),
+        employees_table=s.employees_table,
+        tenants_table=s.tenants_table,
+        locations_table=s.locations_table,
+        metrics_table=s.metrics_table,
+    )
+
+
+@cached
+def tenant_list() -> TenantList:
+    return TenantList(cached.client("dynamodb"), scheduler_settings().tenants_table)
+
+
+@cached
+def summary_bus() -> SummaryBus:
+    return SummaryBus(cached.client("events"), scheduler_settings().event_bus_name)
+
+
+@cached
+def page_queue() -> PageQueue:
+    return PageQueue(cached.client("sqs"), scheduler_settings().summary_queue_url)
 
 
 def mailer() -> SmtpMailer:

@@ -151,6 +151,15 @@ def test_an_admin_invites_a_cook_who_activates_from_the_mail_and_lands_on_the_ki
     expect(cook.get_by_role("heading", name=re.compile("^Cocina"))).to_be_visible()
     assert cook.url.endswith("/cocina")
     assert invite_token  # the same link the e2e helper reads
+    # In her profile, the kitchen's e-mails are off until she turns them on
+    cook.get_by_role("link", name="Mi perfil").click()
+    alerts = cook.get_by_label(f"Recibir estos correos en {email}")
+    expect(alerts).not_to_be_checked()
+    expect(cook.get_by_text("Cada pedido que entra a tu etapa en tu local.")).to_be_visible()
+    alerts.check()
+    expect(cook.get_by_text("Listo: recibirás estos correos.")).to_be_visible()
+    cook.reload()
+    expect(cook.get_by_label(f"Recibir estos correos en {email}")).to_be_checked()
 
 
 def test_admin_menu_changes_reach_the_customer_menu(new_page, cloud) -> None:
@@ -202,6 +211,10 @@ def test_an_admin_cancels_an_order_in_the_kitchen_and_the_cooks_ticket_disappear
     expect(console.get_by_test_id("estado")).to_have_text("Cancelado", timeout=30_000)
     expect(console.get_by_text("Motivo: Nos quedamos sin pan")).to_be_visible()
     expect(ticket(cook, order_id)).to_have_count(0, timeout=30_000)
+    # and the tenant's admins hear of it by e-mail (theirs by default), with the reason
+    subject = f"Pedido cancelado: {order_id} (larco)"
+    mail = eventually(lambda: [m for m in cloud.mailbox.messages(to=seeded(cloud, "admin")) if m.subject == subject])
+    assert "Motivo: Nos quedamos sin pan" in (mail[0].text or "")
 
 
 def test_an_overdue_order_appears_live_as_an_alert_in_the_console(new_page, cloud) -> None:

@@ -124,6 +124,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/empleados/{employee_id}/invitacion"): Rule(
         ADMIN, "empleados/{employee}/invitacion", None, 404, mutates=True
     ),
+    # The matrix's staff sessions are issued for employees that have no item: 404 (a real one's own item is read
+    # and changed: tests/unit/identity/test_alert_preferences.py).
+    ("GET", "/empleados/yo/preferencias"): Rule(STAFF, "empleados/yo/preferencias", status=404),
+    ("PATCH", "/empleados/yo/preferencias"): Rule(
+        STAFF, "empleados/yo/preferencias", {"email_alerts": False}, status=404
+    ),
     ("POST", "/empleados/activar"): Rule(
         PUBLIC, "empleados/activar", {"token": f"{A}.{'x' * 43}", "password": "Cocina-Segura-1"}, 410
     ),

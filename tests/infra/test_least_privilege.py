@@ -154,3 +154,35 @@ def test_the_email_notifier_hears_the_complaint_events_and_reads_the_entry(dev_a
     assert {contracts.COMPLAINT_FILED, contracts.COMPLAINT_ANSWERED} <= set(pattern["detail-type"])
     [read] = [s for s in _statements_on(dev_app, "EmailNotifier", "ExportsOutputFnGetAttComplaints")]
     assert read["Action"] == "dynamodb:GetItem"
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def test_the_staff_mails_read_the_staff_by_index_and_the_metrics_day_rows_and_the_summary_is_scheduled(dev_app):
+    rules = dict(dev_app.template("messaging").find_resources("AWS::Events::Rule"))
+    [email_rule] = [r for k, r in rules.items() if k.startswith("EmailRule")]
+    pattern = email_rule["Properties"]["EventPattern"]
+    assert contracts.EVENT_SOURCE_NOTIFICATIONS in pattern["source"]
+    assert contracts.DAILY_SUMMARY_REQUESTED in pattern["detail-type"]
+    [schedule] = [r for k, r in rules.items() if k.startswith("DailySummarySchedule")]
+    assert schedule["Properties"]["ScheduleExpression"] == "cron(0 12 * * ? *)"  # 07:00 in Lima
+    assert "DailySummaryQueue" in json.dumps(schedule["Properties"]["Targets"])
+
+    employees = _statements_on(dev_app, "EmailNotifier", "ExportsOutputFnGetAttEmployees")
+    assert _actions(employees) == {"dynamodb:Query"}
+    assert "/index/by_location" in json.dumps(employees) and "/index/by_email" in json.dumps(employees)
+    assert _actions(_statements_on(dev_app, "EmailNotifier", "ExportsOutputFnGetAttMetrics")) == {
+        "dynamodb:BatchGetItem"
+    }
+    assert _actions(_statements_on(dev_app, "EmailNotifier", "ExportsOutputFnGetAttLocations")) == {"dynamodb:Query"}
+
+    # The scheduler lists the tenants (its one Scan, of that table only) and publishes; it reads nothing else.
+    policies = dict(dev_app.template("api").find_resources("AWS::IAM::Policy"))
+    [policy] = [p for k, p in policies.items() if k.startswith("DailySummaryScheduler")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    dynamodb = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+    assert [s["Action"] for s in dynamodb if "dynamodb:Scan" in json.dumps(s["Action"])] == ["dynamodb:Scan"]
+    assert all("ExportsOutputFnGetAttTenants" in json.dumps(s["Resource"]) for s in dynamodb)
+    assert _actions(_statements_on(dev_app, "DailySummaryScheduler", "DailySummaryQueue")) >= {"sqs:SendMessage"}

@@ -15,6 +15,7 @@ import { Board } from "./board/Board";
 import { AppContext, type StaffApp, TopbarSlot, useApp } from "./context";
 import { ActivatePage } from "./pages/ActivatePage";
 import { LoginPage } from "./pages/LoginPage";
+import { ProfilePage } from "./pages/ProfilePage";
 import { BOARDS, ROLE_LABELS, type Rol, homeFor, mayOpen } from "./roles";
 
 function AdminBoard({ path }: { path: string }) {
@@ -119,6 +120,7 @@ function Screen() {
       </main>
     );
   }
+  if (path === "/perfil") return <ProfilePage />;
   const board = BOARDS.find((b) => `/${b.path}` === path);
   if (board) {
     return session.rol === "admin" ? (
@@ -175,6 +177,9 @@ function Account({ slot }: { slot: (element: HTMLElement | null) => void }) {
       <span class="topbar__who">
         {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
       </span>
+      <Link to="/perfil" class="topbar__link">
+        Mi perfil
+      </Link>
       <button type="button" class="topbar__link" onClick={() => void logout()}>
         Salir
       </button>

@@ -26,13 +26,14 @@ def notify(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Mail
     for key, value in {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port), "SMTP_STARTTLS": "false", "SMTP_SECRET_NAME": "",
         "MAIL_FROM": "Bembos <notificaciones@bembos.local>", "DEDUP_TABLE": "t-idempotencia",
-        "EMPLOYEES_TABLE": "t-empleados", "POWERTOOLS_SERVICE_NAME": "notificaciones",
+        "EMPLOYEES_TABLE": "t-empleados", "METRICS_TABLE": "t-metricas", "POWERTOOLS_SERVICE_NAME": "notificaciones",
     }.items():  # fmt: skip
         monkeypatch.setenv(key, value)
     from notificaciones import handler, runtime
 
     runtime.reset()
-    boto3.client("dynamodb").create_table(**contracts.TABLES["idempotencia"].create_request("t-idempotencia"))
+    for name in ("idempotencia", "empleados"):  # the ledger; the admins, who hear of each new entry
+        boto3.client("dynamodb").create_table(**contracts.TABLES[name].create_request(f"t-{name}"))
 
     def deliver() -> dict[str, Any]:
         bodies = [eventbridge(kind, detail, source=contracts.EVENT_SOURCE_COMPLAINTS) for kind, detail in world.events]

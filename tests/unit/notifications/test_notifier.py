@@ -73,6 +73,8 @@ def notifier(monkeypatch: pytest.MonkeyPatch, mailbox: tuple[Mailbox, Any]) -> I
         "TENANTS_TABLE": "tenants",
         "EMPLOYEES_TABLE": "empleados",
         "COMPLAINTS_TABLE": "reclamaciones",
+        "LOCATIONS_TABLE": "locales",
+        "METRICS_TABLE": "metricas",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

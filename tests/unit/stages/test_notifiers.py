@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from notificaciones.order_mails import overdue, status_changed, with_order_mails
+from notificaciones.order_mails import status_changed, with_order_mails
 from realtime.dal import ConnectionGone
 from realtime.notifier import OrderEvent, push, topics
 
@@ -105,9 +105,6 @@ class FakeDirectory:
     def tenant(self, tenant_id: str) -> tuple[str, str | None]:
         return "Bembos Miraflores", "admin@bembos.pe"
 
-    def location_admins(self, tenant_id: str, location_id: str) -> list[str]:
-        return ["jefa.larco@bembos.pe", "admin@bembos.pe"]
-
 
 def test_each_stage_change_mails_the_customer_and_the_workflows_final_states_read_the_order() -> None:
     kitchen = status_changed(
@@ -133,17 +130,6 @@ def test_each_stage_change_mails_the_customer_and_the_workflows_final_states_rea
     assert cancelled is not None and "Motivo: Sin stock" in cancelled.text
 
 
-def test_an_overdue_order_mails_the_tenant_admin_and_the_location_admins_once_each() -> None:
-    email = overdue(
-        {"tenant_id": TENANT, "order_id": "o-1", "location_id": "larco", "estado_pedido": "COCINA"},
-        mails=FakeDirectory(),
-    )  # type: ignore[arg-type]
-
-    assert email is not None
-    assert email.to == ("admin@bembos.pe", "jefa.larco@bembos.pe")
-    assert "o-1" in email.subject and "cocina" in email.subject
-
-
 def test_states_without_an_order_mail_keep_the_renderer_that_was_there() -> None:
     receipts: list[str] = []
 
@@ -155,4 +141,4 @@ def test_states_without_an_order_mail_keep_the_renderer_that_was_there() -> None
 
     assert renderers["OrderStatusChanged"]({"tenant_id": TENANT, "order_id": "o-1", "estado_pedido": "PAGADO"}) is None
     assert receipts == ["PAGADO"]
-    assert "OrderOverdue" in renderers
+    assert "OrderOverdue" not in renderers  # the staff's e-mail (staff_mails), not the customer's
