@@ -39,7 +39,7 @@ from core.observability import logger, tenant_metric
 from core.principal import Principal
 from core.tenant_config import TenantConfig, UnknownTenant
 from core.validation import CATALOG_ID_PATTERN, ISO_DAY_RE
-from metricas import counters
+from metricas import counters, quotes
 from metricas.counters import ALL_LOCATIONS, BUCKETS, REASONS, Tally, lima_day, percentile
 from metricas.dal import MetricsDal
 from metricas.models import (
@@ -113,6 +113,8 @@ def count_event(
     if tally is None:
         return "ignored"
     expires_at = int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())
+    if envelope.detail_type == contracts.ORDER_STATUS_CHANGED:
+        _quote_state(tally, event, left, dal=dal, tenants=tenants, expires_at=expires_at)
     outcome: Outcome = "counted" if dal.record(event.tenant_id, tally, mark_expires_at=expires_at) else "duplicate"
     dal.raise_maxima(event.tenant_id, tally)
     if outcome == "counted":  # once the record is done: a failure before this leaves them to its redelivery
@@ -121,6 +123,45 @@ def count_event(
     logger.info("order event counted" if outcome == "counted" else "order event counted before",
                 extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
     return outcome
+
+
+def _quote_state(
+    tally: Tally, event: OrderEvent, left: LeftStage | None, *, dal: MetricsDal, tenants: Tenants, expires_at: int
+) -> None:
+    """What the event changes of its location's quote state (``quotes``), into the same transaction: the stage the
+    order is in, the time in stage of the one it left, the quote given at payment, and at the end the quote's error
+    in the day rows. PAGADO reads the state (one GetItem: the quote it is given), ENTREGADO its quote (one GetItem
+    of one attribute)."""
+    key = quotes.state_key(event.location_id)
+    at = from_iso(event.at)
+    estado, order = event.estado_pedido, event.order_id
+    seconds = counters.time_in_stage(left) if left is not None else None
+    if left is not None and seconds is not None and left.completed_at is not None:
+        change = quotes.completion_change(left.stage, from_iso(left.completed_at), round(seconds * 1000))
+        tally.add(key, expires_at, change.add)
+        tally.remove(key, expires_at, change.removes)
+    if estado in contracts.STAGES:
+        tally.add(key, expires_at, {}, {quotes.order_attribute(order): f"{estado}|{event.at}"})
+    elif estado == contracts.PAGADO:
+        dispatch = event.dispatched or "delivery"
+        state = dal.quote_state(event.tenant_id, event.location_id)
+        loads = quotes.loads(state, sla_seconds(tenants, event.tenant_id), at)
+        quoted = quotes.before_ordering(loads, dispatch)
+        value = quotes.paid_value(event.at, quoted, event.customer_id or "", dispatch)
+        tally.add(key, expires_at, {}, {quotes.paid_attribute(order): value})
+    elif estado in (contracts.ENTREGADO, contracts.CANCELADO):
+        if estado == contracts.ENTREGADO:
+            paid = quotes.paid_attribute(order)
+            stored = dal.quote_state(event.tenant_id, event.location_id, only=[paid], consistent=True)
+            quote = quotes.PaidQuote.parse(stored.get(paid))
+            if quote is not None:
+                _on_days_of(tally, event, counters.lima_day(at), quotes.error_counters(quote, at))
+        tally.remove(key, expires_at, [quotes.order_attribute(order), quotes.paid_attribute(order)])
+
+
+def _on_days_of(tally: Tally, event: OrderEvent, day: date, values: Mapping[str, int]) -> None:
+    for location in (event.location_id, ALL_LOCATIONS):
+        tally.add(counters.day_key(location, day), counters.day_expiry(day), values)
 
 
 def _left_stage(detail_type: str, event: OrderEvent, dal: MetricsDal) -> LeftStage | None:

@@ -45,6 +45,14 @@ class OrderEvent(BaseModel):
     dispatch: Literal["delivery", "pickup"] | None = None
     total_cents: int | None = Field(default=None, ge=0)
     refund_id: str | None = None
+    customer_id: str | None = Field(default=None, max_length=64)
+    receipt: dict[str, Any] | None = None  # PAGADO's receipt: its ``dispatch``
+
+    @property
+    def dispatched(self) -> str | None:
+        """How the order is dispatched: the event's ``dispatch``, or PAGADO's receipt's."""
+        found = self.dispatch or (self.receipt or {}).get("dispatch")
+        return found if found in ("delivery", "pickup") else None
 
 
 class LeftStage(BaseModel):
