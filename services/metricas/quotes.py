@@ -136,10 +136,10 @@ class PaidQuote:
 
 def error_counters(quote: PaidQuote, delivered_at: datetime) -> dict[str, int]:
     """What a delivered order adds to its day rows: one quoted order, the absolute error in milliseconds, and one
-    in the histogram of the error in whole minutes (rounded; 60: an hour or more)."""
+    in the histogram of the error in whole minutes (rounded half up; 60: an hour or more)."""
     actual = (delivered_at - from_iso(quote.paid_at)).total_seconds()
     error = abs(actual - quote.quoted_seconds)
-    minute = min(round(error / 60), ERROR_BUCKETS - 1)
+    minute = min(int(error / 60 + 0.5), ERROR_BUCKETS - 1)  # half a minute up
     return {"quote_n": 1, "quote_err_ms": round(error * 1000), f"quote_err_m{minute:02d}": 1}
 
 

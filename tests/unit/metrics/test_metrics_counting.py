@@ -59,6 +59,7 @@ EXPECTED_SUMMARY = {
             "cancelled": 0,
             "revenue_cents": 7660,
             "stages": day_stages((2, 450.0, 500.0), (2, 150.0, 200.0), (1, 1200.0, 1200.0)),
+            "quote_median_error_minutes": None,
         },
         {
             "date": "2026-11-28",
@@ -67,8 +68,12 @@ EXPECTED_SUMMARY = {
             "cancelled": 1,
             "revenue_cents": 7590,
             "stages": day_stages((1, 1000.0, 1000.0), (1, 150.0, 150.0), (0, None, None)),
+            "quote_median_error_minutes": None,
         },
     ],
+    # Delivered newest first, each ENTREGADO is counted before its PAGADO's quote exists: no error to count (the
+    # quotes' own numbers: test_quotes)
+    "quote": {"quoted": 0, "median_abs_error_minutes": None, "mean_abs_error_minutes": None},
 }
 # p90 from the buckets, never above the employee's maximum: Rosa's rank 3 is the top of (180, 240], capped at her
 # 200 s; Ana's the top of (420, 600], capped at 500 s; Luis's the top of (900, 1200], capped at 1000 s.
