@@ -8,7 +8,10 @@ dashboard at desktop (1280 x 800) and phone (390 x 844) size over the month the 
 The local cloud's own front page and API docs at desktop size (best taken from ``make dev`` on port 8000,
 ``--url http://127.0.0.1:8000 --only localcloud``, so the addresses in them are the README's).
 The customer's Libro de Reclamaciones at phone size: the sheet, its confirmation and "Mis reclamos" with an
-answered entry. ``--only customer|complaints|staff|metrics|localcloud`` retakes one group.
+answered entry. The admins' complaints book (``staff-reclamaciones*``, desktop size, entries filed by the demo
+customer) and the staff messages (``staff-mensajes*``: the kitchen's board at tablet size with a message's note,
+then with its panel open).
+``--only customer|complaints|staff|metrics|localcloud|staff-reclamaciones|staff-mensajes`` retakes one group.
 """
 
 from __future__ import annotations
@@ -276,6 +279,88 @@ def metrics_screens(browser: Any, base: str) -> None:
         context.close()
 
 
+def _staff_page(browser: Any, base: str, email: str, viewport: dict[str, int]) -> Any:
+    page = browser.new_context(viewport=viewport, locale="es-PE", timezone_id="America/Lima").new_page()
+    page.goto(f"{base}/staff/{TENANT}/ingresar")
+    page.get_by_label("Correo").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.get_by_role("status").filter(has_text="En vivo").wait_for(timeout=30_000)
+    return page
+
+
+def staff_complaints_screens(browser: Any, base: str) -> None:
+    """Three entries filed by the demo customer; the book, one entry with the answer form, and the book live."""
+    api = f"{base}/dev/"
+    headers = {"Authorization": f"Bearer {_login(api, 'cliente@demo.pe')}"}
+    consumer = {"nombre": "Lucía Flores Ramos", "documento_tipo": "DNI", "documento_numero": "45872136"}
+    entries = [
+        ("queja", "servicio", "Atención en el local", None, "Esperé 25 minutos en caja y nadie me atendió."),
+        ("reclamo", "producto", "Combo Royal mediano", 2590, "El combo llegó frío y sin las papas."),
+    ]
+    for tipo, bien, what, amount, detail in entries:
+        body = {
+            "tipo": tipo,
+            "bien": bien,
+            "descripcion_bien": what,
+            "monto_cents": amount,
+            "location_id": "larco",
+            "detalle": detail,
+            "pedido_consumidor": "Que me devuelvan el importe y revisen el caso.",
+            "consumidor": {**consumer, "domicilio": "Calle Berlín 260, Miraflores", "telefono": "987654321"},
+        }
+        httpx.post(f"{api}reclamaciones", headers=headers, json=body).raise_for_status()
+    page = _staff_page(browser, base, f"admin.larco@{TENANT}.pe", DESKTOP)
+    page.get_by_role("link", name=re.compile("^Reclamaciones")).click()
+    page.get_by_role("table").wait_for()
+    body = {**body, "tipo": "queja", "detalle": "El repartidor fue descortés al entregar el pedido."}
+    httpx.post(f"{api}reclamaciones", headers=headers, json=body).raise_for_status()
+    page.locator("tr.row--new").wait_for(timeout=30_000)  # the ComplaintFiled push
+    page.wait_for_function(  # the navigation's badge re-read too
+        "() => document.querySelector('.badge-count--alert')?.textContent"
+        " === String(document.querySelectorAll('tbody tr').length)"
+    )
+    page.screenshot(path=OUT / "staff-reclamaciones.png")
+    page.get_by_role("link", name=re.compile("^LR-")).nth(1).click()
+    page.get_by_role("heading", name="Responder").wait_for()
+    page.get_by_label(re.compile("^Respuesta al consumidor")).fill(
+        "Estimada Lucía: lamentamos lo ocurrido. Le devolvimos S/ 25.90 a su tarjeta y hablamos con el local."
+    )
+    page.set_viewport_size({"width": DESKTOP["width"], "height": 1150})  # the whole entry (the top bar is sticky)
+    page.screenshot(path=OUT / "staff-reclamaciones-detalle.png")
+    page.context.close()
+
+
+def staff_messages_screens(browser: Any, base: str) -> None:
+    """The packer writes to the kitchen; the cook's board shows the note and the count, then the panel open."""
+    burger = {"kind": "producto", "item_id": "clasica", "size": "grande", "quantity": 2, "notes": "sin cebolla"}
+    combo = {"kind": "combo", "item_id": "combo-royal", "size": "mediano", "quantity": 1}
+    _paid_orders(base, [[burger], [combo], [combo, burger], [burger]])
+    cook = _staff_page(browser, base, f"cocina.larco@{TENANT}.pe", TABLET)
+    cook.locator(".ticket").nth(3).wait_for(timeout=30_000)
+    cook.get_by_text("Bembos Larco").wait_for()
+    packer = _staff_page(browser, base, f"empaque.larco@{TENANT}.pe", TABLET)
+    packer.get_by_role("button", name=re.compile("^Mensajes")).click()
+    panel = packer.get_by_role("dialog", name="Mensajes")
+    for text in (
+        "Se acabaron las bolsas grandes: uso dos medianas",
+        "¿Cuánto falta para el combo royal? El repartidor ya llegó",
+    ):
+        panel.get_by_role("textbox", name="Mensaje").fill(text)
+        panel.get_by_role("button", name="Enviar").click()
+        panel.get_by_role("article", name="Mensaje de ti").filter(has_text=text).wait_for(timeout=30_000)
+    cook.locator(".message-toast").wait_for(timeout=30_000)
+    cook.screenshot(path=OUT / "staff-mensajes-aviso.png")
+    cook.get_by_role("button", name=re.compile("^Mensajes")).click()
+    cook_panel = cook.get_by_role("dialog", name="Mensajes")
+    cook_panel.get_by_role("textbox", name="Mensaje").fill("Sale en 2 minutos")
+    cook_panel.get_by_role("button", name="Enviar").click()
+    cook_panel.get_by_role("article", name="Mensaje de ti").first.wait_for(timeout=30_000)
+    cook.screenshot(path=OUT / "staff-mensajes.png")
+    packer.context.close()
+    cook.context.close()
+
+
 def localcloud_screens(browser: Any, base: str) -> None:
     """The front page at the base URL, then the API docs with a demo customer's session trying ``GET /perfil``."""
     context = browser.new_context(viewport=DESKTOP, locale="es-PE", device_scale_factor=1)
@@ -302,7 +387,7 @@ def main() -> None:
     parser.add_argument("--url", help="a running local cloud (default: start one)")
     parser.add_argument(
         "--only",
-        choices=["customer", "complaints", "staff", "metrics", "localcloud"],
+        choices=["customer", "complaints", "staff", "metrics", "localcloud", "staff-reclamaciones", "staff-mensajes"],
         help="retake one group of screenshots",
     )
     args = parser.parse_args()
@@ -317,6 +402,8 @@ def main() -> None:
             ("staff", staff_screens),
             ("metrics", metrics_screens),
             ("localcloud", localcloud_screens),
+            ("staff-reclamaciones", staff_complaints_screens),
+            ("staff-mensajes", staff_messages_screens),
         )
         for group, take in groups:
             if args.only in (None, group):

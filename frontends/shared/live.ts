@@ -1,7 +1,9 @@
 /**
  * The one WebSocket client: connects with the session token, keeps the connection alive, reconnects
  * with backoff after a drop, and calls `onOpen` on every (re)connection so the screen re-reads what it
- * shows: nothing pushed while the socket was down is missed.
+ * shows: nothing pushed while the socket was down is missed. `send` writes a frame (the staff messages'
+ * `{"action": "mensaje", ...}`) on the open connection; it says false when there is none, and never queues:
+ * a frame kept for later could go out twice, so the screen says it was not sent and the person decides.
  */
 export type LiveStatus = "connecting" | "open" | "closed";
 
@@ -63,6 +65,14 @@ export class LiveConnection {
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.socket?.close();
     this.socket = null;
+  }
+
+  /** Send one frame (JSON) now; false when the connection is not open (nothing sent, nothing kept). */
+  send(frame: object): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
   }
 
   private open(): void {

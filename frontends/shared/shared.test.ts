@@ -122,6 +122,33 @@ describe("live connection", () => {
   });
 });
 
+describe("live connection: frames the screen sends", () => {
+  test("a frame goes out as JSON on the open connection; none is sent (nor kept) while it is down", () => {
+    vi.stubGlobal("window", { addEventListener: () => undefined, removeEventListener: () => undefined });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    const sockets: FakeSocket[] = [];
+    const live = new LiveConnection({
+      url: "ws://local/ws/dev",
+      token: "t",
+      onMessage: () => undefined,
+      socketFactory: (url) => {
+        const socket = new FakeSocket(url);
+        sockets.push(socket);
+        return socket as unknown as WebSocket;
+      },
+    }).start();
+    const frame = { action: "mensaje", client_id: "c1", texto: "Falta pan", to: { rol: "empaquetador" } };
+    expect(live.send(frame)).toBe(false); // still connecting
+    sockets[0].open();
+    expect(live.send(frame)).toBe(true);
+    expect(sockets[0].sent).toEqual([JSON.stringify(frame)]);
+    live.stop();
+    expect(live.send(frame)).toBe(false);
+    expect(sockets[0].sent).toHaveLength(1);
+    vi.unstubAllGlobals();
+  });
+});
+
 describe("opening hours, in Lima time", () => {
   const everyDay = Object.fromEntries(["lun", "mar", "mie", "jue", "vie", "sab", "dom"].map((d) => [d, "11:00-23:00"]));
   // 1 May 2026 is a Friday; Lima is UTC-5 all year.

@@ -12,7 +12,7 @@ import { OrderDetail, OrdersAdmin } from "./admin/OrdersAdmin";
 import { StaffAdmin } from "./admin/StaffAdmin";
 import { LocationSelect, LocationsContext, useChosenLocation, useLocationsLoader } from "./admin/common";
 import { Board } from "./board/Board";
-import { AppContext, type StaffApp, useApp } from "./context";
+import { AppContext, type StaffApp, TopbarSlot, useApp } from "./context";
 import { ActivatePage } from "./pages/ActivatePage";
 import { LoginPage } from "./pages/LoginPage";
 import { BOARDS, ROLE_LABELS, type Rol, homeFor, mayOpen } from "./roles";
@@ -57,6 +57,35 @@ function Metrics() {
   return (
     <main id="contenido">
       {failed ? <Notice kind="error">No pudimos cargar las métricas. Revisa tu conexión y recarga la página.</Notice> : <Loading label="Cargando métricas…" />}
+    </main>
+  );
+}
+
+type ComplaintsScreens = typeof import("./admin/ComplaintsAdmin");
+let complaintsScreens: Promise<ComplaintsScreens> | null = null;
+
+/** The complaints book, like the metrics: a chunk of its own, fetched when an admin opens it (never on a board). */
+function Complaints({ numero }: { numero?: string }) {
+  const [screens, setScreens] = useState<ComplaintsScreens | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    complaintsScreens ??= import("./admin/ComplaintsAdmin");
+    complaintsScreens.then(
+      (module) => live && setScreens(module),
+      () => {
+        complaintsScreens = null; // the next visit tries again
+        if (live) setFailed(true);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (screens) return numero ? <screens.ComplaintDetail key={numero} numero={numero} /> : <screens.ComplaintsAdmin />;
+  return (
+    <main id="contenido">
+      {failed ? <Notice kind="error">No pudimos cargar el libro. Revisa tu conexión y recarga la página.</Notice> : <Loading label="Cargando el libro…" />}
     </main>
   );
 }
@@ -109,6 +138,8 @@ function Screen() {
     else if (path === "/admin/personal") screen = <StaffAdmin />;
     else if (path === "/admin/carta") screen = <MenuAdmin />;
     else if (path === "/admin/locales") screen = <LocationsAdmin />;
+    else if (path === "/admin/reclamaciones") screen = <Complaints />;
+    else if ((params = match("/admin/reclamaciones/:numero", path))) screen = <Complaints key={params.numero} numero={params.numero} />;
     if (screen) {
       return (
         <AdminScreens>
@@ -125,7 +156,7 @@ function Screen() {
   );
 }
 
-function Account() {
+function Account({ slot }: { slot: (element: HTMLElement | null) => void }) {
   const app = useApp();
   const session = useStore(app.sessions);
   const logout = async () => {
@@ -140,6 +171,7 @@ function Account() {
   if (!session) return null;
   return (
     <nav aria-label="Cuenta">
+      <span class="topbar__slot" ref={slot} />
       <span class="topbar__who">
         {session.name ?? session.email} · {ROLE_LABELS[session.rol as Rol] ?? session.rol}
       </span>
@@ -151,11 +183,14 @@ function Account() {
 }
 
 export function App({ app }: { app: StaffApp }) {
+  const [slot, setSlot] = useState<HTMLElement | null>(null);
   return (
     <AppContext.Provider value={app}>
-      <Shell brand={app.tenant.name} nav={<Account />}>
-        <Screen />
-      </Shell>
+      <TopbarSlot.Provider value={slot}>
+        <Shell brand={app.tenant.name} nav={<Account slot={setSlot} />}>
+          <Screen />
+        </Shell>
+      </TopbarSlot.Provider>
     </AppContext.Provider>
   );
 }

@@ -18,6 +18,9 @@ export interface StaffApp {
 
 export const AppContext = createContext<StaffApp | null>(null);
 
+/** A place in the top bar (sticky, on every screen) where a screen puts its "Mensajes" button; null until drawn. */
+export const TopbarSlot = createContext<HTMLElement | null>(null);
+
 export function useApp(): StaffApp {
   const app = useContext(AppContext);
   if (!app) throw new Error("AppContext missing");

@@ -2,6 +2,7 @@
  * A stage's board (kitchen, packing, delivery) for one location: the tickets waiting, oldest first,
  * live over the WebSocket. A new ticket chimes and glows; each shows its age against the stage's
  * SLA; one tap takes it, one tap completes it, and a refusal (someone else took it) says why.
+ * The same socket carries the staff messages ("Mensajes": a panel over the board, see messages/).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { elapsed } from "../../../shared/dates";
@@ -9,8 +10,11 @@ import type { ApiError } from "../../../shared/errors";
 import { errorText } from "../../../shared/hooks";
 import { useStore } from "../../../shared/store";
 import { Loading, Notice } from "../../../shared/ui";
-import { LiveBadge, useLive } from "../../../shared/useLive";
+import { LiveBadge, useLiveChannel } from "../../../shared/useLive";
 import { useApp } from "../context";
+import { useSessionCheckOnDrop } from "../session";
+import { MessagesCorner } from "../messages/Messages";
+import { useMessages } from "../messages/useMessages";
 import type { Board as BoardInfo } from "../roles";
 import { SLA_LABELS, slaLevel } from "./sla";
 import { chime, unlockSound } from "./sound";
@@ -186,7 +190,17 @@ export function Board({ board, locationId }: { board: BoardInfo; locationId?: st
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => void load(), 150); // one read for a burst of pushes
   };
-  const status = useLive(app.config.websocket_url, app.sessions, soon, soon);
+  const messages = useMessages();
+  const live = useLiveChannel(
+    app.config.websocket_url,
+    app.sessions,
+    (message) => messages.receive(message) || soon(),
+    () => {
+      soon();
+      messages.reread();
+    },
+  );
+  useSessionCheckOnDrop(live.status);
   useEffect(() => {
     known.current = null;
     setView(null);
@@ -222,10 +236,11 @@ export function Board({ board, locationId }: { board: BoardInfo; locationId?: st
         <p class="board__counts" aria-live="polite">
           {orders.length} {orders.length === 1 ? "pedido" : "pedidos"} · {waiting} sin tomar
         </p>
-        <LiveBadge status={status} />
+        <LiveBadge status={live.status} />
         <button type="button" class="button button--secondary" aria-pressed={soundOn} onClick={toggleSound} onPointerDown={unlockSound}>
           {soundOn ? "Sonido: sí" : "Sonido: no"}
         </button>
+        <MessagesCorner messages={messages} live={live} />
       </div>
       {error && <Notice kind="error">{error}</Notice>}
       {!view && !error && <Loading label="Cargando pedidos…" />}
