@@ -45,7 +45,7 @@ class OrderEvent(BaseModel):
     dispatch: Literal["delivery", "pickup"] | None = None
     total_cents: int | None = Field(default=None, ge=0)
     refund_id: str | None = None
-    customer_id: str | None = Field(default=None, max_length=64)
+    customer_id: str | None = None  # PAGADO: whose order (the quote state keeps it: their estimate only)
     receipt: dict[str, Any] | None = None  # PAGADO's receipt: its ``dispatch``
 
     @property
