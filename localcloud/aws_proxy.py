@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,7 @@ class AwsProxy:
     arns: Arns
     callers: dict[str, Caller] = field(default_factory=dict)
     refused: list[dict[str, str]] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)  # AWS requests per function (``make load`` reports them)
     gsi_delay: float = 0.0
     _written: dict[tuple[str, str], float] = field(default_factory=dict)  # (table, key) -> when
     _key_schema: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -69,6 +71,7 @@ class AwsProxy:
             body = await request.body()
             caller = self.callers.get(access_key(request.headers, request.url.query) or "")
             if caller is not None and request.method != "OPTIONS":
+                self.calls[caller.function] += 1
                 call = describe(request.method, str(request.url), request.headers, body, self.arns)
                 if call is not None:
                     denied = refusals(caller.statements, call.needs)

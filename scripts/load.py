@@ -471,6 +471,45 @@ class Run:
 # -- checks and figures ---------------------------------------------------------------------------------------
 
 
+def quote_accuracy(cloud: LocalCloud, placed: list[Order], final: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ready-time quotes given at payment against the actual delivery (services/metricas/quotes.py), per
+    tenant, from the metrics' day rows of the staffed locations (today and yesterday in Lima: a run across
+    midnight); and the metrics consumer's AWS requests per event it received (every status event of the placed
+    orders, and the overdue alerts)."""
+    from metricas import counters, quotes  # the services' package, as the local cloud runs it
+
+    dynamodb = boto3.client("dynamodb")
+    today = counters.lima_day(datetime.now().astimezone())
+    days = [today.fromordinal(today.toordinal() - 1), today]
+    found: dict[str, Any] = {}
+    events = overdue = 0
+    for tenant, location in TENANTS.items():
+        rows = []
+        for day in days:
+            key = {"tenant_id": {"S": tenant}, "metric_key": {"S": counters.day_key(location, day)}}
+            item = dynamodb.get_item(TableName=cloud.table("metricas"), Key=key).get("Item")
+            rows.append(from_item(item) if item else {})
+        summed: Counter[str] = Counter()
+        for row in rows:
+            summed.update({k: int(v) for k, v in row.items() if k.startswith(("quote_", "overdue"))})
+        overdue += summed["overdue"]
+        quoted = summed["quote_n"]
+        found[tenant] = {
+            "quoted": quoted,
+            "median_abs_error_minutes": quotes.median_minutes(summed),
+            "mean_abs_error_minutes": round(summed["quote_err_ms"] / quoted / 60000, 1) if quoted else None,
+        }
+    for order in placed:
+        if final.get(order.order_id, {}).get("estado_pedido") == contracts.ENTREGADO:
+            events += len(expected_states(order.dispatch)) - 1  # every state but PENDIENTE_PAGO is an event
+    consumer = next((n for n in cloud.assembly.functions if n.endswith("metricas-consumidor")), "")
+    calls = cloud.aws_proxy.calls.get(consumer, 0)
+    received = events + overdue
+    per_event = round(calls / received, 2) if received else None
+    found["metrics_consumer"] = {"aws_calls": calls, "events": received, "per_event": per_event}
+    return found
+
+
 def expected_states(dispatch: str) -> list[str]:
     stages = [s.state for s in contracts.STAGES.values() if dispatch == "delivery" or s.state != contracts.DELIVERY]
     return [contracts.PENDIENTE_PAGO, contracts.PAGADO, *stages, contracts.ENTREGADO]
@@ -641,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
                 name: n for name in sorted(cloud.assembly.functions) if (n := cloud.runtime.warm_workers(name))
             },
             "at_rest": resting_state(boto3.client("sqs")),
+            "quotes": quote_accuracy(cloud, placed, final),
             "checks": {name: not found for name, found in problems.items()},
             "problems": {name: found for name, found in problems.items() if found},
         }
@@ -673,6 +713,9 @@ def print_report(report: dict[str, Any]) -> None:
     print("\nmemory (MB)     " + "  ".join(f"{k}" for k in report["memory_mb"]["end"]))
     for when in ("before_rush", "end"):
         print(f"  {when:<13} " + "  ".join(f"{v:>{len(k)}}" for k, v in report["memory_mb"][when].items()))
+    print("\nready-time quotes (|actual - quoted|, minutes)")
+    for name, figures in report.get("quotes", {}).items():
+        print(f"  {name:<22} {figures}")
     print("\nchecks")
     for name, ok in report["checks"].items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")

@@ -3,9 +3,11 @@
 - ``metricas-consumidor``: consumes the order events (EventBridge -> SQS ``<prefix>-metricas``) and counts each
   once into the metrics table: it reads the tracking row of the stage an order left (the attributes it needs, never
   the task token) and the tenant's time limits, and writes the table's counter rows and marks (one transaction per
-  event, and the maxima);
+  event, and the maxima), with each location's quote state (``metricas.quotes``; read at PAGADO and ENTREGADO);
 - ``metricas``: ``GET /metricas``, ``/metricas/empleados``, ``/metricas/horas`` for the tenant's admins: Queries of
-  the metrics table (one per chart; the ranking's up to three), and the tenant's time limits.
+  the metrics table (one per chart; the ranking's up to three), and the tenant's time limits; and the ready-time
+  quotes, ``GET /locales/{location_id}/espera`` (public) and ``/locales/{location_id}/espera/{order_id}`` (the
+  customer's order): one GetItem of the location's quote state each.
 
 Every statement names the exact actions on the exact tables; neither function may scan.
 """
@@ -61,8 +63,9 @@ class MetricsServices:
             )
         )
         allow(consumer.role, ["dynamodb:GetItem"], [data.tenants.table_arn])  # the tenant's time limits
-        # One transaction per event: the mark (a conditional Put) and the counters (Updates); then the maxima.
-        allow(consumer.role, ["dynamodb:PutItem", "dynamodb:UpdateItem"], [data.metrics.table_arn])
+        # One transaction per event: the mark (a conditional Put) and the counters (Updates); then the maxima. PAGADO
+        # and ENTREGADO read the location's quote state first (GetItem: the quote given, then its error).
+        allow(consumer.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.metrics.table_arn])
         return consumer
 
     def _routes(self, scope: Construct, endpoint: RestEndpoint) -> Microservice:
@@ -72,9 +75,16 @@ class MetricsServices:
             endpoint=endpoint,
             service="metricas",
             handler="metricas.handler.lambda_handler",
-            routes=[Route("GET", "/metricas"), Route("GET", "/metricas/empleados"), Route("GET", "/metricas/horas")],
+            routes=[
+                Route("GET", "/metricas"),
+                Route("GET", "/metricas/empleados"),
+                Route("GET", "/metricas/horas"),
+                Route("GET", "/locales/{location_id}/espera", public=True),
+                Route("GET", "/locales/{location_id}/espera/{order_id}"),
+            ],
             environment=self.environment,
         )
-        allow(service.role, ["dynamodb:Query"], [self.data.metrics.table_arn])
+        # The reports' Queries; a quote's GetItem of its location's quote state.
+        allow(service.role, ["dynamodb:GetItem", "dynamodb:Query"], [self.data.metrics.table_arn])
         allow(service.role, ["dynamodb:GetItem"], [self.data.tenants.table_arn])
         return service

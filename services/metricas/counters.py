@@ -27,7 +27,7 @@ to 10 min, then 5, 10 and 15 min, and 30 min beyond an hour); averages and maxim
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -116,6 +116,10 @@ def last_day_of_month(day: date) -> date:
     return following - timedelta(days=1)
 
 
+def day_expiry(last_day: date) -> int:
+    return _expiry(last_day)
+
+
 def _expiry(last_day: date) -> int:
     """Epoch seconds ``ROW_KEEP_DAYS`` after the end of ``last_day`` (Lima)."""
     end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=LIMA) + timedelta(days=1 + ROW_KEEP_DAYS)
@@ -148,11 +152,13 @@ def percentile(buckets: Sequence[int], q: float, max_seconds: float | None) -> f
 
 @dataclass
 class RowChange:
-    """What one row gains: counters ``ADD``ed, labels ``SET``, and when it expires."""
+    """What one row gains: counters ``ADD``ed, labels ``SET``, attributes ``REMOVE``d (the quote state's old
+    buckets and ended orders: ``quotes``), and when it expires."""
 
     expires_at: int
     add: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    removes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -172,6 +178,10 @@ class Tally:
         for name, value in counters.items():
             row.add[name] = row.add.get(name, 0) + value
         row.labels.update(labels or {})
+
+    def remove(self, key: str, expires_at: int, names: Iterable[str]) -> None:
+        row = self.rows.setdefault(key, RowChange(expires_at))
+        row.removes += [name for name in names if name not in row.removes]
 
     def raise_max(self, key: str, attribute: str, value: int) -> None:
         current = self.maxima.setdefault(key, {})

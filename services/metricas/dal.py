@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core import contracts
 from core.dynamo import error_code, from_item
 from core.errors import DependencyFailed
+from metricas import quotes
 from metricas.counters import RowChange, Tally
 from metricas.models import LeftStage
 
@@ -87,6 +88,21 @@ class MetricsDal:
             ExpressionAttributeNames=names,
         ).get("Item")
         return LeftStage.model_validate(from_item(item)) if item else None
+
+    def quote_state(
+        self, tenant_id: str, location_id: str, *, only: list[str] | None = None, consistent: bool = False
+    ) -> dict[str, Any]:
+        """A location's quote state (``quotes``: one GetItem), or only the attributes named; {} when none."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {"tenant_id": {"S": tenant_id}, "metric_key": {"S": quotes.state_key(location_id)}},
+            "ConsistentRead": consistent,
+        }
+        if only:
+            names = {f"#a{i}": name for i, name in enumerate(only)}
+            request |= {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        item = self._call("get_item", **request).get("Item")
+        return from_item(item) if item else {}
 
     def record(self, tenant_id: str, tally: Tally, *, mark_expires_at: int) -> bool:
         """One transaction: the event's mark (new) and every counter it adds. False when the mark was already
@@ -203,7 +219,13 @@ class MetricsDal:
         for i, (name, label) in enumerate(sorted(row.labels.items())):
             names[f"#l{i}"], values[f":l{i}"] = name, {"S": label}
             sets.append(f"#l{i} = :l{i}")
+        removes = []
+        for i, name in enumerate(row.removes):
+            names[f"#r{i}"] = name
+            removes.append(f"#r{i}")
         expression = f"ADD {', '.join(adds)} SET {', '.join(sets)}" if adds else f"SET {', '.join(sets)}"
+        if removes:
+            expression += f" REMOVE {', '.join(removes)}"
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"tenant_id": {"S": tenant_id}, "metric_key": {"S": key}},

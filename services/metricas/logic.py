@@ -23,6 +23,7 @@ consumer to change; one GetItem per stage is cheaper than that coupling.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,14 +33,14 @@ from typing import Any, Literal, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from core import contracts
-from core.clock import from_iso
+from core.clock import from_iso, iso
 from core.contracts import SlaMinutes
 from core.errors import DomainError
 from core.observability import logger, tenant_metric
 from core.principal import Principal
 from core.tenant_config import TenantConfig, UnknownTenant
-from core.validation import CATALOG_ID_PATTERN, ISO_DAY_RE
-from metricas import counters
+from core.validation import CATALOG_ID_PATTERN, ISO_DAY_RE, TENANT_ID_RE
+from metricas import counters, quotes
 from metricas.counters import ALL_LOCATIONS, BUCKETS, REASONS, Tally, lima_day, percentile
 from metricas.dal import MetricsDal
 from metricas.models import (
@@ -52,9 +53,13 @@ from metricas.models import (
     HourEntry,
     HourSeries,
     LeftStage,
+    LocationQuote,
     MetricsSummary,
     OrderCounts,
     OrderEvent,
+    OrderQuote,
+    QuoteAccuracy,
+    StageBasis,
     StageSummary,
 )
 
@@ -74,6 +79,11 @@ class Tenants(Protocol):
 class InvalidQuery(DomainError):
     status = 400
     code = "invalid_query"
+
+
+class NoEstimate(DomainError):
+    status = 404
+    code = "order_not_found"
 
 
 def sla_seconds(tenants: Tenants, tenant_id: str) -> dict[str, int]:
@@ -113,6 +123,8 @@ def count_event(
     if tally is None:
         return "ignored"
     expires_at = int((at + timedelta(days=MARK_KEEP_DAYS)).timestamp())
+    if envelope.detail_type == contracts.ORDER_STATUS_CHANGED:
+        _quote_state(tally, event, left, dal=dal, tenants=tenants, expires_at=expires_at)
     outcome: Outcome = "counted" if dal.record(event.tenant_id, tally, mark_expires_at=expires_at) else "duplicate"
     dal.raise_maxima(event.tenant_id, tally)
     if outcome == "counted":  # once the record is done: a failure before this leaves them to its redelivery
@@ -121,6 +133,45 @@ def count_event(
     logger.info("order event counted" if outcome == "counted" else "order event counted before",
                 extra={"estado_pedido": event.estado_pedido, "detail_type": envelope.detail_type})  # fmt: skip
     return outcome
+
+
+def _quote_state(
+    tally: Tally, event: OrderEvent, left: LeftStage | None, *, dal: MetricsDal, tenants: Tenants, expires_at: int
+) -> None:
+    """What the event changes of its location's quote state (``quotes``), into the same transaction: the stage the
+    order is in, the time in stage of the one it left, the quote given at payment, and at the end the quote's error
+    in the day rows. PAGADO reads the state (one GetItem: the quote it is given), ENTREGADO its quote (one GetItem
+    of one attribute)."""
+    key = quotes.state_key(event.location_id)
+    at = from_iso(event.at)
+    estado, order = event.estado_pedido, event.order_id
+    seconds = counters.time_in_stage(left) if left is not None else None
+    if left is not None and seconds is not None and left.completed_at is not None:
+        change = quotes.completion_change(left.stage, from_iso(left.completed_at), round(seconds * 1000))
+        tally.add(key, expires_at, change.add)
+        tally.remove(key, expires_at, change.removes)
+    if estado in contracts.STAGES:
+        tally.add(key, expires_at, {}, {quotes.order_attribute(order): f"{estado}|{event.at}"})
+    elif estado == contracts.PAGADO:
+        dispatch = event.dispatched or "delivery"
+        state = dal.quote_state(event.tenant_id, event.location_id)
+        loads = quotes.loads(state, sla_seconds(tenants, event.tenant_id), at)
+        quoted = quotes.before_ordering(loads, dispatch)
+        value = quotes.paid_value(event.at, quoted, event.customer_id or "", dispatch)
+        tally.add(key, expires_at, {}, {quotes.paid_attribute(order): value})
+    elif estado in (contracts.ENTREGADO, contracts.CANCELADO):
+        if estado == contracts.ENTREGADO:
+            paid = quotes.paid_attribute(order)
+            stored = dal.quote_state(event.tenant_id, event.location_id, only=[paid], consistent=True)
+            quote = quotes.PaidQuote.parse(stored.get(paid))
+            if quote is not None:
+                _on_days_of(tally, event, counters.lima_day(at), quotes.error_counters(quote, at))
+        tally.remove(key, expires_at, [quotes.order_attribute(order), quotes.paid_attribute(order)])
+
+
+def _on_days_of(tally: Tally, event: OrderEvent, day: date, values: Mapping[str, int]) -> None:
+    for location in (event.location_id, ALL_LOCATIONS):
+        tally.add(counters.day_key(location, day), counters.day_expiry(day), values)
 
 
 def _left_stage(detail_type: str, event: OrderEvent, dal: MetricsDal) -> LeftStage | None:
@@ -185,6 +236,13 @@ def _day(value: str | None, name: str, default: date) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidQuery(f"{name} must be a calendar day, YYYY-MM-DD", code="invalid_date") from exc
+
+
+def location_id(value: str) -> str:
+    """A location id named in a path (400 ``invalid_location`` otherwise)."""
+    if not _LOCATION_RE.match(value):
+        raise InvalidQuery("The location must be a location id", code="invalid_location")
+    return value
 
 
 def period(local: str | None, desde: str | None, hasta: str | None, *, now: datetime) -> Period:
@@ -264,8 +322,18 @@ def summary(principal: Principal, query: Period, *, dal: MetricsDal, tenants: Te
             "cancellations": sorted((c for c in cancellations if c.count), key=lambda c: (-c.count, c.reason)),
             "stages": stages,
             "days": [_day_series(day, by_day.get(day.isoformat(), {})) for day in query.days()],
+            "quote": _accuracy(rows),
         }
     )
+
+
+def _accuracy(rows: list[dict[str, Any]]) -> QuoteAccuracy:
+    """The quotes' median absolute error, from the days' histograms of minutes summed (``quotes.error_counters``)."""
+    quoted = _sum(rows, "quote_n")
+    histogram = {f"quote_err_m{m:02d}": _sum(rows, f"quote_err_m{m:02d}") for m in range(quotes.ERROR_BUCKETS)}
+    mean = round(_sum(rows, "quote_err_ms") / quoted / 60000, 1) if quoted else None
+    return QuoteAccuracy(quoted=quoted, median_abs_error_minutes=quotes.median_minutes(histogram),
+                         mean_abs_error_minutes=mean)  # fmt: skip
 
 
 def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
@@ -285,6 +353,7 @@ def _day_series(day: date, row: Mapping[str, Any]) -> DaySeries:
         cancelled=_n(row, "cancelled"),
         revenue_cents=_n(row, "revenue_cents"),
         stages=stages,
+        quote_median_error_minutes=quotes.median_minutes(row),
     )
 
 
@@ -352,3 +421,58 @@ def hours(principal: Principal, query: Period, *, dal: MetricsDal) -> HourSeries
         for h in range(24)
     ]
     return HourSeries.model_validate({**query.labels(), "hours": entries})
+
+
+# -- ready-time quotes -------------------------------------------------------------------------------------
+
+
+def _loads(tenant_id: str, location_id: str, *, dal: MetricsDal, tenants: Tenants, now: datetime) -> tuple[
+    dict[str, Any], dict[str, quotes.StageLoad]
+]:  # fmt: skip
+    state = dal.quote_state(tenant_id, location_id)
+    return state, quotes.loads(state, sla_seconds(tenants, tenant_id), now)
+
+
+def location_quote(
+    tenant: str | None, location_id: str, *, dal: MetricsDal, tenants: Tenants, now: datetime
+) -> LocationQuote:
+    """The checkout's quote for an order placed now at a location of the tenant the public call names (404
+    ``unknown_tenant`` for none, or one not active): ``quotes``, one GetItem; the tenant's time limits cached."""
+    if not tenant or not TENANT_ID_RE.match(tenant):
+        raise UnknownTenant("Name a known tenant in the X-Tenant-Id header")
+    tenant_id = tenants.get(tenant).tenant_id
+    _, loads = _loads(tenant_id, location_id, dal=dal, tenants=tenants, now=now)
+    return LocationQuote(
+        location_id=location_id,
+        pickup_minutes=_minutes(quotes.before_ordering(loads, "pickup")),
+        delivery_minutes=_minutes(quotes.before_ordering(loads, "delivery")),
+        stages=[StageBasis(stage=load.stage, mean_seconds=round(load.mean_seconds, 1), source=load.source,
+                           in_stage=load.in_stage, concurrency=round(load.concurrency, 2))
+                for load in loads.values()],
+    )  # fmt: skip
+
+
+def order_quote(
+    principal: Principal, location_id: str, order_id: str, *, dal: MetricsDal, tenants: Tenants, now: datetime
+) -> OrderQuote:
+    """The estimate of the caller's own order as it moves: from the quote state alone (one GetItem), which knows
+    the order from its payment until it is delivered or cancelled (404 before and after, and for another
+    customer's order)."""
+    state, loads = _loads(principal.tenant_id, location_id, dal=dal, tenants=tenants, now=now)
+    paid = quotes.PaidQuote.parse(state.get(quotes.paid_attribute(order_id)))
+    if paid is None or paid.customer_id != principal.subject_id:
+        raise NoEstimate("No estimate for this order: it is not paid, is over, or is not yours")
+    estado, seconds = quotes.for_order(state, loads, order_id, paid.dispatch, now)
+    return OrderQuote(
+        order_id=order_id,
+        location_id=location_id,
+        dispatch="pickup" if paid.dispatch == "pickup" else "delivery",
+        estado_pedido=estado,
+        minutes=_minutes(seconds),
+        ready_at=iso(now + timedelta(seconds=seconds)),
+        quoted_minutes=_minutes(paid.quoted_seconds),
+    )
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))

@@ -45,6 +45,14 @@ class OrderEvent(BaseModel):
     dispatch: Literal["delivery", "pickup"] | None = None
     total_cents: int | None = Field(default=None, ge=0)
     refund_id: str | None = None
+    customer_id: str | None = None  # PAGADO: whose order (the quote state keeps it: their estimate only)
+    receipt: dict[str, Any] | None = None  # PAGADO's receipt: its ``dispatch``
+
+    @property
+    def dispatched(self) -> str | None:
+        """How the order is dispatched: the event's ``dispatch``, or PAGADO's receipt's."""
+        found = self.dispatch or (self.receipt or {}).get("dispatch")
+        return found if found in ("delivery", "pickup") else None
 
 
 class LeftStage(BaseModel):
@@ -102,6 +110,15 @@ class DaySeries(BaseModel):
     cancelled: int
     revenue_cents: int
     stages: dict[Stage, DayStage]
+    quote_median_error_minutes: int | None = Field(
+        default=None, description="The ready-time quote's median absolute error that day (delivered orders)"
+    )
+
+
+class QuoteAccuracy(BaseModel):
+    quoted: int = Field(description="Delivered orders that were quoted at payment (by the Lima day of delivery)")
+    median_abs_error_minutes: int | None = Field(description="Median of |actual - quoted|, in whole minutes")
+    mean_abs_error_minutes: float | None
 
 
 class MetricsSummary(BaseModel):
@@ -115,6 +132,7 @@ class MetricsSummary(BaseModel):
     cancellations: list[Cancellation]
     stages: list[StageSummary]
     days: list[DaySeries] = Field(description="Every day of the range, in order, zeros included")
+    quote: QuoteAccuracy | None = Field(default=None, description="The ready-time quotes' accuracy")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -151,3 +169,35 @@ class HourSeries(BaseModel):
     hours: list[HourEntry] = Field(description="24 entries, hour 0 to 23")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# -- ready-time quotes (``quotes``) -------------------------------------------------------------------------
+
+
+class StageBasis(BaseModel):
+    stage: Stage
+    mean_seconds: float = Field(description="Mean time in stage: the last hour's, else today's, else the time limit")
+    source: Literal["hora", "dia", "sla"] = Field(description="Where mean_seconds comes from")
+    in_stage: int = Field(description="Orders in the stage now")
+    concurrency: float = Field(description="Orders that were in the stage at once over the last hour, on average")
+
+
+class LocationQuote(BaseModel):
+    """What a customer is told before ordering: when an order placed now would be ready or arrive."""
+
+    location_id: str
+    pickup_minutes: int = Field(description="Minutes until a pickup order placed now is ready (at least 1)")
+    delivery_minutes: int = Field(description="Minutes until a delivery order placed now arrives (at least 1)")
+    stages: list[StageBasis]
+
+
+class OrderQuote(BaseModel):
+    """An order's current estimate, from where it is now."""
+
+    order_id: str
+    location_id: str
+    dispatch: Literal["delivery", "pickup"]
+    estado_pedido: str = Field(description="PAGADO (not in the kitchen yet) or the stage it is in")
+    minutes: int = Field(description="Minutes until it is ready (pickup) or arrives (delivery), at least 1")
+    ready_at: str = Field(description="When, ISO 8601 UTC")
+    quoted_minutes: int = Field(description="What it was quoted at payment")

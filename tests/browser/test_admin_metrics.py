@@ -61,6 +61,8 @@ def test_the_admin_lands_on_the_dashboard_and_reads_the_seeded_months_numbers_by
     # Then yesterday's numbers at Larco, as the scripted orders make them, and the address keeps the choice
     expect_cards(page, expected(orders, "larco", yesterday, yesterday))
     assert page.url.endswith("/admin/metricas?local=larco&rango=ayer")
+    # (the demo's orders were seeded without ready-time quotes: the accuracy card says none was measured)
+    expect(stat(page, "Error de la hora estimada")).to_have_text("—sin pedidos entregados con hora estimada")
 
     # And a link to the week before today opens on that week's numbers, its stages and its people
     page.goto(staff_app(cloud, MIRAFLORES, f"admin/metricas?local=larco&desde={week_start}&hasta={yesterday}"))

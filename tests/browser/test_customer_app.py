@@ -50,11 +50,13 @@ def order_lines(page) -> None:
     add_to_cart(page, "Combos", "Combo Royal")
 
 
-def checkout_delivery(page, address: str = "Av. Pardo 610, Miraflores") -> None:
+def checkout_delivery(page, address: str = "Av. Pardo 610, Miraflores", *, quoted: bool = False) -> None:
     page.get_by_role("link", name=re.compile("^Carrito")).click()
     page.get_by_role("radio", name="Delivery").check()
     page.get_by_role("button", name="Continuar").click()
     page.get_by_label("Dirección de entrega").fill(address)
+    if quoted:  # the location's ready-time quote for a delivery placed now
+        expect(page.get_by_test_id("espera")).to_have_text(re.compile(r"^Llega en ~\d+ min"))
     page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
     page.get_by_role("heading", name=re.compile("^Pagar pedido")).wait_for()
 
@@ -72,13 +74,14 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
     page.get_by_role("link", name=re.compile("^Carrito")).click()
     # the cart prices as the server will: 2 × 21.90 + 26.90 + 5.00 delivery
     expect(page.get_by_test_id("total")).to_have_text("S/ 75.70")
-    checkout_delivery(page)
+    checkout_delivery(page, quoted=True)
     expect(page.get_by_test_id("total")).to_have_text("S/ 75.70")  # the server's figure on the order
     order_id = order_id_from(page.url)
     # ...and pay by card (APRO)
     fill_card(page, "APRO")
     page.get_by_role("button", name=re.compile(r"^Pagar S\/")).click()
     expect(estado(page)).to_have_text("En cocina", timeout=30_000)
+    expect(page.get_by_test_id("espera-pedido")).to_have_text(re.compile(r"^Llega en ~\d+ min"))  # its estimate
     page.evaluate("() => { window.__sameDocument = true; }")
     # Then the timeline moves live as the staff work each stage, without a reload
     work_stage(cloud, MIRAFLORES, "COCINA", order_id)
@@ -87,6 +90,7 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
     expect(estado(page)).to_have_text("En camino", timeout=30_000)
     work_stage(cloud, MIRAFLORES, "DELIVERY", order_id)
     expect(estado(page)).to_have_text("Entregado", timeout=30_000)
+    expect(page.get_by_test_id("espera-pedido")).to_have_count(0)  # delivered: no estimate any more
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
     steps = page.locator(".timeline__step--done")
     expect(steps).to_have_count(6)

@@ -148,6 +148,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/metricas"): Rule(ADMIN, "metricas"),
     ("GET", "/metricas/empleados"): Rule(ADMIN, "metricas/empleados"),
     ("GET", "/metricas/horas"): Rule(ADMIN, "metricas/horas"),
+    # Ready-time quotes: the checkout's is public (a location with no quote state yet, in any tenant, is quoted from
+    # the tenant's time limits); an order's is its customer's, from its payment to its end (the matrix's order was
+    # seeded paid at another location, without a PAGADO event: there is no estimate of it here).
+    ("GET", "/locales/{location_id}/espera"): Rule(PUBLIC, "locales/{location}/espera", foreign=200),
+    ("GET", "/locales/{location_id}/espera/{order_id}"): Rule(CUSTOMER, "locales/{location}/espera/{order}", None, 404),
     # The Libro de Reclamaciones: a customer files and reads their own entries (another customer's is not found);
     # the tenant's admins read the book, export it and answer; no other staff role reads it. An admin of another
     # tenant reads its own (empty) book.

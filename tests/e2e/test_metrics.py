@@ -1,5 +1,6 @@
 """The admins' metrics over the local cloud: two real orders (the customer's card payment, the staff's boards, an
-admin's cancel) at a location nobody else uses, read back from ``GET /metricas`` as exact numbers."""
+admin's cancel) at a location nobody else uses, read back from ``GET /metricas`` as exact numbers; with the
+ready-time quotes on the way (the checkout's, the order's as it moves, and the quote's error once delivered)."""
 
 from __future__ import annotations
 
@@ -102,8 +103,16 @@ def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(clo
     )
     admin = _token(cloud, subject_id=f"admin-{suffix}", kind="employee", rol="admin")
 
-    # When two orders are paid; one is cooked, packed and picked up, the other cancelled by the admin in the kitchen
+    # When the customer reads the checkout's quote (a new location: the tenant's time limits, no order waiting)
+    quote = call(cloud, "GET", f"locales/{location}/espera", tenant=TENANT).json()
+    assert {s["source"] for s in quote["stages"]} == {"sla"}
+    assert 1 <= quote["pickup_minutes"] < quote["delivery_minutes"]
+
+    # And two orders are paid; one is cooked, packed and picked up, the other cancelled by the admin in the kitchen
     delivered, cancelled = (_paid_order(cloud, customer, location, product) for _ in range(2))
+    estimate_path = f"locales/{location}/espera/{delivered['order_id']}"
+    estimate = eventually(lambda: (r := call(cloud, "GET", estimate_path, token=customer)).is_success and r.json())
+    assert estimate["dispatch"] == "pickup" and estimate["quoted_minutes"] >= quote["pickup_minutes"]
     _reaches(cloud, customer, cancelled["order_id"], "COCINA")  # the stage holds its task token
     reason = {"reason": "Cliente llamó para cancelar"}
     assert call(cloud, "POST", f"pedidos/{cancelled['order_id']}/cancelar", token=admin, json=reason).status_code == 200
@@ -117,7 +126,10 @@ def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(clo
     def counted() -> dict[str, Any] | None:
         summary = call(cloud, "GET", "metricas", token=admin, params={"local": location}).json()
         moved = [(s["entered"], s["completed"]) for s in summary["stages"]]
-        return summary if summary["orders"] == orders and moved == stages_moved else None
+        quoted = summary["quote"]["quoted"] == 1  # the delivered order's quote given at payment, and its error
+        # A stage's maximum is raised just after the transaction that counts its completion: wait for it too.
+        maxima = all(s["max_seconds"] for s in summary["stages"] if s["completed"])
+        return summary if summary["orders"] == orders and moved == stages_moved and quoted and maxima else None
 
     summary = eventually(counted, timeout=30)
     total = 2 * PRICE
@@ -135,5 +147,8 @@ def test_real_orders_at_a_location_reach_its_admins_metrics_as_exact_numbers(clo
         ("Ana Pérez", "COCINA", 1, 0),
         ("Rosa Huamán", "EMPAQUETAMIENTO", 1, 0),
     ]
+    # picked up within seconds of a quote of whole minutes: the error is about the quote
+    assert estimate["quoted_minutes"] - 2 <= summary["quote"]["median_abs_error_minutes"] <= estimate["quoted_minutes"]
+    assert call(cloud, "GET", estimate_path, token=customer).status_code == 404  # over: no estimate
     hours = call(cloud, "GET", "metricas/horas", token=admin, params={"local": location}).json()["hours"]
     assert sum(h["orders"] for h in hours) == 2 and sum(h["revenue_cents"] for h in hours) == 2 * total

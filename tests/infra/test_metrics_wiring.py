@@ -50,7 +50,7 @@ def test_the_metrics_consumer_reads_the_stage_rows_and_the_tenants_and_writes_on
     assert [actions for actions, _ in grants] == [
         ["dynamodb:GetItem"],
         ["dynamodb:GetItem"],
-        ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],  # the quote state read at PAGADO, ENTREGADO
     ]
     rows, tenants, writes = (resources for _, resources in grants)
     assert all(table in rows for table in ("Cocina", "Despachador", "Delivery"))
@@ -75,7 +75,8 @@ def test_the_metrics_consumer_reads_of_a_tracking_row_only_what_its_dal_projects
 def test_the_metrics_routes_query_the_metrics_and_read_the_tenants_only(dev_app) -> None:
     grants = _dynamodb_grants(_policy_statements(dev_app, "Metricas"))
 
-    assert [actions for actions, _ in grants] == [["dynamodb:Query"], ["dynamodb:GetItem"]]
+    # the reports' Queries and the quotes' GetItem of a location's quote state; the tenants' time limits
+    assert [actions for actions, _ in grants] == [["dynamodb:GetItem", "dynamodb:Query"], ["dynamodb:GetItem"]]
     assert "Metrics" in grants[0][1] and "/index/" not in grants[0][1]
     assert "Tenants" in grants[1][1] and "Metrics" not in grants[1][1]
 

@@ -20,6 +20,7 @@ PUBLIC_ALLOWED = {
     ("GET", "/combos/{combo_id}"),
     ("GET", "/locales"),
     ("GET", "/locales/{location_id}"),
+    ("GET", "/locales/{location_id}/espera"),  # the checkout's ready-time quote (metricas.quotes)
     ("POST", "/usuarios"),
     ("POST", "/usuarios/verificacion"),
     ("POST", "/usuarios/verificacion/reenvio"),

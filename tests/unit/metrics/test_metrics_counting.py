@@ -18,6 +18,7 @@ from scripted import EMPAQUE, events
 
 from core import contracts
 from core.errors import DependencyFailed
+from core.tenant_config import UnknownTenant
 from metricas import logic, runtime
 from metricas.dal import TRACKING_ROW_ATTRIBUTES, MetricsDal
 from metricas.models import EventEnvelope
@@ -58,6 +59,7 @@ EXPECTED_SUMMARY = {
             "cancelled": 0,
             "revenue_cents": 7660,
             "stages": day_stages((2, 450.0, 500.0), (2, 150.0, 200.0), (1, 1200.0, 1200.0)),
+            "quote_median_error_minutes": None,
         },
         {
             "date": "2026-11-28",
@@ -66,8 +68,12 @@ EXPECTED_SUMMARY = {
             "cancelled": 1,
             "revenue_cents": 7590,
             "stages": day_stages((1, 1000.0, 1000.0), (1, 150.0, 150.0), (0, None, None)),
+            "quote_median_error_minutes": None,
         },
     ],
+    # Delivered newest first, each ENTREGADO is counted before its PAGADO's quote exists: no error to count (the
+    # quotes' own numbers: test_quotes)
+    "quote": {"quoted": 0, "median_abs_error_minutes": None, "mean_abs_error_minutes": None},
 }
 # p90 from the buckets, never above the employee's maximum: Rosa's rank 3 is the top of (180, 240], capped at her
 # 200 s; Ana's the top of (420, 600], capped at 500 s; Luis's the top of (900, 1200], capped at 1000 s.
@@ -175,6 +181,13 @@ def test_business_metrics_are_emitted_only_once_the_event_is_fully_counted() -> 
         def raise_maxima(self, tenant_id: str, tally: Any) -> None:
             raise DependencyFailed("timed out")
 
+        def quote_state(self, tenant_id: str, location_id: str, **_: Any) -> dict[str, Any]:
+            return {}  # PAGADO reads the quote state: none yet
+
+    class NoTenants:
+        def get(self, tenant_id: str) -> Any:
+            raise UnknownTenant(tenant_id)  # the default time limits
+
     paid = {"tenant_id": TENANT_A, "order_id": "o1", "location_id": "larco", "estado_pedido": "PAGADO",
             "at": "2026-11-28T17:00:00.000Z", "by": "mercadopago", "total_cents": 1000}  # fmt: skip
     emitted: list[str] = []
@@ -182,7 +195,7 @@ def test_business_metrics_are_emitted_only_once_the_event_is_fully_counted() -> 
     # When it is counted, and fails
     with pytest.raises(DependencyFailed):
         logic.count_event(EventEnvelope.model_validate(envelope(contracts.ORDER_STATUS_CHANGED, paid)),
-                          dal=Committed(), tenants=None, now=NOW,  # type: ignore[arg-type]
+                          dal=Committed(), tenants=NoTenants(), now=NOW,  # type: ignore[arg-type]
                           emit=lambda name, *_: emitted.append(name))  # fmt: skip
 
     # Then no business metric was emitted for it (they would be flushed with the batch's others)
@@ -256,7 +269,8 @@ def test_business_metrics_are_emitted_only_for_newly_counted_events(
 
 def test_aws_calls_per_event(world: World) -> None:
     """Measured: 1 transaction per event; 1 GetItem, the transaction and 6 UpdateItems (the maxima of the 2 day rows
-    and the employee's 4 rows) for one that ends a stage."""
+    and the employee's 4 rows) for one that ends a stage; PAGADO and ENTREGADO read the location's quote state first
+    (one GetItem each: the quote given, then its error)."""
     by_order = events(world)
     o1 = {e["detail"]["estado_pedido"]: e for e in by_order["o1"]}
     measured: dict[str, list[str]] = {}
@@ -266,9 +280,9 @@ def test_aws_calls_per_event(world: World) -> None:
         assert world.deliver(event) == []
         measured[name] = list(world.calls)
 
-    measure("PAGADO", o1["PAGADO"])
+    measure("PAGADO (cold tenant cache)", o1["PAGADO"])
     measure("COCINA entered", o1["COCINA"])
-    measure("EMPAQUETAMIENTO entered, ends COCINA (cold tenant cache)", o1["EMPAQUETAMIENTO"])
+    measure("EMPAQUETAMIENTO entered, ends COCINA", o1["EMPAQUETAMIENTO"])
     measure("DELIVERY entered, ends EMPAQUETAMIENTO", o1["DELIVERY"])
     measure("ENTREGADO, ends DELIVERY", o1["ENTREGADO"])
     measure("ENTREGADO again (a redelivery)", o1["ENTREGADO"])
@@ -278,12 +292,12 @@ def test_aws_calls_per_event(world: World) -> None:
 
     ends_a_stage = ["GetItem", "TransactWriteItems", *["UpdateItem"] * 6]
     assert measured == {
-        "PAGADO": ["TransactWriteItems"],
+        "PAGADO (cold tenant cache)": ["GetItem", "GetItem", "TransactWriteItems"],  # the quote state, the tenant
         "COCINA entered": ["TransactWriteItems"],
-        "EMPAQUETAMIENTO entered, ends COCINA (cold tenant cache)": ["GetItem", "GetItem", *ends_a_stage[1:]],
+        "EMPAQUETAMIENTO entered, ends COCINA": ends_a_stage,
         "DELIVERY entered, ends EMPAQUETAMIENTO": ends_a_stage,
-        "ENTREGADO, ends DELIVERY": ends_a_stage,
-        "ENTREGADO again (a redelivery)": ends_a_stage,  # the transaction is refused; the maxima repeated
+        "ENTREGADO, ends DELIVERY": ["GetItem", *ends_a_stage],  # the quote given at payment
+        "ENTREGADO again (a redelivery)": ["GetItem", *ends_a_stage],  # the transaction is refused; maxima repeated
         "OrderOverdue": ["TransactWriteItems"],
         "CANCELADO": ["TransactWriteItems"],
     }

@@ -57,6 +57,7 @@ def test_the_period_defaults_to_today_in_lima_and_may_hold_400_days_read_in_one_
         "date": "2026-11-28", "paid": 0, "delivered": 0, "cancelled": 0, "revenue_cents": 0,
         "stages": {s: {"completed": 0, "avg_seconds": None, "p90_seconds": None}
                    for s in ("COCINA", "EMPAQUETAMIENTO", "DELIVERY")},
+        "quote_median_error_minutes": None,
     }  # fmt: skip
     assert [s["sla_seconds"] for s in today["stages"]] == [900, 300, 2700]
     assert len(year["days"]) == 400 and year["days"][-1]["date"] == "2026-11-28"

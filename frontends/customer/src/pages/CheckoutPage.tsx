@@ -15,6 +15,7 @@ import { closedNotice, dispatchLabel } from "../components/LocationCard";
 import { Totals } from "../components/Totals";
 import { useApp } from "../context";
 import type { Order } from "../../../shared/orders";
+import { type LocationQuote, checkoutMinutes, quoteLabel } from "../quotes";
 
 interface PendingOrder {
   fingerprint: string;
@@ -38,12 +39,20 @@ export function CheckoutPage() {
   const [location, setLocation] = useState<Location | null>(null);
   const [address, setAddress] = useState(app.address.get());
   const [addressError, setAddressError] = useState<string | undefined>();
+  const [quote, setQuote] = useState<LocationQuote | null>(null);
 
   useEffect(() => {
     if (!session) navigate(`/ingresar?volver=${encodeURIComponent(currentPath())}`, { replace: true });
   }, [session?.token]);
   useEffect(() => {
     app.loadMenu().then((menu) => setLocation(menu.locations.find((l) => l.location_id === cart.location_id) ?? null));
+  }, [cart.location_id]);
+  useEffect(() => {
+    if (!cart.location_id) return;
+    // A quote is a courtesy: without one the checkout still works.
+    app.api
+      .get<LocationQuote>(`locales/${encodeURIComponent(cart.location_id)}/espera`, { auth: false })
+      .then(setQuote, () => setQuote(null));
   }, [cart.location_id]);
 
   const dispatch: Dispatch = location && !location.dispatch_types.includes(wanted) ? location.dispatch_types[0] : wanted;
@@ -99,6 +108,12 @@ export function CheckoutPage() {
               Cambiar
             </Link>
           </p>
+          {quote && (
+            <p data-testid="espera">
+              <strong>{quoteLabel(dispatch, checkoutMinutes(quote, dispatch))}</strong>{" "}
+              <span class="small muted">según los tiempos recientes del local</span>
+            </p>
+          )}
           {dispatch === "delivery" ? (
             <Field
               label="Dirección de entrega"

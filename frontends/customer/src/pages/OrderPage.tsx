@@ -12,6 +12,7 @@ import { Totals } from "../components/Totals";
 import { useApp } from "../context";
 import { LiveBadge, useLive } from "../live";
 import { FINAL, type Order, estadoLabel, paymentMessage, shortId } from "../../../shared/orders";
+import { type OrderQuote, hasEstimate, quoteLabel } from "../quotes";
 
 function ReturnNotice({ result, order }: { result: string | null; order: Order }) {
   if (!result || order.estado_pedido !== "PENDIENTE_PAGO") return null;
@@ -66,6 +67,18 @@ export function OrderPage({ orderId }: { orderId: string }) {
   const session = useStore(app.sessions);
   const { query } = useLocation();
   const order = useLoad(() => app.api.get<Order>(`pedidos/${orderId}`), [orderId]);
+  const [estimate, setEstimate] = useState<OrderQuote | null>(null);
+  const current = order.data;
+  const estimated = current !== null && hasEstimate(current.estado_pedido);
+  // The estimate moves with the order: read again whenever the order is (its live events), gone once it is over.
+  useEffect(() => {
+    if (!current || !estimated) {
+      setEstimate(null);
+      return;
+    }
+    const path = `locales/${encodeURIComponent(current.location_id)}/espera/${encodeURIComponent(orderId)}`;
+    app.api.get<OrderQuote>(path).then(setEstimate, () => setEstimate(null));
+  }, [current, estimated, orderId]);
   const status = useLive(
     (message) => {
       if (message.order_id === orderId) void order.reload();
@@ -88,14 +101,13 @@ export function OrderPage({ orderId }: { orderId: string }) {
       </main>
     );
   }
-  if (!order.data) {
+  if (!current) {
     return (
       <main id="contenido" class="narrow">
         <Loading label="Cargando tu pedido…" />
       </main>
     );
   }
-  const current = order.data;
   const final = FINAL.includes(current.estado_pedido);
   return (
     <main id="contenido" class="narrow">
@@ -111,6 +123,11 @@ export function OrderPage({ orderId }: { orderId: string }) {
             {estadoLabel(current.estado_pedido, current.dispatch)}
           </span>
         </h2>
+        {estimate && estimated && (
+          <p data-testid="espera-pedido">
+            <strong>{quoteLabel(current.dispatch, estimate.minutes)}</strong>
+          </p>
+        )}
         <Timeline order={current} />
         {current.estado_pedido === "PENDIENTE_PAGO" && (
           <Link to={`/pedido/${current.order_id}/pagar`} class="button button--primary button--block">

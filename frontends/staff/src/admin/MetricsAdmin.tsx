@@ -41,6 +41,8 @@ import {
   isEmpty,
   presetRange,
   queryFromFilters,
+  quoteAccuracyNote,
+  quoteAccuracyText,
   rangeText,
   share,
   slaLevel,
@@ -124,6 +126,7 @@ function OrderStats({ summary }: { summary: MetricsSummary }) {
     ["Ventas", soles(summary.revenue_cents)],
     ["Ticket promedio", summary.average_ticket_cents === null ? "—" : soles(summary.average_ticket_cents)],
   ];
+  const accuracy = quoteAccuracyNote(summary.quote);
   return (
     <section aria-labelledby="pedidos-ventas">
       <h2 id="pedidos-ventas" class="visually-hidden">
@@ -136,6 +139,13 @@ function OrderStats({ summary }: { summary: MetricsSummary }) {
             <dd>{value}</dd>
           </div>
         ))}
+        <div class="card stat">
+          <dt>Error de la hora estimada</dt>
+          <dd>
+            {quoteAccuracyText(summary.quote)}
+            <span class="small muted stat__note">{accuracy}</span>
+          </dd>
+        </div>
       </dl>
     </section>
   );

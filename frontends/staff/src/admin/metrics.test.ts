@@ -17,6 +17,8 @@ import {
   isEmpty,
   presetRange,
   queryFromFilters,
+  quoteAccuracyNote,
+  quoteAccuracyText,
   rangeProblem,
   rangeText,
   slaLevel,
@@ -214,5 +216,20 @@ describe("cancellation reasons", () => {
     expect(cancellationReason("expired_unpaid")).toBe("Venció sin pagar");
     expect(cancellationReason("admin")).toMatch(/^Un administrador/);
     expect(cancellationReason("nuevo_motivo")).toBe("nuevo_motivo");
+  });
+});
+
+describe("the ready-time quotes' accuracy", () => {
+  test("is the median absolute error in minutes, over the delivered orders that were quoted", () => {
+    const quote = { quoted: 3, median_abs_error_minutes: 2, mean_abs_error_minutes: 3.8 };
+    expect(quoteAccuracyText(quote)).toBe("± 2 min");
+    expect(quoteAccuracyNote(quote)).toBe("mediana de 3 pedidos entregados");
+    expect(quoteAccuracyNote({ ...quote, quoted: 1 })).toBe("mediana de 1 pedido entregado");
+  });
+
+  test("says nothing was measured when no quoted order was delivered (or the API predates it)", () => {
+    expect(quoteAccuracyText({ quoted: 0, median_abs_error_minutes: null, mean_abs_error_minutes: null })).toBe("—");
+    expect(quoteAccuracyText(undefined)).toBe("—");
+    expect(quoteAccuracyNote(undefined)).toBe("sin pedidos entregados con hora estimada");
   });
 });

@@ -40,6 +40,15 @@ export interface DayMetrics {
   cancelled: number;
   revenue_cents: number;
   stages: Partial<Record<Stage, DayStage>>;
+  /** The ready-time quote's median absolute error that day, in minutes (null: no quoted order delivered). */
+  quote_median_error_minutes?: number | null;
+}
+
+/** How far the ready-time quotes given at payment were from the actual delivery (services/metricas/quotes.py). */
+export interface QuoteAccuracy {
+  quoted: number;
+  median_abs_error_minutes: number | null;
+  mean_abs_error_minutes: number | null;
 }
 
 export interface MetricsSummary {
@@ -53,6 +62,7 @@ export interface MetricsSummary {
   cancellations: { reason: string; count: number }[];
   stages: StageMetrics[];
   days: DayMetrics[];
+  quote?: QuoteAccuracy | null;
 }
 
 export interface EmployeeMetrics {
@@ -233,6 +243,18 @@ export function decimal(value: number): string {
 /** `25%` */
 export function share(part: number, total: number): string {
   return percent.format(total > 0 ? part / total : 0);
+}
+
+/** The quotes' accuracy card: `± 2 min` (the median absolute error), `—` when no quoted order was delivered. */
+export function quoteAccuracyText(quote: QuoteAccuracy | null | undefined): string {
+  if (!quote || quote.median_abs_error_minutes === null) return "—";
+  return `± ${whole.format(quote.median_abs_error_minutes)} min`;
+}
+
+/** What the card's number is made of: `mediana de 3 pedidos entregados`. */
+export function quoteAccuracyNote(quote: QuoteAccuracy | null | undefined): string {
+  const quoted = quote?.quoted ?? 0;
+  return quoted === 0 ? "sin pedidos entregados con hora estimada" : `mediana de ${whole.format(quoted)} ${quoted === 1 ? "pedido entregado" : "pedidos entregados"}`;
 }
 
 /** A time in a stage: `45 s`, `7 min 05 s`, `1 h 02 min`; `—` when nothing was counted. */
