@@ -57,7 +57,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Lint and synth run side by side (each mostly one core). Then three pytest workers on the two cores: the
-# local cloud's end-to-end tests in one, the browser tests then the API checks (matrix, fuzzer) in another,
+# local cloud's end-to-end tests then the fuzzer in one, the browser tests then the access matrix in another,
 # each on its worker's local cloud, and the unit and infra tests in the third, while the others wait on
 # their clouds (tests/conftest.py).
 test: install

@@ -44,7 +44,9 @@ def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:
 # (group, by path prefix): lane (the worker it belongs to) and its place in that lane.
 WORKER_GROUPS = {
     "tests/e2e/test_access_matrix.py": ("api checks", 1, 1),
-    "tests/e2e/test_fuzz.py": ("api checks", 1, 1),
+    # The fuzzer after the end-to-end tests on their cloud (pytest_collection_modifyitems puts it last): the browser
+    # lane with the access matrix is the longer one.
+    "tests/e2e/test_fuzz.py": ("e2e", 0, 0),
     "tests/e2e/": ("e2e", 0, 0),
     "tests/browser/": ("browser", 1, 0),
     # The tests that synthesize the app (dev_app, prod_app: about 15 s of CPU each per process) in one worker, so
@@ -59,9 +61,9 @@ def _group(nodeid: str) -> tuple[str, int, int] | None:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``-n 3 --dist loadgroup``: the end-to-end tests run whole in the first worker; the browser tests, then
-    the API checks (the access matrix and the fuzzer, which changes the demo data at random, so it goes last) in
-    the second, each on that worker's one local cloud; the third runs the tests that synthesize the app (infra), then
+    """Under ``-n 3 --dist loadgroup``: the end-to-end tests, then the fuzzer (which changes the demo data at random,
+    so it goes last), run whole in the first worker; the browser tests, then the access matrix, in the second, each
+    on that worker's one local cloud; the third runs the tests that synthesize the app (infra), then
     the unit tests, in the time the first two spend waiting on their clouds (two cores: the cloud workers wait more
     than they compute). Any worker takes unit tests once its own lane is done.
 

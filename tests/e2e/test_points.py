@@ -72,7 +72,7 @@ def test_a_delivered_order_credits_its_points_once_over_the_bus_and_a_refund_tak
     _put(contracts.ORDER_STATUS_CHANGED, delivered)
 
     # Then the customer holds exactly its points, credited once, and the tenant's admin sees the same
-    credited = eventually(lambda: (s := _statement(cloud, customer))["balance"] == POINTS and s)
+    credited = eventually(lambda: (s := _statement(cloud, customer))["balance"] == POINTS and s["items"] and s)
     admin = issue_token(cloud, TENANT, subject_id=f"admin-{user_id}", kind="employee", rol="admin")
     seen = call(cloud, "GET", f"clientes/{user_id}/puntos", token=admin)
     assert seen.status_code == 200 and seen.json()["balance"] == POINTS
@@ -83,6 +83,7 @@ def test_a_delivered_order_credits_its_points_once_over_the_bus_and_a_refund_tak
     _put(contracts.ORDER_OVERDUE, refunded)
 
     # Then the points are taken back, and the ledger shows both movements, newest first (the replay added none)
-    reversed_ = eventually(lambda: (s := _statement(cloud, customer))["balance"] == 0 and s)
+    # (the statement's balance and ledger are two reads, not one snapshot: wait until both show the reversal)
+    reversed_ = eventually(lambda: (s := _statement(cloud, customer))["balance"] == 0 and len(s["items"]) == 2 and s)
     assert [(e["order_id"], e["movement"], e["points"]) for e in credited["items"]] == [(order_id, "credit", POINTS)]
     assert [(e["movement"], e["points"]) for e in reversed_["items"]] == [("reversal", -POINTS), ("credit", POINTS)]
