@@ -55,10 +55,16 @@ def merge(schemas: dict[str, dict[str, Any]], *, title: str, version: str, serve
     }
     if server_url:
         document["servers"] = [{"url": server_url}]
-    for schema in schemas.values():
+    components = document["components"]["schemas"]
+    for module, schema in schemas.items():
         for path, operations in schema.get("paths", {}).items():
             document["paths"].setdefault(path, {}).update(operations)
-        document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+        for name, component in schema.get("components", {}).get("schemas", {}).items():
+            # One name, one schema: two services' different models of one name would leave the document describing
+            # one route's answer with the other's model (the last merged would win).
+            if components.get(name, component) != component:
+                raise ValueError(f"{module} and another service both name a different schema {name!r}: rename one")
+            components[name] = component
     _link_ids(document)
     return document
 

@@ -27,10 +27,10 @@ from empleados.models import (
     ActivateRequest,
     AlertPreferences,
     AlertPreferencesPatch,
-    Deactivated,
     Employee,
     EmployeeCreate,
     EmployeeCreated,
+    EmployeeDeactivated,
     EmployeePage,
     EmployeePatch,
 )
@@ -90,7 +90,7 @@ def update_employee(employee_id: EmployeeId, body: EmployeePatch) -> Employee:
 
 
 @empleados.delete("/empleados/<employee_id>", middlewares=requires("admin"))
-def deactivate_employee(employee_id: EmployeeId) -> Deactivated:
+def deactivate_employee(employee_id: EmployeeId) -> EmployeeDeactivated:
     return logic.deactivate_employee(
         caller(app),
         employee_id,

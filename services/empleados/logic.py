@@ -31,10 +31,10 @@ from empleados.models import (
     ActivateRequest,
     AlertPreferences,
     AlertPreferencesPatch,
-    Deactivated,
     Employee,
     EmployeeCreate,
     EmployeeCreated,
+    EmployeeDeactivated,
     EmployeePage,
     EmployeePatch,
     EmployeeRecord,
@@ -227,7 +227,7 @@ def deactivate_employee(
     sessions: SessionStore,
     sockets: SessionSockets,
     now: datetime,
-) -> Deactivated:
+) -> EmployeeDeactivated:
     """Status ``inactive`` and every token (sessions and pending invitations) revoked."""
     if employee_id == principal.subject_id:
         raise Conflict("An admin cannot deactivate itself", code="self_change")
@@ -235,7 +235,7 @@ def deactivate_employee(
     dal.update(principal.tenant_id, employee_id, set_values={"status": "inactive", "updated_at": iso(now)})
     revoked = sessions.revoke_all(principal.tenant_id, employee_id)
     sockets.close_all(principal.tenant_id, employee_id)
-    return Deactivated(employee_id=employee_id, revoked_tokens=revoked)
+    return EmployeeDeactivated(employee_id=employee_id, revoked_tokens=revoked)
 
 
 def activate(request: ActivateRequest, *, dal: EmployeesDal, sessions: SessionStore, now: datetime) -> Activated:

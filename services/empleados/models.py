@@ -92,7 +92,7 @@ class Activated(BaseModel):
     status: Literal["active"] = "active"
 
 
-class Deactivated(BaseModel):
+class EmployeeDeactivated(BaseModel):
     employee_id: str
     status: Literal["inactive"] = "inactive"
     revoked_tokens: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from localcloud.openapi import merge, operations, schemas_of
 
 
@@ -22,3 +24,21 @@ def test_merged_document_is_valid_openapi(dev_app) -> None:
     document = merge(schemas_of(modules), title="Bembos API", version="test")
     validate(document)
     assert ("GET", "/health") in operations(document)
+
+
+def test_two_services_cannot_give_one_schema_name_two_meanings() -> None:
+    # (usuarios' and empleados' Deactivated were both "Deactivated": the merged document described DELETE /perfil's
+    # answer with the employee's model, so the docs and the fuzzer's response checks read the wrong one)
+    same = {"type": "object", "properties": {"status": {"type": "string"}}}
+    alike = {
+        "a.handler": {"components": {"schemas": {"Gone": same}}},
+        "b.handler": {"components": {"schemas": {"Gone": same}}},
+    }
+    assert merge(alike, title="t", version="1")["components"]["schemas"]["Gone"] == same
+    other = {"type": "object", "properties": {"employee_id": {"type": "string"}}}
+    clash = {
+        "a.handler": {"components": {"schemas": {"Gone": same}}},
+        "b.handler": {"components": {"schemas": {"Gone": other}}},
+    }
+    with pytest.raises(ValueError, match="'Gone'"):
+        merge(clash, title="t", version="1")
