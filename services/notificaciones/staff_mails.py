@@ -34,6 +34,7 @@ from core.clock import from_iso
 from core.dynamo import from_item
 from notificaciones.dal import DependencyError
 from notificaciones.models import Email
+from notificaciones.order_mails import OrderEventDetail
 from notificaciones.templates import _html, _text, format_datetime
 
 Renderer = Callable[[Mapping[str, Any]], Email | None]
@@ -185,18 +186,6 @@ def recipients(members: Iterable[StaffMember], contact: str | None = None) -> tu
     return tuple(dict.fromkeys(chosen))
 
 
-class OrderDetail(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    tenant_id: str
-    order_id: str
-    location_id: str | None = None
-    estado_pedido: str
-    at: str | None = None
-    reason: str | None = None
-    by: str | None = None
-
-
 def _when(value: str | None) -> str:
     return format_datetime(from_iso(value)) if value else "-"
 
@@ -220,7 +209,7 @@ _CANCEL_HTML = Template("""<p>Hola:</p>
 <p>Si estaba pagado, su pago se devuelve al cliente.</p>""")
 
 
-def cancelled(event: OrderDetail, *, staff: StaffDirectory) -> Email | None:
+def cancelled(event: OrderEventDetail, *, staff: StaffDirectory) -> Email | None:
     tenant, contact = staff.tenant(event.tenant_id)
     to = recipients(staff.admins(event.tenant_id), contact)
     if not to:
@@ -248,7 +237,7 @@ _ENTERED_HTML = Template("""<p>Hola:</p>
 <p>Lo encuentras en tu bandeja de $stage.</p>""")
 
 
-def entered_stage(event: OrderDetail, *, staff: StaffDirectory) -> Email | None:
+def entered_stage(event: OrderEventDetail, *, staff: StaffDirectory) -> Email | None:
     if not event.location_id:
         return None
     to = recipients(staff.at_location(event.tenant_id, event.location_id, ROLE_OF_STAGE[event.estado_pedido]))
@@ -262,7 +251,7 @@ def entered_stage(event: OrderDetail, *, staff: StaffDirectory) -> Email | None:
 
 
 def order_status(detail: Mapping[str, Any], *, staff: StaffDirectory) -> Email | None:
-    event = OrderDetail.model_validate(detail)
+    event = OrderEventDetail.model_validate(detail)
     if event.estado_pedido == contracts.CANCELADO:
         return cancelled(event, staff=staff)
     if event.estado_pedido in ROLE_OF_STAGE:
@@ -285,7 +274,7 @@ _OVERDUE_HTML = Template("""<p>Hola:</p>
 
 
 def overdue(detail: Mapping[str, Any], *, staff: StaffDirectory) -> Email | None:
-    event = OrderDetail.model_validate(detail)
+    event = OrderEventDetail.model_validate(detail)
     tenant, contact = staff.tenant(event.tenant_id)
     members = staff.admins(event.tenant_id)
     rol = ROLE_OF_STAGE.get(event.estado_pedido)
