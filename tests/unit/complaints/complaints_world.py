@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from function_env import function_environment
 from moto import mock_aws
 from queue_events import Context
 from rest_events import rest_event
@@ -99,21 +100,18 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "reclamaciones",
-        "POWERTOOLS_METRICS_NAMESPACE": "bembos-test",
-        "COMPLAINTS_TABLE": TABLES["reclamaciones"],
-        "USERS_TABLE": TABLES["usuarios"],
-        "ORDERS_TABLE": TABLES["pedidos"],
-        "LOCATIONS_TABLE": TABLES["locales"],
-        "TENANTS_TABLE": TABLES["tenants"],
-        "EVENT_BUS_NAME": "t-eventos",
-    }.items():
-        monkeypatch.setenv(key, value)
+    function_environment(
+        monkeypatch,
+        "reclamaciones",
+        {
+            "COMPLAINTS_TABLE": TABLES["reclamaciones"],
+            "USERS_TABLE": TABLES["usuarios"],
+            "ORDERS_TABLE": TABLES["pedidos"],
+            "LOCATIONS_TABLE": TABLES["locales"],
+            "TENANTS_TABLE": TABLES["tenants"],
+            "EVENT_BUS_NAME": "t-eventos",
+        },
+    )
     from reclamos import handler, runtime
 
     monkeypatch.setattr(handler, "utc_now", lambda: NOW)

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from function_env import function_environment
 from moto import mock_aws
 from queue_events import Context, sqs_batch
 from rest_events import rest_event
@@ -70,18 +71,15 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "metricas",
-        "POWERTOOLS_METRICS_NAMESPACE": "bembos-test",
-        "METRICS_TABLE": METRICS,
-        "TENANTS_TABLE": TENANTS,
-        **{contracts.STAGES[state].table_setting: name for state, name in STAGE_TABLES.items()},
-    }.items():
-        monkeypatch.setenv(key, value)
+    function_environment(
+        monkeypatch,
+        "metricas",
+        {
+            "METRICS_TABLE": METRICS,
+            "TENANTS_TABLE": TENANTS,
+            **{contracts.STAGES[state].table_setting: name for state, name in STAGE_TABLES.items()},
+        },
+    )
     from metricas import consumer, handler, runtime
 
     monkeypatch.setattr(consumer, "utc_now", lambda: NOW)

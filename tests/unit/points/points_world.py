@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from function_env import function_environment
 from moto import mock_aws
 from queue_events import Context, eventbridge, sqs_batch
 from rest_events import rest_event
@@ -108,18 +109,15 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "puntos",
-        "POWERTOOLS_METRICS_NAMESPACE": "bembos-test",
-        "POINTS_TABLE": POINTS,
-        "ORDERS_TABLE": ORDERS,
-        "USERS_TABLE": USERS,
-    }.items():
-        monkeypatch.setenv(key, value)
+    function_environment(
+        monkeypatch,
+        "puntos",
+        {
+            "POINTS_TABLE": POINTS,
+            "ORDERS_TABLE": ORDERS,
+            "USERS_TABLE": USERS,
+        },
+    )
     from puntos import runtime
 
     runtime.reset()
