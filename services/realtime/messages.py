@@ -17,7 +17,6 @@ and one of their own sent messages, merged newest first.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import uuid
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from core import dynamo
 from core.clock import iso
 from core.errors import Forbidden, ValidationFailed
 from core.observability import logger
@@ -289,23 +289,22 @@ def _location_for(principal: Principal, location_id: str | None) -> str | None:
 
 
 def encode_cursor(tenant_id: str, last: Message) -> str:
-    raw = json.dumps({"t": tenant_id, "k": f"{last.at}#{last.id}"}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """The page's last message, as an opaque cursor of the caller's tenant (``core.dynamo``'s encoding)."""
+    return str(dynamo.encode_cursor(dynamo.to_item({"tenant_id": tenant_id, "before": f"{last.at}#{last.id}"})))
 
 
 _CURSOR_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9:.]+Z#[A-Za-z0-9-]{1,64}$")
 
 
 def decode_cursor(cursor: str | None, tenant_id: str) -> str | None:
-    if not cursor:
+    """``<at>#<id>`` of the message a page starts after; a cursor of another tenant or a forged one is a 422."""
+    key = dynamo.decode_cursor(cursor, tenant_id=tenant_id)
+    if key is None:
         return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("The page cursor is not valid", code="invalid_cursor") from exc
-    if not isinstance(value, dict) or value.get("t") != tenant_id or not _CURSOR_KEY.match(str(value.get("k"))):
+    before = dynamo.from_item(key).get("before")
+    if not isinstance(before, str) or not _CURSOR_KEY.match(before):
         raise ValidationFailed("The page cursor is not valid", code="invalid_cursor")
-    return str(value["k"])
+    return before
 
 
 def contacts(principal: Principal, *, location_id: str | None, dal: History) -> Contacts:
