@@ -15,12 +15,13 @@ help:
 	@echo "make dev     run the whole platform locally (the local cloud) with demo data"
 	@echo "make test    install everything, lint, synthesize and run every test"
 	@echo "make web     build the two web apps (frontends/dist)"
-	@echo "make synth   cdk synth (STAGE=dev|prod)"
+	@echo "make synth   cdk synth (STAGE=dev|staging|prod)"
 	@echo "make lint    ruff + mypy"
 	@echo "make bench   benchmarks through the local cloud (table + JSON)"
 	@echo "make load    rush hour through the local cloud over HTTP (ORDERS=500), checked exactly once"
 	@echo "make fuzz    the API fuzzer at length (FUZZ_EXAMPLES=100 per operation; make test runs a few)"
-	@echo "make deploy  cdk deploy --all (STAGE=dev|prod; needs AWS credentials)"
+	@echo "make diff    cdk diff --all against the deployed stage (STAGE=dev|staging|prod; needs AWS credentials)"
+	@echo "make deploy  cdk deploy --all (STAGE=dev|staging|prod; needs AWS credentials)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt services/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK entry point: one platform per stage (``cdk synth -c stage=dev|prod``), its tenants, cdk-nag.
+"""CDK entry point: one platform per stage (``cdk synth -c stage=dev|staging|prod``), its tenants, cdk-nag.
 
 Onboarding a tenant is adding one ``Tenant(...)`` below: its settings, locations and
 first admin become data in the shared tables (see ``constructs/tenant.py``).

@@ -113,7 +113,7 @@ class ServiceFunction(Construct):
             "POWERTOOLS_SERVICE_NAME": service,
             "POWERTOOLS_METRICS_NAMESPACE": stage.metrics_namespace,
             "METRICS_TENANT_DIMENSION": "true" if stage.metrics_tenant_dimension else "false",
-            "POWERTOOLS_LOG_LEVEL": "INFO" if stage.is_prod else "DEBUG",
+            "POWERTOOLS_LOG_LEVEL": "INFO" if stage.production_like else "DEBUG",
             "POWERTOOLS_LOGGER_LOG_EVENT": "false",
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }

@@ -1,4 +1,4 @@
-"""A stage's settings (dev, prod), read once from the CDK context (``cdk.json`` -> ``stages``)."""
+"""A stage's settings (dev, staging, prod), read once from the CDK context (``cdk.json`` -> ``stages``)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,16 @@ _RETENTION = {
 
 @dataclass(frozen=True)
 class StageConfig:
-    """What differs between dev and prod; everything else is the same app."""
+    """What differs between stages; everything else is the same app.
+
+    ``production_like`` stages (staging, prod) run as prod does: point-in-time recovery, versioned images,
+    INFO logs, no customer data in the workflow's logs, an alarm e-mail required. ``retain_data`` alone decides
+    whether a deploy may destroy data (retained tables and buckets, deletion and termination protection):
+    staging behaves like prod and can still be torn down and rebuilt."""
 
     name: str
     retain_data: bool
+    production_like: bool
     log_retention_days: int
     alarm_email: str
     allowed_origins: tuple[str, ...]
@@ -42,8 +48,9 @@ class StageConfig:
         return f"{PROJECT}-{self.name}"
 
     @property
-    def is_prod(self) -> bool:
-        return self.name == "prod"
+    def amplify_stage(self) -> str:
+        """Amplify Hosting's label of the stage's branches (it tunes nothing; the console shows it)."""
+        return {"prod": "PRODUCTION", "staging": "BETA"}.get(self.name, "DEVELOPMENT")
 
     @property
     def metrics_namespace(self) -> str:
@@ -89,6 +96,7 @@ class StageConfig:
         return cls(
             name=name,
             retain_data=bool(raw["retain_data"]),
+            production_like=bool(raw["production_like"]),
             log_retention_days=int(raw["log_retention_days"]),
             alarm_email=str(raw.get("alarm_email", "")),
             allowed_origins=tuple(raw["allowed_origins"]),

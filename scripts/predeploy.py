@@ -7,7 +7,7 @@ cannot work.
 - every secret the stage reads exists and holds its keys: ``<prefix>/smtp/gmail`` (``username``, ``password``:
   a Gmail app password) and each tenant's ``mercadopago_secret_name`` (``access_token``, ``public_key``,
   ``webhook_secret``), taken from the ``Tenant(...)`` instances of ``app.py``;
-- prod has somewhere to send alarms (``alarm_email`` in ``cdk.json``).
+- a production-like stage (staging, prod) has somewhere to send alarms (``alarm_email`` in ``cdk.json``).
 """
 
 from __future__ import annotations
@@ -61,6 +61,13 @@ def secret_problems(client: Any, required: dict[str, tuple[str, ...]]) -> list[s
     return problems
 
 
+def settings_problems(stage: Any) -> list[str]:
+    """What is missing from the stage's settings in ``cdk.json`` for a deploy (``stage``: a ``StageConfig``)."""
+    if stage.production_like and not stage.alarm_email:
+        return [f"stages.{stage.name}.alarm_email is empty in cdk.json: alarms would reach nobody"]
+    return []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stage", default="dev")
@@ -78,8 +85,7 @@ def main() -> None:
         problems.append(f"the credentials are for account {identity['Account']}, CDK_DEFAULT_ACCOUNT says {expected}")
     required, stage = required_secrets(args.stage)
     problems += secret_problems(boto3.client("secretsmanager"), required)
-    if stage.is_prod and not stage.alarm_email:
-        problems.append("stages.prod.alarm_email is empty in cdk.json: alarms would reach nobody")
+    problems += settings_problems(stage)
     if problems:
         sys.exit("make deploy refused:\n  - " + "\n  - ".join(problems))
     print(f"make deploy: account {identity['Account']} ready for {args.stage} ({len(required)} secrets checked)")

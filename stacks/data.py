@@ -51,9 +51,9 @@ class DataStack(cdk.Stack):
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=self.stage.is_prod
+                point_in_time_recovery_enabled=self.stage.production_like
             ),
-            deletion_protection=self.stage.is_prod,
+            deletion_protection=self.stage.retain_data,
             removal_policy=self.stage.removal_policy,
             time_to_live_attribute=schema.ttl,
         )
@@ -66,11 +66,11 @@ class DataStack(cdk.Stack):
                 else None,
                 projection_type=dynamodb.ProjectionType.ALL,
             )
-        if not self.stage.is_prod:
+        if not self.stage.production_like:
             acknowledge(
                 table,
                 "AwsSolutions-DDB3",
-                "dev stage: data is disposable demo data; prod enables point-in-time recovery.",
+                "dev stage: data is disposable demo data; staging and prod enable point-in-time recovery.",
             )
         return table
 
@@ -98,7 +98,7 @@ class DataStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            versioned=self.stage.is_prod,
+            versioned=self.stage.production_like,
             server_access_logs_bucket=logs_bucket,
             server_access_logs_prefix="images/",
             removal_policy=self.stage.removal_policy,

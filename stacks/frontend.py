@@ -72,7 +72,7 @@ class FrontendStack(cdk.Stack):
                 ],
             )
             site = s3_assets.Asset(self, f"{folder.capitalize()}Site", path=str(built))
-            app.add_branch("main", asset=site, stage="PRODUCTION" if stage.is_prod else "DEVELOPMENT")
+            app.add_branch("main", asset=site, stage=stage.amplify_stage)
             self.apps[folder] = app
             self.urls[folder] = f"https://main.{app.default_domain}"
             cdk.CfnOutput(self, f"{folder.capitalize()}AppUrl", value=self.urls[folder])

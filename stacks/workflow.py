@@ -52,8 +52,8 @@ class WorkflowStack(cdk.Stack):
             logs=sfn.LogOptions(
                 destination=log_group,
                 level=sfn.LogLevel.ALL,
-                # Execution data carries customer details: keep it out of prod logs.
-                include_execution_data=not stage.is_prod,
+                # Execution data carries customer details: keep it out of staging's and prod's logs.
+                include_execution_data=not stage.production_like,
             ),
         )
         acknowledge(

@@ -114,6 +114,11 @@ def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
 
 
+@pytest.fixture(scope="session")
+def staging_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize("staging", tmp_path_factory.mktemp("cdk-staging"))
+
+
 # What the dev stage's assembly is built from (make synth runs after make web).
 ASSEMBLY_SOURCES = ("app.py", "cdk.json", "stacks", "constructs", "workflow", "services", "frontends/dist")
 

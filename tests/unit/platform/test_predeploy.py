@@ -1,13 +1,16 @@
-"""``make deploy`` refuses a stage whose secrets are missing or incomplete, and says which."""
+"""``make deploy`` refuses a stage whose secrets are missing or incomplete, or a production-like stage that
+would send its alarms nowhere, and says which."""
 
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import boto3
+import pytest
 from moto import mock_aws
 
-from scripts.predeploy import MERCADOPAGO_KEYS, SMTP_KEYS, secret_problems
+from scripts.predeploy import MERCADOPAGO_KEYS, SMTP_KEYS, secret_problems, settings_problems
 
 REQUIRED = {"bembos-prod/smtp/gmail": SMTP_KEYS, "bembos-prod/mercadopago/bembos-a": MERCADOPAGO_KEYS}
 
@@ -33,3 +36,22 @@ def test_complete_secrets_pass() -> None:
             client.create_secret(Name=name, SecretString=json.dumps(dict.fromkeys(keys, "value")))
 
         assert secret_problems(client, REQUIRED) == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "production_like", "alarm_email", "refused"),
+    [
+        ("staging", True, "", True),
+        ("prod", True, "", True),
+        ("prod", True, "alertas@bembos.com.pe", False),
+        ("dev", False, "", False),
+    ],
+)
+def test_a_production_like_stage_needs_an_alarm_email(stage, production_like, alarm_email, refused) -> None:
+    config = SimpleNamespace(name=stage, production_like=production_like, alarm_email=alarm_email)
+
+    problems = settings_problems(config)
+
+    assert problems == (
+        [f"stages.{stage}.alarm_email is empty in cdk.json: alarms would reach nobody"] if refused else []
+    )
