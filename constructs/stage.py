@@ -10,8 +10,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from core import contracts
-
 PROJECT = "bembos"
 VERSION = "0.1.0"
 
@@ -55,6 +53,9 @@ class TierLimits:
 
 def _tenant_tiers(raw: Any, *, stage_rate: int, stage_burst: int) -> tuple[TierLimits, ...]:
     """``stages.<stage>.tenant_tiers``: exactly one entry per tier of ``contracts.TENANT_TIERS``."""
+    # Here, not at the top: every construct imports this module, and they import without services/ on the path.
+    from core import contracts
+
     if not isinstance(raw, Mapping) or set(raw) != set(contracts.TENANT_TIERS):
         found = sorted(raw) if isinstance(raw, Mapping) else raw
         raise ValueError(f"tenant_tiers must define exactly the tiers {list(contracts.TENANT_TIERS)}, not {found}")
