@@ -349,6 +349,10 @@ class UsagePlanGate:
         self._used: dict[tuple[str, str], tuple[tuple[int, ...], int]] = {}  # (plan, key) -> (window, count)
         self._lock = asyncio.Lock()
 
+    def reread(self) -> None:
+        """The keys changed (the tenant provisioner ran): read them again at the next request."""
+        self._read_at = None
+
     async def admit(self, key: str | None) -> _AuthOutcome | None:
         async with self._lock:  # one reader of moto at a time; the buckets' updates are atomic anyway
             now = self._clock()
@@ -729,6 +733,12 @@ class Gateway:
     connections: dict[str, _Connection] = field(default_factory=dict)
 
     # -- REST -------------------------------------------------------------------------------
+
+    def reread_usage_keys(self) -> None:
+        """Read the API keys and their plans again at the next keyed request (instead of within a second)."""
+        for api in self.rest_apis:
+            if api.gate is not None:
+                api.gate.reread()
 
     async def rest_by_id(self, request: Request) -> Response:
         api_id, stage = request.path_params["api_id"], request.path_params["stage"]
