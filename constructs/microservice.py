@@ -104,6 +104,7 @@ class Microservice(Construct):
             authorization_type=apigw.AuthorizationType.NONE if route.public else apigw.AuthorizationType.CUSTOM,
             authorizer=None if route.public else endpoint.authorizer,
             request_validator=endpoint.validator,
+            api_key_required=not route.public,  # the tenant's key, from the authorizer (constructs/usage_plans.py)
         )
         acknowledge(method, "AwsSolutions-COG4", _LAMBDA_AUTHORIZER_REASON)
         if route.public:

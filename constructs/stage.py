@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
@@ -23,6 +25,47 @@ _RETENTION = {
 
 
 @dataclass(frozen=True)
+class TierLimits:
+    """A tenant tier's API limits (its usage plan): each tenant's own token bucket, and optionally its requests per
+    day. The stage's throttle stays the ceiling of all tenants together, so no tier may exceed it."""
+
+    tier: str
+    rate_limit: float  # requests per second, steady state
+    burst_limit: int  # the bucket's size: requests at once
+    daily_quota: int | None = None  # requests per day (UTC), or no quota
+
+    @classmethod
+    def parse(cls, tier: str, raw: Any, *, stage_rate: int, stage_burst: int) -> TierLimits:
+        where = f"tenant_tiers.{tier}"
+        if not isinstance(raw, Mapping) or set(raw) - {"rate_limit", "burst_limit", "daily_quota"}:
+            raise ValueError(f"{where} must be an object of rate_limit, burst_limit and optionally daily_quota")
+        rate, burst, quota = raw.get("rate_limit"), raw.get("burst_limit"), raw.get("daily_quota")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= stage_rate:
+            raise ValueError(f"{where}.rate_limit must be a number above 0 and at most the stage's {stage_rate}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or not 0 < burst <= stage_burst:
+            raise ValueError(
+                f"{where}.burst_limit must be a whole number above 0 and at most the stage's {stage_burst}"
+            )
+        if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota <= 0):
+            raise ValueError(f"{where}.daily_quota must be a whole number above 0, or null for none")
+        return cls(tier=tier, rate_limit=float(rate), burst_limit=burst, daily_quota=quota)
+
+
+def _tenant_tiers(raw: Any, *, stage_rate: int, stage_burst: int) -> tuple[TierLimits, ...]:
+    """``stages.<stage>.tenant_tiers``: exactly one entry per tier of ``contracts.TENANT_TIERS``."""
+    # Here, not at the top: every construct imports this module, and they import without services/ on the path.
+    from core import contracts
+
+    if not isinstance(raw, Mapping) or set(raw) != set(contracts.TENANT_TIERS):
+        found = sorted(raw) if isinstance(raw, Mapping) else raw
+        raise ValueError(f"tenant_tiers must define exactly the tiers {list(contracts.TENANT_TIERS)}, not {found}")
+    return tuple(
+        TierLimits.parse(tier, raw[tier], stage_rate=stage_rate, stage_burst=stage_burst)
+        for tier in contracts.TENANT_TIERS
+    )
+
+
+@dataclass(frozen=True)
 class StageConfig:
     """What differs between stages; everything else is the same app.
 
@@ -39,6 +82,8 @@ class StageConfig:
     allowed_origins: tuple[str, ...]
     api_throttle_rate: int
     api_throttle_burst: int
+    # Each tenant tier's API limits (one usage plan per tier), in contracts.TENANT_TIERS' order.
+    tenant_tiers: tuple[TierLimits, ...] = ()
     # Business metrics per tenant too (a CloudWatch metric per name and tenant), or the platform's totals only.
     metrics_tenant_dimension: bool = True
 
@@ -93,6 +138,7 @@ class StageConfig:
         raw = stages[name]
         if raw["log_retention_days"] not in _RETENTION:
             raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
+        rate, burst = int(raw["api_throttle_rate"]), int(raw["api_throttle_burst"])
         return cls(
             name=name,
             retain_data=bool(raw["retain_data"]),
@@ -100,7 +146,8 @@ class StageConfig:
             log_retention_days=int(raw["log_retention_days"]),
             alarm_email=str(raw.get("alarm_email", "")),
             allowed_origins=tuple(raw["allowed_origins"]),
-            api_throttle_rate=int(raw["api_throttle_rate"]),
-            api_throttle_burst=int(raw["api_throttle_burst"]),
+            api_throttle_rate=rate,
+            api_throttle_burst=burst,
+            tenant_tiers=_tenant_tiers(raw.get("tenant_tiers"), stage_rate=rate, stage_burst=burst),
             metrics_tenant_dimension=bool(raw.get("metrics_tenant_dimension", True)),
         )

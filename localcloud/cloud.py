@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -52,7 +53,7 @@ from localcloud import mailbox as mailbox_module
 from localcloud.aws_proxy import AwsProxy, function_access_key
 from localcloud.console import INTERNAL_HEADER, AccessLog
 from localcloud.esm import STANDARD_QUEUE_POLLERS, EventSourcePoller
-from localcloud.gateway import create_gateway
+from localcloud.gateway import MotoUsageKeys, create_gateway
 from localcloud.iam import Arns
 from localcloud.lambda_runtime import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_CONCURRENCY, LambdaRuntime
 from localcloud.model import Assembly, FunctionSpec
@@ -326,8 +327,14 @@ class LocalCloud:
         )
         self._stoppers.append(self.runtime.close)
 
+        plan_ids = [plan.plan_id for api in self.assembly.rest_apis for plan in api.usage_plans]
         gateway = create_gateway(
-            self.assembly.rest_apis, self.assembly.websocket_apis, self.runtime, region=REGION, account_id=ACCOUNT_ID
+            self.assembly.rest_apis,
+            self.assembly.websocket_apis,
+            self.runtime,
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            usage_keys=MotoUsageKeys(boto3.client("apigateway", endpoint_url=aws, region_name=REGION), plan_ids),
         )
         self.gateway = gateway.state.gateway
         app = AccessLog(Starlette(routes=self._routes(gateway)))
@@ -439,8 +446,13 @@ class LocalCloud:
     def output(self, stack: str, key: str) -> str:
         return self.assembly.outputs[f"{stack}.{key}"]
 
+    @property
+    def prefix(self) -> str:
+        """The stage's prefix of physical names (StageConfig.prefix)."""
+        return f"bembos-{STAGE}"
+
     def table(self, short_name: str) -> str:
-        return f"bembos-{STAGE}-{short_name}"
+        return f"{self.prefix}-{short_name}"
 
     def emulator_pid(self) -> int:
         """The process id of the AWS emulator (moto's server), 0 when it is not running."""

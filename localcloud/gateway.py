@@ -27,6 +27,14 @@ Deliberate simplifications, each as API Gateway behaves unless noted:
   ``binaryMediaTypes`` are not modelled); a proxy result with ``isBase64Encoded`` is decoded.
 - WebSocket messages of one connection are handled one after another; the return value
   of a message route is ignored (no route responses are configured in this platform).
+- Usage plans (REST): a method with ``ApiKeyRequired`` takes the API key its authorizer returned as
+  ``usageIdentifierKey`` (the platform's key source is ``AUTHORIZER``; an ``x-api-key`` header is not read).
+  A key that is missing, unknown, disabled or in no plan of the API's stage answers 403 ``Forbidden``; else
+  the key's own token bucket of its plan's rate and burst (and the plan's quota) admits the request or answers
+  429 without calling the function. The keys and their plans are read from moto (``usage_keys``, refreshed
+  every ``KEY_REFRESH_SECONDS``: a key created or moved by the provisioner counts within that); the limits
+  from the template. No stage-level or account-level throttle is modelled, and the bucket is exact where
+  API Gateway's is best effort.
 """
 
 from __future__ import annotations
@@ -40,9 +48,9 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
@@ -59,6 +67,7 @@ from localcloud.model import (
     MockResponse,
     RestApiSpec,
     RestRoute,
+    UsagePlanSpec,
     WebSocketApiSpec,
 )
 from localcloud.model import WebSocketRoute as WebSocketRouteSpec  # starlette.routing has one too
@@ -67,6 +76,7 @@ _logger = logging.getLogger("localcloud.gateway")
 
 MAX_REST_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST payload quota
 MAX_WEBSOCKET_FRAME_BYTES = 128 * 1024  # API Gateway WebSocket message / PostToConnection quota
+KEY_REFRESH_SECONDS = 1.0  # how stale the gateway's view of the API keys and their plans may be
 
 
 class _AnyPath(Convertor[str]):
@@ -144,6 +154,7 @@ class _AuthOutcome:
     body: dict[str, Any] | None = None
     error_type: str = ""
     authorizer_context: dict[str, Any] | None = None
+    usage_key: str | None = None  # the authorizer's usageIdentifierKey
 
 
 _UNAUTHORIZED = _AuthOutcome(401, {"message": "Unauthorized"}, "UnauthorizedException")
@@ -228,7 +239,8 @@ def _verdict(response: dict[str, Any], method_arn: str, latency_ms: int) -> _Aut
     context: dict[str, Any] = dict(response.get("context") or {})
     context["principalId"] = response["principalId"]
     context["integrationLatency"] = latency_ms
-    return _AuthOutcome(200, authorizer_context=context)
+    key = response.get("usageIdentifierKey")
+    return _AuthOutcome(200, authorizer_context=context, usage_key=key if isinstance(key, str) else None)
 
 
 def _valid_authorizer_response(response: Any) -> bool:
@@ -242,6 +254,131 @@ def _valid_authorizer_response(response: Any) -> bool:
     return isinstance(context, dict) and all(
         isinstance(v, str | int | float | bool) or v is None for v in context.values()
     )
+
+
+# -- usage plans -------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenBucket:
+    """API Gateway's throttle: ``burst`` tokens at most, refilled at ``rate`` a second; a request takes one."""
+
+    rate: float
+    burst: int
+    tokens: float
+    updated: float
+
+    @classmethod
+    def full(cls, rate: float, burst: int, now: float) -> TokenBucket:
+        return cls(rate, burst, float(burst), now)
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+def _quota_window(period: str | None, day: date) -> tuple[int, ...]:
+    """The quota period (UTC) that ``day`` falls in."""
+    if period == "WEEK":
+        return tuple(day.isocalendar()[:2])
+    if period == "MONTH":
+        return (day.year, day.month)
+    return (day.year, day.month, day.day)
+
+
+class UsageKeys(Protocol):
+    """The API keys as API Gateway holds them: enabled key value -> the ids of the plans it is a member of."""
+
+    def __call__(self) -> dict[str, set[str]]: ...
+
+
+class MotoUsageKeys:
+    """``UsageKeys`` read from moto's API Gateway (where the tenant provisioner writes them): one ``GetApiKeys``
+    and one ``GetUsagePlanKeys`` per plan."""
+
+    def __init__(self, client: Any, plan_ids: Iterable[str]) -> None:
+        self._client = client
+        self._plan_ids = tuple(plan_ids)
+
+    def __call__(self) -> dict[str, set[str]]:
+        keys = self._paged(self._client.get_api_keys, includeValues=True)
+        enabled = {k["id"]: k["value"] for k in keys if k.get("enabled")}
+        members: dict[str, set[str]] = {}
+        for plan_id in self._plan_ids:
+            for key in self._paged(self._client.get_usage_plan_keys, usagePlanId=plan_id):
+                if key["id"] in enabled:
+                    members.setdefault(enabled[key["id"]], set()).add(plan_id)
+        return members
+
+    @staticmethod
+    def _paged(call: Callable[..., dict[str, Any]], **request: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            page = call(limit=500, **request)
+            yield from page.get("items", [])
+            if not page.get("position"):
+                return
+            request["position"] = page["position"]
+
+
+class UsagePlanGate:
+    """The usage plans of one REST API's stage: which keys may call its keyed methods, and how fast.
+
+    ``admit`` answers None (call the function) or the gateway's error: 403 for a key in no plan of the stage,
+    429 past the key's bucket (``TooManyRequestsException``, THROTTLED) or its plan's quota
+    (``LimitExceededException``, QUOTA_EXCEEDED). A throttled or refused request takes nothing from the bucket.
+    """
+
+    def __init__(
+        self,
+        plans: Sequence[UsagePlanSpec],
+        keys: UsageKeys,
+        clock: Callable[[], float],
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self._plans = {plan.plan_id: plan for plan in plans}
+        self._keys = keys
+        self._clock = clock
+        self._today = today
+        self._members: dict[str, set[str]] = {}
+        self._read_at: float | None = None
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._used: dict[tuple[str, str], tuple[tuple[int, ...], int]] = {}  # (plan, key) -> (window, count)
+        self._lock = asyncio.Lock()
+
+    def reread(self) -> None:
+        """The keys changed (the tenant provisioner ran): read them again at the next request."""
+        self._read_at = None
+
+    async def admit(self, key: str | None) -> _AuthOutcome | None:
+        async with self._lock:  # one reader of moto at a time; the buckets' updates are atomic anyway
+            now = self._clock()
+            if self._read_at is None or now - self._read_at >= KEY_REFRESH_SECONDS:
+                self._members = await run_in_threadpool(self._keys)
+                self._read_at = now
+            plan = next((self._plans[p] for p in sorted(self._members.get(key or "", ())) if p in self._plans), None)
+            if key is None or plan is None:
+                return _AuthOutcome(403, {"message": "Forbidden"}, "ForbiddenException")
+            return self._take(plan, key, now)
+
+    def _take(self, plan: UsagePlanSpec, key: str, now: float) -> _AuthOutcome | None:
+        slot = (plan.plan_id, key)
+        if plan.quota_limit is not None:
+            window = _quota_window(plan.quota_period, self._today())
+            used_window, used = self._used.get(slot, (window, 0))
+            used = used if used_window == window else 0
+            if used >= plan.quota_limit:
+                return _AuthOutcome(429, {"message": "Limit Exceeded"}, "LimitExceededException")
+        if plan.rate_limit is not None and plan.burst_limit is not None:
+            bucket = self._buckets.setdefault(slot, TokenBucket.full(plan.rate_limit, plan.burst_limit, now))
+            if not bucket.take(now):
+                return _AuthOutcome(429, {"message": "Too Many Requests"}, "TooManyRequestsException")
+        if plan.quota_limit is not None:
+            self._used[slot] = (window, used + 1)
+        return None
 
 
 # -- request helpers ---------------------------------------------------------------------------
@@ -368,6 +505,9 @@ _RESPONSE_TYPES = {
     "AuthorizerConfigurationException": "AUTHORIZER_CONFIGURATION_ERROR",
     "RequestTooLongException": "REQUEST_TOO_LARGE",
     "InternalServerErrorException": "DEFAULT_5XX",
+    "ForbiddenException": "INVALID_API_KEY",
+    "TooManyRequestsException": "THROTTLED",
+    "LimitExceededException": "QUOTA_EXCEEDED",
 }
 
 
@@ -382,9 +522,16 @@ def _render_template(template: str, message: str | None, response_type: str, req
 
 
 class _RestApi:
-    def __init__(self, spec: RestApiSpec) -> None:
+    def __init__(self, spec: RestApiSpec, gate: UsagePlanGate | None = None) -> None:
         self.spec = spec
+        self.gate = gate  # its usage plans; None: no plan, so a keyed method admits no one (as on AWS)
         self.templates = [_Template(p, tuple(_split(p))) for p in sorted({r.resource_path for r in spec.routes})]
+
+    async def admit(self, usage_key: str | None) -> _AuthOutcome | None:
+        """A keyed method's check of the caller's key: None to go on, else the gateway's error."""
+        if self.gate is None:
+            return _AuthOutcome(403, {"message": "Forbidden"}, "ForbiddenException")
+        return await self.gate.admit(usage_key)
 
     def error(self, status: int, body: dict[str, Any] | None, error_type: str, request_id: str) -> Response:
         """An error of the gateway itself, shaped by the API's ``GatewayResponse`` for its type (or the default)."""
@@ -587,6 +734,12 @@ class Gateway:
 
     # -- REST -------------------------------------------------------------------------------
 
+    def reread_usage_keys(self) -> None:
+        """Read the API keys and their plans again at the next keyed request (instead of within a second)."""
+        for api in self.rest_apis:
+            if api.gate is not None:
+                api.gate.reread()
+
     async def rest_by_id(self, request: Request) -> Response:
         api_id, stage = request.path_params["api_id"], request.path_params["stage"]
         api = next(
@@ -617,11 +770,15 @@ class Gateway:
             return api.error(413, {"message": "Request Too Long"}, "RequestTooLongException", request_id)
         call = self._rest_call(request, api.spec, route, path=path, path_params=path_params, request_id=request_id)
         event = call.proxy_event(*_event_body(body, request.headers.get("content-type")))
+        usage_key: str | None = None
         if route.authorizer is not None:
             outcome = await self._authorize_rest(route.authorizer, api.spec, call)
             if outcome.status != 200:
                 return api.error(outcome.status, outcome.body, outcome.error_type, request_id)
             call.context["authorizer"] = outcome.authorizer_context
+            usage_key = outcome.usage_key
+        if route.api_key_required and (refused := await api.admit(usage_key)) is not None:
+            return api.error(refused.status, refused.body, refused.error_type, request_id)
         assert route.function_name is not None
         result = await run_in_threadpool(self.runtime.invoke, route.function_name, event)
         return self._proxy_response(route.function_name, result, request_id)
@@ -953,16 +1110,22 @@ def create_gateway(
     region: str | None = None,
     account_id: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    usage_keys: UsageKeys | None = None,
 ) -> Starlette:
     """Build the gateway app (see the module docstring for the URL scheme).
 
     ``cors_origins`` are the allowed origins that MOCK preflight answers echo back when the
     request's ``Origin`` is one of them (CDK's multi-origin template), in addition to the
-    origins carried by the route's ``MockResponse``. ``clock`` drives the authorizer cache TTL.
+    origins carried by the route's ``MockResponse``. ``clock`` drives the authorizer cache TTL and the usage
+    plans' token buckets. ``usage_keys`` reads the API keys and their plans (``MotoUsageKeys``); without it, no
+    key is in any plan, so every method that requires a key answers 403.
     The ``Gateway`` instance is available as ``app.state.gateway``.
     """
     gateway = Gateway(
-        rest_apis=[_RestApi(spec) for spec in rest_apis],
+        rest_apis=[
+            _RestApi(spec, UsagePlanGate(spec.usage_plans, usage_keys or dict, clock) if spec.usage_plans else None)
+            for spec in rest_apis
+        ],
         websocket_apis=list(websocket_apis),
         runtime=runtime,
         cors_origins=tuple(cors_origins),

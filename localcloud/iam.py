@@ -193,8 +193,12 @@ def describe(method: str, url: str, headers: Mapping[str, str], body: bytes, arn
     if method == "POST" and "x-www-form-urlencoded" in content_type:
         return _query_protocol(parse_qs(body.decode(errors="replace")), arns)
     parsed = urlparse(url)
-    if _signed_for(lowered, parsed.query) == "s3":
+    signed_for = _signed_for(lowered, parsed.query)
+    if signed_for == "s3":
         return _s3(method, parsed.path, parse_qs(parsed.query))
+    if signed_for == "apigateway":  # API Gateway's management API: the HTTP method on the path's resource
+        resource = f"arn:aws:apigateway:{arns.region}::{unquote(parsed.path)}"
+        return Call("apigateway", method, ((f"apigateway:{method}", resource),))
     return None
 
 

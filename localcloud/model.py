@@ -73,6 +73,21 @@ class RestRoute:
     function_name: str | None  # AWS_PROXY target, None for MOCK
     authorizer: AuthorizerSpec | None = None
     mock: MockResponse | None = None
+    api_key_required: bool = False  # ApiKeyRequired: the caller's API key must be in a usage plan of the stage
+
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    """An ``AWS::ApiGateway::UsagePlan`` on a REST API's stage: each of its keys' own token bucket (and quota).
+
+    The plan exists in moto too (``plan_id`` is moto's id): its keys and their membership are data there."""
+
+    plan_id: str
+    name: str
+    rate_limit: float | None = None  # requests per second; None: no throttle of the plan's own
+    burst_limit: int | None = None
+    quota_limit: int | None = None  # requests per quota_period
+    quota_period: str | None = None  # "DAY", "WEEK" or "MONTH"
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,7 @@ class RestApiSpec:
     api_id: str = "localrest"
     # by response type: "DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", ...
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+    usage_plans: tuple[UsagePlanSpec, ...] = ()  # the plans on this API's stage
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ from localcloud.model import (
     MockResponse,
     RestApiSpec,
     RestRoute,
+    UsagePlanSpec,
     WebSocketApiSpec,
     WebSocketRoute,
 )
@@ -219,6 +220,8 @@ class _RestParts:
     # (api id, resource id, method, authorizer id or "", function name, mock)
     methods: list[tuple[str, str, str, str, str | None, MockResponse | None]] = field(default_factory=list)
     responses: dict[str, dict[str, GatewayResponse]] = field(default_factory=dict)  # api id -> type -> response
+    usage_plans: dict[str, list[UsagePlanSpec]] = field(default_factory=dict)  # api id -> the plans on its stage
+    keyed_methods: set[tuple[str, str, str]] = field(default_factory=set)  # (api, resource, method): ApiKeyRequired
 
 
 @dataclass
@@ -303,6 +306,7 @@ class _Provisioner:
             "AWS::ApiGateway::Stage": self._rest_stage,
             "AWS::ApiGateway::GatewayResponse": self._rest_gateway_response,
             "AWS::ApiGateway::RequestValidator": self._rest_request_validator,
+            "AWS::ApiGateway::UsagePlan": self._usage_plan,
             "AWS::ApiGatewayV2::Api": self._ws_api,
             "AWS::ApiGatewayV2::Integration": self._ws_integration,
             "AWS::ApiGatewayV2::Route": self._ws_route,
@@ -862,6 +866,8 @@ class _Provisioner:
         if c.prop("RequestValidatorId") and (c.prop("RequestModels") or _required(c.prop("RequestParameters"))):
             self.assembly.unsupported.append(f"{c.key} (request validation of models/parameters)")
         self.rest.methods.append((api, resource, c.prop("HttpMethod"), authorizer, function, mock))
+        if truthy(c.prop("ApiKeyRequired", False)):
+            self.rest.keyed_methods.add((api, resource, c.prop("HttpMethod")))
 
     def _rest_request_validator(self, c: _Context) -> None:
         """Nothing to do: methods that give it something to validate are reported by ``_rest_method``."""
@@ -876,6 +882,36 @@ class _Provisioner:
         templates = {str(k): as_text(v) for k, v in (c.prop("ResponseTemplates") or {}).items()}
         response = GatewayResponse(status_code=int(status) if status else None, headers=headers, templates=templates)
         self.rest.responses.setdefault(c.prop("RestApiId"), {})[c.prop("ResponseType")] = response
+
+    def _usage_plan(self, c: _Context) -> None:
+        """The plan in moto (found by name when provisioning again), where the tenants' API keys join it; its
+        throttle and quota go to the gateway, which applies them (``localcloud.gateway``)."""
+        apigw = self._client("apigateway")
+        name = as_text(c.prop("UsagePlanName", c.logical_id))
+        throttle, quota = c.prop("Throttle") or {}, c.prop("Quota") or {}
+        stages = [{"apiId": s["ApiId"], "stage": s["Stage"]} for s in c.prop("ApiStages") or []]
+        existing = [p for p in apigw.get_usage_plans(limit=500).get("items", []) if p.get("name") == name]
+        if existing:
+            plan_id = existing[0]["id"]
+        else:
+            request: dict[str, Any] = {"name": name, "apiStages": stages}
+            if throttle:
+                rate, burst = float(throttle["RateLimit"]), int(throttle["BurstLimit"])
+                request["throttle"] = {"rateLimit": rate, "burstLimit": burst}
+            if quota:
+                request["quota"] = {"limit": int(quota["Limit"]), "period": quota["Period"]}
+            plan_id = apigw.create_usage_plan(**request)["id"]
+        spec = UsagePlanSpec(
+            plan_id=plan_id,
+            name=name,
+            rate_limit=float(throttle["RateLimit"]) if "RateLimit" in throttle else None,
+            burst_limit=int(throttle["BurstLimit"]) if "BurstLimit" in throttle else None,
+            quota_limit=int(quota["Limit"]) if "Limit" in quota else None,
+            quota_period=quota.get("Period"),
+        )
+        for stage in stages:
+            self.rest.usage_plans.setdefault(stage["apiId"], []).append(spec)
+        c.record(plan_id, Id=plan_id)
 
     def _rest_stage(self, c: _Context) -> None:
         self.rest.stages.setdefault(c.prop("RestApiId"), c.prop("StageName"))
@@ -899,6 +935,7 @@ class _Provisioner:
                     function_name=function,
                     authorizer=self.rest.authorizers.get((api, authorizer)) if authorizer else None,
                     mock=mock,
+                    api_key_required=(api, resource, method) in self.rest.keyed_methods,
                 )
                 for (method_api, resource, method, authorizer, function, mock) in self.rest.methods
                 if method_api == api
@@ -911,6 +948,7 @@ class _Provisioner:
                     routes=routes,
                     api_id=api,
                     gateway_responses=dict(self.rest.responses.get(api, {})),
+                    usage_plans=tuple(self.rest.usage_plans.get(api, ())),
                 )
             )
         return specs

@@ -18,6 +18,7 @@ from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 from constructs.stage import StageConfig
+from constructs.usage_plans import UsagePlans
 
 from core import contracts
 from stacks.catalog_services import CatalogServices
@@ -66,6 +67,7 @@ class ApiStack(cdk.Stack):
         self.api = self._rest_api()
         self.rest_api_url = f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
         self.authorizer_function = self._authorizer_function(layer)
+        self.usage_plans = UsagePlans(self, "UsagePlans", stage=stage, api=self.api)  # one per tenant tier
         endpoint = RestEndpoint(
             stage=stage,
             layer=layer,

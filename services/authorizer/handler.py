@@ -7,6 +7,10 @@ The REST policy covers the whole stage so that API Gateway's cache (1 minute,
 keyed by the header) serves every route: a revoked token keeps working for at most
 that long, and so does a session of a tenant that was just suspended (the tenant's status is read
 with the token, cached a minute per container). Role checks happen on each route (``core.principal.requires``).
+
+A REST answer also names the tenant's API key (``usageIdentifierKey``, ``contracts.usage_key``): the API's key
+source is the authorizer, and the key's usage plan (the tenant's tier) throttles the tenant on its own
+(``constructs/usage_plans.py``). A WebSocket ``$connect`` answer carries none (WebSocket APIs have no usage plans).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from authorizer import runtime
-from core import web
+from core import contracts, web
 from core.clock import utc_now
 from core.observability import entry_point, logger
 from core.principal import Principal
@@ -68,8 +72,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise Exception("Unauthorized")  # API Gateway turns exactly this message into a 401
     logger.append_keys(tenant_id=principal.tenant_id)  # cleared by the next invocation (clear_state)
     method_arn = event["methodArn"]
-    resource = method_arn if "/$connect" in method_arn else stage_wide_arn(method_arn)
-    return {
+    websocket = "/$connect" in method_arn
+    resource = method_arn if websocket else stage_wide_arn(method_arn)
+    answer: dict[str, Any] = {
         "principalId": f"{principal.tenant_id}/{principal.subject_id}",
         "policyDocument": {
             "Version": "2012-10-17",
@@ -77,3 +82,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         },
         "context": principal.to_context(),
     }
+    if not websocket:
+        answer["usageIdentifierKey"] = contracts.usage_key(principal.tenant_id)
+    return answer

@@ -240,7 +240,9 @@ def test_apis_log_throttle_and_trace(dev_app) -> None:
         {
             "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
             "TracingEnabled": True,
-            "MethodSettings": Match.array_with([Match.object_like({"ThrottlingRateLimit": 50})]),
+            "MethodSettings": Match.array_with(
+                [Match.object_like({"ThrottlingRateLimit": dev_app.platform.stage.api_throttle_rate})]
+            ),
         },
     )
     template.has_resource_properties("AWS::ApiGatewayV2::Api", {"ProtocolType": "WEBSOCKET"})

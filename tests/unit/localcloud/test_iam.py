@@ -52,3 +52,18 @@ def test_requests_become_the_actions_and_resources_iam_checks() -> None:
     upload = describe("PUT", url, {}, b"", ARNS)
     assert upload is not None and upload.needs == (("s3:PutObject", "arn:aws:s3:::bucket/tenants/a/productos/p/1.png"),)
     assert access_key({}, url.split("?", 1)[1]) == "ASIALOCALX"
+
+
+def test_api_gateway_management_calls_are_the_http_method_on_the_paths_resource() -> None:
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=ASIALOCALX/20261129/us-east-1/apigateway/aws4_request, x"}
+    plans = "arn:aws:apigateway:us-east-1::/usageplans"
+    join = describe("POST", "http://aws/usageplans/p1/keys", signed, b"{}", ARNS)
+    keys = describe("GET", "http://aws/apikeys?name=bembos-dev-a&includeValues=true", signed, b"", ARNS)
+
+    assert join is not None and join.needs == (("apigateway:POST", f"{plans}/p1/keys"),)
+    assert keys is not None and keys.needs == (("apigateway:GET", "arn:aws:apigateway:us-east-1::/apikeys"),)
+    grant = statements_of(
+        {"Statement": [{"Effect": "Allow", "Action": "apigateway:POST", "Resource": f"{plans}/p1/keys*"}]}
+    )
+    assert allowed(grant, *join.needs[0])
+    assert not allowed(grant, "apigateway:POST", f"{plans}/p2/keys")

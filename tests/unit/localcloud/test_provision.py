@@ -138,7 +138,14 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
         response_headers={"Access-Control-Allow-Origin": "'*'"},
     )
     pedidos = rest.root.add_resource("pedidos")
-    pedidos.add_method("GET", apigw.LambdaIntegration(orders_fn), authorizer=authorizer)
+    pedidos.add_method("GET", apigw.LambdaIntegration(orders_fn), authorizer=authorizer, api_key_required=True)
+    rest.add_usage_plan(
+        "Basico",
+        name="test-basico",
+        throttle=apigw.ThrottleSettings(rate_limit=2, burst_limit=4),
+        quota=apigw.QuotaSettings(limit=1000, period=apigw.Period.DAY),
+        api_stages=[apigw.UsagePlanPerApiStage(api=rest, stage=rest.deployment_stage)],
+    )
     pedidos.add_proxy(
         default_integration=apigw.LambdaIntegration(orders_fn),
         any_method=True,
@@ -407,6 +414,21 @@ def test_rest_routes_have_paths_authorizer_and_cors_mocks(assembly: Assembly) ->
     assert "Authorization" in preflight.mock.headers["Access-Control-Allow-Headers"]
     assert preflight.mock.allowed_origins == ("http://localhost:5173", "http://localhost:5174")
     assert ("OPTIONS", "/") in routes
+
+
+def test_usage_plans_exist_in_moto_and_reach_the_gateway_with_the_keyed_methods(
+    assembly: Assembly, endpoint: str
+) -> None:
+    (api,) = assembly.rest_apis
+    (plan,) = api.usage_plans
+    routes = {(r.http_method, r.resource_path): r for r in api.routes}
+
+    assert (plan.name, plan.rate_limit, plan.burst_limit) == ("test-basico", 2.0, 4)
+    assert (plan.quota_limit, plan.quota_period) == (1000, "DAY")
+    in_moto = _client(endpoint, "apigateway").get_usage_plan(usagePlanId=plan.plan_id)
+    assert in_moto["name"] == "test-basico" and in_moto["throttle"] == {"rateLimit": 2.0, "burstLimit": 4}
+    assert routes[("GET", "/pedidos")].api_key_required is True
+    assert routes[("ANY", "/pedidos/{proxy+}")].api_key_required is False
 
 
 def test_websocket_routes_and_authorizer(assembly: Assembly) -> None:

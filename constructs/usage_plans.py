@@ -1,0 +1,114 @@
+"""``UsagePlans``: per-tenant fairness at the REST API, one usage plan per tenant tier.
+
+A tenant is identified to API Gateway by an API key whose value the authorizer returns as the request's
+``usageIdentifierKey`` (``contracts.usage_key``; the API's key source is ``AUTHORIZER``, so a client's
+``x-api-key`` header counts for nothing). Each key belongs to the plan of its tenant's tier, and a plan's
+throttle is applied to each of its keys on its own: one tenant's burst empties its own token bucket, not the
+others'. The stage's throttle stays the ceiling of all tenants together.
+
+A handful of resources whatever the number of tenants (a plan per tier, two gateway responses): the keys and
+their plan memberships are data, written by the tenant provisioner at run time
+(``services/tenants/usage_keys.apply_tier``, with ``plan_ids_json`` as its ``USAGE_PLANS`` and
+``grant_key_management`` on its role). The methods behind the authorizer require the key
+(``constructs/microservice.py``); public routes carry none and only the stage throttle applies to them.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+from constructs.grants import allow
+from constructs.nag import acknowledge
+from constructs.stage import StageConfig, TierLimits
+
+# API Gateway's errors of the usage plans, in the platform's error shape (as stacks/api.py's GATEWAY_ERRORS):
+# a request past its tenant's bucket is THROTTLED there (429, "too_many_requests"); past its daily quota, this 429;
+# and a method that requires a key whose authorizer named none, or a key in no plan of the stage, a 403.
+_GATEWAY_ERRORS = (
+    (apigw.ResponseType.QUOTA_EXCEEDED, "quota_exceeded"),
+    (apigw.ResponseType.INVALID_API_KEY, "forbidden"),
+)
+# The outputs' name: the local cloud reads the plan ids by tier from it (the output of a construct has a path-based id).
+OUTPUT_ID = "UsagePlanIds"
+
+
+class UsagePlans(Construct):
+    """One usage plan per tier of ``stage.tenant_tiers``, on ``api``'s deployment stage."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, api: apigw.RestApi) -> None:
+        super().__init__(scope, construct_id)
+        self._api = api
+        self._use_authorizer_keys(api)
+        self.plans = {limits.tier: self._plan(stage, api, limits) for limits in stage.tenant_tiers}
+        self._add_gateway_responses(api)
+        output = cdk.CfnOutput(self, "PlanIds", value=self.plan_ids_json, description="Usage plan id by tenant tier")
+        output.override_logical_id(OUTPUT_ID)
+
+    @property
+    def plan_ids(self) -> dict[str, str]:
+        """The plan id of each tier (tokens), e.g. for the provisioner's ``USAGE_PLANS``."""
+        return {tier: plan.usage_plan_id for tier, plan in self.plans.items()}
+
+    @property
+    def plan_ids_json(self) -> str:
+        """``plan_ids`` as one JSON string (a token resolved by CloudFormation): ``{"basico": "<id>", ...}``."""
+        return cdk.Stack.of(self).to_json_string(self.plan_ids)
+
+    def grant_key_management(self, role: iam.IRole) -> None:
+        """What ``apply_tier`` calls: find and create the tenants' API keys (``GET``/``POST /apikeys``; ``DELETE``
+        of a key for offboarding), and read, add and remove a key's membership of each plan. No plan itself can
+        be changed (no ``PATCH``, no ``/usageplans/<id>``)."""
+        stack = cdk.Stack.of(self)
+        base = f"arn:{stack.partition}:apigateway:{stack.region}::"
+        keys = [f"{base}/apikeys", f"{base}/apikeys/*"]
+        members = [
+            f"{base}/usageplans/{plan_id}/{path}" for plan_id in self.plan_ids.values() for path in ("keys", "keys/*")
+        ]
+        allow(role, ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"], [*keys, *members])
+        reason = (
+            "A tenant's API key id is made by API Gateway at onboarding (any number of tenants): the provisioner "
+            "reads and deletes keys by id and manages their membership of the tier plans, never the plans."
+        )
+        acknowledge(
+            role, "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]", reason
+        )
+        for plan in self.plans.values():
+            logical_id = stack.get_logical_id(plan.node.default_child)
+            finding = f"Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/<{logical_id}>/keys/*"
+            acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)
+
+    # -- parts ------------------------------------------------------------------------------------
+    @staticmethod
+    def _use_authorizer_keys(api: apigw.RestApi) -> None:
+        """The API key of a request is the authorizer's ``usageIdentifierKey``, never the client's header."""
+        cfn_api = api.node.default_child
+        assert isinstance(cfn_api, apigw.CfnRestApi)
+        cfn_api.api_key_source_type = "AUTHORIZER"
+
+    def _plan(self, stage: StageConfig, api: apigw.RestApi, limits: TierLimits) -> apigw.UsagePlan:
+        quota = (
+            apigw.QuotaSettings(limit=limits.daily_quota, period=apigw.Period.DAY)
+            if limits.daily_quota is not None
+            else None
+        )
+        return apigw.UsagePlan(
+            self,
+            f"Plan{limits.tier.capitalize()}",
+            name=f"{stage.prefix}-{limits.tier}",
+            description=f"Tenants of the {limits.tier} tier: each tenant's own bucket",
+            throttle=apigw.ThrottleSettings(rate_limit=limits.rate_limit, burst_limit=limits.burst_limit),
+            quota=quota,
+            api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+        )
+
+    @staticmethod
+    def _add_gateway_responses(api: apigw.RestApi) -> None:
+        for response_type, code in _GATEWAY_ERRORS:
+            api.add_gateway_response(
+                f"Error{response_type.response_type}",
+                type=response_type,
+                response_headers={"Access-Control-Allow-Origin": "'*'"},
+                templates={"application/json": f'{{"error": "{code}", "message": $context.error.messageString}}'},
+            )
