@@ -76,6 +76,7 @@ class StackArtifact:
     template: dict[str, Any]
     dependencies: tuple[str, ...]  # keys of the stacks this stack depends on
     assets: dict[str, Path] = field(default_factory=dict)  # asset hash -> absolute source path
+    directory: Path | None = None  # the assembly folder its template (and a nested stack's ``aws:asset:path``) is in
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -129,8 +130,34 @@ def _read_assembly(root: Path, directory: Path, out: list[StackArtifact]) -> Non
                     template=template,
                     dependencies=dependencies,
                     assets=assets,
+                    directory=directory,
                 )
             )
+
+
+def nested_stack(parent: StackArtifact, logical_id: str, resolver: Resolver) -> StackArtifact:
+    """The nested stack that ``parent``'s ``AWS::CloudFormation::Stack`` ``logical_id`` deploys: its template is a
+    file asset of the parent's assembly, named by the resource's ``aws:asset:path`` metadata (``cdk synth`` writes
+    it) or else by the object key its ``TemplateURL`` ends with. Named as CloudFormation names a nested stack:
+    ``<parent>-<logical id>-<suffix>``."""
+    resource = parent.resources[logical_id]
+    asset_path = (resource.get("Metadata") or {}).get("aws:asset:path")
+    if asset_path and parent.directory is not None:
+        path: Path | None = parent.directory / asset_path
+    else:
+        path = parent.asset_path(resolver.resolve_str((resource.get("Properties") or {}).get("TemplateURL", "")))
+    if path is None or not path.is_file():
+        raise AssemblyError(f"{parent.stack_name}/{logical_id}: the nested stack's template is not in the assembly")
+    return StackArtifact(
+        key=f"{parent.key}/{logical_id}",
+        artifact_id=logical_id,
+        stack_name=f"{parent.stack_name}-{logical_id}-{stable_suffix(parent.stack_name, logical_id, length=13)}",
+        display_name=f"{parent.display_name}/{logical_id}",
+        template=json.loads(path.read_text()),
+        dependencies=(),
+        assets=parent.assets,
+        directory=parent.directory,
+    )
 
 
 def _read_asset_manifest(path: Path) -> dict[str, Path]:

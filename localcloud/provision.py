@@ -77,8 +77,10 @@ from localcloud.assembly import (
     StackArtifact,
     as_text,
     load_stacks,
+    nested_stack,
     references,
     resource_order,
+    stable_id,
     truthy,
 )
 from localcloud.model import (
@@ -339,13 +341,14 @@ class _Provisioner:
         self._localize_urls()
         return self.assembly
 
-    def _provision_stack(self, stack: StackArtifact) -> None:
+    def _provision_stack(self, stack: StackArtifact, parameters: dict[str, Any] | None = None) -> Resolver:
+        """Create ``stack``'s resources (a nested stack's ``parameters`` are those its parent passes)."""
         resolver = Resolver(
             stack,
             account_id=self.account_id,
             region=self.region,
             exports=self.exports,
-            parameters=self.parameters,
+            parameters={**self.parameters, **(parameters or {})},
             sqs_base_url=self.endpoint_url,
         )
         providers = _custom_resource_providers(stack)
@@ -373,6 +376,7 @@ class _Provisioner:
         for key, value in resolver.outputs().items():
             self.assembly.outputs[f"{stack.stack_name}.{key}"] = as_text(value)
         self.exports.update(resolver.exported())
+        return resolver
 
     # ---------------------------------------------------------------- data
 
@@ -619,11 +623,23 @@ class _Provisioner:
         return _flatten(response)
 
     def _nested_stack(self, c: _Context) -> None:
-        self.assembly.warnings.append(
-            f"{c.key}: nested stack not provisioned (CDK puts custom resource providers there; "
-            "their resources are reported where they are used)"
-        )
-        c.record(c.resolver.arn("cloudformation", f"stack/{c.logical_id}/{c.logical_id}"))
+        """A nested stack (the Api stack's groups of microservices): its template provisioned like any stack's, with
+        the parameters its parent passes; its outputs are the parent's ``Fn::GetAtt [<nested>, Outputs.<key>]``. Its
+        functions, methods, event source mappings and roles join the rest (the gateway, the Lambda runtime, the
+        queue pollers and the IAM proxy see one API, as on AWS)."""
+        served = _provider_stacks(c.stack).get(c.logical_id)
+        if served:
+            self.assembly.warnings.append(
+                f"{c.key}: nested stack of the provider of {', '.join(sorted(served))}, not provisioned"
+                " (the provisioner handles those custom resources itself)"
+            )
+            c.record(c.resolver.arn("cloudformation", f"stack/{c.logical_id}/{c.logical_id}"))
+            return
+        nested = nested_stack(c.stack, c.logical_id, c.resolver)
+        passed = {name: c.resolve(value) for name, value in (c.prop("Parameters") or {}).items()}
+        resolver = self._provision_stack(nested, passed)
+        stack_id = c.resolver.arn("cloudformation", f"stack/{nested.stack_name}/{stable_id(nested.stack_name)}")
+        c.record(stack_id, **{f"Outputs.{key}": value for key, value in resolver.outputs().items()})
 
     def _state_machine(self, c: _Context) -> None:
         sfn = self._client("stepfunctions")
@@ -1082,6 +1098,22 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 def _accepted(kind: str) -> bool:
     return kind in ACCEPTED_TYPES or kind in ACCEPTED_CUSTOM_TYPES or kind.startswith("AWS::CloudFormation::")
+
+
+def _provider_stacks(stack: StackArtifact) -> dict[str, set[str]]:
+    """Nested stacks that only serve as ``ServiceToken`` of custom resources (CDK puts some providers in one, e.g.
+    Amplify's asset deployment) -> the custom resource types: not provisioned, like a provider function."""
+    providers: dict[str, set[str]] = {}
+    other_uses: set[str] = set()
+    for resource in stack.resources.values():
+        kind = resource.get("Type", "")
+        properties = dict(resource.get("Properties") or {})
+        if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
+            for logical_id in references(properties.pop("ServiceToken", None)):
+                providers.setdefault(logical_id, set()).add(kind)
+        other_uses |= references(properties)
+    nested = {k for k, r in stack.resources.items() if r.get("Type") == "AWS::CloudFormation::Stack"}
+    return {logical_id: kinds for logical_id, kinds in providers.items() if logical_id in nested - other_uses}
 
 
 def _custom_resource_providers(stack: StackArtifact) -> dict[str, set[str]]:

@@ -63,6 +63,7 @@ class ApiStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.stage = stage
         self.data = data
+        self.groups: list[cdk.NestedStack] = []  # the nested stacks of the microservice groups
         layer = DependenciesLayer(self, "Dependencies").layer
         self.api = self._rest_api()
         self.rest_api_url = f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
@@ -89,19 +90,19 @@ class ApiStack(cdk.Stack):
         cdk.CfnOutput(self, "WebSocketCallbackUrl", value=self.websocket_stage.callback_url)
 
         state_machine = workflow.state_machine
-        self._platform_service(endpoint)
+        self._platform_service(self._group("Platform"), endpoint)
         IdentityServices(
-            self,
+            self._group("Identity"),
             endpoint=endpoint,
             data=data,
             messaging=messaging,
             websocket=self.websocket,
             ws_stage=self.websocket_stage,
         )
-        MessageServices(self, endpoint=endpoint, data=data)
-        CatalogServices(self, endpoint=endpoint, data=data)
+        MessageServices(self._group("Messages"), endpoint=endpoint, data=data)
+        CatalogServices(self._group("Catalog"), endpoint=endpoint, data=data)
         NotificationServices(
-            self,
+            self._group("Notifications"),
             stage=stage,
             layer=layer,
             data=data,
@@ -109,12 +110,14 @@ class ApiStack(cdk.Stack):
             websocket=self.websocket,
             ws_stage=self.websocket_stage,
         )
-        StageServices(self, endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine)
-        MetricsServices(self, endpoint=endpoint, data=data, messaging=messaging)
-        PointsServices(self, endpoint=endpoint, data=data, messaging=messaging)
-        ComplaintServices(self, endpoint=endpoint, data=data, messaging=messaging)
+        StageServices(
+            self._group("Stages"), endpoint=endpoint, data=data, messaging=messaging, state_machine=state_machine
+        )
+        MetricsServices(self._group("Metrics"), endpoint=endpoint, data=data, messaging=messaging)
+        PointsServices(self._group("Points"), endpoint=endpoint, data=data, messaging=messaging)
+        ComplaintServices(self._group("Complaints"), endpoint=endpoint, data=data, messaging=messaging)
         OrderServices(
-            self,
+            self._group("Orders"),
             endpoint=endpoint,
             data=data,
             messaging=messaging,
@@ -123,6 +126,14 @@ class ApiStack(cdk.Stack):
         )
         # Every REST function by service name (the OpenAPI document and the tests list them).
         self.microservices = {m.service: m for m in self.node.find_all() if isinstance(m, Microservice)}
+
+    def _group(self, construct_id: str) -> cdk.NestedStack:
+        """A group of microservices: its functions and their REST routes (resources, methods, preflights,
+        permissions) in a nested stack of their own, on this stack's API, authorizer and validator. The API's
+        deployment depends on every method, so on every group, and its logical id hashes every route."""
+        group = cdk.NestedStack(self, construct_id, description=f"{self.stage.prefix} API: {construct_id} services")
+        self.groups.append(group)
+        return group
 
     # -- REST -----------------------------------------------------------------------------------
     def _rest_api(self) -> apigw.RestApi:
@@ -215,9 +226,9 @@ class ApiStack(cdk.Stack):
         allow(function.role, ["dynamodb:GetItem"], [self.data.tokens.table_arn, self.data.tenants.table_arn])
         return function
 
-    def _platform_service(self, endpoint: RestEndpoint) -> None:
+    def _platform_service(self, scope: Construct, endpoint: RestEndpoint) -> None:
         service = Microservice(
-            self,
+            scope,
             "Plataforma",
             endpoint=endpoint,
             service="plataforma",

@@ -34,7 +34,10 @@ def allow_connection_pushes(
     """``execute-api:ManageConnections`` on the stage's connections (their ids exist only at run time)."""
     ws_stage.grant_management_api_access(function.function)
     stack = cdk.Stack.of(function)
-    api_logical_id = stack.get_logical_id(cast(cdk.CfnElement, websocket.node.default_child))
+    api = cast(cdk.CfnElement, websocket.node.default_child)
+    # The API's id as this stack names it: its logical id, or (in a nested stack of the API's stack) the parameter
+    # CDK passes it through (``referenceto<unique id>Ref``).
+    api_logical_id = stack.get_logical_id(api) if api.stack is stack else f"referenceto{cdk.Names.unique_id(api)}Ref"
     acknowledge(
         function.role,
         f"AwsSolutions-IAM5[Resource::arn:aws:execute-api:{stack.region}:<AWS::AccountId>:"

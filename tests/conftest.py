@@ -21,12 +21,63 @@ class Synthesized:
     outdir: Path
 
     def template(self, stack: str) -> Any:
+        """The stack's template with its nested stacks' resources merged in, as if CDK had made one template (the
+        Api stack's microservice groups are nested stacks): each nested parameter is replaced by what the parent
+        passes it (a ``Ref``, a ``GetAtt``, a sibling's output), so a test reads every function, role and route of
+        the stack, and their references, as it did before the split."""
         from aws_cdk.assertions import Template
 
-        return Template.from_stack(getattr(self.platform, stack))
+        parent = getattr(self.platform, stack)
+        nested = self.nested_stacks(stack)
+        if not nested:
+            return Template.from_stack(parent)
+        merged = Template.from_stack(parent).to_json()
+        children = {parent.get_logical_id(child.nested_stack_resource): child for child in nested}
+        outputs: dict[str, dict[str, Any]] = {}  # nested logical id -> its outputs' values, once substituted
+
+        def child_outputs(logical_id: str) -> dict[str, Any]:
+            if logical_id not in outputs:
+                passed = merged["Resources"][logical_id]["Properties"].get("Parameters", {})
+                child = _substitute(Template.from_stack(children[logical_id]).to_json(), passed, child_outputs)
+                outputs[logical_id] = {name: out["Value"] for name, out in child.get("Outputs", {}).items()}
+                for resource_id, resource in child["Resources"].items():
+                    assert resource_id not in merged["Resources"], f"{resource_id} is in two of {stack}'s templates"
+                    merged["Resources"][resource_id] = resource
+            return outputs[logical_id]
+
+        for logical_id in children:
+            child_outputs(logical_id)
+        return Template.from_json(merged, skip_cyclical_dependencies_check=True)
+
+    def nested_stacks(self, stack: str) -> list[Any]:
+        import aws_cdk as cdk
+
+        return [c for c in getattr(self.platform, stack).node.find_all() if isinstance(c, cdk.NestedStack)]
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
+
+
+def _substitute(template: Any, passed: dict[str, Any], child_outputs: Any) -> Any:
+    """``template`` with each ``Ref`` to a parameter replaced by the parent's value for it (a sibling nested stack's
+    output, ``GetAtt [Nested, Outputs.X]``, by that output's value)."""
+
+    def value(node: Any) -> Any:
+        if isinstance(node, list):
+            return [value(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if set(node) == {"Ref"} and node["Ref"] in passed:
+            return value_of_parent(passed[node["Ref"]])
+        return {k: value(v) for k, v in node.items()}
+
+    def value_of_parent(node: Any) -> Any:
+        attribute = node.get("Fn::GetAtt") if isinstance(node, dict) else None
+        if attribute and str(attribute[1]).startswith("Outputs."):
+            return child_outputs(attribute[0])[attribute[1].removeprefix("Outputs.")]
+        return node
+
+    return value(template)
 
 
 def synthesize(stage: str, outdir: Path, **context: Any) -> Synthesized:

@@ -124,9 +124,10 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_functions_code_asset_holds_the_services_modules_only(dev_app) -> None:
-    template = json.loads((dev_app.outdir / "Api.template.json").read_text())
+    templates = [json.loads(p.read_text()) for p in dev_app.outdir.glob("Api*.template.json")]  # nested ones too
     code_assets = {
         str(r["Properties"]["Code"]["S3Key"]).removesuffix(".zip")
+        for template in templates
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function" and str(r["Properties"].get("Handler", "")).endswith(".lambda_handler")
     }

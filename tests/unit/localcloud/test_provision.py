@@ -152,6 +152,42 @@ def _synthesize(outdir: Path, asset_dir: Path) -> None:
         default_method_options=apigw.MethodOptions(authorizer=authorizer),
     )
 
+    # Nested stacks (the Api stack's groups of microservices): a function consuming a queue of the parent, its
+    # route on the parent's API and authorizer, and a resource that a sibling nested stack builds on.
+    group_queue = sqs.Queue(api, "GroupWork")
+    group = cdk.NestedStack(api, "Group")
+    group_fn = lambda_.Function(
+        group,
+        "GroupFn",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.group",
+        code=lambda_.Code.from_asset(str(asset_dir)),  # a code asset is bound to one stack
+        environment={
+            "TABLE_NAME": orders.table_name,
+            "TOPIC_ARN": topic.topic_arn,
+            # The API's URL from its id, as ApiStack's (rest.url names the stage, which waits for the deployment,
+            # which waits for this nested stack: a cycle).
+            "API_URL": f"https://{rest.rest_api_id}.execute-api.{api.region}.{api.url_suffix}/v1/",
+        },
+    )
+    group_fn.add_event_source(sources.SqsEventSource(group_queue, batch_size=3))
+    orders.grant_read_data(group_fn)
+    menu = apigw.Resource(group, "Menu", parent=rest.root, path_part="menu")
+    apigw.Method(
+        menu,
+        "GET",
+        resource=menu,
+        http_method="GET",
+        # Not scoped to the method: a method's ARN names the stage, which waits for the deployment, which waits for
+        # this nested stack (a cycle). The permission goes beside the API, in the parent.
+        integration=apigw.LambdaIntegration(group_fn, scope_permission_to_method=False),
+        options=apigw.MethodOptions(authorizer=authorizer),
+    )
+    sibling = cdk.NestedStack(api, "Sibling")
+    item = apigw.Resource(sibling, "Item", parent=menu, path_part="{item_id}")
+    integration = apigw.LambdaIntegration(group_fn, scope_permission_to_method=False)
+    apigw.Method(item, "GET", resource=item, http_method="GET", integration=integration)
+
     ws_fn = lambda_.Function(api, "WsFn", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.ws", code=code)
     ws_api = apigwv2.WebSocketApi(
         api,
@@ -315,7 +351,7 @@ def test_table_has_its_keys_gsi_and_ttl(assembly: Assembly, endpoint: str) -> No
 
 def test_sns_subscription_delivers_a_raw_message_to_the_queue(assembly: Assembly, endpoint: str) -> None:
     topic_arn = _function(assembly, "NotifierFn").environment["TOPIC_ARN"]
-    (mapping,) = assembly.event_source_mappings
+    (mapping,) = [m for m in assembly.event_source_mappings if m.function_name == _function(assembly, "OrdersFn").name]
 
     _client(endpoint, "sns").publish(TopicArn=topic_arn, Message='{"order_id": "o-1"}')
 
@@ -387,7 +423,7 @@ def test_function_records_have_resolved_environment_and_code(assembly: Assembly,
 
 
 def test_sqs_event_source_mapping_is_recorded(assembly: Assembly) -> None:
-    (mapping,) = assembly.event_source_mappings
+    (mapping,) = [m for m in assembly.event_source_mappings if m.function_name == _function(assembly, "OrdersFn").name]
 
     assert mapping.function_name == _function(assembly, "OrdersFn").name
     assert mapping.queue_arn.endswith(mapping.queue_url.rsplit("/", 1)[1])
@@ -497,3 +533,51 @@ def test_a_buckets_cors_rules_also_allow_the_local_clouds_own_web_origin() -> No
     assert local["MaxAgeSeconds"] == 3600
     assert _cors_rule({**rule, "AllowedOrigins": ["*"]}, "http://127.0.0.1:51234")["AllowedOrigins"] == ["*"]
     assert _cors_rule(rule)["AllowedOrigins"] == ["https://pedidos.example.pe"]
+
+
+def _nested_function(assembly: Assembly, nested: str, prefix: str) -> FunctionSpec:
+    pattern = re.compile(rf"Test-Api-{nested}NestedStack{nested}NestedStackResource[0-9A-F]{{8}}-\w+/{prefix}")
+    (spec,) = [f for f in assembly.functions.values() if pattern.match(f.logical_id)]
+    return spec
+
+
+def test_a_nested_stacks_function_gets_what_its_parent_passes_it(assembly: Assembly) -> None:
+    group_fn = _nested_function(assembly, "Group", "GroupFn")
+
+    assert group_fn.environment["TABLE_NAME"] == _physical(assembly, "Test-Data", "Orders")  # Data -> Api -> Group
+    assert group_fn.environment["TOPIC_ARN"].startswith(f"arn:aws:sns:{REGION}:{ACCOUNT}:Test-Api-PaymentApproved")
+    assert group_fn.environment["API_URL"] == "http://127.0.0.1:9100/v1/"
+    assert group_fn.role_name in assembly.role_policies  # its role's grants, for the IAM-enforcing endpoint
+
+
+def test_a_nested_stacks_queue_consumer_and_routes_join_the_parents(assembly: Assembly) -> None:
+    group_fn = _nested_function(assembly, "Group", "GroupFn").name
+    (mapping,) = [m for m in assembly.event_source_mappings if m.function_name == group_fn]
+    (api,) = assembly.rest_apis
+    routes = {(r.http_method, r.resource_path): r for r in api.routes}
+
+    assert mapping.batch_size == 3 and "GroupWork" in mapping.queue_url
+    assert routes[("GET", "/menu")].function_name == group_fn
+    assert routes[("GET", "/menu")].authorizer == routes[("GET", "/pedidos")].authorizer  # the parent's authorizer
+    # A sibling nested stack's resource under the first one's (an output, passed through the parent).
+    assert routes[("GET", "/menu/{item_id}")].function_name == group_fn
+    assert routes[("OPTIONS", "/menu/{item_id}")].mock is not None
+    assert not any("nested stack" in w for w in assembly.warnings)
+
+
+def test_a_nested_stack_that_only_serves_custom_resources_is_not_provisioned() -> None:
+    from localcloud.assembly import StackArtifact
+    from localcloud.provision import _provider_stacks
+
+    resources = {
+        "Provider": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "x"}},
+        "Group": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "y"}},
+        "Deploy": {
+            "Type": "Custom::AmplifyAssetDeployment",
+            "Properties": {"ServiceToken": {"Fn::GetAtt": ["Provider", "Outputs.Arn"]}},
+        },
+        "Uses": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::GetAtt": ["Group", "Outputs.Name"]}}},
+    }
+    stack = StackArtifact("k", "k", "s", "s", {"Resources": resources}, ())
+
+    assert _provider_stacks(stack) == {"Provider": {"Custom::AmplifyAssetDeployment"}}
