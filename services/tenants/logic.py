@@ -129,7 +129,7 @@ def apply(
     applied.invited = invited
     if tiers is not None:
         _parallel(lambda spec: tiers(spec.tenant_id, spec.tier), changed, workers)
-    logger.info("tenants applied", extra=applied.counts())
+    logger.info("tenants applied", extra={"tenants": applied.counts()})
     return applied
 
 
