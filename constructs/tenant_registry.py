@@ -162,7 +162,8 @@ class TenantRegistry(Construct):
 
     def _bucket_name_in_finding(self) -> str:
         """The bootstrap's assets bucket as cdk-nag names it (the region is the stack's, the account a token)."""
-        return f"cdk-hnb659fds-assets-<AWS::AccountId>-{cdk.Stack.of(self).region}"
+        region = cdk.Stack.of(self).region
+        return f"cdk-hnb659fds-assets-<AWS::AccountId>-{'<AWS::Region>' if cdk.Token.is_unresolved(region) else region}"
 
 
 @jsii.implements(IValidation)
