@@ -17,7 +17,8 @@ from stacks.workflow import WorkflowStack
 
 class Platform:
     """Data <- Messaging <- Workflow <- Api <- Frontend, Messaging <- Tenants (each arrow: uses exports of); Operations
-    watches the first four (by name: it deploys after them and only uses Messaging's alarm topic)."""
+    watches Data, Messaging, Workflow, Api and Tenants (by name: it deploys after them and only uses Messaging's
+    alarm topic)."""
 
     def __init__(self, scope: Construct, *, stage: StageConfig, env: cdk.Environment) -> None:
         common = {"env": env, "tags": {"project": "bembos", "stage": stage.name}}
@@ -78,7 +79,7 @@ class Platform:
             "Operations",
             stack_name=stage.stack_name("operations"),
             stage=stage,
-            watched=[self.data, self.messaging, self.workflow, self.api],
+            watched=[self.data, self.messaging, self.workflow, self.api, self.tenants],
             messaging=self.messaging,
             api=self.api,
             **common,
