@@ -68,10 +68,8 @@ def synthesize_both(folder: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def deploys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCloud, Path]]:
     first, second = synthesize_both(tmp_path_factory.mktemp("tenant-lifecycle"))
-    # No demo content: nothing here logs in with a password (sessions are written straight to the tokens table).
-    cloud = LocalCloud(
-        port=free_port(), synth=False, seed=False, assembly_dir=first, quiet_functions=True, queue_pollers=1
-    )
+    # The demo seed also creates the SMTP secret the invitations' mailer reads (as an operator would in AWS).
+    cloud = LocalCloud(port=free_port(), synth=False, assembly_dir=first, quiet_functions=True, queue_pollers=1)
     try:
         yield cloud.start(), second
     finally:
