@@ -53,7 +53,6 @@ WORKER_GROUPS = {
     # each stage is synthesized once per run instead of once in every worker that happens to run one of them.
     "tests/infra/": ("synth", 2, 0),
     "tests/unit/localcloud/test_provision.py": ("synth", 2, 0),
-    "tests/unit/tenants/test_local_replay.py": ("synth", 2, 0),  # two small synths (jsii)
 }
 
 

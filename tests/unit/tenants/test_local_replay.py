@@ -3,6 +3,7 @@ the same moto server: Create, then nothing while its properties stay, then Updat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,27 +16,32 @@ from localcloud.provision import provision
 from tenants import cfn
 
 
-def _synthesize(outdir: Path, value: str) -> Path:
-    import aws_cdk as cdk
-    from aws_cdk import aws_lambda as lambda_
-
-    app = cdk.App(outdir=str(outdir))
-    stack = cdk.Stack(app, "Tenants")
-    function = lambda_.Function(
-        stack,
-        "Provisioner",
-        runtime=lambda_.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return {}\n"),
-    )
-    cdk.CustomResource(
-        stack,
-        "Apply",
-        service_token=function.function_arn,
-        resource_type="Custom::Tenants",
-        properties={"Value": value},
-    )
-    app.synth()
+def _assembly(outdir: Path, value: str) -> Path:
+    """A cloud assembly as ``cdk synth`` writes it: one stack, a Python function (inline code) and the custom
+    resource it serves, whose properties carry ``value``."""
+    template = {
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+            "Provisioner": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"},
+                },
+            },
+            "Apply": {
+                "Type": "Custom::Tenants",
+                "Properties": {"ServiceToken": {"Fn::GetAtt": ["Provisioner", "Arn"]}, "Value": value},
+            },
+        }
+    }
+    outdir.mkdir(parents=True)
+    (outdir / "Tenants.template.json").write_text(json.dumps(template))
+    manifest = {"version": "36.0.0", "artifacts": {"Tenants": {"type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "Tenants.template.json", "stackName": "Tenants"}}}}  # fmt: skip
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
     return outdir
 
 
@@ -56,7 +62,7 @@ def test_create_then_nothing_then_update_with_the_old_properties(tmp_path, endpo
         body = cfn.response_body(event, status="SUCCESS", physical_id="tenants", data={"seen": event["RequestType"]})
         cfn.send(event["ResponseURL"], body)
 
-    first, second = _synthesize(tmp_path / "one", "1"), _synthesize(tmp_path / "two", "2")
+    first, second = _assembly(tmp_path / "one", "1"), _assembly(tmp_path / "two", "2")
     local = {"endpoint_url": endpoint, "execute_state_machines": False, "invoke": invoke}
 
     provision(first, **local)
