@@ -1,13 +1,13 @@
 """The tenants asset (what ``constructs.tenant_registry`` writes at synth) and one tenant's rows.
 
-The asset is one JSON document per stage: ``{"format": 1, "tenants": [TenantSpec, ...]}`` sorted by tenant id.
+The asset is one JSON document per stage: ``{"format": 1, "tenants": [TenantSpec, ...]}`` sorted by tenant id
+(``constructs.tenant_registry.asset_bytes`` writes it).
 Each spec carries its rows exactly as they are stored (plain JSON values; ``to_item`` makes DynamoDB JSON of them):
 the construct decides the rows' shapes, the provisioner only writes them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -46,13 +46,6 @@ class TenantsAsset(BaseModel):
 
     def by_id(self) -> dict[str, TenantSpec]:
         return {spec.tenant_id: spec for spec in self.tenants}
-
-
-def asset_bytes(tenants: Sequence[Mapping[str, Any]]) -> bytes:
-    """The asset's bytes: sorted tenants and keys, no whitespace, so the same tenants give the same hash."""
-    ordered = sorted(tenants, key=lambda t: str(t["tenant_id"]))
-    document = {"format": ASSET_FORMAT, "tenants": ordered}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def to_attribute_value(value: Any) -> dict[str, Any]:
