@@ -9,7 +9,7 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help install web dev test fuzz synth lint format bench load deploy diff clean
+.PHONY: help install web dev test fuzz synth lint format bench scale load deploy diff clean
 
 help:
 	@echo "make dev     run the whole platform locally (the local cloud) with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make synth   cdk synth (STAGE=dev|staging|prod)"
 	@echo "make lint    ruff + mypy"
 	@echo "make bench   benchmarks through the local cloud (table + JSON)"
+	@echo "make scale   synth time, resources per stack, template sizes for TENANTS=\"2 1000 10000\" tenants"
 	@echo "make load    rush hour through the local cloud over HTTP (ORDERS=500), checked exactly once"
 	@echo "make fuzz    the API fuzzer at length (FUZZ_EXAMPLES=100 per operation; make test runs a few)"
 	@echo "make diff    cdk diff --all against the deployed stage (STAGE=dev|staging|prod; needs AWS credentials)"
@@ -76,6 +77,11 @@ dev: install web
 
 bench: install web
 	$(PY) -m scripts.bench
+
+# Tenants at scale (scripts/synth_scale.py): synth time, resources per stack and template sizes for N tenants.
+TENANTS ?= 2 1000 10000
+scale: install web
+	$(PY) -m scripts.synth_scale $(TENANTS)
 
 # Rush hour (scripts/load.py): customers order and pay, two people per stage and tenant work the boards.
 ORDERS ?= 500

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """CDK entry point: one platform per stage (``cdk synth -c stage=dev|staging|prod``), its tenants, cdk-nag.
 
-Onboarding a tenant is adding one ``Tenant(...)`` below: its settings, locations and
-first admin become data in the shared tables (see ``constructs/tenant.py``).
+Onboarding a tenant is adding one ``Tenant(...)`` below, or one entry to the stage's tenants file
+(``tenants/<stage>.json``, or the file named by ``-c tenants_file=...``); both may be mixed. Every
+tenant of the stage travels as data: one asset that one custom resource applies as a diff (see
+``constructs/tenant_registry.py``); removing a tenant suspends it, nothing is deleted.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs.stage import StageConfig
 from constructs.tenant import Location, Tenant
+from constructs.tenant_registry import TenantRegistry
 
 from core.contracts import SlaMinutes
 from stacks.platform import Platform
+
+TENANTS_DIR = Path(__file__).resolve().parent / "tenants"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -36,6 +41,25 @@ def cdk_json_context() -> dict[str, Any]:
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("lun", "mar", "mie", "jue", "vie", "sab", "dom")}
 
 
+def tenants_file(app: cdk.App, stage: StageConfig) -> Path | None:
+    """The stage's tenants file: ``-c tenants_file=<path>``, else ``tenants/<stage>.json`` if there is one."""
+    named = app.node.try_get_context("tenants_file")
+    if named:
+        return Path(str(named))
+    default = TENANTS_DIR / f"{stage.name}.json"
+    return default if default.exists() else None
+
+
+def load_tenants_file(registry: TenantRegistry, stage: StageConfig, path: Path) -> list[Tenant]:
+    """One ``Tenant`` per entry of the file (README: "The tenants file")."""
+    document = json.loads(path.read_text())
+    entries = document["tenants"] if isinstance(document, dict) else document
+    return [
+        Tenant.from_file_entry(registry, entry, secret_name=stage.secret_name(f"mercadopago/{entry.get('tenant_id')}"))
+        for entry in entries
+    ]
+
+
 def build(app: cdk.App) -> Platform:
     stage = StageConfig.from_context(app)
     demo_hours: dict[str, Any] = {"opening_hours": ALWAYS_OPEN} if stage.name == "dev" else {}
@@ -43,13 +67,11 @@ def build(app: cdk.App) -> Platform:
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
     )
     platform = Platform(app, stage=stage, env=env)
-    tables = platform.data.tenant_tables
+    tenants = platform.tenants.registry
 
     Tenant(
-        platform.data,
+        tenants,
         "TenantBembosMiraflores",
-        tables=tables,
-        invitations=platform.messaging.invitations,
         tenant_id="bembos-miraflores",
         name="Bembos Miraflores",
         admin_email="admin@bembos-miraflores.pe",
@@ -79,10 +101,8 @@ def build(app: cdk.App) -> Platform:
         ],
     )
     Tenant(
-        platform.data,
+        tenants,
         "TenantBembosSanIsidro",
-        tables=tables,
-        invitations=platform.messaging.invitations,
         tenant_id="bembos-san-isidro",
         name="Bembos San Isidro",
         admin_email="admin@bembos-sanisidro.pe",
@@ -101,6 +121,10 @@ def build(app: cdk.App) -> Platform:
             ),
         ],
     )
+    path = tenants_file(app, stage)
+    if path is not None:
+        load_tenants_file(tenants, stage, path)
+    tenants.publish()  # after the last tenant: every tenant of the stage in one asset
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return platform
 

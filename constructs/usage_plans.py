@@ -45,6 +45,12 @@ class UsagePlans(Construct):
         self._add_gateway_responses(api)
         output = cdk.CfnOutput(self, "PlanIds", value=self.plan_ids_json, description="Usage plan id by tenant tier")
         output.override_logical_id(OUTPUT_ID)
+        # Each plan's id under a name of the stage's own: another stack imports it by that name, so the grant's
+        # resources (and cdk-nag's findings on them) read the same in every synth.
+        self._export_names = {tier: f"{stage.prefix}-usage-plan-{tier}" for tier in self.plans}
+        for tier, plan in self.plans.items():
+            cdk.CfnOutput(self, f"PlanId{tier.capitalize()}", value=plan.usage_plan_id,
+                          export_name=self._export_names[tier])  # fmt: skip
 
     @property
     def plan_ids(self) -> dict[str, str]:
@@ -56,28 +62,42 @@ class UsagePlans(Construct):
         """``plan_ids`` as one JSON string (a token resolved by CloudFormation): ``{"basico": "<id>", ...}``."""
         return cdk.Stack.of(self).to_json_string(self.plan_ids)
 
+    def plan_ids_for(self, consumer: Construct) -> dict[str, str]:
+        """The plan ids as ``consumer``'s stack reads them: its own resources, or the exports (the consumer's stack
+        then deploys after this one)."""
+        stack = cdk.Stack.of(consumer)
+        if stack is cdk.Stack.of(self):
+            return self.plan_ids
+        stack.add_dependency(cdk.Stack.of(self), "the tenants' API keys join the tier plans")
+        return {tier: cdk.Fn.import_value(name) for tier, name in self._export_names.items()}
+
     def grant_key_management(self, role: iam.IRole) -> None:
         """What ``apply_tier`` calls: find and create the tenants' API keys (``GET``/``POST /apikeys``; ``DELETE``
         of a key for offboarding), and read, add and remove a key's membership of each plan. No plan itself can
         be changed (no ``PATCH``, no ``/usageplans/<id>``)."""
-        stack = cdk.Stack.of(self)
+        stack = cdk.Stack.of(role)
         base = f"arn:{stack.partition}:apigateway:{stack.region}::"
+        plan_ids = self.plan_ids_for(role)
         keys = [f"{base}/apikeys", f"{base}/apikeys/*"]
         members = [
-            f"{base}/usageplans/{plan_id}/{path}" for plan_id in self.plan_ids.values() for path in ("keys", "keys/*")
+            f"{base}/usageplans/{plan_id}/{path}" for plan_id in plan_ids.values() for path in ("keys", "keys/*")
         ]
         allow(role, ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"], [*keys, *members])
         reason = (
             "A tenant's API key id is made by API Gateway at onboarding (any number of tenants): the provisioner "
             "reads and deletes keys by id and manages their membership of the tier plans, never the plans."
         )
-        acknowledge(
-            role, "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*]", reason
-        )
-        for plan in self.plans.values():
-            logical_id = stack.get_logical_id(plan.node.default_child)
-            finding = f"Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/<{logical_id}>/keys/*"
-            acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)
+        # cdk-nag names a token by what it refers to, and a literal (the stage's region, an export's name) as it is.
+        partition = "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition
+        region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+        found = f"Resource::arn:{partition}:apigateway:{region}::"
+        acknowledge(role, f"AwsSolutions-IAM5[{found}/apikeys/*]", reason)
+        for tier, plan in self.plans.items():
+            if stack is cdk.Stack.of(self):
+                plan_id = f"<{stack.get_logical_id(plan.node.default_child)}>"
+            else:
+                plan_id = self._export_names[tier]
+            acknowledge(role, f"AwsSolutions-IAM5[{found}/usageplans/{plan_id}/keys/*]", reason)
 
     # -- parts ------------------------------------------------------------------------------------
     @staticmethod

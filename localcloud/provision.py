@@ -9,9 +9,17 @@ secrets, log groups, alarms, keys and parameters. Everything that runs code or
 serves HTTP becomes a plain record of ``localcloud.model`` for the local Lambda
 runtime, the gateway and the SQS pollers: functions, SQS event source mappings,
 REST and WebSocket APIs. Two CDK custom resources are emulated because their
-effect matters: ``Custom::AWS`` (``AwsCustomResource``, e.g. tenant seeds: its SDK
-call is made once, like CloudFormation's Create) and ``Custom::CDKBucketDeployment``
-(files copied into the bucket). Types that need nothing locally are recognised
+effect matters: ``Custom::AWS`` (``AwsCustomResource``: its SDK call is made once,
+like CloudFormation's Create) and ``Custom::CDKBucketDeployment`` (files copied into
+the bucket). A custom resource served by one of the assembly's own Python functions
+(``Custom::Tenants``: the tenants' provisioner) is replayed as CloudFormation runs
+it: its function is invoked with a Create request the first time, with an Update
+(and ``OldResourceProperties``) when its properties changed since the last
+provisioning against the same moto server, not at all when they did not; the
+function answers on a pre-signed S3 URL, as in AWS. The properties last applied
+are kept in moto (an SSM parameter per resource), so "deploy, change, deploy
+again" works locally; the file assets its properties name are uploaded first (what
+``cdk deploy`` publishes to the bootstrap bucket). Types that need nothing locally are recognised
 (``ACCEPTED_TYPES``, ``ACCEPTED_CUSTOM_TYPES``, each with the reason it is safe);
 anything else is listed in ``Assembly.unsupported``, and approximations in
 ``Assembly.warnings``: nothing is skipped silently.
@@ -191,12 +199,15 @@ def provision(
     local_urls: LocalUrls | None = None,
     parameters: dict[str, str] | None = None,
     execute_state_machines: bool = True,
+    invoke: CustomResourceInvoker | None = None,
 ) -> Assembly:
     """Create every stack of ``cdk_out`` in the moto server at ``endpoint_url`` and describe the rest.
 
     ``account_id`` defaults to the account the moto server assigns to these requests
     (``MOTO_ACCOUNT_ID`` of the server), so ARNs computed here match moto's.
     ``parameters`` overrides template parameter defaults (same for every stack).
+    ``invoke`` runs a function of the assembly for a Lambda-backed custom resource (default: a local Lambda
+    runtime whose functions call the moto server directly).
     """
     if execute_state_machines:
         enable_stepfunctions_execution(endpoint_url)
@@ -206,8 +217,14 @@ def provision(
         account_id=account_id,
         local_urls=local_urls or LocalUrls(),
         parameters=parameters or {},
+        invoke=invoke,
     )
     return provisioner.run(load_stacks(Path(cdk_out)))
+
+
+CustomResourceInvoker = Callable[[FunctionSpec, dict[str, Any]], None]
+RESPONSES_BUCKET = "localcloud-cloudformation-responses"  # where functions answer CloudFormation's requests
+CUSTOM_RESOURCE_MARKERS = "/localcloud/custom-resources"
 
 
 # --------------------------------------------------------------------------- the provisioner
@@ -266,8 +283,10 @@ class _Provisioner:
         account_id: str | None,
         local_urls: LocalUrls,
         parameters: dict[str, str],
+        invoke: CustomResourceInvoker | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
+        self._invoke = invoke
         self.region = region
         self.local_urls = local_urls
         self.parameters = parameters
@@ -359,7 +378,11 @@ class _Provisioner:
             kind = resource.get("Type", "")
             context = _Context(stack, resolver, logical_id, resource.get("Properties", {}))
             try:
-                if kind == "AWS::Lambda::Function" and logical_id in providers:
+                if (
+                    kind == "AWS::Lambda::Function"
+                    and logical_id in providers
+                    and not self._lambda_backed(providers[logical_id])
+                ):
                     served = ", ".join(sorted(providers[logical_id]))
                     self.assembly.warnings.append(
                         f"{context.key}: provider function of {served}, not a local function"
@@ -367,6 +390,8 @@ class _Provisioner:
                     )
                 elif kind in self.handlers:
                     self.handlers[kind](context)
+                elif self._lambda_backed({kind}):
+                    self._lambda_custom_resource(context)
                 elif not _accepted(kind):
                     self.assembly.unsupported.append(f"{context.key} ({kind})")
                 values = resolver.values(logical_id)
@@ -604,6 +629,110 @@ class _Provisioner:
         spec = json.loads(create) if isinstance(create, str) else (create or {})
         physical = (spec.get("physicalResourceId") or {}).get("id") or c.resolver.physical_name(c.logical_id)
         c.record(physical, **data)
+
+    def _lambda_backed(self, kinds: set[str]) -> bool:
+        """Custom resource types served by a function of the assembly (not emulated here, not ignored)."""
+        custom = {k for k in kinds if k.startswith("Custom::") or k == "AWS::CloudFormation::CustomResource"}
+        return bool(custom) and not custom & (set(self.handlers) | set(ACCEPTED_CUSTOM_TYPES))
+
+    def _lambda_custom_resource(self, c: _Context) -> None:
+        """A custom resource served by one of the assembly's functions, replayed as CloudFormation would: Create the
+        first time, Update (with the previous properties) when they changed, nothing when they did not."""
+        properties = {name: c.prop(name) for name in c.properties}
+        function = self.assembly.functions.get(_function_name(as_text(properties.get("ServiceToken", ""))))
+        if function is None:
+            self.assembly.unsupported.append(f"{c.key} ({c.stack.resources[c.logical_id]['Type']}: no local function)")
+            return
+        ssm = self._client("ssm")
+        marker = f"{CUSTOM_RESOURCE_MARKERS}/{c.stack.stack_name}/{c.logical_id}"
+        stored = _fallback_on(
+            ("ParameterNotFound",), lambda: ssm.get_parameter(Name=marker)["Parameter"]["Value"], _nothing
+        )
+        last = json.loads(stored) if stored else None
+        if last is not None and last["properties"] == properties:
+            c.record(last["physical_id"], **last.get("data", {}))
+            return
+        self._publish_assets(c, properties)
+        event: dict[str, Any] = {
+            "RequestType": "Create" if last is None else "Update",
+            "ServiceToken": properties.get("ServiceToken"),
+            "StackId": f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{c.stack.stack_name}/local",
+            "RequestId": secrets.token_hex(16),
+            "LogicalResourceId": c.logical_id,
+            "ResourceType": c.stack.resources[c.logical_id]["Type"],
+            "ResourceProperties": properties,
+        }
+        if last is not None:
+            event["PhysicalResourceId"] = last["physical_id"]
+            event["OldResourceProperties"] = last["properties"]
+        answer = self._custom_resource_answer(function, event)
+        if answer.get("Status") != "SUCCESS":
+            raise ProvisionError(f"{c.key}: {event['RequestType']} failed: {answer.get('Reason')}")
+        data = {k: as_text(v) for k, v in (answer.get("Data") or {}).items()}
+        record = {"properties": properties, "physical_id": answer["PhysicalResourceId"], "data": data}
+        ssm.put_parameter(Name=marker, Value=json.dumps(record), Type="String", Tier="Advanced", Overwrite=True)
+        c.record(answer["PhysicalResourceId"], **data)
+
+    def _publish_assets(self, c: _Context, properties: dict[str, Any]) -> None:
+        """The file asset a custom resource's properties name, in its bucket (``cdk deploy`` publishes assets to the
+        bootstrap bucket before it deploys a stack)."""
+        bucket, key = properties.get("AssetBucket"), properties.get("AssetKey")
+        if not bucket or not key:
+            return
+        source = c.stack.asset_path(str(key))
+        if source is None:
+            raise ProvisionError(f"{c.key}: asset {key} is not in the cloud assembly")
+        s3 = self._client("s3")
+        _fallback_on(
+            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), lambda: s3.create_bucket(Bucket=bucket), _nothing
+        )
+        s3.put_object(Bucket=bucket, Key=str(key), Body=source.read_bytes())
+
+    def _custom_resource_answer(self, function: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the function with ``event`` and read the answer it PUT to the request's pre-signed URL."""
+        s3 = self._client("s3")
+        _fallback_on(
+            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"),
+            lambda: s3.create_bucket(Bucket=RESPONSES_BUCKET),
+            _nothing,
+        )
+        key = f"{event['LogicalResourceId']}/{event['RequestId']}"
+        event["ResponseURL"] = s3.generate_presigned_url(
+            "put_object", Params={"Bucket": RESPONSES_BUCKET, "Key": key}, ExpiresIn=7200
+        )
+        (self._invoke or self._invoke_locally)(function, event)
+        try:
+            body = s3.get_object(Bucket=RESPONSES_BUCKET, Key=key)["Body"].read()
+        except ClientError as exc:
+            raise ProvisionError(f"{function.name} did not answer the custom resource request: {exc}") from exc
+        answer: dict[str, Any] = json.loads(body)
+        return answer
+
+    def _ensure_bucket(self, name: str) -> None:
+        s3 = self._client("s3")
+        _fallback_on(
+            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), lambda: s3.create_bucket(Bucket=name), _nothing
+        )
+
+    def _invoke_locally(self, function: FunctionSpec, event: dict[str, Any]) -> None:
+        """Run the function once in a local Lambda worker that calls the moto server directly (no IAM enforcement
+        here: the local cloud's IAM-enforcing endpoint starts after provisioning)."""
+        from localcloud.lambda_runtime import LambdaRuntime
+
+        base_env = {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "AWS_XRAY_SDK_ENABLED": "false",
+            "PYTHONPATH": "",
+        }
+        with LambdaRuntime({function.name: function}, base_env, account_id=self.account_id) as runtime:
+            result = runtime.invoke(function.name, event)
+        if not result.ok:
+            raise ProvisionError(f"{function.name} failed: {result.error}")
 
     def _sdk_call(self, call: dict[str, Any]) -> dict[str, str]:
         service = _boto3_service(call["service"])

@@ -64,7 +64,6 @@ def seed_demo(cloud: LocalCloud) -> dict[str, Any]:
         _put_secret(secrets, name, {"username": "notificaciones@bembos.local", "password": "app-password-local"})
     for tenant in tenants(dynamodb, cloud.table("tenants")):
         tenant_id = tenant["tenant_id"]
-        apply_demo_tier(cloud, tenant)  # until the tenant provisioner applies tiers (issue 13)
         mp = mercadopago_credentials(tenant_id)
         _put_secret(secrets, tenant["mercadopago_secret_name"], mp)
         cloud.mercadopago.add_account(mp["access_token"], mp["webhook_secret"], public_key=mp["public_key"])
@@ -97,25 +96,3 @@ def _seed_metrics(dynamodb: Any, table: str, tables: dict[str, str], tenant_id: 
     from localcloud.demo_metrics import seed_tenant
 
     return seed_tenant(dynamodb, {**tables, "metricas": table}, tenant_id, utc_now().astimezone(LIMA).date())
-
-
-def usage_plans(cloud: LocalCloud) -> dict[str, str]:
-    """The usage plan id of each tenant tier: the Api stack's ``UsagePlanIds`` output (constructs/usage_plans.py)."""
-    found = [value for key, value in cloud.assembly.outputs.items() if key.endswith(".UsagePlanIds")]
-    return json.loads(found[0]) if found else {}
-
-
-def apply_demo_tier(cloud: LocalCloud, tenant: dict[str, Any], tier: str | None = None) -> None:
-    """The tenant's API key in its tier's usage plan (``tier``, else its row's, else the default), as the tenant
-    provisioner does in AWS: without it, every route behind the authorizer answers 403."""
-    if str(SERVICES) not in sys.path:
-        sys.path.insert(0, str(SERVICES))
-    from core import contracts
-    from tenants.usage_keys import apply_tier
-
-    plans = usage_plans(cloud)
-    if plans:
-        chosen = tier or str(tenant.get("tier") or contracts.DEFAULT_TENANT_TIER)
-        apply_tier(boto3.client("apigateway"), prefix=cloud.prefix, tenant_id=tenant["tenant_id"], tier=chosen,
-                   usage_plans=plans)  # fmt: skip
-        cloud.gateway.reread_usage_keys()

@@ -26,7 +26,6 @@ MERCADOPAGO_KEYS = ("access_token", "public_key", "webhook_secret")
 def required_secrets(stage: str) -> tuple[dict[str, tuple[str, ...]], Any]:
     """The secrets the stage's functions read, with their keys, and the stage's settings (from ``app.py``)."""
     import aws_cdk as cdk
-    from constructs.tenant import Tenant
 
     import app as entry
     from stacks.notification_services import SMTP_SECRET
@@ -35,9 +34,8 @@ def required_secrets(stage: str) -> tuple[dict[str, tuple[str, ...]], Any]:
         cdk_app = cdk.App(context={**entry.cdk_json_context(), "stage": stage}, outdir=outdir)
         platform = entry.build(cdk_app)
     secrets: dict[str, tuple[str, ...]] = {platform.stage.secret_name(SMTP_SECRET): SMTP_KEYS}
-    for node in cdk_app.node.find_all():
-        if isinstance(node, Tenant):
-            secrets[str(node.config["mercadopago_secret_name"])] = MERCADOPAGO_KEYS
+    for tenant in platform.tenants.registry.tenants:  # app.py's Tenant(...) and the stage's tenants file
+        secrets[str(tenant.config["mercadopago_secret_name"])] = MERCADOPAGO_KEYS
     return secrets, platform.stage
 
 

@@ -65,6 +65,7 @@ class ApiStack(cdk.Stack):
         self.data = data
         self.groups: list[cdk.NestedStack] = []  # the nested stacks of the microservice groups
         layer = DependenciesLayer(self, "Dependencies").layer
+        self.layer = layer  # the Api stack's functions' layer (stacks.tenants.TenantSockets builds one here too)
         self.api = self._rest_api()
         self.rest_api_url = f"https://{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{stage.name}/"
         self.authorizer_function = self._authorizer_function(layer)

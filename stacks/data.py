@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.nag import acknowledge
 from constructs.stage import StageConfig
-from constructs.tenant import TenantTables
+from constructs.tenant_registry import TenantTables
 
 from core import contracts
 

@@ -11,7 +11,6 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 from constructs.stage import StageConfig
-from constructs.tenant import Invitations
 from constructs.work_queue import WorkQueue
 
 from core import contracts
@@ -98,17 +97,21 @@ class MessagingStack(cdk.Stack):
             fifo=False,
             max_age=cdk.Duration.seconds(contracts.PAYMENT_REVIEW_MAX_DELAY_SECONDS + 15 * 60),
         )
-        invitation_rule = self._rule(
+        # The tenants' provisioner (stacks/tenants.py) deploys after this stack: the rule and the queue's policies
+        # exist before any first admin's invitation is asked for.
+        self._rule(
             "InvitationsRule",
             self.invitation_requests,
             sources=[contracts.EVENT_SOURCE_IDENTITY],
             detail_types=[contracts.EMPLOYEE_INVITATION_REQUESTED],
         )
-        # EventBridge may deliver to the queue (or its DLQ) once their policies say so (targets.SqsQueue adds them).
-        work = self.invitation_requests
-        policies = [q.node.try_find_child("Policy") for q in (work.queue, work.dead_letter_queue)]
-        self.invitations = Invitations(
-            bus=self.bus, rule=invitation_rule, delivery=tuple(p for p in policies if p is not None)
+        # A tenant removed from the stage's tenants is suspended: EventBridge -> SQS -> its sockets closed.
+        self.tenant_suspensions = self._queue("TenantSuspensionsQueue", "tenants-suspendidos", fifo=False)
+        self._rule(
+            "TenantSuspensionsRule",
+            self.tenant_suspensions,
+            sources=[contracts.EVENT_SOURCE_TENANTS],
+            detail_types=[contracts.TENANT_SUSPENDED],
         )
         self._rule(
             "RealtimeRule",

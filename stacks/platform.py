@@ -11,12 +11,14 @@ from stacks.data import DataStack
 from stacks.frontend import FrontendStack
 from stacks.messaging import MessagingStack
 from stacks.operations import OperationsStack
+from stacks.tenants import TenantSockets, TenantsStack
 from stacks.workflow import WorkflowStack
 
 
 class Platform:
-    """Data <- Messaging <- Workflow <- Api <- Frontend (each arrow: uses exports of); Operations watches the first
-    four (by name: it deploys after them and only uses Messaging's alarm topic)."""
+    """Data <- Messaging <- Workflow <- Api <- Frontend, Api <- Tenants (each arrow: uses exports of); Operations
+    watches Data, Messaging, Workflow, Api and Tenants (by name: it deploys after them and only uses Messaging's
+    alarm topic)."""
 
     def __init__(self, scope: Construct, *, stage: StageConfig, env: cdk.Environment) -> None:
         common = {"env": env, "tags": {"project": "bembos", "stage": stage.name}}
@@ -44,6 +46,26 @@ class Platform:
             workflow=self.workflow,
             **common,
         )
+        # The tenants as data (one asset, one custom resource): app.py registers them in ``tenants.registry``.
+        self.tenants = TenantsStack(
+            scope,
+            "Tenants",
+            stack_name=stage.stack_name("tenants"),
+            stage=stage,
+            data=self.data,
+            messaging=self.messaging,
+            usage_plans=self.api.usage_plans,
+            **common,
+        )
+        TenantSockets(
+            self.api,
+            stage=stage,
+            layer=self.api.layer,
+            data=self.data,
+            messaging=self.messaging,
+            websocket=self.api.websocket,
+            ws_stage=self.api.websocket_stage,
+        )
         self.frontend = FrontendStack(
             scope,
             "Frontend",
@@ -58,7 +80,7 @@ class Platform:
             "Operations",
             stack_name=stage.stack_name("operations"),
             stage=stage,
-            watched=[self.data, self.messaging, self.workflow, self.api],
+            watched=[self.data, self.messaging, self.workflow, self.api, self.tenants],
             messaging=self.messaging,
             api=self.api,
             **common,
@@ -69,4 +91,4 @@ class Platform:
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.data, self.messaging, self.workflow, self.api, self.frontend, self.operations]
+        return [self.data, self.messaging, self.workflow, self.api, self.tenants, self.frontend, self.operations]

@@ -26,6 +26,20 @@ EMPLOYEE_INVITED: Final = "EmployeeInvited"
 # Tenant onboarding asks for its first admin's invitation (detail: core.identity_events).
 EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"
 PAYMENT_APPROVED: Final = "PaymentApproved"
+# Tenant tiers: API limits per tier live in cdk.json (stages.<stage>.tenant_tiers); a tenant names its tier.
+TENANT_TIERS = ("basico", "estandar", "cadena")
+DEFAULT_TENANT_TIER = "estandar"
+EVENT_SOURCE_TENANTS = "bembos.tenants"
+TENANT_SUSPENDED = "TenantSuspended"  # detail: {"tenant_id": str}
+TENANT_REACTIVATED = "TenantReactivated"  # detail: {"tenant_id": str}
+
+
+def usage_key(tenant_id: str) -> str:
+    """The API Gateway API key value that identifies a tenant to its usage plan (not a secret: the key
+    source is the authorizer, a client's x-api-key header is ignored)."""
+    return f"tenant-{tenant_id}-usage-key"
+
+
 # The Libro de Reclamaciones (services/reclamos): an entry filed by a customer, and the business's answer.
 # The e-mail notifier sends the customer's dated copies; the realtime notifier tells the tenant's admins and
 # the customer (the detail names the entry, never the consumer's data).
@@ -338,16 +352,3 @@ TABLES: Final = {
         ),
     )
 }
-
-# Tenant tiers: API limits per tier live in cdk.json (stages.<stage>.tenant_tiers); a tenant names its tier.
-TENANT_TIERS = ("basico", "estandar", "cadena")
-DEFAULT_TENANT_TIER = "estandar"
-EVENT_SOURCE_TENANTS = "bembos.tenants"
-TENANT_SUSPENDED = "TenantSuspended"  # detail: {"tenant_id": str}
-TENANT_REACTIVATED = "TenantReactivated"  # detail: {"tenant_id": str}
-
-
-def usage_key(tenant_id: str) -> str:
-    """The API Gateway API key value that identifies a tenant to its usage plan (not a secret: the key
-    source is the authorizer, a client's x-api-key header is ignored)."""
-    return f"tenant-{tenant_id}-usage-key"

@@ -55,6 +55,19 @@ class SessionSockets:
             params["ExpressionAttributeValues"][":h"] = {"S": token_hash}
         return [item["connection_id"]["S"] for item in query_all(self._dynamodb, **params)]
 
+    def tenant_connection_ids(self, tenant_id: str) -> list[str]:
+        """Every connection of the tenant (the table's partition: a tenant's suspension closes them all)."""
+        return [
+            item["connection_id"]["S"]
+            for item in query_all(
+                self._dynamodb,
+                TableName=self._table,
+                KeyConditionExpression="tenant_id = :t",
+                ExpressionAttributeValues={":t": {"S": tenant_id}},
+                ProjectionExpression="connection_id",
+            )
+        ]
+
     def close_all(self, tenant_id: str, subject_id: str, *, token_hash: str | None = None) -> int:
         """Close every open socket of the subject (with ``token_hash``: of that one session, a logout) and delete
         their rows; returns how many were closed. Never raises: a failure is logged and counted, and the
@@ -64,6 +77,10 @@ class SessionSockets:
         except (ClientError, BotoCoreError):
             self._failed(tenant_id, "could not list the subject's sockets")
             return 0
+        return self.close(tenant_id, connection_ids)
+
+    def close(self, tenant_id: str, connection_ids: list[str]) -> int:
+        """Close these sockets of the tenant and delete their rows (best effort, as ``close_all``)."""
         closed = 0
         for connection_id in connection_ids:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.runtime import Caches
 from core.settings import EnvironmentSettings
+from core.sockets import SessionSockets
 from realtime.dal import ConnectionStore, MessageConnections, MessagesDal, TopicConnections
 
 cached = Caches()
@@ -57,6 +58,12 @@ def messages() -> MessagesDal:
         employees_table=s.employees_table,
         locations_table=s.locations_table,
     )
+
+
+@cached
+def sockets() -> SessionSockets:
+    """The sockets a tenant's suspension closes (``realtime.suspensions``)."""
+    return SessionSockets(cached.client("dynamodb"), settings().connections_table, _management())
 
 
 def reset() -> None:

@@ -6,30 +6,51 @@ tenant provisioner's own ``apply_tier``, and moved back to their tier afterwards
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import httpx
 import pytest
 from e2e_support import issue_token
 
+from core import contracts
 from localcloud.cloud import LocalCloud
-from localcloud.seed import apply_demo_tier, tenants
+from localcloud.seed import tenants
+from tenants.usage_keys import apply_tier
 
 TENANT_A, TENANT_B = "bembos-miraflores", "bembos-san-isidro"
 BURST_A, REQUESTS_B = 12, 3  # basico's bucket holds 4 (one spent on the warm-up): A's twelve overflow it, B's fit
+
+
+def usage_plans(cloud: LocalCloud) -> dict[str, str]:
+    """The usage plan id of each tenant tier: the Api stack's ``UsagePlanIds`` output (constructs/usage_plans.py)."""
+    found = [value for key, value in cloud.assembly.outputs.items() if key.endswith(".UsagePlanIds")]
+    return json.loads(found[0]) if found else {}
+
+
+def move_to_tier(cloud: LocalCloud, tenant: dict[str, Any], tier: str | None = None) -> None:
+    """The tenant's API key in the usage plan of ``tier`` (else its row's tier, else the default), as the tenant
+    provisioner does when a redeploy changes the tenant's tier (a shortcut: no second synth)."""
+    plans = usage_plans(cloud)
+    assert plans, "the Api stack has no UsagePlanIds output"
+    chosen = tier or str(tenant.get("tier") or contracts.DEFAULT_TENANT_TIER)
+    apigateway = boto3.client("apigateway")
+    apply_tier(apigateway, prefix=cloud.prefix, tenant_id=tenant["tenant_id"], tier=chosen, usage_plans=plans)
+    cloud.gateway.reread_usage_keys()
 
 
 @pytest.fixture
 def basico_tenants(cloud: LocalCloud) -> Iterator[None]:
     rows = {row["tenant_id"]: row for row in tenants(boto3.client("dynamodb"), cloud.table("tenants"))}
     for tenant_id in (TENANT_A, TENANT_B):
-        apply_demo_tier(cloud, rows[tenant_id], tier="basico")
+        move_to_tier(cloud, rows[tenant_id], tier="basico")
     try:
         yield
     finally:
         for tenant_id in (TENANT_A, TENANT_B):
-            apply_demo_tier(cloud, rows[tenant_id])  # back to the row's tier (or the default)
+            move_to_tier(cloud, rows[tenant_id])  # back to the row's tier (or the default)
 
 
 def test_one_tenants_burst_is_throttled_while_another_tenants_requests_all_succeed(

@@ -55,7 +55,8 @@ def test_each_group_of_microservices_is_a_nested_stack_with_its_functions_and_ro
     assert parent_types["AWS::CloudFormation::Stack"] == len(dev_app.nested_stacks("api")) >= 10
     assert parent_types["AWS::ApiGateway::Method"] == 1  # the root's CORS preflight only
     assert parent_types["AWS::ApiGateway::Resource"] == 0
-    assert parent_types["AWS::Lambda::Function"] == 2  # the authorizer and the WebSocket function
+    # the authorizer, the WebSocket function and the consumer that closes a suspended tenant's sockets
+    assert parent_types["AWS::Lambda::Function"] == 3
     functions = {k for k, r in parent["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
     invoked = [
         r["Properties"]["FunctionName"] for r in parent["Resources"].values() if r["Type"] == "AWS::Lambda::Permission"

@@ -24,11 +24,12 @@ def test_cdk_json_defines_exactly_the_stages_ci_synthesizes() -> None:
     assert tuple(stages) == STAGES
 
 
-def test_every_stage_synthesizes_its_six_stacks_under_its_own_names(app) -> None:
+def test_every_stage_synthesizes_its_seven_stacks_under_its_own_names(app) -> None:
     stage = app.platform.stage.name
     names = sorted(stack.stack_name for stack in app.platform.stacks)
     assert names == sorted(
-        f"bembos-{stage}-{short}" for short in ("data", "messaging", "workflow", "api", "frontend", "operations")
+        f"bembos-{stage}-{short}"
+        for short in ("data", "messaging", "workflow", "api", "tenants", "frontend", "operations")
     )
     assert {path.name for path in app.template_files()} >= {f"{s}.template.json" for s in ("Data", "Api")}
 
