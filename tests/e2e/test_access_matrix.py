@@ -111,6 +111,25 @@ def _in_another_tenant(rule: Rule) -> int:
 TAKEN_BODIES = ("PRODUCT_TAKEN", "COMBO_TAKEN", "LOCATION_TAKEN", "EMPLOYEE_TAKEN")
 
 
+def _complaint_unknown_in_b(cloud: Any, token: str, order_id: str) -> int:
+    """A complaint of tenant A whose number tenant B's book will not have while the matrix runs. Each tenant numbers
+    its own book from 1, and the matrix itself files a few in B (POST /reclamaciones by B's callers): on a fresh
+    cloud both books would have a #1, and B's callers would rightly read their own."""
+    counter = boto3.client("dynamodb").get_item(
+        TableName=cloud.table("reclamaciones"), Key={"tenant_id": {"S": B}, "entry_key": {"S": "counter"}}
+    )
+    beyond = int(counter.get("Item", {}).get("last_numero", {}).get("N", "0")) + B_FILINGS_MARGIN
+    for _ in range(beyond + 1):
+        filed = call(cloud, "POST", "reclamaciones", token=token, json={**complaint(), "order_id": order_id})
+        assert filed.status_code == 201, filed.text
+        if (numero := int(filed.json()["numero"])) > beyond:
+            return numero
+    raise AssertionError(f"tenant A's book did not pass number {beyond}")
+
+
+B_FILINGS_MARGIN = 5  # more than the complaints tenant B's callers file in one run of the matrix
+
+
 @dataclass
 class World:
     """Tenant A's targets (fresh), the callers' tokens, and what a refused call must leave untouched."""
@@ -192,7 +211,7 @@ def world(cloud) -> World:
     sfn = boto3.client("stepfunctions")
     start_workflow(sfn, state_machine_arn(sfn), tenant_id=A, order_id=order_id, location_id=HERE, dispatch="delivery")
     owner_token = token_of(cloud, A, customer_email, password)
-    filed = call(cloud, "POST", "reclamaciones", token=owner_token, json={**complaint(), "order_id": order_id})
+    numero = _complaint_unknown_in_b(cloud, owner_token, order_id)
     world = World(
         cloud,
         {
@@ -201,7 +220,7 @@ def world(cloud) -> World:
             "location": location_id,
             "employee": employee["employee_id"],
             "order": order_id,
-            "complaint": str(filed.json()["numero"]),
+            "complaint": str(numero),
             "customer": owner["user_id"],
         },
         customer_email,
