@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -20,6 +21,11 @@ from core import contracts
 from core.clock import utc_now_iso
 
 _serializer = TypeSerializer()
+
+# One HTTP client for the staff's (and the tests') requests, its connections kept alive: httpx.get/post/request make
+# a client per call, and a client's SSL context alone costs about 45 ms of CPU (a request on a shared client: under
+# 2 ms). Like those functions' clients it keeps no cookie between requests and waits 5 s unless told otherwise.
+HTTP = httpx.Client(timeout=5.0, cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])))
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -155,16 +161,14 @@ class Staff:
 
     def queue(self, stage: str, location_id: str | None = None) -> httpx.Response:
         params = {"location_id": location_id} if location_id else None
-        return httpx.get(
-            f"{self.api}{contracts.STAGES[stage].slug}", headers=self._headers(), params=params, timeout=30
-        )
+        return HTTP.get(f"{self.api}{contracts.STAGES[stage].slug}", headers=self._headers(), params=params, timeout=30)
 
     def claim(self, stage: str, order_id: str) -> httpx.Response:
-        return httpx.post(
+        return HTTP.post(
             f"{self.api}{contracts.STAGES[stage].slug}/{order_id}/tomar", headers=self._headers(), timeout=30
         )
 
     def complete(self, stage: str, order_id: str) -> httpx.Response:
-        return httpx.post(
+        return HTTP.post(
             f"{self.api}{contracts.STAGES[stage].slug}/{order_id}/completar", headers=self._headers(), timeout=30
         )

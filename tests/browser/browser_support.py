@@ -7,10 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from localcloud.cloud import LocalCloud
-from scripts.order_driver import Staff
+from scripts.order_driver import HTTP, Staff
 from tests.e2e.e2e_support import eventually
 from tests.e2e.identity_support import call, mailed_link, role_token
 from tests.e2e.identity_support import register as register_customer
@@ -170,7 +168,7 @@ def paid_order(
     assert created.status_code == 201, created.text
     order_id = str(created.json()["order_id"])
     public_key = call(cloud, "GET", "tienda", tenant=tenant).json()["mercadopago_public_key"]
-    card = httpx.post(
+    card = HTTP.post(
         f"{cloud.urls.mercadopago}/v1/card_tokens",
         params={"public_key": public_key},
         json={

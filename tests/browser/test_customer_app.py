@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from browser_support import (
@@ -247,10 +248,18 @@ def test_a_paused_location_cannot_be_ordered_from(page, cloud) -> None:
     page.goto(customer_app(cloud, MIRAFLORES, "locales"))
     choose_location(page, name)
     add_to_cart(page, "Bebidas", "Inca Kola")
+
+    # The cart and then the checkout read the locations afresh; the admin pauses this one once the checkout has read
+    # it open (else the checkout shows it paused first, and the race with the click decided what this test saw).
+    def reads_locations(response: Any) -> bool:
+        return response.request.method == "GET" and "/locales?" in response.url
+
+    with page.expect_response(reads_locations):
+        page.get_by_role("link", name=re.compile("^Carrito")).click()
+    with page.expect_response(reads_locations):
+        page.get_by_role("button", name="Continuar").click()
     admin(cloud, MIRAFLORES, "POST", f"locales/{location['location_id']}/pausa", {"paused": True})
     # When the customer tries to order there
-    page.get_by_role("link", name=re.compile("^Carrito")).click()
-    page.get_by_role("button", name="Continuar").click()
     page.get_by_label("Dirección de entrega").fill("Calle Schell 120, Miraflores")
     page.get_by_role("button", name=re.compile("^Confirmar pedido")).click()
     # Then the app says why and no order is made

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import boto3
-import httpx
 
 from core.dynamo import to_item
 from core.tokens import hash_token, new_token
 from localcloud.cloud import LocalCloud
 from localcloud.seed import mercadopago_credentials
+from scripts.order_driver import HTTP
 
 T = TypeVar("T")
 
@@ -51,7 +51,7 @@ def put_item(cloud: LocalCloud, table: str, item: dict[str, Any]) -> None:
 def card_token(cloud: LocalCloud, tenant_id: str, holder: str = "APRO") -> str:
     """A card token from the fake Mercado Pago's card-token API with the tenant's public key, as MP JS makes it;
     the holder's name decides the payment (APRO approves, OTHE rejects)."""
-    response = httpx.post(
+    response = HTTP.post(
         f"{cloud.urls.mercadopago}/v1/card_tokens",
         params={"public_key": mercadopago_credentials(tenant_id)["public_key"]},
         json={

@@ -13,6 +13,7 @@ import boto3
 import httpx
 
 from localcloud.cloud import LocalCloud
+from scripts.order_driver import HTTP
 
 MIRAFLORES = "bembos-miraflores"  # locations larco, benavides
 SAN_ISIDRO = "bembos-san-isidro"  # location camino-real
@@ -56,7 +57,7 @@ def call(
         headers["X-Tenant-Id"] = tenant
     if content is not None:
         headers["Content-Type"] = "application/json"
-    return httpx.request(
+    return HTTP.request(
         method,
         f"{cloud.urls.api}{path.lstrip('/')}",
         headers=headers,
@@ -120,7 +121,7 @@ def staff_account(cloud: LocalCloud, tenant: str, rol: str) -> dict[str, str]:
 
 @functools.cache
 def _cached_token(api: str, tenant: str, email: str) -> str:
-    response = httpx.post(
+    response = HTTP.post(
         f"{api}usuarios/login",
         headers={"X-Tenant-Id": tenant},
         json={"email": email, "password": DEMO_PASSWORD},

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from access_rules import (
     B_LOCATION,
@@ -56,7 +55,7 @@ from identity_support import (
     unique_email,
 )
 
-from scripts.order_driver import seed_paid_order, start_workflow, state_machine_arn
+from scripts.order_driver import HTTP, seed_paid_order, start_workflow, state_machine_arn
 
 pytestmark = pytest.mark.e2e
 
@@ -285,7 +284,7 @@ def _path(rule: Rule, world: World, caller: Caller) -> str:
 
 @pytest.fixture(scope="module")
 def document(cloud) -> dict[str, Any]:
-    return httpx.get(cloud.urls.openapi, timeout=30).json()
+    return HTTP.get(cloud.urls.openapi, timeout=30).json()
 
 
 def _operations(document: dict[str, Any]) -> set[tuple[str, str]]:

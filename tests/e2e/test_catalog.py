@@ -5,7 +5,6 @@ New locations are created in San Isidro: Miraflores' locations are asserted else
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from identity_support import (
     MIRAFLORES,
@@ -21,6 +20,8 @@ from identity_support import (
     role_token,
     stored,
 )
+
+from scripts.order_driver import HTTP
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +57,7 @@ def test_a_product_reads_with_its_sizes_prices_and_an_image_url(cloud) -> None:
     assert {"size": "regular", "price_cents": 1290} in product["sizes"]
     assert product["points"] == 13 and product["available"] is True
     assert "X-Amz-Signature=" in product["image_url"]
-    image = httpx.get(product["image_url"], timeout=10)
+    image = HTTP.get(product["image_url"], timeout=10)
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
 
 
@@ -165,11 +166,11 @@ def test_admin_uploads_a_product_image_through_a_presigned_put_and_clients_read_
     upload = started.json()
     assert upload["method"] == "PUT" and upload["headers"]["Content-Type"] == "image/png"
     assert upload["image_key"].startswith(f"tenants/{MIRAFLORES}/productos/{product['product_id']}/")
-    put = httpx.put(upload["upload_url"], headers=upload["headers"], content=image, timeout=10)
+    put = HTTP.put(upload["upload_url"], headers=upload["headers"], content=image, timeout=10)
     assert put.status_code == 200, put.text
     # Then the product's image URL (presigned GET) serves those bytes
     read = call(cloud, "GET", f"producto/{product['product_id']}", tenant=MIRAFLORES).json()
-    served = httpx.get(read["image_url"], timeout=10)
+    served = HTTP.get(read["image_url"], timeout=10)
     assert served.status_code == 200 and served.content == image
 
 

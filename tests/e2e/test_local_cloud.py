@@ -11,7 +11,6 @@ from email.message import EmailMessage
 from urllib.parse import urljoin
 
 import boto3
-import httpx
 import pytest
 from botocore.exceptions import ClientError
 from e2e_support import eventually, issue_token
@@ -20,6 +19,7 @@ from websockets.sync.client import connect
 from localcloud.mailbox import BOUNCING_DOMAIN
 from localcloud.seed import mercadopago_credentials
 from pagos.sdk import sdk_for
+from scripts.order_driver import HTTP
 
 pytestmark = pytest.mark.e2e
 TENANT = "bembos-miraflores"
@@ -30,14 +30,14 @@ def queue_url(cloud, name: str) -> str:
 
 
 def test_public_route_reaches_its_handler(cloud) -> None:
-    response = httpx.get(f"{cloud.urls.api}health")
+    response = HTTP.get(f"{cloud.urls.api}health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "stage": "dev", "version": "0.1.0"}
 
 
 def test_protected_route_runs_the_authorizer_and_passes_its_principal(cloud) -> None:
     token = issue_token(cloud, TENANT, subject_id="emp-1", kind="employee", rol="cocinero", location_id="larco")
-    response = httpx.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {token}"})
+    response = HTTP.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {
         "tenant_id": TENANT,
@@ -50,24 +50,24 @@ def test_protected_route_runs_the_authorizer_and_passes_its_principal(cloud) -> 
 
 
 def test_protected_route_without_or_with_a_forged_token_is_refused_in_the_platform_error_shape(cloud) -> None:
-    missing = httpx.get(f"{cloud.urls.api}sesion")
+    missing = HTTP.get(f"{cloud.urls.api}sesion")
     assert missing.status_code == 401
     assert missing.json() == {"error": "unauthenticated", "message": "Unauthorized"}
     forged = f"{TENANT}.{'A' * 43}"
-    response = httpx.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {forged}"})
+    response = HTTP.get(f"{cloud.urls.api}sesion", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
     assert response.headers["access-control-allow-origin"] == "*"
 
 
 def test_unknown_route_is_a_404_in_the_platform_error_shape(cloud) -> None:
-    response = httpx.get(f"{cloud.urls.api}no-existe")
+    response = HTTP.get(f"{cloud.urls.api}no-existe")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
 
 
 def test_web_apps_get_their_config_file_from_the_api(cloud) -> None:
     for app, url in (("customer", cloud.urls.customer_app), ("staff", cloud.urls.staff_app)):
-        config = httpx.get(f"{url}config.json").json()
+        config = HTTP.get(f"{url}config.json").json()
         assert config == {
             "app": app,
             "stage": "dev",
@@ -75,7 +75,7 @@ def test_web_apps_get_their_config_file_from_the_api(cloud) -> None:
             "websocket_url": cloud.urls.websocket,
             "mercadopago_sdk_url": f"{cloud.urls.mercadopago}/js/v2",  # the fake's stand-in for Mercado Pago's SDK
         }
-        page = httpx.get(url)
+        page = HTTP.get(url)
         assert page.status_code == 200 and '<div id="app">' in page.text
 
 
@@ -238,7 +238,7 @@ def test_message_sent_with_smtplib_appears_in_the_mailbox(cloud) -> None:
     with smtplib.SMTP("127.0.0.1", cloud.smtp_port) as smtp:
         smtp.login("notificaciones@bembos.local", "app-password-local")
         smtp.send_message(message)
-    listed = httpx.get(f"{cloud.urls.mailbox}api/messages", params={"to": "probe@demo.pe"}).json()
+    listed = HTTP.get(f"{cloud.urls.mailbox}api/messages", params={"to": "probe@demo.pe"}).json()
     assert any(m["subject"] == message["Subject"] for m in listed)
 
 
@@ -253,13 +253,13 @@ def test_bouncing_recipient_is_refused_by_the_smtp_server(cloud) -> None:
 
 
 def test_local_cloud_serves_the_openapi_document_of_the_routed_functions(cloud) -> None:
-    document = httpx.get(cloud.urls.openapi, timeout=60).json()
+    document = HTTP.get(cloud.urls.openapi, timeout=60).json()
     assert document["servers"] == [{"url": cloud.urls.api}]
     assert "get" in document["paths"]["/health"]
 
 
 def test_the_front_page_names_each_tenants_apps_and_demo_accounts_and_links_what_runs(cloud) -> None:
-    page = httpx.get(f"{cloud.urls.base}/")
+    page = HTTP.get(f"{cloud.urls.base}/")
 
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for tenant_id, entry in cloud.credentials["tenants"].items():
@@ -272,18 +272,18 @@ def test_the_front_page_names_each_tenants_apps_and_demo_accounts_and_links_what
     assert "Bembos2026!" in page.text and "Ctrl</kbd>-<kbd>C" in page.text
     # and every link on it opens a page (none lands on API Gateway's "Missing Authentication Token")
     links = sorted(set(re.findall(r'href="([^"]+)"', page.text)))
-    assert {link: httpx.get(link, timeout=60).status_code for link in links} == dict.fromkeys(links, 200)
+    assert {link: HTTP.get(link, timeout=60).status_code for link in links} == dict.fromkeys(links, 200)
     # a client asking for JSON still gets the URLs (.localcloud/urls.json)
-    assert httpx.get(f"{cloud.urls.base}/", headers={"Accept": "application/json"}).json() == cloud.urls.to_json()
+    assert HTTP.get(f"{cloud.urls.base}/", headers={"Accept": "application/json"}).json() == cloud.urls.to_json()
 
 
 def test_the_local_pages_answer_at_their_address_typed_without_its_slash(cloud) -> None:
     for page in (cloud.urls.docs, cloud.urls.mailbox, f"{cloud.urls.mercadopago}/"):
-        typed = httpx.get(page.rstrip("/"))
+        typed = HTTP.get(page.rstrip("/"))
         assert (typed.status_code, urljoin(str(typed.url), typed.headers["location"])) == (308, page)
-    docs = httpx.get(cloud.urls.docs)
+    docs = HTTP.get(cloud.urls.docs)
     assert docs.status_code == 200 and 'src="assets/swagger-ui-bundle.js"' in docs.text
-    document = httpx.get(f"{cloud.urls.docs}openapi.json", timeout=60).json()
+    document = HTTP.get(f"{cloud.urls.docs}openapi.json", timeout=60).json()
     assert document["paths"]["/perfil"]["get"]["security"] == [{"sesion": []}]  # behind the authorizer
     assert document["paths"]["/usuarios/login"]["post"]["security"] == [{"tenant": []}]  # public
 
@@ -291,7 +291,7 @@ def test_the_local_pages_answer_at_their_address_typed_without_its_slash(cloud) 
 def test_each_request_to_the_local_cloud_is_one_access_log_line(cloud, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="localcloud.access")
 
-    httpx.get(f"{cloud.urls.api}health", params={"probe": "1"})
+    HTTP.get(f"{cloud.urls.api}health", params={"probe": "1"})
 
     def logged() -> list[str]:
         return [

@@ -20,6 +20,7 @@ from e2e_support import card_token, eventually, issue_token, put_item
 
 from localcloud.mercadopago_fake import webhook_signature
 from localcloud.seed import mercadopago_credentials
+from scripts.order_driver import HTTP
 
 pytestmark = pytest.mark.e2e
 TENANT = "bembos-miraflores"
@@ -113,7 +114,7 @@ def create(cloud: Any, customer: Customer, body: dict[str, Any], key: str | None
     headers = dict(customer.headers)
     if key:
         headers["Idempotency-Key"] = key
-    return httpx.post(f"{cloud.urls.api}pedidos", json=body, headers=headers, timeout=30)
+    return HTTP.post(f"{cloud.urls.api}pedidos", json=body, headers=headers, timeout=30)
 
 
 def new_order(cloud: Any, customer: Customer, menu: Menu) -> dict[str, Any]:
@@ -123,12 +124,12 @@ def new_order(cloud: Any, customer: Customer, menu: Menu) -> dict[str, Any]:
 
 
 def get_order(cloud: Any, headers: dict[str, str], order_id: str) -> httpx.Response:
-    return httpx.get(f"{cloud.urls.api}pedidos/{order_id}", headers=headers, timeout=30)
+    return HTTP.get(f"{cloud.urls.api}pedidos/{order_id}", headers=headers, timeout=30)
 
 
 def pay_by_card(cloud: Any, customer: Customer, order_id: str, holder: str = "APRO") -> httpx.Response:
     body = {"card_token": card_token(cloud, TENANT, holder), "payment_method_id": "visa", "installments": 1}
-    return httpx.post(f"{cloud.urls.api}pedidos/{order_id}/pago", json=body, headers=customer.headers, timeout=30)
+    return HTTP.post(f"{cloud.urls.api}pedidos/{order_id}/pago", json=body, headers=customer.headers, timeout=30)
 
 
 def wait_state(cloud: Any, customer: Customer, order_id: str, states: set[str]) -> dict[str, Any]:
@@ -162,7 +163,7 @@ def signed_webhook(cloud: Any, payment_id: str, *, secret: str | None = None, ts
     ts = ts or str(int(time.time() * 1000))
     secret = secret or mercadopago_credentials(TENANT)["webhook_secret"]
     body = {"action": "payment.updated", "type": "payment", "data": {"id": payment_id}}
-    return httpx.post(
+    return HTTP.post(
         f"{cloud.urls.api}pagos/webhook/{TENANT}",
         params={"data.id": payment_id, "type": "payment"},
         content=json.dumps(body),
@@ -211,11 +212,11 @@ def test_checkout_pro_approved_on_the_checkout_page_reaches_paid_through_the_web
     customer = new_customer(cloud)
     order = new_order(cloud, customer, menu)
 
-    started = httpx.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
+    started = HTTP.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
     assert started.status_code == 200, started.text
     checkout_url = started.json()["checkout_url"]
-    assert httpx.get(checkout_url).status_code == 200
-    httpx.post(checkout_url, data={"decision": "approve"}, follow_redirects=False)
+    assert HTTP.get(checkout_url).status_code == 200
+    HTTP.post(checkout_url, data={"decision": "approve"}, follow_redirects=False)
 
     after = wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
     assert after["payment"]["status"] == "approved"
@@ -263,7 +264,7 @@ def test_forged_or_stale_webhook_is_refused_and_changes_nothing(cloud, menu) -> 
 
     forged = signed_webhook(cloud, payment_id, secret="not-the-secret")
     stale = signed_webhook(cloud, payment_id, ts=str(int((time.time() - 3600) * 1000)))
-    unsigned = httpx.post(f"{cloud.urls.api}pagos/webhook/{TENANT}", params={"data.id": payment_id}, json={})
+    unsigned = HTTP.post(f"{cloud.urls.api}pagos/webhook/{TENANT}", params={"data.id": payment_id}, json={})
 
     assert [forged.status_code, stale.status_code, unsigned.status_code] == [401, 401, 401]
     assert get_order(cloud, customer.headers, order["order_id"]).json() == before
@@ -289,12 +290,12 @@ def test_admin_cancel_of_an_order_in_a_stage_fails_its_task_and_refunds_once_eve
     admin = staff_headers(cloud, "admin")
     url = f"{cloud.urls.api}pedidos/{order['order_id']}/cancelar"
 
-    first = httpx.post(url, json={"reason": "Cliente llamó para cancelar"}, headers=admin, timeout=30)
+    first = HTTP.post(url, json={"reason": "Cliente llamó para cancelar"}, headers=admin, timeout=30)
     assert first.status_code == 200, first.text
     assert first.json()["via"] == "workflow"
     assert first.json()["refund_id"]
     eventually(lambda: _execution_status(order["order_id"]) != "RUNNING")  # the waiting task was failed
-    second = httpx.post(url, json={"reason": "otra vez"}, headers=admin, timeout=30)
+    second = HTTP.post(url, json={"reason": "otra vez"}, headers=admin, timeout=30)
 
     # AWS refuses the spent token (409 here); moto accepts it again (200). Either way: no second refund.
     assert second.status_code in (200, 409)
@@ -307,7 +308,7 @@ def test_admin_cancel_of_an_order_in_a_stage_fails_its_task_and_refunds_once_eve
 def test_admin_cancel_of_an_order_in_a_stage_ends_in_cancelado_with_the_reason(cloud, menu) -> None:
     customer, order, _ = _paid_order_in_kitchen(cloud, menu)
 
-    httpx.post(
+    HTTP.post(
         f"{cloud.urls.api}pedidos/{order['order_id']}/cancelar",
         json={"reason": "Cliente llamó para cancelar"},
         headers=staff_headers(cloud, "admin"),
@@ -316,7 +317,7 @@ def test_admin_cancel_of_an_order_in_a_stage_ends_in_cancelado_with_the_reason(c
 
     after = wait_state(cloud, customer, order["order_id"], {"CANCELADO"})
     assert after["history"][-1]["reason"] == "Cliente llamó para cancelar"
-    kitchen = httpx.get(f"{cloud.urls.api}cocina", headers=staff_headers(cloud, "cocinero"), timeout=30)
+    kitchen = HTTP.get(f"{cloud.urls.api}cocina", headers=staff_headers(cloud, "cocinero"), timeout=30)
     assert kitchen.status_code == 200
     assert order["order_id"] not in kitchen.text  # off the cooks' tray at once
 
@@ -327,14 +328,14 @@ def test_admin_cancel_of_an_unpaid_order_cancels_it_directly(cloud, menu) -> Non
     admin = staff_headers(cloud, "admin")
     url = f"{cloud.urls.api}pedidos/{order['order_id']}/cancelar"
 
-    cancelled = httpx.post(url, json={"reason": "Pedido de prueba"}, headers=admin, timeout=30)
+    cancelled = HTTP.post(url, json={"reason": "Pedido de prueba"}, headers=admin, timeout=30)
 
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json() == {
         "order_id": order["order_id"], "estado_pedido": "CANCELADO", "via": "direct", "refund_id": None
     }  # fmt: skip
-    assert httpx.post(url, json={"reason": "Pedido de prueba"}, headers=admin, timeout=30).status_code == 409
-    paying = httpx.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
+    assert HTTP.post(url, json={"reason": "Pedido de prueba"}, headers=admin, timeout=30).status_code == 409
+    paying = HTTP.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
     assert paying.status_code == 409
 
 
@@ -403,8 +404,8 @@ def test_customer_lists_own_orders_newest_first_in_pages(cloud, menu) -> None:
     ids = [new_order(cloud, customer, menu)["order_id"] for _ in range(3)]
     new_order(cloud, new_customer(cloud), menu)  # someone else's
 
-    first = httpx.get(f"{cloud.urls.api}pedidos", params={"limit": 2}, headers=customer.headers).json()
-    rest = httpx.get(
+    first = HTTP.get(f"{cloud.urls.api}pedidos", params={"limit": 2}, headers=customer.headers).json()
+    rest = HTTP.get(
         f"{cloud.urls.api}pedidos", params={"limit": 2, "cursor": first["next_cursor"]}, headers=customer.headers
     ).json()
 
@@ -425,11 +426,11 @@ def test_orders_of_one_tenant_are_invisible_to_another_tenant_and_other_customer
     assert get_order(cloud, outsider.headers, order_id).status_code == 404
     assert get_order(cloud, other_admin, order_id).status_code == 404
     assert get_order(cloud, neighbour.headers, order_id).status_code == 404
-    cancel = httpx.post(
+    cancel = HTTP.post(
         f"{cloud.urls.api}pedidos/{order_id}/cancelar", json={"reason": "intruso"}, headers=other_admin, timeout=30
     )
     assert cancel.status_code == 404
-    pay = httpx.post(f"{cloud.urls.api}pedidos/{order_id}/pago", headers=neighbour.headers, timeout=30)
+    pay = HTTP.post(f"{cloud.urls.api}pedidos/{order_id}/pago", headers=neighbour.headers, timeout=30)
     assert pay.status_code == 404
     assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "PENDIENTE_PAGO"
     assert get_order(cloud, staff_headers(cloud, "cocinero"), order_id).status_code == 200  # its location's staff
@@ -440,14 +441,14 @@ def test_roles_staff_cannot_order_and_customers_cancel_only_their_own_unpaid_ord
     order_id = new_order(cloud, customer, menu)["order_id"]
     cancel = f"{cloud.urls.api}pedidos/{order_id}/cancelar"
 
-    by_cook = httpx.post(f"{cloud.urls.api}pedidos", json=order_body(menu), headers=staff_headers(cloud, "cocinero"))
-    by_other = httpx.post(cancel, json={"reason": "no es mío"}, headers=other.headers, timeout=30)
-    unauthenticated = httpx.get(f"{cloud.urls.api}pedidos/{order_id}")
+    by_cook = HTTP.post(f"{cloud.urls.api}pedidos", json=order_body(menu), headers=staff_headers(cloud, "cocinero"))
+    by_other = HTTP.post(cancel, json={"reason": "no es mío"}, headers=other.headers, timeout=30)
+    unauthenticated = HTTP.get(f"{cloud.urls.api}pedidos/{order_id}")
     assert (by_cook.status_code, by_other.status_code, unauthenticated.status_code) == (403, 404, 401)
     assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "PENDIENTE_PAGO"
 
-    mine = httpx.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
-    again = httpx.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
+    mine = HTTP.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
+    again = HTTP.post(cancel, json={"reason": "me arrepentí"}, headers=customer.headers, timeout=30)
     assert (mine.status_code, mine.json()["estado_pedido"]) == (200, "CANCELADO")
     assert (again.status_code, again.json()["error"]) == (409, "order_cancelled")
     assert get_order(cloud, customer.headers, order_id).json()["estado_pedido"] == "CANCELADO"
@@ -458,10 +459,10 @@ def test_two_checkouts_both_approved_pay_once_and_the_second_is_refunded(cloud, 
     customer = new_customer(cloud)
     order = new_order(cloud, customer, menu)
     pay = f"{cloud.urls.api}pedidos/{order['order_id']}/pago"
-    checkouts = [httpx.post(pay, headers=customer.headers, timeout=30).json()["checkout_url"] for _ in range(2)]
+    checkouts = [HTTP.post(pay, headers=customer.headers, timeout=30).json()["checkout_url"] for _ in range(2)]
     paid = []
     for checkout_url in checkouts:
-        answer = httpx.post(checkout_url, data={"decision": "approve"}, follow_redirects=False)
+        answer = HTTP.post(checkout_url, data={"decision": "approve"}, follow_redirects=False)
         paid.append(parse_qs(urlparse(answer.headers["location"]).query)["collection_id"][0])
     # When both webhooks are settled
     after = wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
@@ -499,10 +500,10 @@ def test_checkout_pro_approved_but_its_webhook_lost_reaches_paid_by_the_payment_
 ) -> None:
     customer = new_customer(cloud)
     order = new_order(cloud, customer, menu)
-    started = httpx.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
+    started = HTTP.post(f"{cloud.urls.api}pedidos/{order['order_id']}/pago", headers=customer.headers, timeout=30)
     assert started.status_code == 200, started.text
 
-    httpx.post(started.json()["checkout_url"], data={"decision": "approve"}, follow_redirects=False)
+    HTTP.post(started.json()["checkout_url"], data={"decision": "approve"}, follow_redirects=False)
 
     after = wait_state(cloud, customer, order["order_id"], PAID_OR_LATER)
     payment_id = after["payment"]["payment_id"]

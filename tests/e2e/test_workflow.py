@@ -16,13 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from e2e_support import eventually, issue_token
 from identity_support import call
 from websockets.sync.client import connect
 
-from scripts.order_driver import Staff, seed_paid_order, start_workflow, state_machine_arn
+from scripts.order_driver import HTTP, Staff, seed_paid_order, start_workflow, state_machine_arn
 
 pytestmark = pytest.mark.e2e
 MIRAFLORES = "bembos-miraflores"
@@ -160,7 +159,7 @@ def test_three_staff_take_a_delivery_order_from_pagado_to_entregado_with_its_tim
 
 
 def _subjects(cloud, to: str) -> list[str]:
-    return [m["subject"] for m in httpx.get(f"{cloud.urls.mailbox}api/messages", params={"to": to}).json()]
+    return [m["subject"] for m in HTTP.get(f"{cloud.urls.mailbox}api/messages", params={"to": to}).json()]
 
 
 def _execution_arn(order_id: str) -> str:
@@ -223,7 +222,7 @@ def test_an_overdue_stage_reaches_the_admins_and_the_order_still_completes(cloud
         assert eventually(
             lambda: any(
                 order_id in m["subject"]
-                for m in httpx.get(f"{cloud.urls.mailbox}api/messages", params={"to": admin_email}).json()
+                for m in HTTP.get(f"{cloud.urls.mailbox}api/messages", params={"to": admin_email}).json()
             )
         )
     assert cook.complete("COCINA", order_id).status_code == 200
@@ -287,8 +286,8 @@ def test_every_staff_route_keeps_tenants_roles_and_locations_apart(cloud) -> Non
         assert customer.queue(stage).status_code == 403
         assert customer.claim(stage, order_id).status_code == 403
         assert customer.complete(stage, order_id).status_code == 403
-        assert httpx.get(f"{cloud.urls.api}{path}").status_code == 401
-        assert httpx.post(f"{cloud.urls.api}{path}/{order_id}/completar").status_code == 401
+        assert HTTP.get(f"{cloud.urls.api}{path}").status_code == 401
+        assert HTTP.post(f"{cloud.urls.api}{path}/{order_id}/completar").status_code == 401
     assert packer.queue("COCINA").status_code == 403
     assert packer.claim("COCINA", order_id).status_code == 403
     assert packer.complete("COCINA", order_id).status_code == 403

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 from rest_events import rest_event
 
 from core import contracts
@@ -61,8 +61,26 @@ class Catalog:
         return {name: sorted(self.items(name), key=json.dumps) for name in TABLES}
 
 
+@pytest.fixture(scope="module")
+def _saved_catalog() -> Iterator[tuple[SavedWorld, Any, Any]]:
+    """The four tables and three tenants, made once per module (``moto_world``); the bucket is made per test."""
+    with kept_world("us-east-1") as world:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        for name in TABLES:
+            dynamodb.create_table(**contracts.TABLES[name].create_request(name))
+        for tenant in (TENANT_A, TENANT_B):
+            dynamodb.put_item(
+                TableName="tenants", Item={"tenant_id": {"S": tenant}, "name": {"S": tenant}, "status": {"S": "active"}}
+            )
+        dynamodb.put_item(
+            TableName="tenants", Item={"tenant_id": {"S": "bembos-cerrado"}, "status": {"S": "suspended"}}
+        )
+        world.save()
+        yield world, dynamodb, boto3.client("s3", region_name="us-east-1")
+
+
 @pytest.fixture
-def catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
+def catalog(_saved_catalog: tuple[SavedWorld, Any, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
     for key, value in {
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -79,24 +97,14 @@ def catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
     from catalogo import runtime
 
     runtime.reset()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for name in TABLES:
-            dynamodb.create_table(**contracts.TABLES[name].create_request(name))
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        for tenant in (TENANT_A, TENANT_B):
-            dynamodb.put_item(
-                TableName="tenants", Item={"tenant_id": {"S": tenant}, "name": {"S": tenant}, "status": {"S": "active"}}
-            )
-        dynamodb.put_item(
-            TableName="tenants", Item={"tenant_id": {"S": "bembos-cerrado"}, "status": {"S": "suspended"}}
-        )
-        state = Catalog(dynamodb=dynamodb, s3=s3)
-        # Count the AWS calls the functions make (presigning is local: it makes none).
-        runtime.dynamodb().meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
-        runtime.images()._client.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
-        yield state
+    world, dynamodb, s3 = _saved_catalog
+    world.restore()
+    s3.create_bucket(Bucket=BUCKET)
+    state = Catalog(dynamodb=dynamodb, s3=s3)
+    # Count the AWS calls the functions make (presigning is local: it makes none).
+    runtime.dynamodb().meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+    runtime.images()._client.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+    yield state
     runtime.reset()
 
 

@@ -1,5 +1,5 @@
 """Fixtures of the catalog tests live in ``catalog_support`` (its helpers are imported by the tests too)."""
 
-from catalog_support import catalog, combos, locales, productos, with_locations
+from catalog_support import _saved_catalog, catalog, combos, locales, productos, with_locations
 
-__all__ = ["catalog", "combos", "locales", "productos", "with_locations"]
+__all__ = ["_saved_catalog", "catalog", "combos", "locales", "productos", "with_locations"]

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from function_env import function_environment
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 from queue_events import Context
 from rest_events import rest_event
 
@@ -98,8 +98,31 @@ class World:
         return [i for i in self.stored() if i["entry_key"].startswith("n#")]
 
 
+@pytest.fixture(scope="module")
+def _saved_world() -> Iterator[tuple[SavedWorld, Any]]:
+    """The tables and their seed rows, made once per module (``moto_world``)."""
+    with kept_world("us-east-1") as saved:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        for name, table in TABLES.items():
+            dynamodb.create_table(**contracts.TABLES[name].create_request(table))
+        for tenant, term in ((TENANT_A, 15), (TENANT_B, 30)):
+            secret = f"bembos-test/mercadopago/{tenant}"
+            config = {"tenant_id": tenant, "name": tenant, "mercadopago_secret_name": secret,
+                      "reclamos_plazo_dias": term}  # fmt: skip
+            dynamodb.put_item(TableName=TABLES["tenants"], Item=to_item(config))
+            dynamodb.put_item(TableName=TABLES["locales"], Item=to_item({"tenant_id": tenant, "location_id": "larco"}))
+            for who in ("c-ana", "c-beto"):
+                user = {"tenant_id": tenant, "user_id": who, "email": f"{who}@{tenant}.pe", "status": "active",
+                        "password_hash": "secret"}  # fmt: skip
+                dynamodb.put_item(TableName=TABLES["usuarios"], Item=to_item(user))
+        order = {"tenant_id": TENANT_A, "order_id": "order-ana-1", "customer_id": "c-ana"}
+        dynamodb.put_item(TableName=TABLES["pedidos"], Item=to_item(order))
+        saved.save()
+        yield saved, dynamodb
+
+
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(_saved_world: tuple[SavedWorld, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     function_environment(
         monkeypatch,
         "reclamaciones",
@@ -116,30 +139,16 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 
     monkeypatch.setattr(handler, "utc_now", lambda: NOW)
     runtime.reset()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for name, table in TABLES.items():
-            dynamodb.create_table(**contracts.TABLES[name].create_request(table))
-        for tenant, term in ((TENANT_A, 15), (TENANT_B, 30)):
-            secret = f"bembos-test/mercadopago/{tenant}"
-            config = {"tenant_id": tenant, "name": tenant, "mercadopago_secret_name": secret,
-                      "reclamos_plazo_dias": term}  # fmt: skip
-            dynamodb.put_item(TableName=TABLES["tenants"], Item=to_item(config))
-            dynamodb.put_item(TableName=TABLES["locales"], Item=to_item({"tenant_id": tenant, "location_id": "larco"}))
-            for who in ("c-ana", "c-beto"):
-                user = {"tenant_id": tenant, "user_id": who, "email": f"{who}@{tenant}.pe", "status": "active",
-                        "password_hash": "secret"}  # fmt: skip
-                dynamodb.put_item(TableName=TABLES["usuarios"], Item=to_item(user))
-        order = {"tenant_id": TENANT_A, "order_id": "order-ana-1", "customer_id": "c-ana"}
-        dynamodb.put_item(TableName=TABLES["pedidos"], Item=to_item(order))
-        state = World(dynamodb)
+    saved, dynamodb = _saved_world
+    saved.restore()
+    state = World(dynamodb)
 
-        class Bus:
-            def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
-                assert source == contracts.EVENT_SOURCE_COMPLAINTS
-                state.events.append((detail_type, json.loads(json.dumps(detail))))
+    class Bus:
+        def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+            assert source == contracts.EVENT_SOURCE_COMPLAINTS
+            state.events.append((detail_type, json.loads(json.dumps(detail))))
 
-        monkeypatch.setattr(runtime, "publisher", Bus)
-        runtime.dal()._client.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
-        yield state
+    monkeypatch.setattr(runtime, "publisher", Bus)
+    runtime.dal()._client.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+    yield state
     runtime.reset()

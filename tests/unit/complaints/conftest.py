@@ -1,5 +1,5 @@
 """The ``world`` fixture of the complaints service's unit tests (see ``complaints_world``)."""
 
-from complaints_world import world
+from complaints_world import _saved_world, world
 
-__all__ = ["world"]
+__all__ = ["_saved_world", "world"]

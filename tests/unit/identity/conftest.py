@@ -4,6 +4,6 @@ Not from here: ``from conftest import ...`` finds whichever conftest pytest impo
 folder's when a run names several folders.
 """
 
-from identity_world import cloud
+from identity_world import _saved_world, cloud
 
-__all__ = ["cloud"]
+__all__ = ["_saved_world", "cloud"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 
 from core import contracts
 
@@ -78,8 +78,29 @@ class Cloud:
         return {short: sorted(json.dumps(i, sort_keys=True) for i in self.items(short)) for short in TABLES}
 
 
+@pytest.fixture(scope="module")
+def _saved_world() -> Iterator[tuple[SavedWorld, Cloud]]:
+    """The tables, the bus and its capturing queue, made once per module (``moto_world``)."""
+    with kept_world(REGION, kept=("events",)) as world:
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_tables(dynamodb)
+        seed_tenants(dynamodb)
+        events = boto3.client("events", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        events.create_event_bus(Name="bembos-test-eventos")
+        queue_url = sqs.create_queue(QueueName="captured-events")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(
+            Name="capture", EventBusName="bembos-test-eventos", EventPattern=json.dumps({"source": [{"prefix": ""}]})
+        )
+        events.put_targets(Rule="capture", EventBusName="bembos-test-eventos", Targets=[{"Id": "q", "Arn": queue_arn}])
+        world.save()
+        yield world, Cloud(dynamodb=dynamodb, sqs=sqs, queue_url=queue_url)
+
+
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+def cloud(_saved_world: tuple[SavedWorld, Cloud], monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+    """The world as saved: seeded tenants and locations, an empty captured-events queue, every function cold."""
     for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     env = {
@@ -103,22 +124,11 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        create_tables(dynamodb)
-        seed_tenants(dynamodb)
-        events = boto3.client("events", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        events.create_event_bus(Name="bembos-test-eventos")
-        queue_url = sqs.create_queue(QueueName="captured-events")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(
-            Name="capture", EventBusName="bembos-test-eventos", EventPattern=json.dumps({"source": [{"prefix": ""}]})
-        )
-        events.put_targets(Rule="capture", EventBusName="bembos-test-eventos", Targets=[{"Id": "q", "Arn": queue_arn}])
-        _reset_warm_state()
-        yield Cloud(dynamodb=dynamodb, sqs=sqs, queue_url=queue_url)
-        _reset_warm_state()
+    world, made = _saved_world
+    world.restore()
+    _reset_warm_state()
+    yield Cloud(dynamodb=made.dynamodb, sqs=made.sqs, queue_url=made.queue_url)
+    _reset_warm_state()
 
 
 def _reset_warm_state() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from function_env import function_environment
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 from queue_events import Context, sqs_batch
 from rest_events import rest_event
 
@@ -69,8 +69,26 @@ class World:
         )
 
 
+@pytest.fixture(scope="module")
+def _saved_world() -> Iterator[tuple[SavedWorld, Any]]:
+    """The tables and their seed rows, made once per module (``moto_world``)."""
+    with kept_world("us-east-1") as saved:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(**contracts.TABLES["metricas"].create_request(METRICS))
+        dynamodb.create_table(**contracts.TABLES["tenants"].create_request(TENANTS))
+        for state, name in STAGE_TABLES.items():
+            dynamodb.create_table(**contracts.TABLES[contracts.STAGES[state].table].create_request(name))
+        for tenant in (TENANT_A, TENANT_B):
+            sla = {"cocina": 15, "empaquetamiento": 5, "delivery": 45}
+            secret = f"bembos-test/mercadopago/{tenant}"
+            config = {"tenant_id": tenant, "name": tenant, "mercadopago_secret_name": secret, "sla_minutes": sla}
+            dynamodb.put_item(TableName=TENANTS, Item=to_item(config))
+        saved.save()
+        yield saved, dynamodb
+
+
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(_saved_world: tuple[SavedWorld, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     function_environment(
         monkeypatch,
         "metricas",
@@ -85,18 +103,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setattr(consumer, "utc_now", lambda: NOW)
     monkeypatch.setattr(handler, "utc_now", lambda: NOW)
     runtime.reset()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(**contracts.TABLES["metricas"].create_request(METRICS))
-        dynamodb.create_table(**contracts.TABLES["tenants"].create_request(TENANTS))
-        for state, name in STAGE_TABLES.items():
-            dynamodb.create_table(**contracts.TABLES[contracts.STAGES[state].table].create_request(name))
-        for tenant in (TENANT_A, TENANT_B):
-            sla = {"cocina": 15, "empaquetamiento": 5, "delivery": 45}
-            secret = f"bembos-test/mercadopago/{tenant}"
-            config = {"tenant_id": tenant, "name": tenant, "mercadopago_secret_name": secret, "sla_minutes": sla}
-            dynamodb.put_item(TableName=TENANTS, Item=to_item(config))
-        state = World(dynamodb)
-        runtime.dal()._dynamodb.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
-        yield state
+    saved, dynamodb = _saved_world
+    saved.restore()
+    state = World(dynamodb)
+    runtime.dal()._dynamodb.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+    yield state
     runtime.reset()

@@ -7,21 +7,31 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 from orders_support import REGION, SCHEMAS, TABLES, CallCounter, seed
 
 from core import contracts
 from pedidos.dal import OrdersDal
 
 
-@pytest.fixture
-def dynamodb() -> Iterator[Any]:
-    with mock_aws():
+@pytest.fixture(scope="module")
+def _saved_tables() -> Iterator[tuple[SavedWorld, Any]]:
+    """The tables and their seed rows, made once per module (``moto_world``)."""
+    with kept_world(REGION) as world:
         client = boto3.client("dynamodb", region_name=REGION)
         for name, schema in SCHEMAS.items():
             client.create_table(**contracts.TABLES[schema].create_request(name))
         seed(client)
-        yield client
+        world.save()
+        yield world, client
+
+
+@pytest.fixture
+def dynamodb(_saved_tables: tuple[SavedWorld, Any]) -> Any:
+    """The seeded tables as saved; whatever else a test made in moto (secrets, topics, queues) is gone."""
+    world, client = _saved_tables
+    world.restore()
+    return client
 
 
 @pytest.fixture
@@ -30,5 +40,7 @@ def dal(dynamodb: Any) -> OrdersDal:
 
 
 @pytest.fixture
-def counter(dynamodb: Any) -> CallCounter:
-    return CallCounter(dynamodb)
+def counter(dynamodb: Any) -> Iterator[CallCounter]:
+    counting = CallCounter(dynamodb)
+    yield counting
+    counting.close()

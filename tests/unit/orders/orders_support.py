@@ -37,7 +37,11 @@ class CallCounter:
 
     def __init__(self, client: Any) -> None:
         self.calls: Counter[str] = Counter()
+        self._client = client
         client.meta.events.register("before-call.*.*", self._count)
+
+    def close(self) -> None:
+        self._client.meta.events.unregister("before-call.*.*", self._count)
 
     def _count(self, model: Any, **_: Any) -> None:
         self.calls[model.name] += 1

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from function_env import function_environment
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 from queue_events import Context, eventbridge, sqs_batch
 from rest_events import rest_event
 
@@ -107,8 +107,19 @@ class World:
         return len(self.dynamodb.scan(TableName=POINTS)["Items"])
 
 
+@pytest.fixture(scope="module")
+def _saved_world() -> Iterator[tuple[SavedWorld, Any]]:
+    """The tables and their seed rows, made once per module (``moto_world``)."""
+    with kept_world("us-east-1") as saved:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        for table, schema in ((POINTS, "puntos"), (ORDERS, "pedidos"), (USERS, "usuarios")):
+            dynamodb.create_table(**contracts.TABLES[schema].create_request(table))
+        saved.save()
+        yield saved, dynamodb
+
+
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(_saved_world: tuple[SavedWorld, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     function_environment(
         monkeypatch,
         "puntos",
@@ -121,11 +132,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     from puntos import runtime
 
     runtime.reset()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for table, schema in ((POINTS, "puntos"), (ORDERS, "pedidos"), (USERS, "usuarios")):
-            dynamodb.create_table(**contracts.TABLES[schema].create_request(table))
-        state = World(dynamodb)
-        runtime.dal()._dynamodb.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
-        yield state
+    saved, dynamodb = _saved_world
+    saved.restore()
+    state = World(dynamodb)
+    runtime.dal()._dynamodb.meta.events.register("before-call", lambda model, **_: state.calls.append(model.name))
+    yield state
     runtime.reset()

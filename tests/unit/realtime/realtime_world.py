@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto_world import SavedWorld, kept_world
 
 from core import contracts
 from core.principal import Principal
@@ -161,25 +161,10 @@ def rest_call(principal: Principal | None, path: str, query: dict[str, str] | No
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "realtime-tests",
-        "CONNECTIONS_TABLE": TABLES["conexiones"],
-        "MESSAGES_TABLE": TABLES["mensajes"],
-        "EMPLOYEES_TABLE": TABLES["empleados"],
-        "LOCATIONS_TABLE": TABLES["locales"],
-        "WEBSOCKET_CALLBACK_URL": "https://ws.execute-api.us-east-1.amazonaws.com/dev",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    from realtime import runtime
-
-    with mock_aws():
+@pytest.fixture(scope="module")
+def _saved_world() -> Iterator[tuple[SavedWorld, Any]]:
+    """The tables, locations and staff, made once per module (``moto_world``)."""
+    with kept_world(REGION) as saved:
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         for short, name in TABLES.items():
             dynamodb.create_table(**contracts.TABLES[short].create_request(name))
@@ -203,21 +188,45 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                     "status": {"S": "inactive" if employee_id == "gone" else "active"},
                 },
             )
-        management = FakeManagement()
-        world = World(dynamodb=dynamodb, management=management)
-        functions_dynamodb = boto3.client("dynamodb", region_name=REGION)
-        _count_calls(functions_dynamodb, world.calls)
-        runtime.reset()
+        saved.save()
+        yield saved, dynamodb
 
-        def client(service: str, config: Any = None, *, endpoint_url: str | None = None) -> Any:
-            return management if service == "apigatewaymanagementapi" else functions_dynamodb
 
-        monkeypatch.setattr(runtime.cached, "client", client)
-        from realtime import handler
+@pytest.fixture
+def world(_saved_world: tuple[SavedWorld, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "realtime-tests",
+        "CONNECTIONS_TABLE": TABLES["conexiones"],
+        "MESSAGES_TABLE": TABLES["mensajes"],
+        "EMPLOYEES_TABLE": TABLES["empleados"],
+        "LOCATIONS_TABLE": TABLES["locales"],
+        "WEBSOCKET_CALLBACK_URL": "https://ws.execute-api.us-east-1.amazonaws.com/dev",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from realtime import runtime
 
-        monkeypatch.setattr(handler, "utc_now", lambda: world.now)
-        yield world
-        runtime.reset()
+    saved, dynamodb = _saved_world
+    saved.restore()
+    management = FakeManagement()
+    world = World(dynamodb=dynamodb, management=management)
+    functions_dynamodb = boto3.client("dynamodb", region_name=REGION)
+    _count_calls(functions_dynamodb, world.calls)
+    runtime.reset()
+
+    def client(service: str, config: Any = None, *, endpoint_url: str | None = None) -> Any:
+        return management if service == "apigatewaymanagementapi" else functions_dynamodb
+
+    monkeypatch.setattr(runtime.cached, "client", client)
+    from realtime import handler
+
+    monkeypatch.setattr(handler, "utc_now", lambda: world.now)
+    yield world
+    runtime.reset()
 
 
 def _count_calls(client: Any, calls: list[str]) -> None:
