@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-_deserialize = TypeDeserializer().deserialize
-
 
 class TokenStore:
     def __init__(self, client: Any, table_name: str) -> None:
@@ -21,4 +17,9 @@ class TokenStore:
             ConsistentRead=True,  # a token written a moment ago (login) must work at once
         )
         item = response.get("Item")
-        return {k: _deserialize(v) for k, v in item.items()} if item else None
+        if not item:
+            return None
+        from boto3.dynamodb.types import TypeDeserializer  # boto3 is loaded by now (the client): not at cold start
+
+        deserialize = TypeDeserializer().deserialize
+        return {k: deserialize(v) for k, v in item.items()}

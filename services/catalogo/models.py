@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
+from core.models import BaseModel
 from core.validation import CATALOG_ID_PATTERN
 
 ID_PATTERN = CATALOG_ID_PATTERN
@@ -150,7 +151,7 @@ class ProductRecord(Record, ProductFields):
     model_config = ConfigDict(extra="ignore")
 
     product_id: str
-    unavailable_at: list[str] = []
+    unavailable_at: list[str] = Field(default_factory=list)
     image_key: str | None = None
 
 
@@ -158,7 +159,7 @@ class ComboRecord(Record, ComboFields):
     model_config = ConfigDict(extra="ignore")
 
     combo_id: str
-    unavailable_at: list[str] = []
+    unavailable_at: list[str] = Field(default_factory=list)
     image_key: str | None = None
 
 

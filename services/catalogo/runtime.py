@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.config import Config
-
 from catalogo.dal import CatalogDal, CatalogTableNames, ImageStore
 from catalogo.logic import UrlPolicy
 from core.runtime import Caches
@@ -50,6 +48,8 @@ def dal() -> CatalogDal:
 
 @cached
 def images() -> ImageStore:
+    from botocore.config import Config  # ~100 ms of botocore: loaded with the client, by the routes with images
+
     # SigV4 so the presigned URLs work in every region and carry signed headers.
     client = cached.client("s3", Config(signature_version="s3v4"))
     return ImageStore(client, settings().images_bucket)

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import Conflict, DependencyFailed, ValidationFailed
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+
+@functools.cache
+def _converters() -> tuple[TypeSerializer, TypeDeserializer]:
+    """boto3's item converters, built on first use: importing them imports all of boto3 (~200 ms), which a
+    function then loads with its first DynamoDB call instead of at cold start."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def _plain(value: Any) -> Any:
@@ -41,16 +50,18 @@ def _storable(value: Any) -> Any:
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     """Python values -> low-level DynamoDB item (floats as Decimal, None dropped)."""
-    return {k: _serializer.serialize(_storable(v)) for k, v in values.items() if v is not None}
+    serializer = _converters()[0]
+    return {k: serializer.serialize(_storable(v)) for k, v in values.items() if v is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """Low-level DynamoDB item -> plain Python values (ints stay ints)."""
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    deserializer = _converters()[1]
+    return {k: _plain(deserializer.deserialize(v)) for k, v in item.items()}
 
 
 def to_value(value: Any) -> dict[str, Any]:
-    return dict(_serializer.serialize(_storable(value)))
+    return dict(_converters()[0].serialize(_storable(value)))
 
 
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from core import contracts
+from core.models import BaseModel
 
 Estado = Literal["PENDIENTE_PAGO", "PAGADO", "COCINA", "EMPAQUETAMIENTO", "DELIVERY", "ENTREGADO", "CANCELADO"]
 Dispatch = Literal["delivery", "pickup"]
@@ -107,7 +108,8 @@ class StoredOrder(BaseModel):
     needs_admin: str | None = None  # set when a refund/charge-back needs a person
     cancel_announced_at: str | None = None  # a direct cancel's CANCELADO event went out (retries finish it)
     card_failures: int = 0  # card payments Mercado Pago refused for this order (capped: card testing)
-    extra_refunded: set[str] = set()  # approved payments the order could not take, refunded (pagos.settlement)
+    # approved payments the order could not take, refunded (pagos.settlement)
+    extra_refunded: set[str] = Field(default_factory=set)
 
     def payment_deadline(self) -> datetime:
         """The last instant the order takes a payment; orders stored before ``payable_until`` existed get the
@@ -118,7 +120,7 @@ class StoredOrder(BaseModel):
 
     # Combo stock (pagos.stock): the tracked combos' quantities the order takes when its payment is approved, the
     # payment that took them (once), or the combos that had sold out by then (the order is refunded and cancelled).
-    stock_combos: dict[str, int] = {}
+    stock_combos: dict[str, int] = Field(default_factory=dict)
     stock_taken_by: str | None = None
     sold_out: str | None = None
 

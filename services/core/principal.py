@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
 from core.errors import Forbidden, Unauthenticated
+from core.models import BaseModel
 
 if TYPE_CHECKING:  # the authorizer and the WebSocket functions use Principal without the REST resolver
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response

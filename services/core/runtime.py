@@ -17,8 +17,6 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import boto3
-
 T = TypeVar("T")
 
 
@@ -40,6 +38,8 @@ class Caches:
         for an API with its own endpoint (the WebSocket management API's callback URL)."""
         key = (service, config, endpoint_url)
         if key not in self._clients:
+            import boto3  # loaded with the first client, not at cold start: a route that calls no AWS API never pays
+
             self._clients[key] = boto3.client(service, config=config, endpoint_url=endpoint_url)
         return self._clients[key]
 

@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core.dynamo import conditional_write, from_item, to_item
 from core.errors import DependencyFailed, Unauthenticated
+from core.models import BaseModel
 from core.tokens import hash_token
 
 INVITE_PREFIX = "invite#"

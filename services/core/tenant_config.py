@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from core import contracts
 from core.contracts import SlaMinutes
 from core.dynamo import from_item
 from core.errors import DependencyFailed, NotFound
+from core.models import BaseModel
 
 CACHE_SECONDS = 60.0
 DEFAULT_DELIVERY_FEE_CENTS = 500  # S/ 5.00

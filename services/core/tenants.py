@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core.errors import DependencyFailed, NotFound
+from core.models import BaseModel
 from core.validation import TENANT_ID_RE
 
 CACHE_SECONDS = 60.0

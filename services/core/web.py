@@ -12,7 +12,6 @@ import functools
 import os
 from collections.abc import Mapping
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.observability import logger
@@ -21,6 +20,8 @@ from core.observability import logger
 @functools.cache
 def parameter(name: str) -> str | None:
     """The value of an SSM parameter, read once per container; None when it cannot be read."""
+    import boto3  # only a function whose origins are published reads a parameter: no SDK at every cold start
+
     try:
         return str(boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"])
     except (BotoCoreError, ClientError):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from core.models import BaseModel
 from core.validation import Email, Password, PersonName
 
 Rol = Literal["admin", "cocinero", "empaquetador", "repartidor"]

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field
 
 from core import contracts
 from core.dynamo import from_item, to_item, to_value
 from core.errors import DependencyFailed
+from core.models import BaseModel
 from core.orders import HistoryEntry, location_state_key
 from etapas.models import StageTicket
 
@@ -38,7 +39,7 @@ class OrderFacts(BaseModel):
     customer_name: str | None = None
     customer_phone: str | None = None
     address: str | None = None
-    items: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ConditionFailed(Exception):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from core.models import BaseModel
 from core.orders import Dispatch, Stage, TrackingRow
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"

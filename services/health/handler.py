@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from core.api import create_resolver, public_tenant
+from core.models import BaseModel
 from core.observability import entry_point
 from core.principal import Principal, caller
 from health import runtime

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
-
 from core.contracts import SlaMinutes
 from core.errors import DependencyFailed
+from core.models import BaseModel
 from core.observability import logger
 from core.tenant_config import TenantConfigs, UnknownTenant
 from core.validation import TENANT_ID_RE

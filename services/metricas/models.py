@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from core.models import BaseModel
 from core.orders import Stage
 from core.validation import CATALOG_ID_PATTERN
 

@@ -16,9 +16,10 @@ from string import Template
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
+from core.models import BaseModel
 from notificaciones.dal import DependencyError
 from notificaciones.models import Email
 from notificaciones.templates import _html, _text  # the notifier's layout, shared by every email

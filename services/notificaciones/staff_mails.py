@@ -27,11 +27,12 @@ from string import Template
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
 from core.clock import from_iso
 from core.dynamo import from_item
+from core.models import BaseModel
 from notificaciones.dal import DependencyError
 from notificaciones.models import Email
 from notificaciones.order_mails import OrderEventDetail

@@ -9,8 +9,9 @@ notifier attaches as a ``.txt`` file.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from core.models import BaseModel
 from core.orders import StoredOrder
 
 

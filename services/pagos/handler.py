@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from core.api import create_resolver
 from core.clock import utc_now
+from core.models import BaseModel
 from core.observability import entry_point, logger
 from core.request_limits import unreadable
 from pagos import logic, runtime

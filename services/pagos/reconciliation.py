@@ -29,11 +29,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
 from core.clock import iso
 from core.errors import DependencyFailed
+from core.models import BaseModel
 from core.observability import logger
 from core.orders import HistoryEntry, StoredOrder
 from core.tenant_config import TenantConfig, TenantConfigs, UnknownTenant

@@ -31,12 +31,12 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
 from core import contracts
 from core.clock import iso
 from core.dynamo import from_item, to_item
 from core.errors import DependencyFailed, DomainError
+from core.models import BaseModel
 from core.observability import about_order, logger
 from core.orders import HistoryEntry, StoredOrder
 from pagos.events import status_detail

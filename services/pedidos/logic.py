@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
 from core.clock import iso
 from core.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from core.models import BaseModel
 from core.observability import about_order, logger, tenant_metric
 from core.orders import HistoryEntry, OrderLine, Payment, StoredOrder, customer_key, location_state_key
 from core.principal import Principal

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from core import contracts
+from core.models import BaseModel
 from core.validation import CATALOG_ID_PATTERN
 
 MAX_FRAME_BYTES = 4 * 1024  # a frame over this is refused before it is parsed

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from core.models import BaseModel
 from core.validation import CATALOG_ID_PATTERN, EntityId, PersonName
 
 Tipo = Literal["reclamo", "queja"]  # reclamo: the good or service; queja: the attention
