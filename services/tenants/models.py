@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from core import contracts
+from core.models import BaseModel
 
 ASSET_FORMAT = 1
 # The config row's bookkeeping of the first admin's invitation (never part of a tenant's settings).

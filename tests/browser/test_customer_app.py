@@ -103,16 +103,18 @@ def test_register_log_in_order_pay_by_card_and_follow_the_order_live_to_delivere
     # And "Mi cuenta" holds the points of its lines, credited once it was delivered: 2 × 13 (Clásica) + 29 (Royal)
     page.get_by_role("link", name="Mi cuenta").click()
     balance = page.get_by_test_id("points-balance")
+    ledger = page.get_by_role("list", name="Movimientos de tus puntos")
 
     def credited() -> bool:
+        # The balance and the movements are two reads of one transaction's items (moto writes a transaction's
+        # items one by one, so a read between them sees half of it): both must show the credit.
         balance.wait_for()
-        if balance.inner_text() == "55 puntos":
+        if balance.inner_text() == "55 puntos" and ledger.count():
             return True
         page.reload()  # the credit is a hop behind the delivery: what a person would do is look again
         return False
 
     eventually(credited, timeout=20)
-    ledger = page.get_by_role("list", name="Movimientos de tus puntos")
     expect(ledger).to_contain_text(f"Pedido entregado · Pedido {order_id[:8].upper()}")
     expect(ledger).to_contain_text("+55")
 
