@@ -12,8 +12,9 @@ its own. The same settings can come from the stage's tenants file (``Tenant.from
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,3 +178,10 @@ class Tenant:
             "admin": self.admin_row(),
             "admin_email_lock": self.admin_email_lock_row(),
         }
+
+
+def tenants_asset(entries: Iterable[Mapping[str, Any]]) -> bytes:
+    """The tenants asset of these ``asset_entry()`` values: ``{"format": 1, "tenants": [...]}`` by tenant id, sorted
+    keys, no whitespace (the same tenants give the same bytes, so the same asset hash)."""
+    document = {"format": contracts.TENANTS_ASSET_FORMAT, "tenants": sorted(entries, key=lambda e: e["tenant_id"])}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

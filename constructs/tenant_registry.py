@@ -11,7 +11,6 @@ no resource: the stack's size does not depend on the number of tenants.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,12 @@ from constructs.grants import allow
 from constructs.nag import acknowledge
 from constructs.service_function import ServiceFunction
 from constructs.stage import StageConfig
+from constructs.tenant import tenants_asset
 from constructs.usage_plans import UsagePlans
 
 if TYPE_CHECKING:
     from constructs.tenant import Tenant
 
-ASSET_FORMAT = 1  # services/tenants/models.py reads this format
 RESOURCE_TYPE = "Custom::Tenants"
 # A custom resource's request waits at most an hour; a function runs at most 15 minutes. 10,000 new tenants take
 # far less (README: "Tenants at scale").
@@ -48,10 +47,8 @@ class TenantTables:
 
 
 def asset_bytes(tenants: list[Tenant]) -> bytes:
-    """The tenants asset: ``{"format": 1, "tenants": [...]}`` by tenant id, sorted keys, no whitespace."""
-    entries = [t.asset_entry() for t in sorted(tenants, key=lambda t: t.tenant_id)]
-    document = {"format": ASSET_FORMAT, "tenants": entries}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The tenants asset of ``tenants`` (``constructs.tenant.tenants_asset``)."""
+    return tenants_asset(t.asset_entry() for t in tenants)
 
 
 class TenantRegistry(Construct):

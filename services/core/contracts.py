@@ -32,6 +32,8 @@ DEFAULT_TENANT_TIER = "estandar"
 EVENT_SOURCE_TENANTS = "bembos.tenants"
 TENANT_SUSPENDED = "TenantSuspended"  # detail: {"tenant_id": str}
 TENANT_REACTIVATED = "TenantReactivated"  # detail: {"tenant_id": str}
+# The tenants asset's format (constructs/tenant.py writes it, services/tenants/models.py reads it).
+TENANTS_ASSET_FORMAT = 1
 
 
 def usage_key(tenant_id: str) -> str:

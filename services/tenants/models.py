@@ -1,7 +1,7 @@
 """The tenants asset (what ``constructs.tenant_registry`` writes at synth) and one tenant's rows.
 
 The asset is one JSON document per stage: ``{"format": 1, "tenants": [TenantSpec, ...]}`` sorted by tenant id
-(``constructs.tenant_registry.asset_bytes`` writes it).
+(``constructs.tenant.tenants_asset`` writes it).
 Each spec carries its rows exactly as they are stored (plain JSON values; ``to_item`` makes DynamoDB JSON of them):
 the construct decides the rows' shapes, the provisioner only writes them.
 """
@@ -17,7 +17,6 @@ from pydantic import ConfigDict
 from core import contracts
 from core.models import BaseModel
 
-ASSET_FORMAT = 1
 # The config row's bookkeeping of the first admin's invitation (never part of a tenant's settings).
 INVITATION_ATTRIBUTE = "first_admin_invitation"
 INVITATION_PENDING, INVITATION_REQUESTED = "pending", "requested"
@@ -42,7 +41,7 @@ class TenantSpec(BaseModel):
 class TenantsAsset(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    format: int = ASSET_FORMAT
+    format: int = contracts.TENANTS_ASSET_FORMAT
     tenants: list[TenantSpec]
 
     def by_id(self) -> dict[str, TenantSpec]:

@@ -1,38 +1,43 @@
-"""Onboarding and offboarding as CloudFormation applies them, replayed by the local cloud: deploy, change the
-tenants file, deploy again against the same AWS (moto) server.
+"""Onboarding and offboarding as CloudFormation applies them, replayed by the local cloud: the tenants file changes,
+the platform is deployed again against the same AWS (moto) server, twice.
 
-The first assembly has the tenants file [tienda-saliente], the second [tienda-nueva] (both also have app.py's two
-demo tenants, unchanged). The second provisioning is an Update of the one ``Custom::Tenants`` resource: tienda-nueva
-is onboarded with one invitation e-mail, tienda-saliente suspended (logins refused, its sockets closed, its data
-kept), the demo tenants untouched. Both assemblies are synthesized at once, in two processes.
+On the session's cloud (app.py's two demo tenants): the first redeploy's tenants file is [tienda-saliente], the
+second's [tienda-nueva]. Each is an Update of the one ``Custom::Tenants`` resource: tienda-saliente is onboarded
+with one invitation e-mail, then suspended (logins refused, its sockets closed, its data kept) while tienda-nueva
+is onboarded, the demo tenants untouched.
+
+Each redeploy's assembly is the session's with what a synth of the changed tenants file changes, and nothing else:
+the tenants asset and the custom resource's ``AssetKey`` and ``TenantCount`` (``tests/infra/test_tenants_scale.py``
+checks that one more tenant changes only the asset's key), made by the same code the synth runs
+(``Tenant.from_file_entry``, ``tenants_asset``). A synth per redeploy would cost two more app syntheses per run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import subprocess
-import sys
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import httpx
 import pytest
+from constructs.tenant import Tenant, tenants_asset
 from e2e_support import issue_token
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from localcloud.cloud import REGION, LocalCloud, free_port
+from localcloud.cloud import REGION, LocalCloud
 from localcloud.provision import LocalUrls, provision
 
-ROOT = Path(__file__).resolve().parents[2]
 LEAVING, JOINING = "tienda-saliente", "tienda-nueva"
 DEMO = ("bembos-miraflores", "bembos-san-isidro")
 WAIT = 30.0
 ITEM = {"kind": "producto", "item_id": "hamburguesa", "size": "regular", "quantity": 1}
+TENANTS_RESOURCE = "Custom::Tenants"
 
 
 def entry(tenant_id: str) -> dict[str, Any]:
@@ -48,32 +53,45 @@ def entry(tenant_id: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def synthesize_both(folder: Path) -> tuple[Path, Path]:
-    """Two dev assemblies, one per tenants file, synthesized in parallel (``python app.py``, as ``cdk synth``)."""
-    runs = []
-    for name, tenant_id in (("first", LEAVING), ("second", JOINING)):
-        tenants_file = folder / f"{name}.json"
-        tenants_file.write_text(json.dumps({"tenants": [entry(tenant_id)]}))
-        env = {**os.environ, "CDK_OUTDIR": str(folder / name), "CDK_DEFAULT_REGION": REGION,
-               "CDK_CONTEXT_JSON": json.dumps({"stage": "dev", "tenants_file": str(tenants_file)}),
-               "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}  # fmt: skip
-        runs.append(subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True))  # fmt: skip
-    for run in runs:
-        _, errors = run.communicate(timeout=600)
-        assert run.returncode == 0, errors[-3000:]
-    return folder / "first", folder / "second"
+class _Registry:
+    """What ``Tenant`` registers with (the stage's ``TenantRegistry`` in a synth)."""
+
+    def register(self, tenant: Tenant) -> None:
+        pass
 
 
-@pytest.fixture(scope="module")
-def deploys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCloud, Path]]:
-    first, second = synthesize_both(tmp_path_factory.mktemp("tenant-lifecycle"))
-    # The demo seed also creates the SMTP secret the invitations' mailer reads (as an operator would in AWS).
-    cloud = LocalCloud(port=free_port(), synth=False, assembly_dir=first, quiet_functions=True, queue_pollers=1)
-    try:
-        yield cloud.start(), second
-    finally:
-        cloud.stop()
+def assembly_with_tenants_file(base: Path, folder: Path, entries: Iterable[dict[str, Any]], prefix: str) -> Path:
+    """``base`` (the session's assembly, app.py's tenants) as synthesized with ``entries`` as the tenants file."""
+    folder.mkdir()
+    for child in base.iterdir():  # the JSON documents are rewritten, the assets (code, layer, web apps) shared
+        (shutil.copy(child, folder) if child.suffix == ".json" else (folder / child.name).symlink_to(child))
+    manifest = json.loads((base / "manifest.json").read_text())
+    tenants_stack = next(
+        artifact["properties"]
+        for artifact in manifest["artifacts"].values()
+        if artifact.get("properties", {}).get("stackName") == f"{prefix}-tenants"
+    )
+    template_path = folder / tenants_stack["templateFile"]
+    template = json.loads(template_path.read_text())
+    resource = next(r for r in template["Resources"].values() if r["Type"] == TENANTS_RESOURCE)
+    old_hash = resource["Properties"]["AssetKey"].split(".", 1)[0]
+    current = json.loads((base / f"asset.{old_hash}.json").read_text())["tenants"]
+    added = [
+        Tenant.from_file_entry(_Registry(), e, secret_name=f"{prefix}/mercadopago/{e['tenant_id']}").asset_entry()
+        for e in entries
+    ]
+    body = tenants_asset([*current, *added])
+    new_hash = hashlib.sha256(body).hexdigest()
+    (folder / f"asset.{new_hash}.json").write_bytes(body)
+    resource["Properties"]["AssetKey"] = f"{new_hash}.json"
+    resource["Properties"]["TenantCount"] = str(len(current) + len(added))
+    template_path.write_text(json.dumps(template))
+    assets_path = next(folder.glob(f"{Path(tenants_stack['templateFile']).stem.split('.')[0]}.assets.json"))
+    assets = json.loads(assets_path.read_text())
+    file_asset = json.loads(json.dumps(assets["files"][old_hash]).replace(old_hash, new_hash))
+    assets["files"][new_hash] = file_asset
+    assets_path.write_text(json.dumps(assets))
+    return folder
 
 
 def config(cloud: LocalCloud, tenant_id: str) -> dict[str, Any]:
@@ -82,16 +100,20 @@ def config(cloud: LocalCloud, tenant_id: str) -> dict[str, Any]:
 
 
 def redeploy(cloud: LocalCloud, assembly: Path) -> None:
-    """``cdk deploy`` of the second assembly against the same AWS: every stack again, the tenants as an Update."""
+    """``cdk deploy`` of ``assembly`` against the same AWS: every stack again, the tenants as an Update."""
     base = cloud.urls.base
     provision(assembly, endpoint_url=cloud.urls.aws, region=REGION, local_urls=LocalUrls(
         rest=f"{base}/{{stage}}/", websocket=f"ws://127.0.0.1:{cloud.port}/ws/{{stage}}",
         websocket_callback=f"{base}/ws/{{stage}}", web_origin=base))  # fmt: skip
 
 
-def test_a_redeploy_onboards_the_added_tenant_once_and_suspends_the_removed_one(deploys) -> None:
-    cloud, second = deploys
-    # Given the first deploy: tienda-saliente onboarded (its admin invited once), a customer's socket open
+def test_a_redeploy_onboards_the_added_tenant_once_and_suspends_the_removed_one(cloud, tmp_path) -> None:
+    base = cloud.assembly_dir or cloud.root / "cdk.out"
+    first = assembly_with_tenants_file(base, tmp_path / "first", [entry(LEAVING)], cloud.prefix)
+    second = assembly_with_tenants_file(base, tmp_path / "second", [entry(JOINING)], cloud.prefix)
+    # Given a deploy with tienda-saliente in the tenants file: onboarded, its admin invited once, a customer's socket
+    redeploy(cloud, first)
+    assert config(cloud, LEAVING)["status"] == "active"
     assert cloud.mailbox.wait_for(to=f"admin@{LEAVING}.pe", count=1, timeout=WAIT)
     customer = issue_token(cloud, LEAVING, subject_id="cliente-1", kind="customer", rol="cliente")
     socket = connect(f"{cloud.urls.websocket}?token={customer}", open_timeout=WAIT)
