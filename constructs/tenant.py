@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core import contracts
+from core import contracts, validation
 
 if TYPE_CHECKING:
     from constructs.tenant_registry import TenantRegistry
@@ -62,8 +62,16 @@ class Tenant:
         reclamos_plazo_dias: int | None = None,
         tier: str = contracts.DEFAULT_TENANT_TIER,
     ) -> None:
-        if not tenant_id.replace("-", "").isalnum() or tenant_id != tenant_id.lower() or not tenant_id.isascii():
-            raise ValueError(f"tenant_id {tenant_id!r} must be lower-case letters, digits and '-'")
+        # What the services accept as a tenant id (core.validation): a tenant onboarded with any other could never
+        # be named by a request.
+        if not validation.TENANT_ID_RE.match(tenant_id):
+            raise ValueError(
+                f"tenant_id {tenant_id!r} must be 1-63 lower-case letters, digits and '-', not starting with '-'"
+            )
+        try:
+            validation.normalize_email(admin_email)
+        except ValueError:
+            raise ValueError(f"tenant {tenant_id!r}: admin_email {admin_email!r} is not an e-mail address") from None
         if not locations:
             raise ValueError(f"tenant {tenant_id!r} needs at least one location")
         ids = [loc.location_id for loc in locations]

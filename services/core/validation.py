@@ -26,7 +26,8 @@ _PHONE_RE = re.compile(r"^(?:\+?51)?(9[0-9]{8})$")
 TENANT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-def _email(value: str) -> str:
+def normalize_email(value: str) -> str:
+    """``value`` as the platform stores an e-mail address (trimmed, lower case), or ValueError."""
     email = value.strip().lower()
     if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email) or ".." in email:
         raise ValueError("must be a valid email address")
@@ -79,7 +80,7 @@ _PHONE_SCHEMA = r"^ ?(?:\+?51)?[ -]?9(?:[ -]?[0-9]){8} ?$"
 Email = Annotated[
     str,
     Field(min_length=3, max_length=EMAIL_MAX * 2, json_schema_extra={"pattern": _EMAIL_SCHEMA}),
-    AfterValidator(_email),
+    AfterValidator(normalize_email),
 ]
 Password = Annotated[
     str,

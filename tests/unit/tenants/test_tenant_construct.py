@@ -14,13 +14,13 @@ from tenants.models import TenantsAsset
 PLACE = Location("centro", "Centro", "Av. Uno 1", "Lima", -12.0, -77.0, "+51 1 0000000")
 
 
-def make(tenant_id: str, *, locations=(PLACE,), secret: str | None = None, **settings) -> Tenant:
+def make(tenant_id: str, *, locations=(PLACE,), secret: str | None = None, admin_email="a@b.pe", **settings) -> Tenant:
     return Tenant(
         FakeRegistry(),  # type: ignore[arg-type]
         "T",
         tenant_id=tenant_id,
         name="x",
-        admin_email="a@b.pe",
+        admin_email=admin_email,
         mercadopago_secret_name=secret or f"mp/{tenant_id}",
         locations=list(locations),
         **settings,
@@ -31,6 +31,9 @@ def make(tenant_id: str, *, locations=(PLACE,), secret: str | None = None, **set
     ("tenant_id", "settings", "problem"),
     [
         ("Tienda Uno", {}, "lower-case"),
+        ("-tienda", {}, "not starting with '-'"),  # the services' TENANT_ID_RE would refuse every request
+        ("t" * 64, {}, "1-63"),
+        ("sin-correo", {"admin_email": "admin.sin-correo.pe"}, "not an e-mail address"),
         ("tienda", {"locations": ()}, "at least one location"),
         ("otra", {"secret": "mp/tienda"}, "secret must be named after it"),
         ("doble", {"locations": (PLACE, PLACE)}, "location ids used twice"),
