@@ -246,6 +246,7 @@ def verify(
 ) -> Verified:
     """Use a verification link (tenant from the token's prefix): the account becomes active, once."""
     tenant_id, token_hash, link = _link("verify", request.token, sessions, now)
+    tenant = tenants.get(tenant_id)  # a suspended tenant's link verifies nothing (404 before any write)
     customer = dal.get_customer(tenant_id, link.subject_id)
     if customer is None or customer.status != PENDING:
         raise LinkInvalid(_BAD_LINK)
@@ -254,7 +255,7 @@ def verify(
     except StaleLink as exc:
         raise LinkInvalid(_BAD_LINK) from exc
     logger.info("customer verified", extra={"tenant_id": tenant_id, "user_id": customer.user_id})
-    _welcome(tenants.get(tenant_id), customer, publisher)
+    _welcome(tenant, customer, publisher)
     return Verified(user_id=customer.user_id)
 
 

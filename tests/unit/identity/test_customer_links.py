@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from identity_world import authorize, call, principal
+from identity_world import authorize, call, principal, table_name
 from rest_events import rest_event
 from usuarios_support import (
     PASSWORD,
@@ -87,6 +87,26 @@ def test_the_link_verifies_the_account_once_then_login_works_and_the_welcome_ema
     before = cloud.snapshot()
     assert verify(token) == (410, GONE)
     assert cloud.snapshot() == before
+
+
+def test_a_suspended_tenants_link_verifies_nothing(cloud) -> None:
+    register(cloud)
+    token = link_token(cloud)
+    cloud.dynamodb.update_item(
+        TableName=table_name("tenants"),
+        Key={"tenant_id": {"S": "tenant-a"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}},
+    )
+    handler.runtime.tenants.cache_clear()  # a fresh container; a warm one re-reads within a minute
+    before = cloud.snapshot()
+
+    status, body = verify(token)
+
+    assert (status, body["error"]) == (404, "unknown_tenant")
+    assert cloud.snapshot() == before  # still unverified, the link unused, no welcome
+    assert cloud.events("CustomerRegistered") == []
 
 
 def test_an_expired_link_is_refused_and_the_account_stays_unverified(cloud, monkeypatch) -> None:
