@@ -1,4 +1,4 @@
-"""One platform = the six stacks of one stage."""
+"""One platform = the seven stacks of one stage."""
 
 from __future__ import annotations
 
