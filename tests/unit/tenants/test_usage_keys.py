@@ -65,6 +65,16 @@ def test_a_new_tenant_gets_an_enabled_key_of_the_authorizers_value_in_its_tiers_
     assert gateway.plans_of(key["id"]) == ["basico"]
 
 
+def test_a_new_tenants_key_joins_its_plan_without_reading_any_membership(gateway: Gateway) -> None:
+    calls: list[str] = []
+    gateway.client.meta.events.register("before-call.apigateway.*", lambda model, **_: calls.append(model.name))
+    apply_tier(gateway.client, prefix=PREFIX, tenant_id="bembos-larco", tier="cadena", usage_plans=gateway.plans)
+
+    assert calls == ["GetApiKeys", "CreateApiKey", "CreateUsagePlanKey"]
+    (key,) = gateway.api_keys()
+    assert gateway.plans_of(key["id"]) == ["cadena"]
+
+
 def test_applying_the_same_tier_again_changes_nothing(gateway: Gateway) -> None:
     for _ in range(3):
         apply_tier(gateway.client, prefix=PREFIX, tenant_id="bembos-larco", tier="estandar", usage_plans=gateway.plans)
