@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from constructs.tenant import Tenant
 
 RESOURCE_TYPE = "Custom::Tenants"
-# A custom resource's request waits at most an hour; a function runs at most 15 minutes. 10,000 new tenants take
-# far less (README: "Tenants at scale").
+# A function runs at most 15 minutes. API Gateway creates 5 API keys a second per account, so one deploy onboards
+# at most about 4,000 new tenants; more take several deploys (README: "Tenants at scale").
 PROVISIONER_TIMEOUT = cdk.Duration.minutes(15)
+# How long CloudFormation waits for the provisioner's answer (its default is an hour): a provisioner that timed out
+# without answering fails the stack a minute after the function's end.
+SERVICE_TIMEOUT = cdk.Duration.minutes(16)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class TenantRegistry(Construct):
             "Apply",
             service_token=self.provisioner.function.function_arn,
             resource_type=RESOURCE_TYPE,
+            service_timeout=SERVICE_TIMEOUT,
             properties={
                 "AssetBucket": self.asset.s3_bucket_name,
                 "AssetKey": self.asset.s3_object_key,
