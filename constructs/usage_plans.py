@@ -1,10 +1,10 @@
 """``UsagePlans``: per-tenant fairness at the REST API, one usage plan per tenant tier.
 
 A tenant is identified to API Gateway by an API key whose value the authorizer returns as the request's
-``usageIdentifierKey`` (``contracts.usage_key``; the API's key source is ``AUTHORIZER``, so a client's
-``x-api-key`` header counts for nothing). Each key belongs to the plan of its tenant's tier, and a plan's
-throttle is applied to each of its keys on its own: one tenant's burst empties its own token bucket, not the
-others'. The stage's throttle stays the ceiling of all tenants together.
+``usageIdentifierKey`` (``contracts.usage_key`` of the stage's prefix and the tenant; the API's key source is
+``AUTHORIZER``, so a client's ``x-api-key`` header counts for nothing). Each key belongs to the plan of its
+tenant's tier, and a plan's throttle is applied to each of its keys on its own: one tenant's burst empties its own
+token bucket, not the others'. The stage's throttle stays the ceiling of all tenants together.
 
 A handful of resources whatever the number of tenants (a plan per tier, two gateway responses): the keys and
 their plan memberships are data, written by the tenant provisioner at run time

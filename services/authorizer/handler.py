@@ -8,7 +8,8 @@ keyed by the header) serves every route: a revoked token keeps working for at mo
 that long, and so does a session of a tenant that was just suspended (the tenant's status is read
 with the token, cached a minute per container). Role checks happen on each route (``core.principal.requires``).
 
-A REST answer also names the tenant's API key (``usageIdentifierKey``, ``contracts.usage_key``): the API's key
+A REST answer also names the tenant's API key (``usageIdentifierKey``, ``contracts.usage_key`` of the stage's
+``STAGE_PREFIX`` and the tenant): the API's key
 source is the authorizer, and the key's usage plan (the tenant's tier) throttles the tenant on its own
 (``constructs/usage_plans.py``). A WebSocket ``$connect`` answer carries none (WebSocket APIs have no usage plans).
 """
@@ -83,5 +84,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "context": principal.to_context(),
     }
     if not websocket:
-        answer["usageIdentifierKey"] = contracts.usage_key(principal.tenant_id)
+        answer["usageIdentifierKey"] = contracts.usage_key(runtime.settings().stage_prefix, principal.tenant_id)
     return answer

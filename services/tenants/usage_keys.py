@@ -1,6 +1,7 @@
 """A tenant's API key and its usage plan: the tenant's tier at the REST API (``constructs/usage_plans.py``).
 
-The key's value is ``contracts.usage_key(tenant_id)``, which the authorizer returns as every request's
+The key's value is ``contracts.usage_key(prefix, tenant_id)`` (the stage's: a value is unique in the account and
+region, whatever the stage), which the authorizer returns as every request's
 ``usageIdentifierKey``; its plan is the one of the tenant's tier, whose throttle API Gateway applies to each of
 its keys on its own. ``apply_tier`` is idempotent and safe to re-run after a crash at any point:
 
@@ -31,7 +32,7 @@ from botocore.exceptions import ClientError
 
 from core import contracts
 
-MIN_KEY_LENGTH = 20  # API Gateway refuses an API key value shorter than this
+MIN_KEY_LENGTH, MAX_KEY_LENGTH = 20, 128  # API Gateway refuses an API key value outside these lengths
 _PAGE = 500  # get_api_keys' largest page
 
 
@@ -44,9 +45,11 @@ def apply_tier(apigw_client: Any, *, prefix: str, tenant_id: str, tier: str, usa
     """Make the tenant's API key exist and be a member of exactly ``usage_plans[tier]`` (leaving any other tier's)."""
     if tier not in usage_plans:
         raise UsageKeyError(f"tenant {tenant_id}: unknown tier {tier!r} (the plans are {sorted(usage_plans)})")
-    value = contracts.usage_key(tenant_id)
+    value = contracts.usage_key(prefix, tenant_id)
     if len(value) < MIN_KEY_LENGTH:
         raise UsageKeyError(f"tenant {tenant_id}: its key {value!r} is shorter than API Gateway's {MIN_KEY_LENGTH}")
+    if len(value) > MAX_KEY_LENGTH:
+        raise UsageKeyError(f"tenant {tenant_id}: its key {value!r} is longer than API Gateway's {MAX_KEY_LENGTH}")
     key_id, created = _ensure_key(apigw_client, name=f"{prefix}-{tenant_id}", value=value)
     target = usage_plans[tier]
     if not created:  # a key just created is in no plan: nothing to read

@@ -45,6 +45,22 @@ def test_the_api_takes_its_keys_from_the_authorizer_and_every_protected_method_r
     assert not any(m.get("ApiKeyRequired") for m in public)  # public routes: the stage throttle only
 
 
+def test_the_authorizer_names_the_keys_of_the_stage_the_provisioner_creates(dev_app) -> None:
+    """Key values are unique in the account: both sides compute them from the same stage prefix."""
+
+    def environment(stack: str, service: str) -> dict[str, Any]:
+        functions = _resources(dev_app.template(stack), "AWS::Lambda::Function").values()
+        (variables,) = [
+            f["Properties"]["Environment"]["Variables"]
+            for f in functions
+            if f["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME") == service
+        ]
+        return dict(variables)
+
+    authorizer = environment("api", "authorizer")["STAGE_PREFIX"]
+    assert authorizer == environment("tenants", "tenants-provisioner")["STAGE_PREFIX"] == "bembos-dev"
+
+
 def test_the_plan_ids_by_tier_are_an_output_of_the_api_stack(dev_app) -> None:
     outputs = dev_app.template("api").find_outputs("UsagePlanIds")
     joined = json.dumps(outputs["UsagePlanIds"]["Value"])
