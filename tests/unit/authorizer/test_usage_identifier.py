@@ -109,3 +109,19 @@ def test_a_suspended_tenants_session_gets_no_key_but_a_401(dynamodb: Any) -> Non
 
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         _authorize(token)
+
+
+def test_a_tenant_suspended_after_being_cached_is_refused_on_websocket_connect_at_once(dynamodb: Any) -> None:
+    """The consumer of TenantSuspended closes the tenant's sockets and the apps reconnect at once: $connect must
+    not trust the warm container's minute-old answer that the tenant is active."""
+    _tenant(dynamodb, "bembos-larco")
+    token = _session(dynamodb, "bembos-larco", "cocinero")
+    assert _authorize(token, CONNECT_ARN)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert _authorize(token)["policyDocument"]["Statement"][0]["Effect"] == "Allow"  # the tenant is cached
+
+    _tenant(dynamodb, "bembos-larco", status="suspended")
+
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(token, CONNECT_ARN)
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(token)  # and the cache forgot the tenant: REST stops now too in this container
