@@ -72,20 +72,23 @@ class UsagePlans(Construct):
         return {tier: cdk.Fn.import_value(name) for tier, name in self._export_names.items()}
 
     def grant_key_management(self, role: iam.IRole) -> None:
-        """What ``apply_tier`` calls: find and create the tenants' API keys (``GET``/``POST /apikeys``; ``DELETE``
-        of a key for offboarding), and read, add and remove a key's membership of each plan. No plan itself can
-        be changed (no ``PATCH``, no ``/usageplans/<id>``)."""
+        """What ``apply_tier`` calls, each method on its own paths: read the tenants' API keys and each tier plan's
+        keys (``GET``), create a key and add a key to a plan (``POST /apikeys``, ``POST /usageplans/<id>/keys``),
+        and take a key out of a plan (``DELETE /usageplans/<id>/keys/<key>``, a tier change). No key is ever
+        deleted or changed, and no plan itself (no ``DELETE`` or ``PATCH`` of ``/apikeys/*``, no
+        ``/usageplans/<id>``): offboarding suspends the tenant and keeps its key."""
         stack = cdk.Stack.of(role)
         base = f"arn:{stack.partition}:apigateway:{stack.region}::"
-        plan_ids = self.plan_ids_for(role)
-        keys = [f"{base}/apikeys", f"{base}/apikeys/*"]
-        members = [
-            f"{base}/usageplans/{plan_id}/{path}" for plan_id in plan_ids.values() for path in ("keys", "keys/*")
-        ]
-        allow(role, ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"], [*keys, *members])
+        plan_ids = list(self.plan_ids_for(role).values())
+        plans_keys = [f"{base}/usageplans/{plan_id}/keys" for plan_id in plan_ids]  # a plan's keys
+        plans_key = [f"{base}/usageplans/{plan_id}/keys/*" for plan_id in plan_ids]  # one key's membership
+        allow(role, ["apigateway:GET"], [f"{base}/apikeys", f"{base}/apikeys/*", *plans_keys, *plans_key])
+        allow(role, ["apigateway:POST"], [f"{base}/apikeys", *plans_keys])
+        allow(role, ["apigateway:DELETE"], plans_key)
         reason = (
             "A tenant's API key id is made by API Gateway at onboarding (any number of tenants): the provisioner "
-            "reads and deletes keys by id and manages their membership of the tier plans, never the plans."
+            "reads keys by id (GET only) and reads and removes their membership of the tier plans (GET, DELETE), "
+            "never a key or a plan itself."
         )
         # cdk-nag names a token by what it refers to, and a literal (the stage's region, an export's name) as it is.
         partition = "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -96,11 +97,30 @@ def test_key_management_grant_is_exact_and_nag_clean(tmp_path) -> None:
         )
     app.synth()  # raises on an unacknowledged finding
     (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert sorted(statement["Action"]) == ["apigateway:DELETE", "apigateway:GET", "apigateway:POST"]
-    resources = json.dumps(statement["Resource"])
-    assert "/apikeys" in resources and resources.count("/usageplans/") == 2 * len(contracts.TENANT_TIERS)
-    assert "PATCH" not in json.dumps(statement) and "::/usageplans/*" not in resources
+    granted: dict[str, set[str]] = {}
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in actions:
+            granted.setdefault(action, set()).update(_path(r) for r in resources)
+    tiers = {f"/usageplans/Plan{tier.capitalize()}" for tier in contracts.TENANT_TIERS}
+    assert granted == {
+        "apigateway:GET": {"/apikeys", "/apikeys/*", *(f"{p}/keys" for p in tiers), *(f"{p}/keys/*" for p in tiers)},
+        "apigateway:POST": {"/apikeys", *(f"{p}/keys" for p in tiers)},  # a key, a key into a plan
+        "apigateway:DELETE": {f"{p}/keys/*" for p in tiers},  # a key out of a plan; never a key itself
+    }
+
+
+def _path(resource: Any) -> str:
+    """An ``arn:<partition>:apigateway:<region>::<path>`` resource's path, a plan's reference named by its
+    construct id (``{"Ref": "UsagePlansPlanBasico1A2B3C4D"}`` -> ``PlanBasico``)."""
+    parts = resource["Fn::Join"][1] if isinstance(resource, dict) else [resource]
+    text = "".join(p if isinstance(p, str) else f"<{p.get('Ref', '')}>" for p in parts)
+    path = "/" + text.split("::/", 1)[1]
+    for tier in contracts.TENANT_TIERS:
+        path = re.sub(rf"<UsagePlansPlan{tier.capitalize()}[0-9A-F]{{8}}>", f"Plan{tier.capitalize()}", path)
+    return path
 
 
 @pytest.mark.parametrize(
