@@ -4,7 +4,9 @@
 tenant) writes all of them as one JSON file (sorted tenants and keys: the same tenants give the same bytes, so
 the same asset hash) and makes the one ``Custom::Tenants`` resource whose properties name that asset. A change of
 any tenant changes the hash, so CloudFormation sends the provisioner an Update with the previous asset in its
-``OldResourceProperties``; the provisioner (``services/tenants``) applies the difference. One more tenant adds
+``OldResourceProperties``; the provisioner (``services/tenants``) applies the difference. The properties also
+carry the tier plans' ids (``UsagePlans``): a change of them is an Update that puts every tenant's key in its new
+plan. One more tenant adds
 no resource: the stack's size does not depend on the number of tenants.
 """
 
@@ -115,6 +117,9 @@ class TenantRegistry(Construct):
                 "AssetBucket": self.asset.s3_bucket_name,
                 "AssetKey": self.asset.s3_object_key,
                 "TenantCount": str(len(self._tenants)),
+                # The tier plans' ids: when they change (a plan replaced), the Update re-keys every tenant, not
+                # only the changed ones (services/tenants/logic.py).
+                "UsagePlans": cdk.Stack.of(self).to_json_string(self.usage_plans.plan_ids_for(self)),
             },
         )
         return self.resource

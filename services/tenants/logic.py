@@ -10,7 +10,8 @@ mean for the tenants.
   nothing is deleted.
 
 The new and changed tenants' API keys join their tiers' usage plans (``tiers``) after the rows are written and
-before any event is published: a failure there fails the request before an admin is invited.
+before any event is published: a failure there fails the request before an admin is invited. An Update whose
+tier plans (``UsagePlans``) differ from the previous ones applies every tenant's tier.
 
 Safe to retry: every write is conditional or a replacement with the same value, so CloudFormation's retry after a
 crash half-way gives the same rows. The invitation is bookkept on the config row (``pending`` until ``PutEvents``
@@ -91,15 +92,21 @@ def on_event(
     if kind == "Delete":
         logger.info("tenants custom resource deleted: every tenant's data is kept")
         return Applied()
-    new = _asset(store, event["ResourceProperties"], required=True)
+    properties = event["ResourceProperties"]
+    new = _asset(store, properties, required=True)
     assert new is not None
     old = None
+    rekey_all = False
     if kind == "Update":
         previous = event.get("OldResourceProperties") or {}
         old = _asset(store, previous, required=False)
         if old is None:
             logger.warning("the previous tenants asset is gone: no tenant can be told removed in this update")
-    return apply(new, old, store=store, tiers=tiers, workers=workers)
+        # Keys are applied for the changed tenants only; other plans (replaced, renamed) need every tenant's.
+        rekey_all = previous.get("UsagePlans") != properties.get("UsagePlans")
+        if rekey_all:
+            logger.info("the tier plans changed: every tenant's key joins its new plan")
+    return apply(new, old, store=store, tiers=tiers, workers=workers, rekey_all=rekey_all)
 
 
 def apply(
@@ -109,8 +116,10 @@ def apply(
     store: TenantsStore,
     tiers: TierApplier | None = None,
     workers: int = DEFAULT_WORKERS,
+    rekey_all: bool = False,
 ) -> Applied:
-    """Upsert the new and changed tenants of ``new``, suspend those of ``old`` it no longer names."""
+    """Upsert the new and changed tenants of ``new``, suspend those of ``old`` it no longer names; apply the tiers
+    of the new and changed tenants (``rekey_all``: of every tenant of ``new``)."""
     wanted, before = new.by_id(), (old.by_id() if old is not None else {})
     changed = [spec for tenant_id, spec in wanted.items() if before.get(tenant_id) != spec]
     removed = sorted(set(before) - set(wanted))
@@ -127,7 +136,8 @@ def apply(
     if tiers is not None:
         # Before any event: a failure here fails the request before an admin is e-mailed, and the retry (the
         # invitations still pending) sends them once the keys are in place.
-        _parallel(lambda spec: tiers(spec.tenant_id, spec.tier), changed, min(workers, KEY_WORKERS))
+        keyed = list(wanted.values()) if rekey_all else changed
+        _parallel(lambda spec: tiers(spec.tenant_id, spec.tier), keyed, min(workers, KEY_WORKERS))
 
     invited = [r.tenant_id for r in results if r.invite]
     events: list[tuple[str, str, Mapping[str, Any]]] = [

@@ -149,3 +149,10 @@ def test_the_provisioner_may_write_only_the_tenant_tables_put_on_the_bus_read_th
     )
     assert paths("apigateway:POST") == sorted([("", "/apikeys"), *((p, "/keys") for p in plans)])
     assert paths("apigateway:DELETE") == sorted((p, "/keys/*") for p in plans)
+
+
+def test_the_custom_resource_names_the_tier_plans_so_a_change_of_them_is_an_update(dev_app) -> None:
+    (applier,) = dev_app.template("tenants").find_resources("Custom::Tenants").values()
+    joined = json.dumps(applier["Properties"]["UsagePlans"])
+    for tier in ("basico", "estandar", "cadena"):
+        assert f"bembos-dev-usage-plan-{tier}" in joined  # each tier's plan id, imported from the Api stack

@@ -192,3 +192,20 @@ def test_the_key_work_runs_at_most_four_tenants_at_once_whatever_the_workers(wor
     assert len(keyed) == 20
     # the rows (16 at once), then the keys (4), then the invitations' bookkeeping (16)
     assert _SerialPool.sizes == [logic.DEFAULT_WORKERS, 4, logic.DEFAULT_WORKERS]
+
+
+def test_an_update_that_changes_the_tier_plans_rekeys_every_tenant_and_otherwise_only_the_changed(world) -> None:
+    plans = {"UsagePlans": '{"basico":"p1","estandar":"p2","cadena":"p3"}'}
+    first = {**world.upload(tenant("tienda-a"), tenant("tienda-b"), tenant("tienda-c", tier="cadena")), **plans}
+    apply(world, create_event(first))
+    second = {**world.upload(tenant("tienda-a", name="Tienda A Nueva"), tenant("tienda-b"),
+                             tenant("tienda-c", tier="cadena")), **plans}  # fmt: skip
+
+    keyed: list[tuple[str, str]] = []
+    logic.on_event(update_event(first, second), store=world.store, tiers=lambda *k: keyed.append(k), workers=1)
+    assert keyed == [("tienda-a", "estandar")]  # the same plans: only the changed tenant
+
+    replaced = {**second, "UsagePlans": '{"basico":"p4","estandar":"p2","cadena":"p3"}'}
+    keyed.clear()
+    logic.on_event(update_event(second, replaced), store=world.store, tiers=lambda *k: keyed.append(k), workers=1)
+    assert sorted(keyed) == [("tienda-a", "estandar"), ("tienda-b", "estandar"), ("tienda-c", "cadena")]
