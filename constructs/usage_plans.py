@@ -4,13 +4,16 @@ A tenant is identified to API Gateway by an API key whose value the authorizer r
 ``usageIdentifierKey`` (``contracts.usage_key`` of the stage's prefix and the tenant; the API's key source is
 ``AUTHORIZER``, so a client's ``x-api-key`` header counts for nothing). Each key belongs to the plan of its
 tenant's tier, and a plan's throttle is applied to each of its keys on its own: one tenant's burst empties its own
-token bucket, not the others'. The stage's throttle stays the ceiling of all tenants together.
+token bucket, not the others'. The stage's throttle applies per method (each method's own bucket, all tenants
+together on that method), and on AWS the account's 10,000 requests a second per Region bounds all methods and
+stages together; no tier exceeds the stage's per-method limit (``StageConfig``).
 
 A handful of resources whatever the number of tenants (a plan per tier, two gateway responses): the keys and
 their plan memberships are data, written by the tenant provisioner at run time
 (``services/tenants/usage_keys.apply_tier``, with ``plan_ids_json`` as its ``USAGE_PLANS`` and
 ``grant_key_management`` on its role). The methods behind the authorizer require the key
-(``constructs/microservice.py``); public routes carry none and only the stage throttle applies to them.
+(``constructs/microservice.py``); public routes carry none and only the stage's per-method throttle applies to
+them.
 """
 
 from __future__ import annotations

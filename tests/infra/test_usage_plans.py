@@ -129,15 +129,15 @@ def _path(resource: Any) -> str:
         ({"basico": {"rate_limit": 1, "burst_limit": 2}}, "exactly the tiers"),
         ({**{t: {"rate_limit": 1, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "oro": {}}, "exactly the tiers"),
         ({t: {"rate_limit": 0, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "rate_limit"),
-        ({t: {"rate_limit": 51, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "rate_limit"),  # above the stage's
-        ({t: {"rate_limit": 1, "burst_limit": 101} for t in contracts.TENANT_TIERS}, "burst_limit"),
+        ({t: {"rate_limit": 51, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "stage's per-method 50"),
+        ({t: {"rate_limit": 1, "burst_limit": 101} for t in contracts.TENANT_TIERS}, "stage's per-method 100"),
         ({t: {"rate_limit": 1, "burst_limit": 2.5} for t in contracts.TENANT_TIERS}, "burst_limit"),
         ({t: {"rate_limit": 1, "burst_limit": 2, "daily_quota": 0} for t in contracts.TENANT_TIERS}, "daily_quota"),
         ({t: {"rate_limit": 1, "burst_limit": 2, "limite": 3} for t in contracts.TENANT_TIERS}, "must be an object"),
         (None, "exactly the tiers"),
     ],
 )
-def test_tier_limits_are_validated_against_the_tiers_and_the_stage_ceiling(tiers: Any, message: str) -> None:
+def test_tier_limits_are_validated_against_the_tiers_and_the_stages_per_method_limit(tiers: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _tenant_tiers(tiers, stage_rate=50, stage_burst=100)
 
