@@ -147,6 +147,7 @@ def test_a_key_name_prefix_of_another_tenant_is_not_mistaken_for_it(gateway: Gat
         ("b", "ab", "basico", "shorter than"),  # b-ab-usage-key: 14 characters
         ("b" * 60, "a" * 63, "basico", "longer than"),  # 134 characters
     ],
+    ids=["unknown-tier", "too-short", "too-long"],
 )
 def test_what_api_gateway_would_refuse_is_refused_before_anything_is_written(
     gateway: Gateway, prefix: str, tenant_id: str, tier: str, message: str
