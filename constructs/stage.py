@@ -27,7 +27,10 @@ _RETENTION = {
 @dataclass(frozen=True)
 class TierLimits:
     """A tenant tier's API limits (its usage plan): each tenant's own token bucket, and optionally its requests per
-    day. The stage's throttle stays the ceiling of all tenants together, so no tier may exceed it."""
+    day. The stage's throttle (``api_throttle_rate``/``_burst``) applies to each method on its own, so it bounds
+    neither one tenant nor all tenants together (on AWS the account's 10,000 requests a second per Region is the
+    aggregate); no tier may exceed the stage's per-method limit, which would make the tier's surplus unusable on
+    any one method."""
 
     tier: str
     rate_limit: float  # requests per second, steady state
@@ -41,10 +44,10 @@ class TierLimits:
             raise ValueError(f"{where} must be an object of rate_limit, burst_limit and optionally daily_quota")
         rate, burst, quota = raw.get("rate_limit"), raw.get("burst_limit"), raw.get("daily_quota")
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= stage_rate:
-            raise ValueError(f"{where}.rate_limit must be a number above 0 and at most the stage's {stage_rate}")
+            raise ValueError(f"{where}.rate_limit must be above 0 and at most the stage's per-method {stage_rate}")
         if isinstance(burst, bool) or not isinstance(burst, int) or not 0 < burst <= stage_burst:
             raise ValueError(
-                f"{where}.burst_limit must be a whole number above 0 and at most the stage's {stage_burst}"
+                f"{where}.burst_limit must be a whole number above 0 and at most the stage's per-method {stage_burst}"
             )
         if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota <= 0):
             raise ValueError(f"{where}.daily_quota must be a whole number above 0, or null for none")

@@ -4,7 +4,9 @@
 tenant) writes all of them as one JSON file (sorted tenants and keys: the same tenants give the same bytes, so
 the same asset hash) and makes the one ``Custom::Tenants`` resource whose properties name that asset. A change of
 any tenant changes the hash, so CloudFormation sends the provisioner an Update with the previous asset in its
-``OldResourceProperties``; the provisioner (``services/tenants``) applies the difference. One more tenant adds
+``OldResourceProperties``; the provisioner (``services/tenants``) applies the difference. The properties also
+carry the tier plans' ids (``UsagePlans``): a change of them is an Update that puts every tenant's key in its new
+plan. One more tenant adds
 no resource: the stack's size does not depend on the number of tenants.
 """
 
@@ -34,9 +36,12 @@ if TYPE_CHECKING:
     from constructs.tenant import Tenant
 
 RESOURCE_TYPE = "Custom::Tenants"
-# A custom resource's request waits at most an hour; a function runs at most 15 minutes. 10,000 new tenants take
-# far less (README: "Tenants at scale").
+# A function runs at most 15 minutes. API Gateway creates 5 API keys a second per account, so one deploy onboards
+# at most about 4,000 new tenants; more take several deploys (README: "Tenants at scale").
 PROVISIONER_TIMEOUT = cdk.Duration.minutes(15)
+# How long CloudFormation waits for the provisioner's answer (its default is an hour): a provisioner that timed out
+# without answering fails the stack a minute after the function's end.
+SERVICE_TIMEOUT = cdk.Duration.minutes(16)
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,14 @@ class TenantRegistry(Construct):
             "Apply",
             service_token=self.provisioner.function.function_arn,
             resource_type=RESOURCE_TYPE,
+            service_timeout=SERVICE_TIMEOUT,
             properties={
                 "AssetBucket": self.asset.s3_bucket_name,
                 "AssetKey": self.asset.s3_object_key,
                 "TenantCount": str(len(self._tenants)),
+                # The tier plans' ids: when they change (a plan replaced), the Update re-keys every tenant, not
+                # only the changed ones (services/tenants/logic.py).
+                "UsagePlans": cdk.Stack.of(self).to_json_string(self.usage_plans.plan_ids_for(self)),
             },
         )
         return self.resource

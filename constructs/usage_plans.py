@@ -1,16 +1,19 @@
 """``UsagePlans``: per-tenant fairness at the REST API, one usage plan per tenant tier.
 
 A tenant is identified to API Gateway by an API key whose value the authorizer returns as the request's
-``usageIdentifierKey`` (``contracts.usage_key``; the API's key source is ``AUTHORIZER``, so a client's
-``x-api-key`` header counts for nothing). Each key belongs to the plan of its tenant's tier, and a plan's
-throttle is applied to each of its keys on its own: one tenant's burst empties its own token bucket, not the
-others'. The stage's throttle stays the ceiling of all tenants together.
+``usageIdentifierKey`` (``contracts.usage_key`` of the stage's prefix and the tenant; the API's key source is
+``AUTHORIZER``, so a client's ``x-api-key`` header counts for nothing). Each key belongs to the plan of its
+tenant's tier, and a plan's throttle is applied to each of its keys on its own: one tenant's burst empties its own
+token bucket, not the others'. The stage's throttle applies per method (each method's own bucket, all tenants
+together on that method), and on AWS the account's 10,000 requests a second per Region bounds all methods and
+stages together; no tier exceeds the stage's per-method limit (``StageConfig``).
 
 A handful of resources whatever the number of tenants (a plan per tier, two gateway responses): the keys and
 their plan memberships are data, written by the tenant provisioner at run time
 (``services/tenants/usage_keys.apply_tier``, with ``plan_ids_json`` as its ``USAGE_PLANS`` and
 ``grant_key_management`` on its role). The methods behind the authorizer require the key
-(``constructs/microservice.py``); public routes carry none and only the stage throttle applies to them.
+(``constructs/microservice.py``); public routes carry none and only the stage's per-method throttle applies to
+them.
 """
 
 from __future__ import annotations
@@ -72,20 +75,23 @@ class UsagePlans(Construct):
         return {tier: cdk.Fn.import_value(name) for tier, name in self._export_names.items()}
 
     def grant_key_management(self, role: iam.IRole) -> None:
-        """What ``apply_tier`` calls: find and create the tenants' API keys (``GET``/``POST /apikeys``; ``DELETE``
-        of a key for offboarding), and read, add and remove a key's membership of each plan. No plan itself can
-        be changed (no ``PATCH``, no ``/usageplans/<id>``)."""
+        """What ``apply_tier`` calls, each method on its own paths: read the tenants' API keys and each tier plan's
+        keys (``GET``), create a key and add a key to a plan (``POST /apikeys``, ``POST /usageplans/<id>/keys``),
+        and take a key out of a plan (``DELETE /usageplans/<id>/keys/<key>``, a tier change). No key is ever
+        deleted or changed, and no plan itself (no ``DELETE`` or ``PATCH`` of ``/apikeys/*``, no
+        ``/usageplans/<id>``): offboarding suspends the tenant and keeps its key."""
         stack = cdk.Stack.of(role)
         base = f"arn:{stack.partition}:apigateway:{stack.region}::"
-        plan_ids = self.plan_ids_for(role)
-        keys = [f"{base}/apikeys", f"{base}/apikeys/*"]
-        members = [
-            f"{base}/usageplans/{plan_id}/{path}" for plan_id in plan_ids.values() for path in ("keys", "keys/*")
-        ]
-        allow(role, ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"], [*keys, *members])
+        plan_ids = list(self.plan_ids_for(role).values())
+        plans_keys = [f"{base}/usageplans/{plan_id}/keys" for plan_id in plan_ids]  # a plan's keys
+        plans_key = [f"{base}/usageplans/{plan_id}/keys/*" for plan_id in plan_ids]  # one key's membership
+        allow(role, ["apigateway:GET"], [f"{base}/apikeys", f"{base}/apikeys/*", *plans_keys, *plans_key])
+        allow(role, ["apigateway:POST"], [f"{base}/apikeys", *plans_keys])
+        allow(role, ["apigateway:DELETE"], plans_key)
         reason = (
             "A tenant's API key id is made by API Gateway at onboarding (any number of tenants): the provisioner "
-            "reads and deletes keys by id and manages their membership of the tier plans, never the plans."
+            "reads keys by id (GET only) and reads and removes their membership of the tier plans (GET, DELETE), "
+            "never a key or a plan itself."
         )
         # cdk-nag names a token by what it refers to, and a literal (the stage's region, an export's name) as it is.
         partition = "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition

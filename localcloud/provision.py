@@ -682,20 +682,13 @@ class _Provisioner:
         source = c.stack.asset_path(str(key))
         if source is None:
             raise ProvisionError(f"{c.key}: asset {key} is not in the cloud assembly")
-        s3 = self._client("s3")
-        _fallback_on(
-            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), lambda: s3.create_bucket(Bucket=bucket), _nothing
-        )
-        s3.put_object(Bucket=bucket, Key=str(key), Body=source.read_bytes())
+        self._ensure_bucket(str(bucket))
+        self._client("s3").put_object(Bucket=bucket, Key=str(key), Body=source.read_bytes())
 
     def _custom_resource_answer(self, function: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the function with ``event`` and read the answer it PUT to the request's pre-signed URL."""
         s3 = self._client("s3")
-        _fallback_on(
-            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"),
-            lambda: s3.create_bucket(Bucket=RESPONSES_BUCKET),
-            _nothing,
-        )
+        self._ensure_bucket(RESPONSES_BUCKET)
         key = f"{event['LogicalResourceId']}/{event['RequestId']}"
         event["ResponseURL"] = s3.generate_presigned_url(
             "put_object", Params={"Bucket": RESPONSES_BUCKET, "Key": key}, ExpiresIn=7200
@@ -709,6 +702,7 @@ class _Provisioner:
         return answer
 
     def _ensure_bucket(self, name: str) -> None:
+        """The bucket ``name`` of the local cloud, made if it is not there (the assets' and the answers')."""
         s3 = self._client("s3")
         _fallback_on(
             ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), lambda: s3.create_bucket(Bucket=name), _nothing

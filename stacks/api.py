@@ -221,7 +221,12 @@ class ApiStack(cdk.Stack):
             errors_are_answers=True,  # "Unauthorized" is raised for every 401
             handler="authorizer.handler.lambda_handler",
             layer=layer,
-            environment={"TOKENS_TABLE": self.data.tokens.table_name, "TENANTS_TABLE": self.data.tenants.table_name},
+            environment={
+                "TOKENS_TABLE": self.data.tokens.table_name,
+                "TENANTS_TABLE": self.data.tenants.table_name,
+                # The tenants' API key values are the stage's own (contracts.usage_key): one account, many stages.
+                "STAGE_PREFIX": self.stage.prefix,
+            },
         )
         # The token's GetItem per request, and its tenant's status (cached a minute): no index, no write.
         allow(function.role, ["dynamodb:GetItem"], [self.data.tokens.table_arn, self.data.tenants.table_arn])

@@ -15,6 +15,7 @@ class Settings(EnvironmentSettings):
 
     tokens_table: str
     tenants_table: str
+    stage_prefix: str  # the stage's tenants' API key values (contracts.usage_key)
 
 
 settings = cached(Settings)  # read from the environment once per container

@@ -36,10 +36,11 @@ TENANT_REACTIVATED = "TenantReactivated"  # detail: {"tenant_id": str}
 TENANTS_ASSET_FORMAT = 1
 
 
-def usage_key(tenant_id: str) -> str:
-    """The API Gateway API key value that identifies a tenant to its usage plan (not a secret: the key
-    source is the authorizer, a client's x-api-key header is ignored)."""
-    return f"tenant-{tenant_id}-usage-key"
+def usage_key(prefix: str, tenant_id: str) -> str:
+    """The API Gateway API key value that identifies a tenant of the stage ``prefix`` to its usage plan (not a
+    secret: the key source is the authorizer, a client's x-api-key header is ignored). The stage is in it because a
+    key value is unique in the whole account and region: two stages of one account each have their own key."""
+    return f"{prefix}-{tenant_id}-usage-key"
 
 
 # The Libro de Reclamaciones (services/reclamos): an entry filed by a customer, and the business's answer.

@@ -1,4 +1,5 @@
-"""Which tenants exist: one ``GetItem`` on the tenants table, remembered for a minute per container.
+"""Which tenants exist: one ``GetItem`` on the tenants table, remembered for a minute per container (or read fresh,
+``fresh=True``, where a minute-old answer is not good enough: the WebSocket authorizer's ``$connect``).
 
 Unauthenticated calls name their tenant in the ``X-Tenant-Id`` header; an unknown (or
 suspended) tenant is a clear 404 before anything is written.
@@ -41,13 +42,14 @@ class TenantDirectory:
         self._clock = clock
         self._cache: dict[str, tuple[float, TenantInfo]] = {}
 
-    def get(self, tenant_id: str | None) -> TenantInfo:
-        """The active tenant ``tenant_id``, else ``UnknownTenant``."""
+    def get(self, tenant_id: str | None, *, fresh: bool = False) -> TenantInfo:
+        """The active tenant ``tenant_id``, else ``UnknownTenant``. ``fresh``: read the table (strongly consistent)
+        whatever the cache holds, and remember the answer."""
         if not tenant_id or not TENANT_ID_RE.match(tenant_id):
             raise UnknownTenant("Name a known tenant in the X-Tenant-Id header")
         now = self._clock()
         cached = self._cache.get(tenant_id)
-        if cached and now - cached[0] < CACHE_SECONDS:
+        if cached and not fresh and now - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
             item = self._client.get_item(
@@ -55,10 +57,12 @@ class TenantDirectory:
                 Key={"tenant_id": {"S": tenant_id}},
                 ProjectionExpression="tenant_id, #n, #s",
                 ExpressionAttributeNames={"#n": "name", "#s": "status"},
+                ConsistentRead=fresh,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             raise DependencyFailed("The tenant directory is not available") from exc
         if not item or item.get("status", {}).get("S", "active") != "active":
+            self._cache.pop(tenant_id, None)
             raise UnknownTenant(f"Unknown tenant {tenant_id!r}")
         info = TenantInfo(tenant_id=tenant_id, name=item["name"]["S"], status="active")
         self._cache[tenant_id] = (now, info)

@@ -1,7 +1,8 @@
 """The CloudFormation custom resource protocol, by hand: a function that serves as a ``ServiceToken`` must PUT its
 answer to the request's pre-signed ``ResponseURL`` itself (no provider framework: CDK's is Node code).
 
-A request that gets no answer keeps its stack waiting for an hour, so every outcome is answered: SUCCESS with the
+A request that gets no answer keeps its stack waiting (until the resource's ``ServiceTimeout``, 16 minutes, else
+CloudFormation's hour), so every outcome is answered: SUCCESS with the
 work's ``Data``, or FAILED with the error as the reason (CloudFormation shows it in the stack's events).
 """
 

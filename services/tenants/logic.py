@@ -9,6 +9,10 @@ mean for the tenants.
 - **removed** tenant (in the previous asset, not in this one): ``status: suspended`` and ``TenantSuspended``;
   nothing is deleted.
 
+The new and changed tenants' API keys join their tiers' usage plans (``tiers``) after the rows are written and
+before any event is published: a failure there fails the request before an admin is invited. An Update whose
+tier plans (``UsagePlans``) differ from the previous ones applies every tenant's tier.
+
 Safe to retry: every write is conditional or a replacement with the same value, so CloudFormation's retry after a
 crash half-way gives the same rows. The invitation is bookkept on the config row (``pending`` until ``PutEvents``
 accepted it, then ``requested``): a retry sends only the invitations still pending. The one window left is a
@@ -29,12 +33,15 @@ from core import contracts
 from core.observability import logger
 from tenants.models import INVITATION_ATTRIBUTE, INVITATION_PENDING, TenantsAsset, TenantSpec
 
-DEFAULT_WORKERS = 16  # tenants applied at once: 10,000 new tenants fit a custom resource's time many times over
+DEFAULT_WORKERS = 16  # tenants' rows applied at once
+# Tenants whose API key work runs at once: API Gateway's CreateApiKey takes 5 requests a second per account, so
+# more threads only meet more TooManyRequests (the client retries them, adaptive: tenants/runtime.py).
+KEY_WORKERS = 4
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-TierApplier = Callable[[str, str], None]  # (tenant id, tier): its API usage plan (THROTTLE's apply_tier)
+TierApplier = Callable[[str, str], None]  # (tenant id, tier): its API usage plan (tenants.usage_keys.apply_tier)
 
 
 class TenantsStore(Protocol):
@@ -85,15 +92,21 @@ def on_event(
     if kind == "Delete":
         logger.info("tenants custom resource deleted: every tenant's data is kept")
         return Applied()
-    new = _asset(store, event["ResourceProperties"], required=True)
+    properties = event["ResourceProperties"]
+    new = _asset(store, properties, required=True)
     assert new is not None
     old = None
+    rekey_all = False
     if kind == "Update":
         previous = event.get("OldResourceProperties") or {}
         old = _asset(store, previous, required=False)
         if old is None:
             logger.warning("the previous tenants asset is gone: no tenant can be told removed in this update")
-    return apply(new, old, store=store, tiers=tiers, workers=workers)
+        # Keys are applied for the changed tenants only; other plans (replaced, renamed) need every tenant's.
+        rekey_all = previous.get("UsagePlans") != properties.get("UsagePlans")
+        if rekey_all:
+            logger.info("the tier plans changed: every tenant's key joins its new plan")
+    return apply(new, old, store=store, tiers=tiers, workers=workers, rekey_all=rekey_all)
 
 
 def apply(
@@ -103,8 +116,10 @@ def apply(
     store: TenantsStore,
     tiers: TierApplier | None = None,
     workers: int = DEFAULT_WORKERS,
+    rekey_all: bool = False,
 ) -> Applied:
-    """Upsert the new and changed tenants of ``new``, suspend those of ``old`` it no longer names."""
+    """Upsert the new and changed tenants of ``new``, suspend those of ``old`` it no longer names; apply the tiers
+    of the new and changed tenants (``rekey_all``: of every tenant of ``new``)."""
     wanted, before = new.by_id(), (old.by_id() if old is not None else {})
     changed = [spec for tenant_id, spec in wanted.items() if before.get(tenant_id) != spec]
     removed = sorted(set(before) - set(wanted))
@@ -118,6 +133,12 @@ def apply(
     applied.suspended = removed
     logger.info("tenants suspended", extra={"now": sum(suspensions), "removed": len(removed)})
 
+    if tiers is not None:
+        # Before any event: a failure here fails the request before an admin is e-mailed, and the retry (the
+        # invitations still pending) sends them once the keys are in place.
+        keyed = list(wanted.values()) if rekey_all else changed
+        _parallel(lambda spec: tiers(spec.tenant_id, spec.tier), keyed, min(workers, KEY_WORKERS))
+
     invited = [r.tenant_id for r in results if r.invite]
     events: list[tuple[str, str, Mapping[str, Any]]] = [
         *(_invitation(wanted[tenant_id]) for tenant_id in invited),
@@ -127,8 +148,6 @@ def apply(
     store.publish(events)
     _parallel(store.invitation_requested, invited, workers)
     applied.invited = invited
-    if tiers is not None:
-        _parallel(lambda spec: tiers(spec.tenant_id, spec.tier), changed, workers)
     logger.info("tenants applied", extra={"tenants": applied.counts()})
     return applied
 

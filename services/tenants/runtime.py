@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from core.runtime import Caches
 from core.settings import EnvironmentSettings
@@ -11,6 +12,7 @@ from tenants.logic import DEFAULT_WORKERS, TierApplier
 from tenants.usage_keys import apply_tier
 
 cached = Caches()
+APIGATEWAY_RETRIES = {"mode": "adaptive", "max_attempts": 10}
 
 
 class Settings(EnvironmentSettings):
@@ -41,14 +43,23 @@ def store() -> TenantsDal:
     )
 
 
+@cached
+def apigateway() -> Any:
+    """API Gateway's management calls are throttled per account (CreateApiKey: 5 a second): adaptive retries wait
+    out a ``TooManyRequestsException`` and pace the client's later calls instead of failing the deploy."""
+    from botocore.config import Config  # with the client, as every runtime loads botocore
+
+    return cached.client("apigateway", Config(retries=APIGATEWAY_RETRIES))
+
+
 def tiers() -> TierApplier:
     """Each tenant's API key in its tier's usage plan (``USAGE_PLANS``)."""
     s = settings()
     plans = json.loads(s.usage_plans)
-    apigateway = cached.client("apigateway")
+    client = apigateway()
 
     def apply(tenant_id: str, tier: str) -> None:
-        apply_tier(apigateway, prefix=s.stage_prefix, tenant_id=tenant_id, tier=tier, usage_plans=plans)
+        apply_tier(client, prefix=s.stage_prefix, tenant_id=tenant_id, tier=tier, usage_plans=plans)
 
     return apply
 

@@ -1,6 +1,7 @@
 """A tenant's API key and its usage plan: the tenant's tier at the REST API (``constructs/usage_plans.py``).
 
-The key's value is ``contracts.usage_key(tenant_id)``, which the authorizer returns as every request's
+The key's value is ``contracts.usage_key(prefix, tenant_id)`` (the stage's: a value is unique in the account and
+region, whatever the stage), which the authorizer returns as every request's
 ``usageIdentifierKey``; its plan is the one of the tenant's tier, whose throttle API Gateway applies to each of
 its keys on its own. ``apply_tier`` is idempotent and safe to re-run after a crash at any point:
 
@@ -11,8 +12,11 @@ its keys on its own. ``apply_tier`` is idempotent and safe to re-run after a cra
   provisioner's retry runs ``apply_tier`` again), never in two.
 
 Calls (each an ``apigateway`` action on its path, see ``UsagePlans.grant_key_management``): ``GET /apikeys``
-(by name), ``POST /apikeys`` once, and per plan ``GET /usageplans/<id>/keys/<key>`` plus a ``POST`` or
-``DELETE`` when the membership changes: 1 + number of tiers calls for a tenant already in place.
+(by name), then for a new tenant ``POST /apikeys`` and ``POST /usageplans/<id>/keys`` (3 calls: a key just
+created is in no plan, so no membership is read); for a tenant already in place, per plan
+``GET /usageplans/<id>/keys/<key>`` plus a ``POST`` or ``DELETE`` when the membership changes (1 + number of
+tiers calls when nothing changes). The provisioner's client retries API Gateway's throttling (adaptive,
+``tenants/runtime.py``) and runs at most ``logic.KEY_WORKERS`` tenants at once.
 
 moto (5.2) differs from AWS here, and the code does not rely on it: its ``create_usage_plan_key`` accepts a plan
 that does not exist and a key already in another plan of the stage, and its ``delete_usage_plan_key`` of a key
@@ -28,7 +32,7 @@ from botocore.exceptions import ClientError
 
 from core import contracts
 
-MIN_KEY_LENGTH = 20  # API Gateway refuses an API key value shorter than this
+MIN_KEY_LENGTH, MAX_KEY_LENGTH = 20, 128  # API Gateway refuses an API key value outside these lengths
 _PAGE = 500  # get_api_keys' largest page
 
 
@@ -41,15 +45,18 @@ def apply_tier(apigw_client: Any, *, prefix: str, tenant_id: str, tier: str, usa
     """Make the tenant's API key exist and be a member of exactly ``usage_plans[tier]`` (leaving any other tier's)."""
     if tier not in usage_plans:
         raise UsageKeyError(f"tenant {tenant_id}: unknown tier {tier!r} (the plans are {sorted(usage_plans)})")
-    value = contracts.usage_key(tenant_id)
+    value = contracts.usage_key(prefix, tenant_id)
     if len(value) < MIN_KEY_LENGTH:
         raise UsageKeyError(f"tenant {tenant_id}: its key {value!r} is shorter than API Gateway's {MIN_KEY_LENGTH}")
-    key_id = _ensure_key(apigw_client, name=f"{prefix}-{tenant_id}", value=value)
+    if len(value) > MAX_KEY_LENGTH:
+        raise UsageKeyError(f"tenant {tenant_id}: its key {value!r} is longer than API Gateway's {MAX_KEY_LENGTH}")
+    key_id, created = _ensure_key(apigw_client, name=f"{prefix}-{tenant_id}", value=value)
     target = usage_plans[tier]
-    for plan_id in sorted(set(usage_plans.values()) - {target}):
-        if _is_member(apigw_client, plan_id, key_id):
-            apigw_client.delete_usage_plan_key(usagePlanId=plan_id, keyId=key_id)
-    if not _is_member(apigw_client, target, key_id):
+    if not created:  # a key just created is in no plan: nothing to read
+        for plan_id in sorted(set(usage_plans.values()) - {target}):
+            if _is_member(apigw_client, plan_id, key_id):
+                apigw_client.delete_usage_plan_key(usagePlanId=plan_id, keyId=key_id)
+    if created or not _is_member(apigw_client, target, key_id):
         try:
             apigw_client.create_usage_plan_key(usagePlanId=target, keyId=key_id, keyType="API_KEY")
         except ClientError as exc:
@@ -57,20 +64,22 @@ def apply_tier(apigw_client: Any, *, prefix: str, tenant_id: str, tier: str, usa
                 raise
 
 
-def _ensure_key(client: Any, *, name: str, value: str) -> str:
-    """The id of the key ``name`` holding ``value``, created (enabled) if there is none."""
+def _ensure_key(client: Any, *, name: str, value: str) -> tuple[str, bool]:
+    """The id of the key ``name`` holding ``value``, created (enabled) if there is none; and whether this call
+    created it."""
     found = _find_key(client, name=name, value=value)
     if found is not None:
-        return found
+        return found, False
     try:
-        return str(client.create_api_key(name=name, value=value, enabled=True, description="tenant usage key")["id"])
+        created = client.create_api_key(name=name, value=value, enabled=True, description="tenant usage key")
+        return str(created["id"]), True
     except ClientError as exc:
         if _code(exc) != "ConflictException":
             raise
     found = _find_key(client, name=name, value=value)  # created meanwhile by a concurrent run
     if found is None:
         raise UsageKeyError(f"{name}: API Gateway holds the value {value!r} under another key name")
-    return found
+    return found, False
 
 
 def _find_key(client: Any, *, name: str, value: str) -> str | None:

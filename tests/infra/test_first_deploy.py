@@ -109,6 +109,8 @@ def test_the_first_admins_invitation_is_requested_after_eventbridge_may_deliver_
     the invitations rule and the queue's policies): a cross-stack dependency, so every request finds its way."""
     (applier,) = resources(dev_app.template("tenants"), "Custom::Tenants").values()
     assert "Provisioner" in applier["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    # a provisioner that timed out without answering fails the stack in minutes, not CloudFormation's hour
+    assert int(applier["Properties"]["ServiceTimeout"]) == 16 * 60
     assert dev_app.platform.messaging.stack_name in {s.stack_name for s in dev_app.platform.tenants.dependencies}
     messaging = dev_app.template("messaging")
     assert any(k.startswith("InvitationsRule") for k in resources(messaging, "AWS::Events::Rule"))

@@ -130,17 +130,29 @@ def test_the_provisioner_may_write_only_the_tenant_tables_put_on_the_bus_read_th
     assert all("Tenants" in r for r in granted["dynamodb:UpdateItem"] + granted["dynamodb:GetItem"])
     assert all("Bus" in r for r in granted["events:PutEvents"])
     assert all("cdk-hnb659fds-assets" in r and r.endswith('/*.json"]]}') for r in granted["s3:GetObject"])
+
     # The tenants' API keys and their membership of the stage's three tier plans (imported from the Api stack),
-    # never a plan itself.
-    assert granted["apigateway:GET"] == granted["apigateway:POST"] == granted["apigateway:DELETE"]
-    resources = [json.loads(r) for r in granted["apigateway:POST"]]
-    keys = sorted(r for r in resources if isinstance(r, str))
-    assert [k.split("::", 1)[1] for k in keys] == ["/apikeys", "/apikeys/*"]
-    members = sorted(
-        (part[1]["Fn::ImportValue"], part[2]) for r in resources if isinstance(r, dict) for part in [r["Fn::Join"][1]]
+    # each method on its own paths: never a plan itself, never DELETE or PATCH of a key.
+    def paths(action: str) -> list[tuple[str, str]]:
+        found = []
+        for resource in map(json.loads, granted[action]):
+            if isinstance(resource, str):
+                found.append(("", resource.split("::", 1)[1]))
+            else:
+                part = resource["Fn::Join"][1]
+                found.append((part[1]["Fn::ImportValue"], part[2]))
+        return sorted(found)
+
+    plans = [f"bembos-dev-usage-plan-{tier}" for tier in ("basico", "estandar", "cadena")]
+    assert paths("apigateway:GET") == sorted(
+        [("", "/apikeys"), ("", "/apikeys/*"), *((p, "/keys") for p in plans), *((p, "/keys/*") for p in plans)]
     )
-    assert members == sorted(
-        (f"bembos-dev-usage-plan-{tier}", path)
-        for tier in ("basico", "estandar", "cadena")
-        for path in ("/keys", "/keys/*")
-    )
+    assert paths("apigateway:POST") == sorted([("", "/apikeys"), *((p, "/keys") for p in plans)])
+    assert paths("apigateway:DELETE") == sorted((p, "/keys/*") for p in plans)
+
+
+def test_the_custom_resource_names_the_tier_plans_so_a_change_of_them_is_an_update(dev_app) -> None:
+    (applier,) = dev_app.template("tenants").find_resources("Custom::Tenants").values()
+    joined = json.dumps(applier["Properties"]["UsagePlans"])
+    for tier in ("basico", "estandar", "cadena"):
+        assert f"bembos-dev-usage-plan-{tier}" in joined  # each tier's plan id, imported from the Api stack

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -45,6 +46,22 @@ def test_the_api_takes_its_keys_from_the_authorizer_and_every_protected_method_r
     assert not any(m.get("ApiKeyRequired") for m in public)  # public routes: the stage throttle only
 
 
+def test_the_authorizer_names_the_keys_of_the_stage_the_provisioner_creates(dev_app) -> None:
+    """Key values are unique in the account: both sides compute them from the same stage prefix."""
+
+    def environment(stack: str, service: str) -> dict[str, Any]:
+        functions = _resources(dev_app.template(stack), "AWS::Lambda::Function").values()
+        (variables,) = [
+            f["Properties"]["Environment"]["Variables"]
+            for f in functions
+            if f["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME") == service
+        ]
+        return dict(variables)
+
+    authorizer = environment("api", "authorizer")["STAGE_PREFIX"]
+    assert authorizer == environment("tenants", "tenants-provisioner")["STAGE_PREFIX"] == "bembos-dev"
+
+
 def test_the_plan_ids_by_tier_are_an_output_of_the_api_stack(dev_app) -> None:
     outputs = dev_app.template("api").find_outputs("UsagePlanIds")
     joined = json.dumps(outputs["UsagePlanIds"]["Value"])
@@ -80,11 +97,30 @@ def test_key_management_grant_is_exact_and_nag_clean(tmp_path) -> None:
         )
     app.synth()  # raises on an unacknowledged finding
     (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert sorted(statement["Action"]) == ["apigateway:DELETE", "apigateway:GET", "apigateway:POST"]
-    resources = json.dumps(statement["Resource"])
-    assert "/apikeys" in resources and resources.count("/usageplans/") == 2 * len(contracts.TENANT_TIERS)
-    assert "PATCH" not in json.dumps(statement) and "::/usageplans/*" not in resources
+    granted: dict[str, set[str]] = {}
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in actions:
+            granted.setdefault(action, set()).update(_path(r) for r in resources)
+    tiers = {f"/usageplans/Plan{tier.capitalize()}" for tier in contracts.TENANT_TIERS}
+    assert granted == {
+        "apigateway:GET": {"/apikeys", "/apikeys/*", *(f"{p}/keys" for p in tiers), *(f"{p}/keys/*" for p in tiers)},
+        "apigateway:POST": {"/apikeys", *(f"{p}/keys" for p in tiers)},  # a key, a key into a plan
+        "apigateway:DELETE": {f"{p}/keys/*" for p in tiers},  # a key out of a plan; never a key itself
+    }
+
+
+def _path(resource: Any) -> str:
+    """An ``arn:<partition>:apigateway:<region>::<path>`` resource's path, a plan's reference named by its
+    construct id (``{"Ref": "UsagePlansPlanBasico1A2B3C4D"}`` -> ``PlanBasico``)."""
+    parts = resource["Fn::Join"][1] if isinstance(resource, dict) else [resource]
+    text = "".join(p if isinstance(p, str) else f"<{p.get('Ref', '')}>" for p in parts)
+    path = "/" + text.split("::/", 1)[1]
+    for tier in contracts.TENANT_TIERS:
+        path = re.sub(rf"<UsagePlansPlan{tier.capitalize()}[0-9A-F]{{8}}>", f"Plan{tier.capitalize()}", path)
+    return path
 
 
 @pytest.mark.parametrize(
@@ -93,15 +129,15 @@ def test_key_management_grant_is_exact_and_nag_clean(tmp_path) -> None:
         ({"basico": {"rate_limit": 1, "burst_limit": 2}}, "exactly the tiers"),
         ({**{t: {"rate_limit": 1, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "oro": {}}, "exactly the tiers"),
         ({t: {"rate_limit": 0, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "rate_limit"),
-        ({t: {"rate_limit": 51, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "rate_limit"),  # above the stage's
-        ({t: {"rate_limit": 1, "burst_limit": 101} for t in contracts.TENANT_TIERS}, "burst_limit"),
+        ({t: {"rate_limit": 51, "burst_limit": 2} for t in contracts.TENANT_TIERS}, "stage's per-method 50"),
+        ({t: {"rate_limit": 1, "burst_limit": 101} for t in contracts.TENANT_TIERS}, "stage's per-method 100"),
         ({t: {"rate_limit": 1, "burst_limit": 2.5} for t in contracts.TENANT_TIERS}, "burst_limit"),
         ({t: {"rate_limit": 1, "burst_limit": 2, "daily_quota": 0} for t in contracts.TENANT_TIERS}, "daily_quota"),
         ({t: {"rate_limit": 1, "burst_limit": 2, "limite": 3} for t in contracts.TENANT_TIERS}, "must be an object"),
         (None, "exactly the tiers"),
     ],
 )
-def test_tier_limits_are_validated_against_the_tiers_and_the_stage_ceiling(tiers: Any, message: str) -> None:
+def test_tier_limits_are_validated_against_the_tiers_and_the_stages_per_method_limit(tiers: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _tenant_tiers(tiers, stage_rate=50, stage_burst=100)
 

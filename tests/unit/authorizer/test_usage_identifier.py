@@ -16,6 +16,7 @@ from core.tokens import hash_token, new_token
 
 REST_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/dev/GET/pedidos"
 CONNECT_ARN = "arn:aws:execute-api:us-east-1:123456789012:ws1/dev/$connect"
+PREFIX = "bembos-dev"
 
 
 class _Context:
@@ -27,7 +28,8 @@ class _Context:
 
 @pytest.fixture
 def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    function_environment(monkeypatch, "authorizer", {"TOKENS_TABLE": "tokens", "TENANTS_TABLE": "tenants"})
+    variables = {"TOKENS_TABLE": "tokens", "TENANTS_TABLE": "tenants", "STAGE_PREFIX": PREFIX}
+    function_environment(monkeypatch, "authorizer", variables)
     import authorizer.runtime
 
     with mock_aws():
@@ -76,7 +78,9 @@ def test_every_allowed_rest_principal_carries_its_tenants_usage_key(dynamodb: An
 
     answer = _authorize(_session(dynamodb, "bembos-larco", rol))
 
-    assert answer["usageIdentifierKey"] == contracts.usage_key("bembos-larco") == "tenant-bembos-larco-usage-key"
+    # the stage is in the value: API Gateway's key values are unique in the account, across stages
+    assert answer["usageIdentifierKey"] == contracts.usage_key(PREFIX, "bembos-larco")
+    assert answer["usageIdentifierKey"] == "bembos-dev-bembos-larco-usage-key"
     assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
 
 
@@ -87,7 +91,7 @@ def test_each_tenants_sessions_carry_their_own_key(dynamodb: Any) -> None:
         tenant_id: _authorize(_session(dynamodb, tenant_id, "admin"))["usageIdentifierKey"]
         for tenant_id in ("bembos-larco", "bembos-surco")
     }
-    assert keys == {t: contracts.usage_key(t) for t in ("bembos-larco", "bembos-surco")}
+    assert keys == {t: contracts.usage_key(PREFIX, t) for t in ("bembos-larco", "bembos-surco")}
 
 
 def test_a_websocket_connect_answer_names_no_usage_key(dynamodb: Any) -> None:
@@ -105,3 +109,19 @@ def test_a_suspended_tenants_session_gets_no_key_but_a_401(dynamodb: Any) -> Non
 
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         _authorize(token)
+
+
+def test_a_tenant_suspended_after_being_cached_is_refused_on_websocket_connect_at_once(dynamodb: Any) -> None:
+    """The consumer of TenantSuspended closes the tenant's sockets and the apps reconnect at once: $connect must
+    not trust the warm container's minute-old answer that the tenant is active."""
+    _tenant(dynamodb, "bembos-larco")
+    token = _session(dynamodb, "bembos-larco", "cocinero")
+    assert _authorize(token, CONNECT_ARN)["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert _authorize(token)["policyDocument"]["Statement"][0]["Effect"] == "Allow"  # the tenant is cached
+
+    _tenant(dynamodb, "bembos-larco", status="suspended")
+
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(token, CONNECT_ARN)
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(token)  # and the cache forgot the tenant: REST stops now too in this container

@@ -112,6 +112,7 @@ def cloud(_saved_world: tuple[SavedWorld, Cloud], monkeypatch: pytest.MonkeyPatc
         "USERS_TABLE": table_name("usuarios"),
         "EMPLOYEES_TABLE": table_name("empleados"),
         "TOKENS_TABLE": table_name("tokens"),
+        "STAGE_PREFIX": "bembos-test",
         "LOCATIONS_TABLE": table_name("locales"),
         "CONNECTIONS_TABLE": table_name("conexiones"),
         "WEBSOCKET_CALLBACK_URL": CALLBACK_URL,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from tenants_world import World, create_event, tenant, update_event
@@ -144,3 +144,68 @@ def test_cloudformation_hears_success_with_the_counts_and_failure_with_its_reaso
     assert answers[0]["Status"] == "SUCCESS" and answers[0]["Data"]["created"] == 1
     assert answers[0]["PhysicalResourceId"] == "tenants" and answers[0]["RequestId"] == "r-1"
     assert answers[1]["Status"] == "FAILED" and "gone.json" in answers[1]["Reason"]
+
+
+def test_a_failure_of_the_key_step_fails_the_request_before_any_admin_is_invited(world) -> None:
+    event = create_event(world.upload(tenant("tienda-a"), tenant("tienda-b")))
+
+    def throttled(tenant_id: str, tier: str) -> None:
+        raise RuntimeError("TooManyRequestsException")
+
+    with pytest.raises(RuntimeError):
+        logic.on_event(event, store=world.store, tiers=throttled, workers=1)
+    assert world.events_of(contracts.EMPLOYEE_INVITATION_REQUESTED) == []
+    assert world.config("tienda-a")["first_admin_invitation"] == "pending"
+
+    keyed: list[str] = []
+    logic.on_event(event, store=world.store, tiers=lambda t, tier: keyed.append(t), workers=1)  # the retry
+    assert sorted(keyed) == ["tienda-a", "tienda-b"]
+    invitations = world.events_of(contracts.EMPLOYEE_INVITATION_REQUESTED)
+    assert sorted(d["tenant_id"] for d in invitations) == ["tienda-a", "tienda-b"]
+
+
+class _SerialPool:
+    """A ThreadPoolExecutor stand-in that records its size and runs in the caller (moto is not thread-safe)."""
+
+    sizes: ClassVar[list[int]] = []
+
+    def __init__(self, max_workers: int) -> None:
+        self.sizes.append(max_workers)
+
+    def __enter__(self) -> _SerialPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, work: Any, items: Any) -> Any:
+        return map(work, items)
+
+
+def test_the_key_work_runs_at_most_four_tenants_at_once_whatever_the_workers(world, monkeypatch) -> None:
+    monkeypatch.setattr(logic, "ThreadPoolExecutor", _SerialPool)
+    _SerialPool.sizes = []
+    keyed: list[str] = []
+    tenants = [tenant(f"tienda-{n:02d}") for n in range(20)]
+    logic.on_event(create_event(world.upload(*tenants)), store=world.store, tiers=lambda t, _: keyed.append(t))
+
+    assert len(keyed) == 20
+    # the rows (16 at once), then the keys (4), then the invitations' bookkeeping (16)
+    assert _SerialPool.sizes == [logic.DEFAULT_WORKERS, 4, logic.DEFAULT_WORKERS]
+
+
+def test_an_update_that_changes_the_tier_plans_rekeys_every_tenant_and_otherwise_only_the_changed(world) -> None:
+    plans = {"UsagePlans": '{"basico":"p1","estandar":"p2","cadena":"p3"}'}
+    first = {**world.upload(tenant("tienda-a"), tenant("tienda-b"), tenant("tienda-c", tier="cadena")), **plans}
+    apply(world, create_event(first))
+    second = {**world.upload(tenant("tienda-a", name="Tienda A Nueva"), tenant("tienda-b"),
+                             tenant("tienda-c", tier="cadena")), **plans}  # fmt: skip
+
+    keyed: list[tuple[str, str]] = []
+    logic.on_event(update_event(first, second), store=world.store, tiers=lambda *k: keyed.append(k), workers=1)
+    assert keyed == [("tienda-a", "estandar")]  # the same plans: only the changed tenant
+
+    replaced = {**second, "UsagePlans": '{"basico":"p4","estandar":"p2","cadena":"p3"}'}
+    keyed.clear()
+    logic.on_event(update_event(second, replaced), store=world.store, tiers=lambda *k: keyed.append(k), workers=1)
+    assert sorted(keyed) == [("tienda-a", "estandar"), ("tienda-b", "estandar"), ("tienda-c", "cadena")]

@@ -60,9 +60,32 @@ def test_a_new_tenant_gets_an_enabled_key_of_the_authorizers_value_in_its_tiers_
 
     (key,) = gateway.api_keys()
     assert key["name"] == f"{PREFIX}-bembos-larco"
-    assert key["value"] == contracts.usage_key("bembos-larco")
+    assert key["value"] == contracts.usage_key(PREFIX, "bembos-larco") == "bembos-test-bembos-larco-usage-key"
     assert key["enabled"] is True
     assert gateway.plans_of(key["id"]) == ["basico"]
+
+
+def test_a_new_tenants_key_joins_its_plan_without_reading_any_membership(gateway: Gateway) -> None:
+    calls: list[str] = []
+    gateway.client.meta.events.register("before-call.apigateway.*", lambda model, **_: calls.append(model.name))
+    apply_tier(gateway.client, prefix=PREFIX, tenant_id="bembos-larco", tier="cadena", usage_plans=gateway.plans)
+
+    assert calls == ["GetApiKeys", "CreateApiKey", "CreateUsagePlanKey"]
+    (key,) = gateway.api_keys()
+    assert gateway.plans_of(key["id"]) == ["cadena"]
+
+
+def test_two_stages_of_one_account_each_get_their_own_key_for_the_same_tenant(gateway: Gateway) -> None:
+    """API Gateway's key values are unique in the account and region (moto's too: a second key of one value is a
+    ConflictException), so the stage is in the value."""
+    for prefix in ("bembos-dev", "bembos-staging"):
+        apply_tier(gateway.client, prefix=prefix, tenant_id="bembos-larco", tier="basico", usage_plans=gateway.plans)
+
+    values = {k["name"]: k["value"] for k in gateway.api_keys()}
+    assert values == {
+        "bembos-dev-bembos-larco": "bembos-dev-bembos-larco-usage-key",
+        "bembos-staging-bembos-larco": "bembos-staging-bembos-larco-usage-key",
+    }
 
 
 def test_applying_the_same_tier_again_changes_nothing(gateway: Gateway) -> None:
@@ -98,7 +121,7 @@ def test_tenants_get_their_own_keys_and_a_tier_change_moves_only_its_tenant(gate
 def test_a_run_that_crashed_after_creating_the_key_is_completed_by_the_next(gateway: Gateway) -> None:
     # Given the key of a first run that died before joining a plan (or between leaving one plan and joining another)
     created = gateway.client.create_api_key(
-        name=f"{PREFIX}-bembos-larco", value=contracts.usage_key("bembos-larco"), enabled=True
+        name=f"{PREFIX}-bembos-larco", value=contracts.usage_key(PREFIX, "bembos-larco"), enabled=True
     )
 
     apply_tier(gateway.client, prefix=PREFIX, tenant_id="bembos-larco", tier="cadena", usage_plans=gateway.plans)
@@ -118,17 +141,19 @@ def test_a_key_name_prefix_of_another_tenant_is_not_mistaken_for_it(gateway: Gat
 
 
 @pytest.mark.parametrize(
-    ("tenant_id", "tier", "message"),
+    ("prefix", "tenant_id", "tier", "message"),
     [
-        ("bembos-larco", "oro", "unknown tier"),
-        ("ab", "basico", "shorter than"),  # tenant-ab-usage-key: 19 characters
+        (PREFIX, "bembos-larco", "oro", "unknown tier"),
+        ("b", "ab", "basico", "shorter than"),  # b-ab-usage-key: 14 characters
+        ("b" * 60, "a" * 63, "basico", "longer than"),  # 134 characters
     ],
+    ids=["unknown-tier", "too-short", "too-long"],
 )
 def test_what_api_gateway_would_refuse_is_refused_before_anything_is_written(
-    gateway: Gateway, tenant_id: str, tier: str, message: str
+    gateway: Gateway, prefix: str, tenant_id: str, tier: str, message: str
 ) -> None:
     with pytest.raises(UsageKeyError, match=message):
-        apply_tier(gateway.client, prefix=PREFIX, tenant_id=tenant_id, tier=tier, usage_plans=gateway.plans)
+        apply_tier(gateway.client, prefix=prefix, tenant_id=tenant_id, tier=tier, usage_plans=gateway.plans)
 
     assert gateway.api_keys() == []
 
