@@ -13,12 +13,13 @@ its own. The same settings can come from the stage's tenants file (``Tenant.from
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core import contracts, validation
+from core import contracts
 
 if TYPE_CHECKING:
     from constructs.tenant_registry import TenantRegistry
@@ -64,14 +65,12 @@ class Tenant:
     ) -> None:
         # What the services accept as a tenant id (core.validation): a tenant onboarded with any other could never
         # be named by a request.
-        if not validation.TENANT_ID_RE.match(tenant_id):
+        if not re.match(contracts.TENANT_ID_PATTERN, tenant_id):
             raise ValueError(
                 f"tenant_id {tenant_id!r} must be 1-63 lower-case letters, digits and '-', not starting with '-'"
             )
-        try:
-            validation.normalize_email(admin_email)
-        except ValueError:
-            raise ValueError(f"tenant {tenant_id!r}: admin_email {admin_email!r} is not an e-mail address") from None
+        if not contracts.is_email(admin_email.strip().lower()):
+            raise ValueError(f"tenant {tenant_id!r}: admin_email {admin_email!r} is not an e-mail address")
         if not locations:
             raise ValueError(f"tenant {tenant_id!r} needs at least one location")
         ids = [loc.location_id for loc in locations]

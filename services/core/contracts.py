@@ -6,6 +6,7 @@ Plain constants and nothing but the standard library, so the CDK app reads them 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +27,20 @@ EMPLOYEE_INVITED: Final = "EmployeeInvited"
 # Tenant onboarding asks for its first admin's invitation (detail: core.identity_events).
 EMPLOYEE_INVITATION_REQUESTED: Final = "EmployeeInvitationRequested"
 PAYMENT_APPROVED: Final = "PaymentApproved"
+# What a tenant id and an e-mail address look like: the services' validators (core.validation) and the tenants
+# checked at synth (constructs/tenant.py) apply the same rules.
+TENANT_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
+EMAIL_MAX: Final = 254
+EMAIL_LOCAL_PATTERN: Final = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+EMAIL_LABEL_PATTERN: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL_RE = re.compile(rf"^{EMAIL_LOCAL_PATTERN}@(?=.{{1,253}}$){EMAIL_LABEL_PATTERN}(?:\.{EMAIL_LABEL_PATTERN})+$")
+
+
+def is_email(address: str) -> bool:
+    """``address`` (trimmed and lower-cased, as the platform stores it) is a well-formed e-mail address."""
+    return len(address) <= EMAIL_MAX and ".." not in address and _EMAIL_RE.match(address) is not None
+
+
 # Tenant tiers: API limits per tier live in cdk.json (stages.<stage>.tenant_tiers); a tenant names its tier.
 TENANT_TIERS = ("basico", "estandar", "cadena")
 DEFAULT_TENANT_TIER = "estandar"

@@ -12,24 +12,25 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-EMAIL_MAX = 254
+from core import contracts
+
+EMAIL_MAX = contracts.EMAIL_MAX
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 NAME_MAX = 80
 
-_EMAIL_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-_EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL_RE = re.compile(rf"^{_EMAIL_LOCAL}@(?=.{{1,253}}$){_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+$")
+_EMAIL_LOCAL = contracts.EMAIL_LOCAL_PATTERN
+_EMAIL_LABEL = contracts.EMAIL_LABEL_PATTERN
 # Letters of any script (accents included), single spaces, apostrophes and hyphens between them.
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 _PHONE_RE = re.compile(r"^(?:\+?51)?(9[0-9]{8})$")
-TENANT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+TENANT_ID_RE = re.compile(contracts.TENANT_ID_PATTERN)
 
 
 def normalize_email(value: str) -> str:
     """``value`` as the platform stores an e-mail address (trimmed, lower case), or ValueError."""
     email = value.strip().lower()
-    if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email) or ".." in email:
+    if not contracts.is_email(email):
         raise ValueError("must be a valid email address")
     return email
 

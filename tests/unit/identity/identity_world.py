@@ -28,6 +28,17 @@ def table_name(short: str) -> str:
     return f"bembos-test-{short}"
 
 
+def suspend_tenant(client: Any, tenant_id: str = "tenant-a") -> None:
+    """What offboarding writes (services/tenants): the tenant's ``status`` becomes ``suspended``."""
+    client.update_item(
+        TableName=table_name("tenants"),
+        Key={"tenant_id": {"S": tenant_id}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}},
+    )
+
+
 def create_tables(client: Any) -> None:
     for short in TABLES:
         client.create_table(**contracts.TABLES[short].create_request(table_name(short)))

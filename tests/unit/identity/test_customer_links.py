@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from identity_world import authorize, call, principal, table_name
+from identity_world import authorize, call, principal, suspend_tenant
 from rest_events import rest_event
 from usuarios_support import (
     PASSWORD,
@@ -92,13 +92,7 @@ def test_the_link_verifies_the_account_once_then_login_works_and_the_welcome_ema
 def test_a_suspended_tenants_link_verifies_nothing(cloud) -> None:
     register(cloud)
     token = link_token(cloud)
-    cloud.dynamodb.update_item(
-        TableName=table_name("tenants"),
-        Key={"tenant_id": {"S": "tenant-a"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "suspended"}},
-    )
+    suspend_tenant(cloud.dynamodb)
     handler.runtime.tenants.cache_clear()  # a fresh container; a warm one re-reads within a minute
     before = cloud.snapshot()
 

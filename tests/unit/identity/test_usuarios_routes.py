@@ -9,7 +9,7 @@ import datetime as dt
 import json
 
 import pytest
-from identity_world import authorize, call, principal, table_name
+from identity_world import authorize, call, principal, suspend_tenant, table_name
 from rest_events import rest_event
 from usuarios_support import PASSWORD, TENANT, link_token, register, register_body, signed_up
 
@@ -390,13 +390,7 @@ def test_a_suspended_tenants_sessions_stop_at_the_authorizer(cloud) -> None:
     _, body = login()
     assert authorize(body["token"]) is not None
     # When the platform suspends the tenant
-    cloud.dynamodb.update_item(
-        TableName=table_name("tenants"),
-        Key={"tenant_id": {"S": "tenant-a"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "suspended"}},
-    )
+    suspend_tenant(cloud.dynamodb)
     authorizer_runtime.tenants.cache_clear()  # a fresh container; a warm one re-reads within a minute
     # Then its still-valid session is refused
     assert authorize(body["token"]) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,13 @@ AUTHORIZER = AuthorizerSpec("authorizer", ("method.request.header.Authorization"
 _TEMPLATE = '{{"error": "{code}", "message": $context.error.messageString}}'
 _CODES = {"THROTTLED": "too_many_requests", "INVALID_API_KEY": "forbidden", "QUOTA_EXCEEDED": "quota_exceeded"}
 SHAPES = {kind: GatewayResponse(None, {}, {"application/json": _TEMPLATE.format(code=c)}) for kind, c in _CODES.items()}
+
+
+def run_apart(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: the test process may already run an event loop in this thread (a
+    pytest worker that ran the browser tests keeps Playwright's)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class FakeFunctions:
@@ -60,7 +68,7 @@ def _gate(
 
 
 def _admit(gate: UsagePlanGate, key: str | None) -> int:
-    refused = asyncio.run(gate.admit(key))
+    refused = run_apart(gate.admit(key))
     return 200 if refused is None else refused.status
 
 
@@ -157,7 +165,7 @@ def test_over_its_limit_a_tenant_gets_the_platforms_429_and_its_function_is_not_
                 got[f"{who} {path}"] = [await client.get(path, headers={"Authorization": who}) for _ in range(n)]
             return got
 
-    got = asyncio.run(run())
+    got = run_apart(run())
 
     assert [r.status_code for r in got["a /dev/pedidos"]] == [200, 200, 200, 429, 429]
     assert json.loads(got["a /dev/pedidos"][-1].text) == {"error": "too_many_requests", "message": "Too Many Requests"}
