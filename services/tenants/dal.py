@@ -14,16 +14,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.dynamo import from_item, to_item
 from core.observability import logger
-from tenants.models import (
-    INVITATION_ATTRIBUTE,
-    INVITATION_PENDING,
-    INVITATION_REQUESTED,
-    TenantsAsset,
-    TenantSpec,
-    from_item,
-    to_item,
-)
+from tenants.models import INVITATION_ATTRIBUTE, INVITATION_PENDING, INVITATION_REQUESTED, TenantsAsset, TenantSpec
 
 MAX_EVENTS_PER_CALL = 10  # EventBridge's PutEvents limit
 EVENT_ATTEMPTS = 3
