@@ -15,6 +15,24 @@ def allow(role: iam.IRole, actions: Sequence[str], resources: Sequence[str]) -> 
     role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
 
 
+def allow_projected(
+    role: iam.IRole, actions: Sequence[str], resources: Sequence[str], attributes: Sequence[str]
+) -> None:
+    """``actions`` (reads: ``GetItem``, ``BatchGetItem``) on ``resources`` that may return no attribute but
+    ``attributes``: the request must project them (IAM's fine-grained access; a read without a projection, or
+    naming another attribute, is denied)."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=list(actions),
+            resources=list(resources),
+            conditions={
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)},
+                "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+            },
+        )
+    )
+
+
 def index_arn(table: dynamodb.ITable, index: str) -> str:
     """The ARN of one named index of ``table`` (never ``index/*``)."""
     return f"{table.table_arn}/index/{index}"

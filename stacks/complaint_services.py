@@ -11,9 +11,8 @@ the exact tables and indexes; it may not scan.
 
 from __future__ import annotations
 
-from aws_cdk import aws_iam as iam
 from constructs import Construct
-from constructs.grants import allow, index_arn
+from constructs.grants import allow, allow_projected, index_arn
 from constructs.microservice import Microservice, RestEndpoint, Route
 
 from core import contracts
@@ -62,16 +61,7 @@ class ComplaintServices:
             (data.users, contracts.COMPLAINT_CUSTOMER_ATTRIBUTES),
             (data.orders, contracts.COMPLAINT_ORDER_ATTRIBUTES),
         ):
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["dynamodb:GetItem"],
-                    resources=[table.table_arn],
-                    conditions={
-                        "ForAllValues:StringEquals": {"dynamodb:Attributes": list(attributes)},
-                        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-                    },
-                )
-            )
+            allow_projected(role, ["dynamodb:GetItem"], [table.table_arn], attributes)
         allow(role, ["dynamodb:GetItem"], [data.locations.table_arn, data.tenants.table_arn])
         allow(role, ["events:PutEvents"], [messaging.bus.event_bus_arn])
         return service

@@ -14,9 +14,8 @@ Every statement names the exact actions on the exact tables; neither function ma
 
 from __future__ import annotations
 
-from aws_cdk import aws_iam as iam
 from constructs import Construct
-from constructs.grants import allow
+from constructs.grants import allow, allow_projected
 from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.service_function import ServiceFunction
 from constructs.work_queue import CONSUMER_TIMEOUT
@@ -52,15 +51,11 @@ class MetricsServices:
         consumer.consume(self.messaging.metrics, batch_size=CONSUMER_BATCH_SIZE)
         # The tracking row of the stage an order left (its times and who completed it), only the attributes its
         # GetItem projects: never the task token. (The local cloud's IAM proxy does not evaluate conditions.)
-        consumer.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem"],
-                resources=[t.table_arn for t in data.stage_tables.values()],
-                conditions={
-                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(TRACKING_ROW_ATTRIBUTES)},
-                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-                },
-            )
+        allow_projected(
+            consumer.role,
+            ["dynamodb:GetItem"],
+            [t.table_arn for t in data.stage_tables.values()],
+            TRACKING_ROW_ATTRIBUTES,
         )
         allow(consumer.role, ["dynamodb:GetItem"], [data.tenants.table_arn])  # the tenant's time limits
         # One transaction per event: the mark (a conditional Put) and the counters (Updates); then the maxima. PAGADO

@@ -17,7 +17,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from constructs.grants import allow, allow_secrets, index_arn, parameter_arn
+from constructs.grants import allow, allow_projected, allow_secrets, index_arn, parameter_arn
 from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.service_function import ServiceFunction
 from constructs.stage import StageConfig
@@ -115,16 +115,7 @@ class OrderServices:
             ["dynamodb:BatchGetItem"],
             [t.table_arn for t in (data.tenants, data.locations, data.products, data.combos)],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:BatchGetItem"],
-                resources=[data.users.table_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(contracts.ORDER_CUSTOMER_ATTRIBUTES)},
-                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-                },
-            )
-        )
+        allow_projected(role, ["dynamodb:BatchGetItem"], [data.users.table_arn], contracts.ORDER_CUSTOMER_ATTRIBUTES)
         allow(role, ["dynamodb:GetItem"], [data.tenants.table_arn, *stage_tables])
         allow(role, ["dynamodb:UpdateItem"], stage_tables)  # a cancel takes the order off its stage's tray
         allow(role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.orders.table_arn])

@@ -11,9 +11,8 @@ Every statement names the exact actions on the exact tables; neither function ma
 
 from __future__ import annotations
 
-from aws_cdk import aws_iam as iam
 from constructs import Construct
-from constructs.grants import allow
+from constructs.grants import allow, allow_projected
 from constructs.microservice import Microservice, RestEndpoint, Route
 from constructs.service_function import ServiceFunction
 from constructs.work_queue import CONSUMER_TIMEOUT
@@ -47,16 +46,7 @@ class PointsServices:
         )
         consumer.consume(self.messaging.points, batch_size=CONSUMER_BATCH_SIZE)
         # The delivered order: its customer, lines, state and payment, only the attributes its GetItem projects.
-        consumer.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem"],
-                resources=[data.orders.table_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(ORDER_ATTRIBUTES)},
-                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-                },
-            )
-        )
+        allow_projected(consumer.role, ["dynamodb:GetItem"], [data.orders.table_arn], ORDER_ATTRIBUTES)
         # The order's mark (GetItem); one transaction per movement: the mark, the ledger row, the balance.
         allow(consumer.role, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [data.points.table_arn])
         return consumer
@@ -74,14 +64,5 @@ class PointsServices:
         )
         allow(service.role, ["dynamodb:GetItem", "dynamodb:Query"], [data.points.table_arn])
         # An admin's customer, by key: the key only (user_id), never the account's other attributes.
-        service.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem"],
-                resources=[data.users.table_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"dynamodb:Attributes": ["tenant_id", "user_id"]},
-                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
-                },
-            )
-        )
+        allow_projected(service.role, ["dynamodb:GetItem"], [data.users.table_arn], ["tenant_id", "user_id"])
         return service
