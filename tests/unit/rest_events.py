@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -58,3 +59,15 @@ def rest_event(
         "body": raw,
         "isBase64Encoded": False,
     }
+
+
+@dataclass
+class Response:
+    """A function's answer to a REST proxy event: its status and its JSON body (None when empty)."""
+
+    status: int
+    body: Any
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Response:
+        return cls(result["statusCode"], json.loads(result["body"]) if result["body"] else None)

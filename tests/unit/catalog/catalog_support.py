@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto_world import SavedWorld, kept_world
-from rest_events import rest_event
+from rest_events import Response, rest_event
 
 from core import contracts
 
@@ -39,12 +39,6 @@ def staff(tenant_id: str = TENANT_A, rol: str = "admin", location_id: str = "lar
 
 def customer(tenant_id: str = TENANT_A) -> dict[str, str]:
     return {"tenant_id": tenant_id, "subject_id": "cus-1", "kind": "customer", "rol": "cliente"}
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any
 
 
 @dataclass
@@ -114,7 +108,7 @@ Invoke = Callable[..., Response]
 def invoker(module: Any) -> Invoke:
     def invoke(method: str, path: str, **kwargs: Any) -> Response:
         result = module.lambda_handler(rest_event(method, path, **kwargs), Context())
-        return Response(status=result["statusCode"], body=json.loads(result["body"]) if result["body"] else None)
+        return Response.of(result)
 
     return invoke
 

@@ -3,7 +3,6 @@ consumer fed SQS batches of EventBridge events, the routes called as API Gateway
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import pytest
 from function_env import function_environment
 from moto_world import SavedWorld, kept_world
 from queue_events import Context, sqs_batch
-from rest_events import rest_event
+from rest_events import Response, rest_event
 
 import localcloud.moto_launcher  # noqa: F401  (its fix 9: a transaction copies the items it names, not whole tables)
 from core import contracts
@@ -29,12 +28,6 @@ NOW = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)  # 18:00 in Lima
 
 def admin(tenant: str = TENANT_A, rol: str = "admin") -> dict[str, str]:
     return {"tenant_id": tenant, "subject_id": f"emp-{rol}", "kind": "employee", "rol": rol, "location_id": "larco"}
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any
 
 
 @dataclass
@@ -54,7 +47,7 @@ class World:
 
         event = rest_event("GET", path, principal=principal, query=query or None)
         result = handler.lambda_handler(event, Context())
-        return Response(result["statusCode"], json.loads(result["body"]) if result["body"] else None)
+        return Response.of(result)
 
     def put_row(self, tenant: str, order_id: str, row: LeftStage) -> None:
         """The tracking row of a stage, as the stage service leaves it once completed."""

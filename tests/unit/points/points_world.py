@@ -3,7 +3,6 @@ of EventBridge events, the routes called as API Gateway would, and an AWS call c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from function_env import function_environment
 from moto_world import SavedWorld, kept_world
 from queue_events import Context, eventbridge, sqs_batch
-from rest_events import rest_event
+from rest_events import Response, rest_event
 
 import localcloud.moto_launcher  # noqa: F401  (its fix 9: a transaction copies the items it names, not whole tables)
 from core import contracts
@@ -58,12 +57,6 @@ def replay(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class Response:
-    status: int
-    body: Any
-
-
-@dataclass
 class World:
     dynamodb: Any
     calls: list[str] = field(default_factory=list)
@@ -96,7 +89,7 @@ class World:
         event = rest_event("GET", path, principal=principal, query=query or None, resource=resource,
                            path_parameters=path_parameters)  # fmt: skip
         result = handler.lambda_handler(event, Context())
-        return Response(result["statusCode"], json.loads(result["body"]) if result["body"] else None)
+        return Response.of(result)
 
     def statement(self, subject: str = "cust-1", tenant: str = TENANT_A) -> dict[str, Any]:
         answer = self.get("/perfil/puntos", customer(subject, tenant))
